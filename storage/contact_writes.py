@@ -1,0 +1,151 @@
+"""Writes on contacts: claims, releases, replies and resolutions, each fenced by the claim."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from storage.models import Agent, Interaction, Ticket
+from storage.records import ClaimOutcome
+
+
+def _holder_name(session: Session, agent_id: int | None) -> str | None:
+    if agent_id is None:
+        return None
+    return session.execute(
+        select(Agent.display_name).where(col(Agent.id) == agent_id)
+    ).scalar_one_or_none()
+
+
+def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> ClaimOutcome:
+    """Give the contact to `agent_id` if nobody holds it: one conditional UPDATE, atomic."""
+    result = session.execute(
+        update(Ticket)
+        .where(
+            col(Ticket.id) == ticket_id,
+            col(Ticket.active).is_(True),
+            col(Ticket.assigned_agent_id).is_(None),
+        )
+        .values(assigned_agent_id=agent_id, claimed_at=now, version=col(Ticket.version) + 1)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return ClaimOutcome(True, ticket_id, _holder_name(session, agent_id), "claimed")
+    row = session.execute(
+        select(Ticket.assigned_agent_id, Ticket.active).where(col(Ticket.id) == ticket_id)
+    ).first()
+    if row is None:
+        return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} does not exist")
+    holder_id, active = row
+    if not active:
+        return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} is already resolved")
+    name = _holder_name(session, holder_id)
+    if holder_id == agent_id:
+        return ClaimOutcome(True, ticket_id, name, "already yours")
+    return ClaimOutcome(False, ticket_id, name, f"{name} already holds contact {ticket_id}")
+
+
+def holds(session: Session, ticket_id: str, agent_id: int) -> bool:
+    """Whether `agent_id` holds the contact right now (the fence for every write on it)."""
+    row = session.execute(
+        select(Ticket.assigned_agent_id, Ticket.active).where(col(Ticket.id) == ticket_id)
+    ).first()
+    return row is not None and row[0] == agent_id and bool(row[1])
+
+
+def release(session: Session, ticket_id: str, agent_id: int) -> bool:
+    """Hand the contact back to the queue; False when this agent did not hold it."""
+    result = session.execute(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.assigned_agent_id) == agent_id)
+        .values(assigned_agent_id=None, claimed_at=None, version=col(Ticket.version) + 1)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def add_interaction(
+    session: Session,
+    *,
+    ticket_id: str,
+    agent_id: int,
+    author: str,
+    kind: str,
+    text: str,
+    now: datetime,
+) -> str | None:
+    """Store a reply or note on a contact the agent holds; returns its ref, or None if not held.
+
+    The first outbound reply stamps the contact's first-response time.
+    """
+    values: dict[str, object] = {"version": col(Ticket.version) + 1}
+    if kind == "message":
+        values["first_response_at"] = func.coalesce(col(Ticket.first_response_at), now)
+    fenced = session.execute(
+        update(Ticket)
+        .where(
+            col(Ticket.id) == ticket_id,
+            col(Ticket.assigned_agent_id) == agent_id,
+            col(Ticket.active).is_(True),
+        )
+        .values(**values)
+    )
+    if fenced.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    ref = f"I-{uuid.uuid4().hex[:16]}"
+    session.add(
+        Interaction(
+            ref=ref,
+            customer_id=ticket.customer_id,
+            ticket_id=ticket_id,
+            at=now,
+            channel=ticket.channel,
+            direction="outbound" if kind == "message" else "internal",
+            kind=kind,
+            subject=None,
+            text=text,
+            author=author,
+        )
+    )
+    session.flush()
+    return ref
+
+
+def set_outcome(
+    session: Session,
+    *,
+    ticket_id: str,
+    agent_id: int,
+    status: str,
+    disposition: str,
+    now: datetime,
+) -> bool:
+    """Close (or park as pending) a contact the agent holds; False if not held.
+
+    A resolved contact keeps its holder as who resolved it; a pending one goes back to the
+    queue unheld, waiting on the customer.
+    """
+    values: dict[str, object] = {
+        "status": status,
+        "active": status != "resolved",
+        "disposition": disposition,
+        "version": col(Ticket.version) + 1,
+    }
+    if status == "resolved":
+        values["resolved_at"] = now
+    else:
+        values["assigned_agent_id"] = None
+        values["claimed_at"] = None
+    result = session.execute(
+        update(Ticket)
+        .where(
+            col(Ticket.id) == ticket_id,
+            col(Ticket.assigned_agent_id) == agent_id,
+            col(Ticket.active).is_(True),
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

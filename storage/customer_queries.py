@@ -1,0 +1,244 @@
+"""The customer context's queries: profile, orders, contacts and the paged timeline."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, tuple_
+from sqlmodel import Session, col
+
+from storage.models import Customer, Interaction, Order, OrderItem, Ticket
+from storage.records import (
+    CustomerRecord,
+    OrderItemRecord,
+    OrderRecord,
+    TicketRecord,
+    TimelineKey,
+    TimelineRecord,
+)
+
+#: Orders looked at for order events on the timeline (a customer's newest).
+MAX_ORDERS = 500
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def get_customer(session: Session, customer_id: str) -> CustomerRecord | None:
+    """The customer's profile, or None."""
+    c = session.get(Customer, customer_id)
+    if c is None:
+        return None
+    return CustomerRecord(
+        id=c.id, name=c.name, email=c.email, phone=c.phone, tier=c.tier, since=c.since
+    )
+
+
+def customer_orders(
+    session: Session, customer_id: str, limit: int = MAX_ORDERS
+) -> list[OrderRecord]:
+    """The customer's orders, newest first, with their items."""
+    orders = session.exec(
+        select(Order)
+        .where(col(Order.customer_id) == customer_id)
+        .order_by(col(Order.placed_at).desc())
+        .limit(limit)
+    ).all()
+    items: dict[str, list[OrderItemRecord]] = defaultdict(list)
+    ids = [o[0].id for o in orders]
+    if ids:
+        for it in session.exec(
+            select(OrderItem).where(col(OrderItem.order_id).in_(ids)).order_by(OrderItem.line)
+        ).all():
+            row = it[0]
+            items[row.order_id].append(
+                OrderItemRecord(sku=row.sku, name=row.name, price=row.price, quantity=row.quantity)
+            )
+    return [
+        OrderRecord(
+            id=o.id,
+            customer_id=o.customer_id,
+            placed_at=o.placed_at,
+            status=o.status,
+            promised_by=o.promised_by,
+            delivered_at=o.delivered_at,
+            total=o.total,
+            items=tuple(items[o.id]),
+        )
+        for (o,) in orders
+    ]
+
+
+def customer_tickets(session: Session, customer_id: str, limit: int = 20) -> list[TicketRecord]:
+    """The customer's contacts, newest first."""
+    rows = session.execute(
+        select(Ticket)
+        .where(col(Ticket.customer_id) == customer_id)
+        .order_by(col(Ticket.opened_at).desc())
+        .limit(limit)
+    ).all()
+    return [
+        TicketRecord(
+            id=t.id,
+            channel=t.channel,
+            subject=t.subject,
+            status=t.status,
+            priority=t.priority,
+            opened_at=t.opened_at,
+            resolved_at=t.resolved_at,
+            disposition=t.disposition,
+        )
+        for (t,) in rows
+    ]
+
+
+def interactions_since(
+    session: Session, customer_id: str, since: datetime, limit: int = 50
+) -> list[TimelineRecord]:
+    """The customer's interactions at or after `since`, newest first."""
+    stmt = (
+        select(Interaction)
+        .where(col(Interaction.customer_id) == customer_id, col(Interaction.at) >= since)
+        .order_by(col(Interaction.at).desc(), col(Interaction.id).desc())
+        .limit(limit)
+    )
+    return [_interaction_record(i) for (i,) in session.execute(stmt)]
+
+
+def count_interactions(session: Session, customer_id: str) -> int:
+    """How many interactions the customer has."""
+    stmt = select(func.count()).where(col(Interaction.customer_id) == customer_id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _interaction_record(i: Interaction) -> TimelineRecord:
+    assert i.id is not None
+    return TimelineRecord(
+        key=TimelineKey(at=i.at, source=0, id=i.id),
+        kind=i.kind,
+        at=i.at,
+        channel=i.channel,
+        direction=i.direction,
+        subject=i.subject,
+        text=i.text,
+        author=i.author,
+        ref=i.ref,
+        ticket_id=i.ticket_id,
+    )
+
+
+def _order_events(orders: list[OrderRecord]) -> list[TimelineRecord]:
+    events: list[TimelineRecord] = []
+    for o in orders:
+        lines = ", ".join(f"{it.name} x{it.quantity}" for it in o.items)
+        summary = f"Order {o.id} placed: {lines} ({o.total})"
+        events.append(
+            TimelineRecord(
+                key=TimelineKey(at=o.placed_at, source=1, id=f"{o.id}/placed"),
+                kind="order_placed",
+                at=o.placed_at,
+                channel="order",
+                direction="event",
+                subject=f"Order {o.id} placed",
+                text=summary,
+                author=None,
+                ref=o.id,
+                ticket_id=None,
+            )
+        )
+        if o.delivered_at is not None:
+            late = ""
+            if o.promised_by is not None and o.delivered_at.date() > o.promised_by:
+                days = (o.delivered_at.date() - o.promised_by).days
+                late = f", {days} day{'s' if days != 1 else ''} after the promised {o.promised_by}"
+            events.append(
+                TimelineRecord(
+                    key=TimelineKey(at=o.delivered_at, source=1, id=f"{o.id}/delivered"),
+                    kind="order_delivered",
+                    at=o.delivered_at,
+                    channel="order",
+                    direction="event",
+                    subject=f"Order {o.id} delivered",
+                    text=f"Order {o.id} delivered{late}.",
+                    author=None,
+                    ref=o.id,
+                    ticket_id=None,
+                )
+            )
+    return events
+
+
+def _sort_key(k: TimelineKey) -> tuple[datetime, int, Any]:
+    return (k.at, k.source, k.id)
+
+
+def timeline_page(
+    session: Session,
+    customer_id: str,
+    before: TimelineKey | None,
+    limit: int,
+    orders: list[OrderRecord] | None = None,
+) -> list[TimelineRecord]:
+    """Up to `limit` timeline entries older than `before` (newest first), from every source.
+
+    Interactions are read by keyset over `ix_interaction_timeline`; order events are derived
+    from the customer's orders (pass them in when already loaded).
+    """
+    stmt = select(Interaction).where(col(Interaction.customer_id) == customer_id)
+    if before is not None:
+        if before.source == 0:
+            stmt = stmt.where(
+                tuple_(col(Interaction.at), col(Interaction.id)) < tuple_(before.at, before.id)
+            )
+        else:
+            stmt = stmt.where(col(Interaction.at) <= before.at)
+    stmt = stmt.order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(limit)
+    entries = [_interaction_record(i) for (i,) in session.execute(stmt)]
+    if orders is None:
+        orders = customer_orders(session, customer_id)
+    events = _order_events(orders)
+    if before is not None:
+        cursor = _sort_key(before)
+        events = [e for e in events if (e.key.at, e.key.source, e.key.id) < cursor]
+    merged = sorted(entries + events, key=lambda e: _sort_key(e.key), reverse=True)
+    return merged[:limit]
+
+
+def fts_terms(query: str) -> list[str]:
+    """The words of a search, as the text index sees them."""
+    return [w.lower() for w in _WORD.findall(query)][:16]
+
+
+def search_history(
+    session: Session, customer_id: str | None, query: str, limit: int = 200
+) -> list[TimelineRecord]:
+    """Interactions matching every word of `query` (prefix match), newest first."""
+    terms = fts_terms(query)
+    if not terms:
+        return []
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"limit": limit}
+    where_customer = ""
+    if customer_id is not None:
+        where_customer = "AND i.customer_id = :customer"
+        params["customer"] = customer_id
+    if dialect == "sqlite":
+        params["match"] = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        sql = f"""
+            SELECT i.id FROM interaction_fts f JOIN interaction i ON i.id = f.rowid
+            WHERE interaction_fts MATCH :match {where_customer}
+            ORDER BY i.at DESC, i.id DESC LIMIT :limit"""
+    else:
+        params["match"] = " & ".join(re.sub(r"[^\w]", "", t) + ":*" for t in terms)
+        sql = f"""
+            SELECT i.id FROM interaction i
+            WHERE to_tsvector('simple', coalesce(subject, '') || ' ' || text)
+                  @@ to_tsquery('simple', :match) {where_customer}
+            ORDER BY i.at DESC, i.id DESC LIMIT :limit"""
+    ids = [r[0] for r in session.execute(text(sql), params)]
+    if not ids:
+        return []
+    rows = session.execute(select(Interaction).where(col(Interaction.id).in_(ids))).all()
+    found = [_interaction_record(i) for (i,) in rows]
+    return sorted(found, key=lambda e: _sort_key(e.key), reverse=True)

@@ -1,0 +1,88 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL (a team's shared database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+#: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
+IMMEDIATE = "caredesk_begin_immediate"
+
+
+def normalise_url(url: str) -> str:
+    """Map plain `postgresql://` URLs to the psycopg 3 driver that CareDesk ships with."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engines of one database: `read` for queries, `write` for units of work."""
+
+    url: str
+    read: Engine
+    write: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite database."""
+        return self.read.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.read.dispose()
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, so writes can be IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        # Money moves through this database: a committed transaction survives power loss.
+        cursor.execute("PRAGMA synchronous = FULL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def make_database(url: str, *, read_only: bool = False, echo: bool = False) -> Database:
+    """Build the engines for `url`; nothing connects until the first query."""
+    url = normalise_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite:
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            raise ValueError("CareDesk needs a file database; use sqlite:///path/to/file.db")
+    else:
+        kwargs["pool_pre_ping"] = True
+        if read_only:
+            kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    engine = create_engine(url, **kwargs)
+    if is_sqlite:
+        _configure_sqlite(engine, read_only=read_only)
+    write = engine.execution_options(**{IMMEDIATE: True})
+    return Database(url=url, read=engine, write=write)
+
+
+def make_oneshot_engine(url: str) -> Engine:
+    """An engine without a pool, for short-lived tools (migrations, tests)."""
+    return create_engine(normalise_url(url), poolclass=NullPool)

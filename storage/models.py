@@ -1,0 +1,156 @@
+"""The tables. SQLModel classes stay in storage; plain records cross into workspace."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import Money, UTCDateTime
+
+
+def _dt(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Agent(SQLModel, table=True):
+    """Someone who works contacts: an agent, a senior, a supervisor or a trainer."""
+
+    __tablename__ = "agent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    display_name: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str = Field(default="agent", sa_column=Column(String(16), nullable=False))
+
+
+class Customer(SQLModel, table=True):
+    """A customer, keyed by the source system's id."""
+
+    __tablename__ = "customer"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(Text))
+    phone: str | None = Field(default=None, sa_column=Column(Text))
+    tier: str = Field(default="standard", sa_column=Column(String(32), nullable=False))
+    since: date | None = None
+
+
+class Order(SQLModel, table=True):
+    """An order the customer placed; its items are in `order_item`."""
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_customer_placed", "customer_id", "placed_at"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    placed_at: datetime = Field(sa_column=_dt())
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    promised_by: date | None = None
+    delivered_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    total: Decimal = Field(default=Decimal("0.00"), sa_column=Column(Money(), nullable=False))
+
+
+class OrderItem(SQLModel, table=True):
+    """One line of an order."""
+
+    __tablename__ = "order_item"
+    __table_args__ = (UniqueConstraint("order_id", "line", name="uq_order_item_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(foreign_key="orders.id", max_length=64, index=True)
+    line: int = Field(sa_column=Column(Integer, nullable=False))
+    sku: str = Field(sa_column=Column(String(64), nullable=False))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    price: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    quantity: int = 1
+
+
+class Interaction(SQLModel, table=True):
+    """A message or note on any channel: one entry of the customer's timeline."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (
+        Index("ix_interaction_timeline", "customer_id", "at", "id"),
+        Index("ix_interaction_ticket", "ticket_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    ticket_id: str | None = Field(default=None, foreign_key="ticket.id", max_length=64)
+    at: datetime = Field(sa_column=_dt())
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    direction: str = Field(sa_column=Column(String(16), nullable=False))
+    kind: str = Field(default="message", sa_column=Column(String(16), nullable=False))
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Ticket(SQLModel, table=True):
+    """A contact waiting for (or handled by) an agent: one row of the queue."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        Index("ix_ticket_queue_active", "active", "sla_due_at", "priority_rank", "opened_at", "id"),
+        Index(
+            "ix_ticket_queue_active_channel",
+            "active",
+            "channel",
+            "sla_due_at",
+            "priority_rank",
+            "opened_at",
+            "id",
+        ),
+        Index("ix_ticket_queue_status", "status", "sla_due_at", "priority_rank", "opened_at", "id"),
+        Index(
+            "ix_ticket_queue_status_channel",
+            "status",
+            "channel",
+            "sla_due_at",
+            "priority_rank",
+            "opened_at",
+            "id",
+        ),
+        Index("ix_ticket_assigned", "assigned_agent_id", "active"),
+        Index("ix_ticket_customer", "customer_id", "opened_at"),
+    )
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    active: bool = True
+    priority: str = Field(sa_column=Column(String(16), nullable=False))
+    priority_rank: int = 2
+    opened_at: datetime = Field(sa_column=_dt())
+    sla_due_at: datetime = Field(sa_column=_dt())
+    assigned_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    claimed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    first_response_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    resolved_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    disposition: str | None = Field(default=None, sa_column=Column(String(32)))
+    version: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    """One append-only entry of the audit log; `hash` chains it to the entry before."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_dt())
+    actor: str = Field(sa_column=Column(String(64), nullable=False))
+    action: str = Field(sa_column=Column(String(32), nullable=False))
+    entity: str = Field(sa_column=Column(String(32), nullable=False))
+    entity_id: str = Field(sa_column=Column(String(64), nullable=False))
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))

@@ -1,0 +1,214 @@
+"""Plain, frozen records: what storage hands to the workspace layer (never a table object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+ACTIVE = "active"
+"""The queue's default status filter: open and pending contacts together."""
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    """Someone who works contacts."""
+
+    id: int
+    """Database id."""
+    name: str
+    """Login name, unique (`--agent NAME`)."""
+    display_name: str
+    """Name shown to colleagues."""
+    role: str
+    """agent, senior, supervisor or trainer."""
+
+
+@dataclass(frozen=True)
+class QueueKey:
+    """A row's place in queue order: time to SLA breach, then priority, then waiting."""
+
+    sla_due_at: datetime
+    """When the SLA is breached."""
+    priority_rank: int
+    """0 urgent, 1 high, 2 normal, 3 low."""
+    opened_at: datetime
+    """When the contact arrived."""
+    id: str
+    """Ticket id, the final tie-breaker."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which contacts the queue shows."""
+
+    status: str = ACTIVE
+    """`active` (open and pending), `open`, `pending` or `resolved`."""
+    channel: str | None = None
+    """Only this channel, or every channel."""
+    agent_id: int | None = None
+    """Only the contacts this agent holds ("mine"), or everyone's."""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One contact as the queue shows it."""
+
+    id: str
+    """Ticket id."""
+    customer_id: str
+    """The customer's id."""
+    customer_name: str
+    """The customer's name (untrusted text)."""
+    tier: str
+    """The customer's tier."""
+    channel: str
+    """chat, email, call, social or sms."""
+    subject: str
+    """Subject line (untrusted text)."""
+    status: str
+    """open, pending or resolved."""
+    priority: str
+    """urgent, high, normal or low."""
+    opened_at: datetime
+    """When the contact arrived."""
+    sla_due_at: datetime
+    """When its SLA is breached."""
+    holder_id: int | None
+    """The agent holding it, if any."""
+    holder_name: str | None
+    """That agent's display name."""
+    claimed_at: datetime | None
+    """When it was claimed."""
+    version: int
+    """Optimistic-concurrency version."""
+    key: QueueKey
+    """Its place in queue order."""
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A customer's profile."""
+
+    id: str
+    """Source-system id."""
+    name: str
+    """Full name (untrusted text)."""
+    email: str | None
+    """E-mail address."""
+    phone: str | None
+    """Phone number."""
+    tier: str
+    """standard, silver, gold or platinum."""
+    since: date | None
+    """Customer since."""
+
+
+@dataclass(frozen=True)
+class OrderItemRecord:
+    """One line of an order."""
+
+    sku: str
+    """Stock-keeping unit."""
+    name: str
+    """Product name."""
+    price: Decimal
+    """Unit price."""
+    quantity: int
+    """How many."""
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An order with its items."""
+
+    id: str
+    """Order id."""
+    customer_id: str
+    """Who placed it."""
+    placed_at: datetime
+    """When it was placed."""
+    status: str
+    """pending, shipped, delivered, cancelled or returned."""
+    promised_by: date | None
+    """The delivery date promised."""
+    delivered_at: datetime | None
+    """When it was delivered."""
+    total: Decimal
+    """Sum of its items."""
+    items: tuple[OrderItemRecord, ...]
+    """Its lines."""
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    """A contact of the customer's, past or present."""
+
+    id: str
+    """Ticket id."""
+    channel: str
+    """Channel it came in on."""
+    subject: str
+    """Subject (untrusted text)."""
+    status: str
+    """open, pending or resolved."""
+    priority: str
+    """Priority."""
+    opened_at: datetime
+    """When it arrived."""
+    resolved_at: datetime | None
+    """When it was resolved."""
+    disposition: str | None
+    """How it was resolved."""
+
+
+@dataclass(frozen=True)
+class TimelineKey:
+    """A timeline entry's place, newest first: time, then source, then id."""
+
+    at: datetime
+    """When it happened."""
+    source: int
+    """0 interaction, 1 order event (ties keep interactions after order events)."""
+    id: str
+    """The interaction's id or the order event's id."""
+
+
+@dataclass(frozen=True)
+class TimelineRecord:
+    """One entry of the unified timeline."""
+
+    key: TimelineKey
+    """Its place, for paging."""
+    kind: str
+    """message, note, order_placed or order_delivered."""
+    at: datetime
+    """When it happened."""
+    channel: str
+    """chat, email, call, social, sms, or `order` for order events."""
+    direction: str
+    """inbound, outbound, internal, or `event`."""
+    subject: str | None
+    """Subject (untrusted text)."""
+    text: str
+    """Full text (untrusted text)."""
+    author: str | None
+    """Who wrote it, for outbound messages and notes."""
+    ref: str
+    """Source id: the interaction's ref or the order's id."""
+    ticket_id: str | None
+    """The contact it belongs to, if any."""
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """The result of trying to claim a contact."""
+
+    claimed: bool
+    """True when this agent now holds it."""
+    ticket_id: str
+    """The contact."""
+    holder_name: str | None
+    """Who holds it (this agent on success, another on failure)."""
+    reason: str
+    """One plain sentence for the agent."""

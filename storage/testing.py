@@ -1,0 +1,42 @@
+"""Fresh, migrated databases for tests and benchmarks (SQLite files, PostgreSQL schemas)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.engine import Database, make_database, normalise_url
+from storage.migrate import upgrade
+
+
+def fresh_sqlite(directory: Path, revision: str = "head") -> Database:
+    """A new SQLite database file in `directory`, migrated to `revision`."""
+    db = make_database(f"sqlite:///{directory / 'caredesk.db'}")
+    upgrade(db.read, revision)
+    return db
+
+
+@contextmanager
+def fresh_postgres_schema(server_url: str, revision: str = "head") -> Iterator[Database]:
+    """A new schema on the PostgreSQL server, migrated to `revision`; dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(normalise_url(server_url)).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    db = make_database(url.render_as_string(hide_password=False))
+    try:
+        upgrade(db.read, revision)
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

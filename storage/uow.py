@@ -1,0 +1,45 @@
+"""Units of work: one session, one transaction, committed once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from storage.engine import Database
+
+
+@contextmanager
+def unit_of_work(db: Database) -> Iterator[Session]:
+    """A write transaction: commits when the block ends, rolls back if it raises.
+
+    On SQLite it starts with BEGIN IMMEDIATE, so a read-then-write cannot fail with
+    SQLITE_BUSY half-way; on PostgreSQL it runs at READ COMMITTED and the writers lock
+    the rows they decide on.
+    """
+    with Session(db.write, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(db: Database) -> Iterator[Session]:
+    """A read-only session for queries; nothing it does is committed."""
+    with Session(db.read) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def lock_for_audit(session: Session) -> None:
+    """Serialise appends to the audit chain (PostgreSQL; SQLite's IMMEDIATE already does)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7317001)"))

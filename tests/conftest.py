@@ -1,0 +1,69 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (where it runs) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.engine import Database, normalise_url
+from storage.testing import fresh_postgres_schema, fresh_sqlite
+
+PG_URL = os.environ.get("CAREDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, str | None] = {}
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used for tests, or None when it can (checked once)."""
+    if "reason" not in _pg_state:
+        try:
+            engine = create_engine(normalise_url(PG_URL), connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+            _pg_state["reason"] = None
+        except Exception as exc:  # noqa: BLE001 - any failure means "no server" here
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} is not reachable: {exc.__class__.__name__}"
+    return _pg_state["reason"]
+
+
+def require_postgres() -> None:
+    """Skip (or, under CI, fail) when the test PostgreSQL server is missing."""
+    reason = postgres_unavailable()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+    pytest.skip(f"{reason}; set CAREDESK_TEST_PG to a server to run this test")
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite database."""
+    db = fresh_sqlite(tmp_path)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def pg_db() -> Iterator[Database]:
+    """A fresh, migrated PostgreSQL schema on the test server."""
+    require_postgres()
+    with fresh_postgres_schema(PG_URL) as db:
+        yield db
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated database of each kind CareDesk supports."""
+    if request.param == "sqlite":
+        database = fresh_sqlite(tmp_path)
+        yield database
+        database.dispose()
+    else:
+        require_postgres()
+        with fresh_postgres_schema(PG_URL) as database:
+            yield database
