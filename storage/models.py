@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import Money, UTCDateTime
 
+#: Queue order within equal SLA due times: the lower, the sooner.
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
 
 def _dt(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)

@@ -26,7 +26,8 @@ def postgres_unavailable() -> str | None:
             engine.dispose()
             _pg_state["reason"] = None
         except Exception as exc:  # noqa: BLE001 - any failure means "no server" here
-            _pg_state["reason"] = f"PostgreSQL at {PG_URL} is not reachable: {exc.__class__.__name__}"
+            kind = exc.__class__.__name__
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} is not reachable: {kind}"
     return _pg_state["reason"]
 
 

@@ -1,0 +1,43 @@
+"""Errors a user can cause, each saying where (file, line, field) and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CareDeskError(Exception):
+    """Something the user can fix; the CLI prints it in one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input."""
+
+    where: str
+    """The file and line (`customers.jsonl:12`), or key path, it was found at."""
+    field: str | None
+    """The field or key path at fault, if one is."""
+    message: str
+    """What was wrong and what was expected."""
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.where}:{field} {self.message}"
+
+
+class InputRejected(CareDeskError):
+    """An input file was refused whole; `problems` lists what was wrong with it."""
+
+    def __init__(self, source: str, problems: list[Problem], more: int = 0) -> None:
+        self.source = source
+        self.problems = problems
+        self.more = more
+        lines = [f"{source}: refused, nothing was changed ({len(problems) + more} problem(s))"]
+        lines += [f"  {p}" for p in problems]
+        if more:
+            lines.append(f"  ... and {more} more")
+        super().__init__("\n".join(lines))
+
+
+class UnknownAgent(CareDeskError):
+    """`--agent NAME` names nobody in this database."""
