@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlmodel import Session, col
 
 from storage.models import Agent, Interaction, Ticket
@@ -26,7 +26,7 @@ def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> Cla
         update(Ticket)
         .where(
             col(Ticket.id) == ticket_id,
-            col(Ticket.active).is_(True),
+            col(Ticket.active) == true(),
             col(Ticket.assigned_agent_id).is_(None),
         )
         .values(assigned_agent_id=agent_id, claimed_at=now, version=col(Ticket.version) + 1)
@@ -87,7 +87,7 @@ def add_interaction(
         .where(
             col(Ticket.id) == ticket_id,
             col(Ticket.assigned_agent_id) == agent_id,
-            col(Ticket.active).is_(True),
+            col(Ticket.active) == true(),
         )
         .values(**values)
     )
@@ -144,7 +144,7 @@ def set_outcome(
         .where(
             col(Ticket.id) == ticket_id,
             col(Ticket.assigned_agent_id) == agent_id,
-            col(Ticket.active).is_(True),
+            col(Ticket.active) == true(),
         )
         .values(**values)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, true, tuple_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
@@ -17,7 +17,7 @@ _ORDER = (Ticket.sla_due_at, Ticket.priority_rank, Ticket.opened_at, Ticket.id)
 def _where(flt: QueueFilter) -> list[Any]:
     clauses: list[Any] = []
     if flt.status == ACTIVE:
-        clauses.append(col(Ticket.active).is_(True))
+        clauses.append(col(Ticket.active) == true())
     else:
         clauses.append(col(Ticket.status) == flt.status)
     if flt.channel:
@@ -131,3 +131,14 @@ def get_row(session: Session, ticket_id: str) -> QueueRow | None:
     stmt = _rows_select(None).where(col(Ticket.id) == ticket_id)
     row = session.execute(stmt).first()
     return _to_row(row) if row is not None else None
+
+
+def first_unheld(session: Session, flt: QueueFilter, limit: int = 5) -> list[QueueRow]:
+    """The first few contacts nobody holds, in queue order (candidates for "next")."""
+    stmt = (
+        _rows_select(flt)
+        .where(col(Ticket.assigned_agent_id).is_(None), col(Ticket.active) == true())
+        .order_by(*(col(c).asc() for c in _ORDER))
+        .limit(limit)
+    )
+    return [_to_row(r) for r in session.execute(stmt)]

@@ -1,0 +1,46 @@
+"""Asks how a contact ends before it is closed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+CHOICES = (
+    ("resolved", "Resolved: the customer has what they needed"),
+    ("escalated", "Escalated: handed to another team"),
+    ("pending", "Pending: waiting on the customer (back to the queue)"),
+)
+
+
+class DispositionScreen(ModalScreen[str | None]):
+    """A short list; enter picks, escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="disposition.cancel")]
+
+    DEFAULT_CSS = """
+    DispositionScreen { align: center middle; }
+    DispositionScreen > Vertical {
+        width: 64; max-width: 95%; height: auto; border: thick $primary; background: $surface;
+    }
+    DispositionScreen Label { padding: 0 1; text-style: bold; }
+    DispositionScreen OptionList { height: auto; border: none; }
+    """
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Close {self.ticket_id} as…", markup=False)
+            yield OptionList(*(Option(text, id=key) for key, text in CHOICES))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,61 @@
+"""One timeline entry in full: the whole text, literal and inert."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from storage.records import TimelineRecord
+from workspace.text import one_line, sanitize
+from workspace.timefmt import full
+
+#: Characters shown of one entry; the rest is summarised (a message this long is an attack).
+MAX_SHOWN = 50_000
+
+
+class EntryScreen(ModalScreen[None]):
+    """Shows a message, note or order event with every character visible and none active."""
+
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="entry.close")]
+
+    DEFAULT_CSS = """
+    EntryScreen { align: center middle; }
+    EntryScreen > Vertical {
+        width: 90%; height: 85%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    EntryScreen #entry-head { height: auto; color: $text-muted; }
+    EntryScreen VerticalScroll { height: 1fr; }
+    """
+
+    def __init__(self, entry: TimelineRecord) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        e = self.entry
+        head = Text()
+        head.append(f"{full(e.at)} · {e.channel.upper()} · {e.direction}", style="bold")
+        if e.author:
+            head.append(f" · {one_line(e.author)}")
+        head.append(f" · {one_line(e.ref)}")
+        if e.ticket_id:
+            head.append(f" · contact {one_line(e.ticket_id)}")
+        if e.subject:
+            head.append("\nSubject: ", style="bold")
+            head.append(one_line(e.subject))
+        body = e.text
+        tail = ""
+        if len(body) > MAX_SHOWN:
+            tail = f"\n\n[{len(body) - MAX_SHOWN} more characters not shown]"
+            body = body[:MAX_SHOWN]
+        with Vertical():
+            yield Static(head, id="entry-head")
+            with VerticalScroll():
+                yield Static(Text(sanitize(body) + tail), id="entry-body")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,68 @@
+"""F1: what the focused pane is for, and every key that works there right now."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+ABOUT = {
+    "queue": (
+        "The queue: contacts waiting, most urgent first (time to SLA breach, then priority, "
+        "then waiting time). The SLA column reads without colour: BREACHED, '!' at risk. "
+        "Enter claims the contact under the cursor; nobody else can then take it."
+    ),
+    "context": (
+        "Customer context: the digest (tier, open and late orders, REPEAT when they already "
+        "contacted us this week on another channel) above the timeline of every message, note "
+        "and order event, newest first. Enter opens an entry in full; / searches the history."
+    ),
+    "resolution": (
+        "Resolution: write a reply to the customer or an internal note (ctrl+t switches), "
+        "ctrl+s sends. r resolves with a disposition; x releases the contact to the queue."
+    ),
+}
+
+
+class HelpScreen(ModalScreen[None]):
+    """Built from the live bindings, so it never disagrees with the keys."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: 80; max-width: 95%; height: 80%; border: thick $primary; background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #help-about { height: auto; margin-bottom: 1; }
+    """
+
+    def __init__(self, pane: str, bindings: dict[str, ActiveBinding]) -> None:
+        super().__init__()
+        self.pane = pane
+        self.bindings = bindings
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True)
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Does")
+        seen: set[str] = set()
+        for key, active in sorted(self.bindings.items(), key=lambda kv: kv[1].binding.action):
+            b = active.binding
+            ident = b.id or b.action
+            if not b.description or ident in seen:
+                continue
+            seen.add(ident)
+            table.add_row(Text(self.app.get_key_display(b) or key), Text(b.description))
+        with Vertical():
+            yield Static(Text(ABOUT.get(self.pane, "")), id="help-about")
+            with VerticalScroll():
+                yield Static(table)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,59 @@
+"""The schema is migrated, never recreated: a first-schema database upgrades with its data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from storage.customer_queries import search_history
+from storage.engine import make_database
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.testing import fresh_postgres_schema, fresh_sqlite
+from storage.uow import read_session
+from tests.conftest import PG_URL, require_postgres
+from tests.factories import NOW, add_customer, add_message, add_ticket
+from workspace.boot import migrate
+
+
+def _fill_first_schema(db) -> None:
+    add_customer(db)
+    add_ticket(db, "T-1")
+    add_message(db, "I-1", at=NOW - timedelta(days=1), text="The blender jug arrived cracked")
+
+
+def _check_upgraded(db) -> None:
+    assert current_revision(db.read) == head_revision()
+    with read_session(db) as s:
+        assert s.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 1
+        found = search_history(s, "C-1", "crack")
+    assert [e.ref for e in found] == ["I-1"]
+
+
+def test_sqlite_first_schema_upgrades_keeping_data(tmp_path: Path) -> None:
+    db = fresh_sqlite(tmp_path, revision="0001")
+    assert current_revision(db.read) == "0001"
+    assert "interaction_fts" not in inspect(db.read).get_table_names()
+    _fill_first_schema(db)
+    assert migrate(db) == "0001"
+    _check_upgraded(db)
+    assert migrate(db) is None  # already at head: nothing to do
+
+
+def test_postgres_first_schema_upgrades_keeping_data() -> None:
+    require_postgres()
+    with fresh_postgres_schema(PG_URL, revision="0001") as db:
+        _fill_first_schema(db)
+        upgrade(db.read)
+        _check_upgraded(db)
+
+
+def test_empty_file_database_is_created_at_head(tmp_path: Path) -> None:
+    db = make_database(f"sqlite:///{tmp_path / 'new.db'}")
+    assert current_revision(db.read) is None
+    assert migrate(db) == "empty"
+    assert current_revision(db.read) == head_revision()
+    with db.read.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

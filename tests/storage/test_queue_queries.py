@@ -1,0 +1,127 @@
+"""The queue's order, paging and filters, and the indexes that serve them."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import event, text
+
+from storage import queue_queries as q
+from storage.engine import Database
+from storage.records import QueueFilter
+from storage.uow import read_session
+from tests.factories import add_agents, add_customer, add_ticket
+
+CHANNELS = ["chat", "email", "call", "social", "sms"]
+PRIORITIES = ["urgent", "high", "normal", "low"]
+
+
+def _fill(db: Database, n: int = 60) -> None:
+    rnd = random.Random(3)
+    add_customer(db)
+    (agent,) = add_agents(db, "sam")
+    for i in range(n):
+        add_ticket(
+            db,
+            f"T-{i:03d}",
+            channel=rnd.choice(CHANNELS),
+            priority=rnd.choice(PRIORITIES),
+            due_in=rnd.randint(-30, 30),  # ties on purpose: priority, then wait, then id decide
+            opened_ago=rnd.randint(1, 3),
+            status=rnd.choice(["open", "open", "pending", "resolved"]),
+            holder=agent.id if i % 7 == 0 else None,
+        )
+
+
+def _expected(db: Database, flt: QueueFilter) -> list[str]:
+    with read_session(db) as s:
+        rows = q.page_at(s, QueueFilter(status="__none__"), 0, 0)  # warm nothing
+        assert rows == []
+        all_rows = [r for st in ("open", "pending", "resolved") for r in q.page_at(
+            s, QueueFilter(status=st, channel=flt.channel, agent_id=flt.agent_id), 0, 10_000)]
+    if flt.status == "active":
+        all_rows = [r for r in all_rows if r.status != "resolved"]
+    else:
+        all_rows = [r for r in all_rows if r.status == flt.status]
+    all_rows.sort(key=lambda r: (r.sla_due_at, r.key.priority_rank, r.opened_at, r.id))
+    return [r.id for r in all_rows]
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [QueueFilter(), QueueFilter(channel="chat"), QueueFilter(status="pending"),
+     QueueFilter(agent_id=1)],
+)
+def test_keyset_pages_walk_the_whole_queue_in_order(db: Database, flt: QueueFilter) -> None:
+    _fill(db)
+    expected = _expected(db, flt)
+    seen: list[str] = []
+    with read_session(db) as s:
+        assert q.count_queue(s, flt) == len(expected)
+        page = q.page_after(s, flt, None, 7)
+        while page:
+            seen += [r.id for r in page]
+            page = q.page_after(s, flt, page[-1].key, 7)
+        assert seen == expected
+        if len(expected) > 10:
+            last = q.page_at(s, flt, 10, 1)[0]
+            back = q.page_before(s, flt, last.key, 4)
+            assert [r.id for r in back] == expected[6:10]
+            assert q.position_of(s, flt, last.key) == 10
+
+
+def test_queue_order_is_sla_then_priority_then_wait(sqlite_db: Database) -> None:
+    add_customer(sqlite_db)
+    add_ticket(sqlite_db, "late-low", priority="low", due_in=-5)
+    add_ticket(sqlite_db, "soon-low", priority="low", due_in=5, opened_ago=1)
+    add_ticket(sqlite_db, "soon-urgent", priority="urgent", due_in=5, opened_ago=1)
+    add_ticket(sqlite_db, "soon-low-older", priority="low", due_in=5, opened_ago=9)
+    with read_session(sqlite_db) as s:
+        ids = [r.id for r in q.page_after(s, QueueFilter(), None, 10)]
+    assert ids == ["late-low", "soon-urgent", "soon-low-older", "soon-low"]
+
+
+def explain(db: Database, run) -> str:
+    """The SQLite query plan of the last statement `run` executes."""
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.read, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(db.read, "before_cursor_execute", capture)
+    statement, parameters = seen[-1]
+    with db.read.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return " | ".join(str(row[-1]) for row in plan)
+
+
+@pytest.mark.parametrize(
+    ("flt", "index"),
+    [
+        (QueueFilter(), "ix_ticket_queue_active"),
+        (QueueFilter(channel="sms"), "ix_ticket_queue_active_channel"),
+        (QueueFilter(status="open"), "ix_ticket_queue_status"),
+        (QueueFilter(status="open", channel="sms"), "ix_ticket_queue_status_channel"),
+    ],
+)
+def test_queue_pages_are_index_scans_without_a_sort(
+    sqlite_db: Database, flt: QueueFilter, index: str
+) -> None:
+    _fill(sqlite_db, 30)
+    with read_session(sqlite_db) as s:
+        s.execute(text("ANALYZE"))
+        first = q.page_after(s, flt, None, 5)
+        assert first
+        for run in (
+            lambda: q.page_after(s, flt, first[-1].key, 50),
+            lambda: q.page_before(s, flt, first[-1].key, 50),
+            lambda: q.count_queue(s, flt),
+        ):
+            details = explain(sqlite_db, run)
+            assert index in details, details
+            assert "TEMP B-TREE" not in details, details

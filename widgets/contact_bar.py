@@ -1,0 +1,39 @@
+"""One line over the reply box: which contact the agent is working, and whether they hold it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from storage.records import QueueRow
+from workspace.sla import format_duration
+from workspace.text import one_line
+
+
+class ContactBar(Static):
+    """Says which contact the reply box acts on, and who holds it."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+
+    def show(self, row: QueueRow | None, me: int | None, now: datetime) -> None:
+        """Describe `row` as seen by agent `me`."""
+        held = row is not None and row.holder_id is not None and row.holder_id == me
+        self.set_class(held, "held")
+        if row is None:
+            self.update(Text("No contact selected."))
+            return
+        t = Text()
+        t.append(f"{row.id} ", style="bold")
+        t.append(f"{row.channel.upper()} · ")
+        t.append(one_line(row.subject)[:60])
+        if held and row.claimed_at is not None:
+            held_for = format_duration(int((now - row.claimed_at).total_seconds()))
+            t.append(f"\nYours for {held_for} · r resolve · x release", style="bold")
+        elif row.holder_id is not None:
+            t.append(f"\nHeld by {one_line(row.holder_name or '?')}", style="italic")
+        else:
+            t.append("\nUnclaimed · enter on the queue (or n) to claim", style="italic")
+        self.update(t)

@@ -1,0 +1,287 @@
+"""The queue: a line-API table over a window of rows fetched a page at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from storage.records import QueueKey, QueueRow
+from widgets.cells import cell
+from workspace.queue import QueueCells, cells
+from workspace.sla import SlaLevel
+
+#: Rows kept in memory at most; the rest are fetched again when scrolled back to.
+WINDOW_MAX = 1500
+
+_COLUMNS = (
+    ("SLA", 13),
+    ("CHAN", 7),
+    ("CUSTOMER", 18),
+    ("SUBJECT", 0),
+    ("TIER", 9),
+    ("WAIT", 7),
+    ("HELD BY", 12),
+)
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """Contacts in queue order. Holds only the rows near the viewport; asks for the rest."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="queue.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="queue.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page_down"),
+        Binding("home,g", "jump(0)", "Top", show=False, id="queue.top"),
+        Binding("end,G", "jump(-1)", "Bottom", show=False, id="queue.bottom"),
+        Binding("enter", "claim", "Claim", id="queue.claim"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "queue-table--header",
+        "queue-table--cursor",
+        "queue-table--breached",
+        "queue-table--at-risk",
+        "queue-table--ok",
+        "queue-table--mine",
+        "queue-table--held",
+        "queue-table--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    QueueTable {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+        & > .queue-table--header { text-style: bold; color: $text-muted; }
+        & > .queue-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .queue-table--cursor {
+            background: $block-cursor-background; color: $block-cursor-foreground;
+        }
+        & > .queue-table--breached { color: $error; text-style: bold; }
+        & > .queue-table--at-risk { color: $warning; text-style: bold; }
+        & > .queue-table--ok { color: $success; }
+        & > .queue-table--mine { color: $accent; text-style: bold; }
+        & > .queue-table--held { color: $text-muted; }
+        & > .queue-table--placeholder { color: $text-disabled; }
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor rests on a contact (or on none, when the queue is empty)."""
+
+        def __init__(self, row: QueueRow | None, index: int) -> None:
+            super().__init__()
+            self.row = row
+            self.index = index
+
+    class ClaimRequested(Message):
+        """The agent asked to claim the contact under the cursor."""
+
+        def __init__(self, row: QueueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class RowsWanted(Message):
+        """Rows [start, end) are on screen but not loaded."""
+
+        def __init__(self, start: int, end: int) -> None:
+            super().__init__()
+            self.start = start
+            self.end = end
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, QueueTable.RowsWanted)
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, *, me: int = 0, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.me = me
+        self.total = 0
+        self.now = datetime.now(UTC)
+        self._rows: dict[int, QueueRow] = {}
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
+        self._announced: tuple[str | None, int] = (None, -1)
+
+    # -- data pushed down by the screen ------------------------------------------------------
+
+    def reset(self, total: int) -> None:
+        """Forget every row: the filter changed or the queue is reloaded from scratch."""
+        self._rows.clear()
+        self._strips.clear()
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.refresh()
+
+    def store(self, start: int, rows: list[QueueRow], total: int) -> None:
+        """Keep `rows` as rows start.. of a queue that now has `total` contacts."""
+        if total != self.total:
+            self.total = total
+            self.virtual_size = Size(self.size.width, total + 1)
+        for offset, row in enumerate(rows):
+            self._rows[start + offset] = row
+        self._trim()
+        self.refresh()
+        self._announce()
+
+    def set_now(self, now: datetime) -> None:
+        """Move the clock the SLA countdowns are shown against."""
+        self.now = now
+        self.refresh()
+
+    def row_at(self, index: int) -> QueueRow | None:
+        """The loaded row at `index`, if loaded."""
+        return self._rows.get(index)
+
+    def key_at(self, index: int) -> QueueKey | None:
+        """The queue key of the loaded row at `index`, if loaded."""
+        row = self._rows.get(index)
+        return row.key if row else None
+
+    @property
+    def current(self) -> QueueRow | None:
+        """The contact under the cursor, if loaded."""
+        return self._rows.get(self.cursor)
+
+    def visible_range(self) -> tuple[int, int]:
+        """Indexes of the rows on screen, [start, end)."""
+        top = round(self.scroll_y)
+        return top, min(self.total, top + max(self.size.height - 1, 1))
+
+    def _trim(self) -> None:
+        if len(self._rows) <= WINDOW_MAX:
+            return
+        centre = self.cursor
+        for index in sorted(self._rows, key=lambda i: abs(i - centre), reverse=True):
+            if len(self._rows) <= WINDOW_MAX:
+                break
+            del self._rows[index]
+
+    # -- navigation -----------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor = max(0, min(self.total - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(self.size.height - 2, 1))
+
+    def action_jump(self, where: int) -> None:
+        self.cursor = max(self.total - 1, 0) if where < 0 else 0
+
+    def action_claim(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.ClaimRequested(row))
+
+    def select_index(self, index: int) -> None:
+        """Put the cursor on row `index`."""
+        self.cursor = max(0, min(max(self.total - 1, 0), index))
+
+    def watch_cursor(self, _old: int, new: int) -> None:
+        top, end = self.visible_range()
+        height = max(self.size.height - 1, 1)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= end:
+            self.scroll_to(y=new - height + 1, animate=False)
+        self.refresh()
+        self._announce()
+
+    def _announce(self) -> None:
+        row = self.current
+        if self.total == 0:
+            if self._announced != (None, 0):
+                self._announced = (None, 0)
+                self.post_message(self.Highlighted(None, 0))
+            return
+        if row is None:
+            return
+        marker = (row.id, row.version)
+        if marker != self._announced:
+            self._announced = marker
+            self.post_message(self.Highlighted(row, self.cursor))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.total + 1)
+        self._strips.clear()
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def _widths(self, width: int) -> list[int]:
+        widths = [w for _, w in _COLUMNS]
+        if width < 100:
+            widths[4] = 0  # tier goes first on a narrow terminal; the digest shows it
+        widths[3] = max(width - sum(widths) - 1, 8)
+        return widths
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header(width)
+        index = round(self.scroll_y) + y - 1
+        if index >= self.total:
+            return Strip.blank(width, self.rich_style)
+        row = self._rows.get(index)
+        if row is None:
+            self._want_visible()
+            style = self.get_component_rich_style("queue-table--placeholder")
+            return Strip([cell("  …", width, style)], width)
+        info = cells(row, self.now, self.me)
+        is_cursor = index == self.cursor
+        key = (row.id, row.version, info.sla.text, info.waiting, is_cursor, self.has_focus, width)
+        cached = self._strips.get(key)
+        if cached is not None:
+            return cached
+        strip = self._row_strip(row, info, is_cursor, width)
+        self._strips[key] = strip
+        return strip
+
+    def _want_visible(self) -> None:
+        start, end = self.visible_range()
+        self.post_message(self.RowsWanted(start, end))
+
+    def _header(self, width: int) -> Strip:
+        style = self.get_component_rich_style("queue-table--header")
+        segments = [
+            cell(f" {title}" if i == 0 else title, w, style)
+            for i, ((title, _), w) in enumerate(zip(_COLUMNS, self._widths(width), strict=True))
+            if w
+        ]
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _row_strip(self, row: QueueRow, info: QueueCells, is_cursor: bool, width: int) -> Strip:
+        base = self.get_component_rich_style("queue-table--cursor") if is_cursor else Style()
+        level_class = {
+            SlaLevel.BREACHED: "queue-table--breached",
+            SlaLevel.AT_RISK: "queue-table--at-risk",
+            SlaLevel.OK: "queue-table--ok",
+        }.get(info.sla.level)
+        sla_style = base + self.get_component_rich_style(level_class) if level_class else base
+        holder_style = base + self.get_component_rich_style(
+            "queue-table--mine" if info.mine else "queue-table--held"
+        )
+        w = self._widths(width)
+        values = [
+            (f" {info.sla.text}", sla_style),
+            (info.channel.upper(), base),
+            (info.customer, base),
+            (info.subject, base),
+            (info.tier, base),
+            (info.waiting, base),
+            (info.holder, holder_style),
+        ]
+        segments: list[Segment] = [
+            cell(text, cw, style) for (text, style), cw in zip(values, w, strict=True) if cw
+        ]
+        return Strip(segments).adjust_cell_length(width, base)

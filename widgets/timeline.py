@@ -1,0 +1,193 @@
+"""The customer's timeline: a line-API list of entries, loaded a page at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from storage.records import TimelineKey, TimelineRecord
+from widgets.cells import cell
+from workspace.text import one_line
+from workspace.timefmt import when
+
+#: How an entry's direction is labelled (text, so it reads without colour or glyphs).
+DIRECTION = {"inbound": "IN", "outbound": "OUT", "internal": "NOTE", "event": "ORDER"}
+
+
+class Timeline(ScrollView, can_focus=True):
+    """Every interaction and order event, newest first; more load as the cursor nears the end."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="timeline.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="timeline.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="timeline.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="timeline.page_down"),
+        Binding("home,g", "jump(0)", "Newest", show=False, id="timeline.top"),
+        Binding("end,G", "jump(-1)", "Oldest", show=False, id="timeline.bottom"),
+        Binding("enter,o", "open", "Open entry", id="timeline.open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "timeline--cursor",
+        "timeline--inbound",
+        "timeline--outbound",
+        "timeline--internal",
+        "timeline--event",
+        "timeline--when",
+        "timeline--empty",
+    }
+
+    DEFAULT_CSS = """
+    Timeline {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+        & > .timeline--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .timeline--cursor {
+            background: $block-cursor-background; color: $block-cursor-foreground;
+        }
+        & > .timeline--inbound { color: $warning; text-style: bold; }
+        & > .timeline--outbound { color: $success; }
+        & > .timeline--internal { color: $accent; }
+        & > .timeline--event { color: $primary; }
+        & > .timeline--when { color: $text-muted; }
+        & > .timeline--empty { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    class Opened(Message):
+        """The agent asked for an entry's full text."""
+
+        def __init__(self, entry: TimelineRecord, index: int) -> None:
+            super().__init__()
+            self.entry = entry
+            self.index = index
+
+    class MoreWanted(Message):
+        """The cursor is near the oldest loaded entry and older ones exist."""
+
+        def __init__(self, before: TimelineKey) -> None:
+            super().__init__()
+            self.before = before
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, Timeline.MoreWanted)
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.entries: list[TimelineRecord] = []
+        self.has_more = False
+        self.empty_text = "No history yet."
+        self.now = datetime.now(UTC)
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
+        self._asked: TimelineKey | None = None
+
+    def show(self, entries: list[TimelineRecord], has_more: bool, empty_text: str) -> None:
+        """Replace what is shown (a new customer, or search results)."""
+        self.entries = list(entries)
+        self.has_more = has_more
+        self.empty_text = empty_text
+        self._asked = None
+        self._strips.clear()
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self.virtual_size = Size(self.size.width, len(self.entries))
+        self.refresh()
+
+    def extend(self, entries: list[TimelineRecord], has_more: bool) -> None:
+        """Add an older page below what is shown."""
+        self.entries.extend(entries)
+        self.has_more = has_more
+        self._asked = None
+        self.virtual_size = Size(self.size.width, len(self.entries))
+        self.refresh()
+
+    @property
+    def current(self) -> TimelineRecord | None:
+        """The entry under the cursor."""
+        return self.entries[self.cursor] if 0 <= self.cursor < len(self.entries) else None
+
+    def action_cursor(self, delta: int) -> None:
+        if self.entries:
+            self.cursor = max(0, min(len(self.entries) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(self.size.height - 1, 1))
+
+    def action_jump(self, where: int) -> None:
+        self.cursor = max(len(self.entries) - 1, 0) if where < 0 else 0
+
+    def action_open(self) -> None:
+        entry = self.current
+        if entry is not None:
+            self.post_message(self.Opened(entry, self.cursor))
+
+    def watch_cursor(self, _old: int, new: int) -> None:
+        top = round(self.scroll_y)
+        height = max(self.size.height, 1)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False)
+        self.refresh()
+        self._maybe_want_more(new)
+
+    def _maybe_want_more(self, index: int) -> None:
+        if not self.has_more or not self.entries:
+            return
+        if index >= len(self.entries) - max(self.size.height, 10):
+            last = self.entries[-1].key
+            if self._asked != last:
+                self._asked = last
+                self.post_message(self.MoreWanted(last))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.entries))
+        self._strips.clear()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        index = round(self.scroll_y) + y
+        if not self.entries:
+            if y == 0:
+                style = self.get_component_rich_style("timeline--empty")
+                return Strip([cell(f" {self.empty_text}", width, style)], width)
+            return Strip.blank(width, self.rich_style)
+        if index >= len(self.entries):
+            return Strip.blank(width, self.rich_style)
+        if index >= len(self.entries) - self.size.height:
+            self._maybe_want_more(index)
+        entry = self.entries[index]
+        is_cursor = index == self.cursor
+        key = (entry.key, is_cursor, self.has_focus, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._entry_strip(entry, is_cursor, width)
+            self._strips[key] = strip
+        return strip
+
+    def _entry_strip(self, entry: TimelineRecord, is_cursor: bool, width: int) -> Strip:
+        base = self.get_component_rich_style("timeline--cursor") if is_cursor else Style()
+        dir_style = base + self.get_component_rich_style(f"timeline--{entry.direction}")
+        when_style = base + self.get_component_rich_style("timeline--when")
+        summary = entry.subject + ": " + entry.text if entry.subject else entry.text
+        if entry.author and entry.direction != "inbound":
+            summary = f"{entry.author}: {summary}"
+        label = "ORDER" if entry.channel == "order" else entry.channel.upper()
+        segments = [
+            cell(" " + when(entry.at, self.now), 14, when_style),
+            cell(label, 7, base),
+            cell(DIRECTION.get(entry.direction, entry.direction), 6, dir_style),
+            cell(one_line(summary[:400]), max(width - 27, 4), base),
+        ]
+        return Strip(segments).adjust_cell_length(width, base)

@@ -1,0 +1,237 @@
+"""`caredesk`: the workspace, and the commands operations run around it.
+
+Heavy imports are deferred into each command so `caredesk --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.engine import Database
+    from workspace.settings import Settings
+
+DESCRIPTION = """\
+CareDesk: a keyboard-first workspace for customer-care teams.
+
+Run with no command to open the agent workspace. The first run on a new database
+fills it with demo data."""
+
+EPILOG = """\
+The database is a SQLite file in your data directory unless --db or CAREDESK_DB names
+another (sqlite:///path.db or postgresql://user@host/db)."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL (default: CAREDESK_DB, else a SQLite file in the data directory)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with a --help for every command."""
+    parser = argparse.ArgumentParser(
+        prog="caredesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(parser)
+    parser.add_argument(
+        "--agent", metavar="NAME", help="who you are (default: the first agent in the database)"
+    )
+    parser.add_argument(
+        "--no-demo", action="store_true", help="do not fill an empty database with demo data"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema: upgrade or show its revision")
+    _common(db)
+    db.add_argument("action", choices=["upgrade", "status"], help="what to do")
+
+    demo = sub.add_parser(
+        "demo",
+        help="fill an empty database with generated demo data",
+        description="Generate a realistic, deterministic demo set (for trials and benchmarks).",
+    )
+    _common(demo)
+    demo.add_argument("--customers", type=int, default=300, help="customers (default 300)")
+    demo.add_argument("--contacts", type=int, default=400, help="open contacts (default 400)")
+    demo.add_argument(
+        "--interactions",
+        type=int,
+        default=None,
+        help="past interactions in all (default: 0 to 60 per customer)",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+
+    imp = sub.add_parser(
+        "import",
+        help="load customers, orders, tickets and history from a JSON Lines file",
+        description="Import a JSON Lines file (see the import format). All or nothing: a file "
+        "with any bad line imports nothing and every bad line is listed.",
+    )
+    _common(imp)
+    imp.add_argument("file", type=Path, help="the .jsonl file")
+
+    exp = sub.add_parser("export", help="write every record as JSON Lines (the import format)")
+    _common(exp)
+    exp.add_argument(
+        "-o", "--output", type=Path, default=None, help="file to write (default: standard output)"
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from workspace.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if getattr(args, "db", None):
+        overrides["db"] = args.db
+    if getattr(args, "agent", None):
+        overrides["agent"] = args.agent
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _database(settings: Settings, *, create_dir: bool = True) -> Database:
+    from storage.engine import make_database
+
+    url = settings.database_url()
+    if create_dir and not settings.db:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_database(url)
+
+
+def _run_workspace(args: argparse.Namespace) -> int:
+    from workspace.app import CareDeskApp
+
+    settings = _settings(args)
+    app = CareDeskApp(
+        _database(settings),
+        agent=settings.agent,
+        fill_demo=not args.no_demo,
+        keymap=settings.keymap,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    from storage.migrate import current_revision, head_revision
+    from workspace.boot import migrate
+
+    db = _database(_settings(args))
+    if args.action == "upgrade":
+        moved = migrate(db)
+        head = head_revision()
+        print(f"upgraded from {moved} to {head}" if moved else f"already at {head}")
+    else:
+        print(f"schema {current_revision(db.read) or 'empty'} (newest {head_revision()})")
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from storage.bulk import is_empty
+    from workspace.boot import migrate
+    from workspace.demo import build_demo
+    from workspace.errors import CareDeskError
+
+    db = _database(_settings(args))
+    migrate(db)
+    if not is_empty(db):
+        raise CareDeskError("the database already has data; demo data goes into an empty one")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+    summary = build_demo(
+        db,
+        customers=args.customers,
+        contacts=args.contacts,
+        interactions=args.interactions,
+        seed=args.seed,
+        progress=progress,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(
+        f"demo data: {summary.customers} customers, {summary.orders} orders, "
+        f"{summary.tickets} contacts, {summary.interactions} interactions, "
+        f"{summary.agents} agents"
+    )
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from workspace.boot import migrate
+    from workspace.importer import import_file
+
+    db = _database(_settings(args))
+    migrate(db)
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rimporting: {done}/{total} lines   ", end="", file=sys.stderr, flush=True)
+
+    summary = import_file(db, args.file, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(
+        f"imported {args.file}: {summary.customers} customers, {summary.orders} orders, "
+        f"{summary.tickets} tickets, {summary.interactions} interactions"
+    )
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from workspace.exporter import export_all
+
+    db = _database(_settings(args))
+    if args.output is None:
+        count = export_all(db, sys.stdout)
+    else:
+        with args.output.open("w", encoding="utf-8", newline="\n") as out:
+            count = export_all(db, out)
+    print(f"exported {count} records", file=sys.stderr)
+    return 0
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: _run_workspace,
+    "db": _run_db,
+    "demo": _run_demo,
+    "import": _run_import,
+    "export": _run_export,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `caredesk` console script."""
+    args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from workspace.errors import CareDeskError
+
+    try:
+        return COMMANDS[args.command](args)
+    except CareDeskError as error:
+        print(f"caredesk: {error}", file=sys.stderr)
+        return 2
+    except (OperationalError, ArgumentError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The customer context: a digest an agent reads in five seconds, so nobody repeats themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from storage.records import (
+    CustomerRecord,
+    OrderRecord,
+    TicketRecord,
+    TimelineRecord,
+)
+
+OPEN_ORDER_STATUSES = ("pending", "shipped")
+REPEAT_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RepeatContact:
+    """The customer already wrote or called about this recently, on another channel."""
+
+    channels: tuple[str, ...]
+    """The other channels they used, most recent first."""
+    count: int
+    """How many inbound messages on those channels in the window."""
+    last_at: datetime
+    """When the latest of them arrived."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the agent sees first about a customer."""
+
+    customer: CustomerRecord
+    """The profile."""
+    open_orders: tuple[OrderRecord, ...]
+    """Orders not yet delivered (pending or shipped), newest first."""
+    late_orders: tuple[OrderRecord, ...]
+    """Orders delivered after their promised date, or promised and still not delivered."""
+    recent_tickets: tuple[TicketRecord, ...]
+    """The last few contacts, newest first."""
+    repeat: RepeatContact | None
+    """Set when they contacted us in the last 7 days on another channel."""
+    interactions: int
+    """How many interactions their history holds."""
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    """The digest and the first page of the timeline, loaded together for one selection."""
+
+    ticket_id: str | None
+    """The contact the context was loaded for (to drop stale results)."""
+    digest: Digest
+    """The digest."""
+    timeline: tuple[TimelineRecord, ...]
+    """The newest timeline entries."""
+    has_more: bool
+    """Whether older entries exist beyond `timeline`."""
+
+
+def is_late(order: OrderRecord, today: date) -> bool:
+    """Whether an order broke its delivery promise (delivered late, or overdue now)."""
+    if order.promised_by is None or order.status in ("cancelled", "returned"):
+        return False
+    if order.delivered_at is not None:
+        return order.delivered_at.date() > order.promised_by
+    return today > order.promised_by
+
+
+def repeat_contact(
+    recent: list[TimelineRecord], current_channel: str | None, now: datetime
+) -> RepeatContact | None:
+    """Inbound messages of the last 7 days on a channel other than this contact's."""
+    since = now - REPEAT_WINDOW
+    hits = [
+        r
+        for r in recent
+        if r.direction == "inbound" and r.at >= since and r.channel != current_channel
+    ]
+    if not hits:
+        return None
+    channels: list[str] = []
+    for r in sorted(hits, key=lambda r: r.at, reverse=True):
+        if r.channel not in channels:
+            channels.append(r.channel)
+    return RepeatContact(channels=tuple(channels), count=len(hits), last_at=max(r.at for r in hits))
+
+
+def make_digest(
+    customer: CustomerRecord,
+    orders: list[OrderRecord],
+    tickets: list[TicketRecord],
+    recent: list[TimelineRecord],
+    interactions: int,
+    current_channel: str | None,
+    now: datetime,
+) -> Digest:
+    """Decide what the digest says; pure, so it is tested without a database."""
+    today = now.date()
+    return Digest(
+        customer=customer,
+        open_orders=tuple(o for o in orders if o.status in OPEN_ORDER_STATUSES),
+        late_orders=tuple(o for o in orders if is_late(o, today))[:3],
+        recent_tickets=tuple(tickets[:3]),
+        repeat=repeat_contact(recent, current_channel, now),
+        interactions=interactions,
+    )

@@ -1,0 +1,248 @@
+"""The agent's use cases: what the workspace screens call, each in one unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from storage import contact_writes, customer_queries, queue_queries
+from storage.agent_queries import agent_by_name, first_agent
+from storage.audit import append_audit
+from storage.engine import Database
+from storage.records import (
+    AgentRecord,
+    ClaimOutcome,
+    QueueFilter,
+    QueueKey,
+    QueueRow,
+    TimelineKey,
+    TimelineRecord,
+)
+from storage.uow import read_session, unit_of_work
+from workspace.context import REPEAT_WINDOW, CustomerContext, make_digest
+from workspace.errors import CareDeskError, UnknownAgent
+
+#: Timeline entries loaded per page.
+TIMELINE_PAGE = 50
+
+#: How a contact can end, and the status it leaves the contact in.
+DISPOSITIONS: dict[str, str] = {
+    "resolved": "resolved",
+    "escalated": "resolved",
+    "pending": "pending",
+}
+
+
+class NotHeld(CareDeskError):
+    """The agent tried to act on a contact they do not hold (released, or taken over)."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def resolve_agent(db: Database, name: str | None) -> AgentRecord:
+    """The agent called `name`, or the first agent when no name is given."""
+    with read_session(db) as session:
+        agent = agent_by_name(session, name) if name else first_agent(session)
+    if agent is None:
+        if name:
+            raise UnknownAgent(f"no agent called {name!r} in this database")
+        raise UnknownAgent("this database has no agents yet: run `caredesk demo` or import some")
+    return agent
+
+
+class Desk:
+    """One agent's view of one database; every method is safe to call from a worker thread."""
+
+    def __init__(
+        self, db: Database, agent: AgentRecord, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.agent = agent
+        self.clock = clock
+
+    # -- the queue -------------------------------------------------------------------------
+
+    def queue_count(self, flt: QueueFilter) -> int:
+        """How many contacts the filter shows."""
+        with read_session(self.db) as s:
+            return queue_queries.count_queue(s, flt)
+
+    def queue_page(
+        self,
+        flt: QueueFilter,
+        *,
+        after: QueueKey | None = None,
+        before: QueueKey | None = None,
+        offset: int | None = None,
+        limit: int = 100,
+    ) -> list[QueueRow]:
+        """A page of the queue: after a key, before a key, or (to jump) at an offset."""
+        with read_session(self.db) as s:
+            if before is not None:
+                return queue_queries.page_before(s, flt, before, limit)
+            if offset is not None and after is None:
+                return queue_queries.page_at(s, flt, offset, limit)
+            return queue_queries.page_after(s, flt, after, limit)
+
+    def queue_position(self, flt: QueueFilter, key: QueueKey) -> int:
+        """Where a row stands in the filtered queue."""
+        with read_session(self.db) as s:
+            return queue_queries.position_of(s, flt, key)
+
+    def contact(self, ticket_id: str) -> QueueRow | None:
+        """One contact, fresh from the database."""
+        with read_session(self.db) as s:
+            return queue_queries.get_row(s, ticket_id)
+
+    # -- claims and the conversation --------------------------------------------------------
+
+    def claim(self, ticket_id: str) -> ClaimOutcome:
+        """Take the contact if nobody holds it; atomic, so two agents never hold one."""
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            outcome = contact_writes.claim(s, ticket_id, self.agent.id, now)
+            if outcome.claimed and outcome.reason == "claimed":
+                append_audit(
+                    s,
+                    at=now,
+                    actor=self.agent.name,
+                    action="claim",
+                    entity="ticket",
+                    entity_id=ticket_id,
+                    before={"holder": None},
+                    after={"holder": self.agent.name},
+                )
+        return outcome
+
+    def claim_next(self, flt: QueueFilter) -> QueueRow | None:
+        """Claim the most urgent contact nobody holds; None when none is left in the view."""
+        for _attempt in range(5):
+            with read_session(self.db) as s:
+                candidates = queue_queries.first_unheld(s, flt)
+            if not candidates:
+                return None
+            for row in candidates:
+                if self.claim(row.id).claimed:
+                    return self.contact(row.id)
+        return None
+
+    def release(self, ticket_id: str) -> None:
+        """Hand the contact back to the queue."""
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            if not contact_writes.release(s, ticket_id, self.agent.id):
+                raise NotHeld(f"you do not hold contact {ticket_id}")
+            append_audit(
+                s,
+                at=now,
+                actor=self.agent.name,
+                action="release",
+                entity="ticket",
+                entity_id=ticket_id,
+                before={"holder": self.agent.name},
+                after={"holder": None},
+            )
+
+    def write(self, ticket_id: str, text: str, *, note: bool = False) -> str:
+        """Send a reply (or add an internal note) on a held contact; returns its ref."""
+        if not text.strip():
+            raise CareDeskError("the message is empty")
+        kind = "note" if note else "message"
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            ref = contact_writes.add_interaction(
+                s,
+                ticket_id=ticket_id,
+                agent_id=self.agent.id,
+                author=self.agent.display_name,
+                kind=kind,
+                text=text,
+                now=now,
+            )
+            if ref is None:
+                raise NotHeld(f"you no longer hold contact {ticket_id}; nothing was sent")
+            append_audit(
+                s,
+                at=now,
+                actor=self.agent.name,
+                action="note" if note else "reply",
+                entity="ticket",
+                entity_id=ticket_id,
+                after={"interaction": ref, "chars": len(text)},
+            )
+        return ref
+
+    def resolve(self, ticket_id: str, disposition: str) -> None:
+        """End the contact with a disposition (resolved, escalated, or pending on the customer)."""
+        status = DISPOSITIONS.get(disposition)
+        if status is None:
+            raise CareDeskError(f"unknown disposition {disposition!r}")
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            ok = contact_writes.set_outcome(
+                s,
+                ticket_id=ticket_id,
+                agent_id=self.agent.id,
+                status=status,
+                disposition=disposition,
+                now=now,
+            )
+            if not ok:
+                raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")
+            append_audit(
+                s,
+                at=now,
+                actor=self.agent.name,
+                action="resolve",
+                entity="ticket",
+                entity_id=ticket_id,
+                after={"status": status, "disposition": disposition},
+            )
+
+    # -- the customer context ---------------------------------------------------------------
+
+    def customer_context(self, customer_id: str, contact: QueueRow | None) -> CustomerContext:
+        """The digest and first timeline page for a customer, read in one session."""
+        now = self.clock()
+        with read_session(self.db) as s:
+            customer = customer_queries.get_customer(s, customer_id)
+            if customer is None:
+                raise CareDeskError(f"customer {customer_id} does not exist")
+            orders = customer_queries.customer_orders(s, customer_id)
+            tickets = customer_queries.customer_tickets(s, customer_id, limit=4)
+            recent = customer_queries.interactions_since(s, customer_id, now - REPEAT_WINDOW)
+            count = customer_queries.count_interactions(s, customer_id)
+            page = customer_queries.timeline_page(
+                s, customer_id, None, TIMELINE_PAGE + 1, orders=orders
+            )
+        digest = make_digest(
+            customer,
+            orders,
+            [t for t in tickets if contact is None or t.id != contact.id],
+            recent,
+            count,
+            contact.channel if contact else None,
+            now,
+        )
+        return CustomerContext(
+            ticket_id=contact.id if contact else None,
+            digest=digest,
+            timeline=tuple(page[:TIMELINE_PAGE]),
+            has_more=len(page) > TIMELINE_PAGE,
+        )
+
+    def timeline_page(
+        self, customer_id: str, before: TimelineKey, limit: int = TIMELINE_PAGE
+    ) -> tuple[list[TimelineRecord], bool]:
+        """The next older page of the timeline, and whether more remain."""
+        with read_session(self.db) as s:
+            page = customer_queries.timeline_page(s, customer_id, before, limit + 1)
+        return page[:limit], len(page) > limit
+
+    def search_history(self, customer_id: str, query: str) -> list[TimelineRecord]:
+        """The customer's interactions that contain every word of `query` (by prefix)."""
+        with read_session(self.db) as s:
+            return customer_queries.search_history(s, customer_id, query)

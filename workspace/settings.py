@@ -1,0 +1,38 @@
+"""Settings: one model, read from the environment (CAREDESK_*) and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where CareDesk keeps its database when no other is named."""
+    return user_data_path("caredesk", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """How this CareDesk runs; every field can be set as CAREDESK_<FIELD>."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREDESK_", extra="ignore")
+
+    db: str | None = None
+    """Database URL (`sqlite:///file.db`, `postgresql://...`); default a file in `data_dir`."""
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Folder for the embedded database."""
+
+    agent: str | None = None
+    """Who you are (an agent's login name); default the first agent in the database."""
+
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Key remapping by binding id (`{"queue.claim": "c"}`), applied with App.set_keymap."""
+
+    def database_url(self) -> str:
+        """The database URL to use, defaulting to the embedded SQLite file."""
+        if self.db:
+            return self.db
+        return f"sqlite:///{self.data_dir / 'caredesk.db'}"
