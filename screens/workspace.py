@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from screens.commands import BindingCommands
@@ -33,6 +33,8 @@ from workspace.queue import PAGE, describe, next_channel, next_status, plan_page
 
 #: Terminals at least this wide put the three panes side by side.
 WIDE = 200
+#: Terminals less tall than this get a compact digest and queue.
+SHORT = 30
 
 
 class WorkspaceScreen(Screen[None]):
@@ -59,16 +61,23 @@ class WorkspaceScreen(Screen[None]):
 
     queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
 
-    def __init__(self, boot: Callable[[], BootResult], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        boot: Callable[[], BootResult],
+        clock: Callable[[], datetime],
+        *,
+        show_clock: bool = True,
+    ) -> None:
         super().__init__()
         self._boot = boot
+        self._show_clock = show_clock
         self.clock = clock
         self.desk: Desk | None = None
         self.context: CustomerContext | None = None
         self._context_for: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header(show_clock=self._show_clock)
         with Vertical(id="queue-pane"):
             yield QueueTable(id="queue")
         with Horizontal(id="bottom"):
@@ -79,11 +88,8 @@ class WorkspaceScreen(Screen[None]):
             with Vertical(id="resolution-pane"):
                 yield ContactBar(id="contact-bar")
                 yield Composer(id="composer")
-                yield Static(
-                    "Actions (discount, refund, replacement…) arrive with the policy engine.",
-                    id="actions-hint",
-                    markup=False,
-                )
+                # Policy-bounded actions (discount, refund, replacement…) mount here.
+                yield Vertical(id="actions")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -99,6 +105,7 @@ class WorkspaceScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE, "wide")
+        self.set_class(self.size.height < SHORT, "short")
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -107,7 +114,8 @@ class WorkspaceScreen(Screen[None]):
         try:
             result = self._boot()
         except CareDeskError as error:
-            self.app.call_from_thread(self.app.exit, 2, f"caredesk: {error}")
+            message = f"caredesk: {error}"
+            self.app.call_from_thread(lambda: self.app.exit(return_code=2, message=message))
             return
         self.app.call_from_thread(self._booted, result)
 
@@ -117,12 +125,14 @@ class WorkspaceScreen(Screen[None]):
         self.app.sub_title = f"{agent.display_name} ({agent.role})"
         table = self.query_one(QueueTable)
         table.me = agent.id
+        table.set_now(self.clock())
         if result.demo is not None:
             d = result.demo
             self.notify(
                 f"First run: filled a new database with demo data ({d.customers} customers, "
-                f"{d.tickets} contacts, {d.interactions} interactions).",
+                f"{d.orders} orders, {d.interactions} past interactions).",
                 title="Demo data",
+                timeout=8,
             )
         if result.upgraded_from not in (None, "empty"):
             self.notify(f"Database upgraded from schema {result.upgraded_from}.")
@@ -338,7 +348,8 @@ class WorkspaceScreen(Screen[None]):
             self.notify(f"{row.id} is yours ({reason}).", timeout=3)
             self.query_one(Composer).text_area.focus()
         else:
-            self.notify(reason.capitalize() + ".", title="Cannot claim", severity="warning")
+            sentence = reason[:1].upper() + reason[1:] + "."
+            self.notify(sentence, title="Cannot claim", severity="warning")
         self.load_queue(keep=row)
 
     def action_next_contact(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,7 +24,7 @@ class Composer(Vertical):
         height: 1fr;
         min-height: 5;
         & > #composer-mode { width: 1fr; padding: 0 1; background: $boost; color: $text-muted; }
-        & > TextArea { height: 1fr; border: none; padding: 0 1; }
+        & > TextArea { height: 1fr; padding: 0 1; }
         &.note > #composer-mode { color: $accent; text-style: bold; }
         &.note > TextArea { background: $accent 10%; }
     }
@@ -57,8 +58,11 @@ class Composer(Vertical):
             self._describe()
 
     def _describe(self) -> None:
-        kind = "INTERNAL NOTE (not sent to the customer)" if self.note else "REPLY to the customer"
-        self.query_one("#composer-mode", Label).update(f"{kind}  ·  ctrl+s send  ·  ctrl+t switch")
+        if self.note:
+            line = "NOTE (internal) · ctrl+s save · ctrl+t reply"
+        else:
+            line = "REPLY · ctrl+s send · ctrl+t note"
+        self.query_one("#composer-mode", Label).update(Text(line))
 
     def action_toggle_note(self) -> None:
         self.note = not self.note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from rich.style import Style
@@ -17,6 +18,9 @@ from storage.records import TimelineKey, TimelineRecord
 from widgets.cells import cell
 from workspace.text import one_line
 from workspace.timefmt import when
+
+#: Runs of plain white space, folded to one space in a one-line summary.
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 #: How an entry's direction is labelled (text, so it reads without colour or glyphs).
 DIRECTION = {"inbound": "IN", "outbound": "OUT", "internal": "NOTE", "event": "ORDER"}
@@ -188,6 +192,6 @@ class Timeline(ScrollView, can_focus=True):
             cell(" " + when(entry.at, self.now), 14, when_style),
             cell(label, 7, base),
             cell(DIRECTION.get(entry.direction, entry.direction), 6, dir_style),
-            cell(one_line(summary[:400]), max(width - 27, 4), base),
+            cell(one_line(_SPACES.sub(" ", summary[:400])), max(width - 27, 4), base),
         ]
         return Strip(segments).adjust_cell_length(width, base)

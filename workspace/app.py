@@ -28,16 +28,18 @@ class CareDeskApp(App[None]):
         fill_demo: bool = True,
         clock: Callable[[], datetime] = utcnow,
         keymap: dict[str, str] | None = None,
+        show_clock: bool = True,
     ) -> None:
         super().__init__()
         self.db = db
         self.clock = clock
+        self.show_clock = show_clock
         self._boot = partial(open_workspace, db, agent, fill_demo=fill_demo, clock=clock)
         if keymap:
             self.set_keymap(keymap)
 
     def on_mount(self) -> None:
-        self.push_screen(WorkspaceScreen(self._boot, self.clock))
+        self.push_screen(WorkspaceScreen(self._boot, self.clock, show_clock=self.show_clock))
 
     def on_unmount(self) -> None:
         self.db.dispose()

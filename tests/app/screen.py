@@ -1,0 +1,44 @@
+"""What the app sends to the terminal, for tests that assert on the screen itself."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+from textual.app import App
+
+#: The only escape sequences Textual itself writes for a frame: SGR styles and cursor moves.
+_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;]*[mHK]")
+
+
+def terminal_output(app: App[object]) -> str:
+    """The bytes a full repaint of the current screen writes to the terminal."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        safe_box=False,
+    )
+    update = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
+    console.print(update)
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+def foreign_sequences(output: str) -> str:
+    """What is left of the output after Textual's own sequences: must hold no ESC at all."""
+    return _OWN_SEQUENCES.sub("", output)
+
+
+def screen_text(app: App[object]) -> str:
+    """The screen as plain text, one line per terminal row."""
+    text = foreign_sequences(terminal_output(app))
+    return text.replace("\r", "")

@@ -1,0 +1,195 @@
+"""The workspace driven by keys, as an agent works: claim, read, reply, resolve, next."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.engine import Database
+from storage.models import Interaction, Ticket
+from storage.uow import read_session
+from tests.app.conftest import make_app
+from tests.app.screen import screen_text
+from widgets.composer import Composer
+from widgets.queue_table import QueueTable
+from widgets.timeline import Timeline
+from workspace.desk import Desk
+
+SIZE = (120, 35)
+
+
+async def _ready(pilot, *, rows: int | None = None) -> QueueTable:
+    """Wait until boot and the first queue page are done."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    table = app.screen.query_one(QueueTable)
+    if rows is not None:
+        assert table.total == rows
+    return table
+
+
+def _ticket(db: Database, tid: str) -> Ticket:
+    with read_session(db) as s:
+        t = s.get(Ticket, tid)
+        assert t is not None
+        s.expunge(t)
+        return t
+
+
+async def test_boot_shows_the_queue_in_sla_order_and_the_first_customer(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _ready(pilot, rows=4)
+        assert [table.row_at(i).id for i in range(4)] == ["T-2", "T-1", "T-3", "T-4"]
+        text = screen_text(app)
+        assert "BREACHED 3m" in text and "! 4m left" in text
+        assert "Omar Haddad" in text  # the digest of the first (most urgent) contact
+        assert "Queue · active · all channels" in text and "4 contacts" in text
+        assert app.sub_title == "Alex (agent)"
+
+
+async def test_claim_reply_resolve_by_keyboard(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _ready(pilot, rows=4)
+        await pilot.press("down")  # T-1, Dana's call
+        await _ready(pilot)
+        assert table.current.id == "T-1"
+        text = screen_text(app)
+        assert "Dana Whitfield" in text and "REPEAT" in text and "Late:" in text
+        await pilot.press("enter")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-1").assigned_agent_id == 1
+        composer = app.screen.query_one(Composer)
+        assert composer.text_area.has_focus
+        await pilot.press(*"So sorry about the jug")
+        await pilot.press("ctrl+s")
+        await _ready(pilot)
+        with read_session(desk_db) as s:
+            sent = s.execute(select(Interaction.text).where(Interaction.ticket_id == "T-1")).all()
+        assert ("So sorry about the jug",) in sent
+        assert composer.text_area.text == ""
+        timeline = app.screen.query_one(Timeline)
+        assert timeline.entries[0].text == "So sorry about the jug"
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert "Close T-1 as" in screen_text(app)
+        await pilot.press("enter")  # the first choice: resolved
+        await _ready(pilot)
+        t = _ticket(desk_db, "T-1")
+        assert (t.status, t.disposition) == ("resolved", "resolved")
+        assert table.total == 3
+
+
+async def test_note_release_and_next(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _ready(pilot, rows=4)
+        await pilot.press("n")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-2").assigned_agent_id == 1  # the most urgent unheld
+        assert table.current.id == "T-2"
+        await pilot.press("ctrl+t", *"check billing", "ctrl+s")
+        await _ready(pilot)
+        with read_session(desk_db) as s:
+            kinds = s.execute(select(Interaction.kind).where(Interaction.ticket_id == "T-2")).all()
+        assert kinds == [("note",)]
+        await pilot.press("escape", "x")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-2").assigned_agent_id is None
+
+
+async def test_a_contact_held_by_a_colleague_cannot_be_claimed(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _ready(pilot, rows=4)
+        await pilot.press("end")
+        await _ready(pilot)
+        assert table.current.id == "T-4"
+        await pilot.press("enter")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-4").assigned_agent_id == 2
+        assert any("Sam already holds contact T-4" in n.message for n in app._notifications)
+
+
+async def test_a_claim_lost_to_a_colleague_between_screens_is_refused(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, rows=4)
+        sam = Desk(desk_db, app.screen.desk.agent.__class__(2, "sam", "Sam", "agent"))
+        assert sam.claim("T-2").claimed  # Sam takes it after Alex's screen loaded
+        await pilot.press("enter")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-2").assigned_agent_id == 2
+        assert "Sam" in screen_text(app)
+
+
+async def test_filters_channel_status_and_mine(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _ready(pilot, rows=4)
+        await pilot.press("c")  # chat
+        table = await _ready(pilot, rows=1)
+        assert table.row_at(0).id == "T-3"
+        await pilot.press("c")  # email
+        await _ready(pilot, rows=1)
+        await pilot.press("c", "c", "c", "c")  # call, social, sms, all
+        await _ready(pilot, rows=4)
+        await pilot.press("m")
+        await _ready(pilot, rows=0)
+        assert "No contacts match this filter." in screen_text(app)
+        await pilot.press("m", "s", "s", "s")  # open, pending, resolved
+        await _ready(pilot, rows=0)
+
+
+async def test_timeline_opens_an_entry_and_searches(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("down")
+        await _ready(pilot)
+        await pilot.press("2")
+        timeline = app.screen.query_one(Timeline)
+        assert timeline.has_focus
+        assert timeline.entries[0].ref == "I-3"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Blender arrived with a cracked jug" in text
+        assert "two days late, and the jug is cracked." in text
+        await pilot.press("escape", "slash")
+        await pilot.press(*"blender", "enter")
+        await _ready(pilot)
+        assert [e.ref for e in timeline.entries] == ["I-2", "I-1"]
+        assert "2 matches" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(timeline.entries) > 2
+
+
+async def test_an_unknown_agent_is_a_clear_error(desk_db, capsys) -> None:
+    app = make_app(desk_db, agent="nobody")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+    err = capsys.readouterr().err
+    assert "caredesk: no agent called 'nobody' in this database" in err
+    assert "Traceback" not in err
+
+
+async def test_help_and_palette_list_the_keys(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "The queue: contacts waiting" in text and "Claim" in text and "Resolve" in text
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"resolve")
+        await pilot.pause(0.3)
+        assert "Resolve" in screen_text(app)
