@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from storage.records import TimelineKey, TimelineRecord
 from widgets.cells import cell
-from workspace.text import one_line
+from workspace.text import preview
 from workspace.timefmt import when
 
 #: Runs of plain white space, folded to one space in a one-line summary.
@@ -192,6 +192,6 @@ class Timeline(ScrollView, can_focus=True):
             cell(" " + when(entry.at, self.now), 14, when_style),
             cell(label, 7, base),
             cell(DIRECTION.get(entry.direction, entry.direction), 6, dir_style),
-            cell(one_line(_SPACES.sub(" ", summary[:400])), max(width - 27, 4), base),
+            cell(preview(_SPACES.sub(" ", summary[:2000]), 400), max(width - 27, 4), base),
         ]
         return Strip(segments).adjust_cell_length(width, base)
