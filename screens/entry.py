@@ -27,7 +27,8 @@ class EntryScreen(ModalScreen[None]):
     EntryScreen > Vertical {
         width: 90%; height: 85%; border: thick $primary; background: $surface; padding: 0 1;
     }
-    EntryScreen #entry-head { height: auto; color: $text-muted; }
+    EntryScreen #entry-head { height: auto; color: $text-muted; margin-bottom: 1; }
+    EntryScreen #entry-keys { height: 1; color: $text-muted; text-align: right; }
     EntryScreen VerticalScroll { height: 1fr; }
     """
 
@@ -56,6 +57,7 @@ class EntryScreen(ModalScreen[None]):
             yield Static(head, id="entry-head")
             with VerticalScroll():
                 yield Static(Text(sanitize(body) + tail), id="entry-body")
+            yield Static(Text("↑↓ pgup pgdn scroll · esc close"), id="entry-keys")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, Input, TextArea
 from textual.worker import get_current_worker
 
 from screens.commands import BindingCommands
@@ -33,6 +33,10 @@ from workspace.queue import PAGE, describe, next_channel, next_status, plan_page
 
 #: Terminals at least this wide put the three panes side by side.
 WIDE = 200
+#: Actions bound to printable keys: while typing, those keys are text, not commands.
+TYPED_KEYS = frozenset(
+    {"next_contact", "resolve", "release", "search", "cycle_channel", "cycle_status", "toggle_mine"}
+)
 #: Terminals less tall than this get a compact digest and queue.
 SHORT = 30
 
@@ -91,6 +95,12 @@ class WorkspaceScreen(Screen[None]):
                 # Policy-bounded actions (discount, refund, replacement…) mount here.
                 yield Vertical(id="actions")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Single-letter commands are hidden while the agent types (the letters are text)."""
+        if action in TYPED_KEYS and isinstance(self.focused, (Input, TextArea)):
+            return None
+        return True
 
     def on_mount(self) -> None:
         self.query_one("#queue-pane").border_title = "Queue"
@@ -456,9 +466,10 @@ class WorkspaceScreen(Screen[None]):
         self.load_queue(keep=self.query_one(QueueTable).current)
 
     def action_focus_pane(self, pane: str) -> None:
-        target = {"queue": QueueTable, "context": Timeline}.get(pane)
-        if target is not None:
-            self.query_one(target).focus()
+        if pane == "queue":
+            self.query_one(QueueTable).focus()
+        elif pane == "context":
+            self.query_one(Timeline).focus()
         else:
             self.query_one(Composer).text_area.focus()
 

@@ -16,7 +16,7 @@ def _holder_name(session: Session, agent_id: int | None) -> str | None:
     if agent_id is None:
         return None
     return session.execute(
-        select(Agent.display_name).where(col(Agent.id) == agent_id)
+        select(col(Agent.display_name)).where(col(Agent.id) == agent_id)
     ).scalar_one_or_none()
 
 
@@ -34,7 +34,7 @@ def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> Cla
     if result.rowcount == 1:  # type: ignore[attr-defined]
         return ClaimOutcome(True, ticket_id, _holder_name(session, agent_id), "claimed")
     row = session.execute(
-        select(Ticket.assigned_agent_id, Ticket.active).where(col(Ticket.id) == ticket_id)
+        select(col(Ticket.assigned_agent_id), col(Ticket.active)).where(col(Ticket.id) == ticket_id)
     ).first()
     if row is None:
         return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} does not exist")
@@ -50,7 +50,7 @@ def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> Cla
 def holds(session: Session, ticket_id: str, agent_id: int) -> bool:
     """Whether `agent_id` holds the contact right now (the fence for every write on it)."""
     row = session.execute(
-        select(Ticket.assigned_agent_id, Ticket.active).where(col(Ticket.id) == ticket_id)
+        select(col(Ticket.assigned_agent_id), col(Ticket.active)).where(col(Ticket.id) == ticket_id)
     ).first()
     return row is not None and row[0] == agent_id and bool(row[1])
 

@@ -39,7 +39,7 @@ def customer_orders(
     session: Session, customer_id: str, limit: int = MAX_ORDERS
 ) -> list[OrderRecord]:
     """The customer's orders, newest first, with their items."""
-    orders = session.exec(
+    orders = session.execute(
         select(Order)
         .where(col(Order.customer_id) == customer_id)
         .order_by(col(Order.placed_at).desc())
@@ -48,8 +48,10 @@ def customer_orders(
     items: dict[str, list[OrderItemRecord]] = defaultdict(list)
     ids = [o[0].id for o in orders]
     if ids:
-        for it in session.exec(
-            select(OrderItem).where(col(OrderItem.order_id).in_(ids)).order_by(OrderItem.line)
+        for it in session.execute(
+            select(OrderItem)
+            .where(col(OrderItem.order_id).in_(ids))
+            .order_by(col(OrderItem.order_id), col(OrderItem.line))
         ).all():
             row = it[0]
             items[row.order_id].append(

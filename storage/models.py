@@ -8,10 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.records import PRIORITY_RANK as PRIORITY_RANK
 from storage.types import Money, UTCDateTime
-
-#: Queue order within equal SLA due times: the lower, the sooner.
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def _dt(*, nullable: bool = False, index: bool = False) -> Column[datetime]:

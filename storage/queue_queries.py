@@ -27,24 +27,29 @@ def _where(flt: QueueFilter) -> list[Any]:
     return clauses
 
 
-def _rows_select(flt: QueueFilter | None) -> Select[Any]:
-    stmt = (
+def _rows_select(flt: QueueFilter | None) -> Select[*tuple[Any, ...]]:
+    stmt: Select[*tuple[Any, ...]] = (
         select(
-            Ticket.id,
-            Ticket.customer_id,
-            Customer.name,
-            Customer.tier,
-            Ticket.channel,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.priority_rank,
-            Ticket.opened_at,
-            Ticket.sla_due_at,
-            Ticket.assigned_agent_id,
-            Agent.display_name,
-            Ticket.claimed_at,
-            Ticket.version,
+            *(
+                col(c)
+                for c in (
+                    Ticket.id,
+                    Ticket.customer_id,
+                    Customer.name,
+                    Customer.tier,
+                    Ticket.channel,
+                    Ticket.subject,
+                    Ticket.status,
+                    Ticket.priority,
+                    Ticket.priority_rank,
+                    Ticket.opened_at,
+                    Ticket.sla_due_at,
+                    Ticket.assigned_agent_id,
+                    Agent.display_name,
+                    Ticket.claimed_at,
+                    Ticket.version,
+                )
+            )
         )
         .join(Customer, col(Customer.id) == col(Ticket.customer_id))
         .outerjoin(Agent, col(Agent.id) == col(Ticket.assigned_agent_id))

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+#: Queue order within equal SLA due times: the lower, the sooner.
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
 ACTIVE = "active"
 """The queue's default status filter: open and pending contacts together."""
 
@@ -170,8 +173,8 @@ class TimelineKey:
     """When it happened."""
     source: int
     """0 interaction, 1 order event (ties keep interactions after order events)."""
-    id: str
-    """The interaction's id or the order event's id."""
+    id: int | str
+    """The interaction's id (int), or the order event's id (`W1001/placed`)."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,12 @@ from storage.engine import Database, make_database, normalise_url
 from storage.migrate import upgrade
 
 
-def fresh_sqlite(directory: Path, revision: str = "head") -> Database:
-    """A new SQLite database file in `directory`, migrated to `revision`."""
-    db = make_database(f"sqlite:///{directory / 'caredesk.db'}")
+def fresh_sqlite(directory: Path, revision: str = "head", name: str = "caredesk.db") -> Database:
+    """A new SQLite database file `name` in `directory`, migrated to `revision`."""
+    path = directory / name
+    if path.exists():
+        raise FileExistsError(f"{path} exists: a fresh database needs a new file name")
+    db = make_database(f"sqlite:///{path}")
     upgrade(db.read, revision)
     return db
 

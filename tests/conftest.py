@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from sqlalchemy import create_engine, text
 
 from storage.engine import Database, normalise_url
 from storage.testing import fresh_postgres_schema, fresh_sqlite
+
+# Times are shown in the local zone: tests see the same screen on every machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 PG_URL = os.environ.get("CAREDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str | None] = {}

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from storage.engine import Database
-from storage.models import PRIORITY_RANK, Agent, Customer, Interaction, Order, OrderItem, Ticket
-from storage.records import AgentRecord
+from storage.models import Agent, Customer, Interaction, Order, OrderItem, Ticket
+from storage.records import PRIORITY_RANK, AgentRecord
 from storage.uow import unit_of_work
 
 NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)

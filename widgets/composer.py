@@ -10,6 +10,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, TextArea
 
+#: The mode line and the placeholder, for a reply (False) and for an internal note (True).
+_MODES = {
+    False: ("REPLY · ^s send · ^t note", "Write a reply to the customer…"),
+    True: ("NOTE (internal) · ^s save · ^t reply", "Write an internal note for colleagues…"),
+}
+
 
 class Composer(Vertical):
     """Types a reply or a note; posts Submitted, and the screen decides what happens."""
@@ -24,7 +30,7 @@ class Composer(Vertical):
         height: 1fr;
         min-height: 5;
         & > #composer-mode { width: 1fr; padding: 0 1; background: $boost; color: $text-muted; }
-        & > TextArea { height: 1fr; padding: 0 1; }
+        & > TextArea { height: 1fr; padding: 0 1; background: $surface-darken-1; }
         &.note > #composer-mode { color: $accent; text-style: bold; }
         &.note > TextArea { background: $accent 10%; }
     }
@@ -58,11 +64,9 @@ class Composer(Vertical):
             self._describe()
 
     def _describe(self) -> None:
-        if self.note:
-            line = "NOTE (internal) · ctrl+s save · ctrl+t reply"
-        else:
-            line = "REPLY · ctrl+s send · ctrl+t note"
+        line, hint = _MODES[self.note]
         self.query_one("#composer-mode", Label).update(Text(line))
+        self.text_area.placeholder = hint
 
     def action_toggle_note(self) -> None:
         self.note = not self.note

@@ -35,5 +35,5 @@ class ContactBar(Static):
         elif row.holder_id is not None:
             t.append(f"\nHeld by {one_line(row.holder_name or '?')}", style="italic")
         else:
-            t.append("\nUnclaimed · enter on the queue (or n) to claim", style="italic")
+            t.append("\nUnclaimed · enter (or n) claims it", style="italic")
         self.update(t)

@@ -45,7 +45,10 @@ def render_digest(d: Digest, now: datetime) -> Text:
     c = d.customer
     t = Text(no_wrap=False, overflow="fold")
     t.append(one_line(c.name), style="bold")
-    t.append(f"  {c.tier.upper()}", style="bold reverse" if c.tier != "standard" else "dim")
+    t.append("  ")
+    t.append(
+        f" {one_line(c.tier).upper()} ", style="bold reverse" if c.tier != "standard" else "dim"
+    )
     t.append(f"  since {day(c.since)}  ·  {one_line(c.id)}", style="dim")
     contacts = [one_line(x) for x in (c.email, c.phone) if x]
     t.append("\n" + "  ·  ".join([*contacts, f"{d.interactions} interactions"]), style="dim")

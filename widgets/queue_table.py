@@ -235,7 +235,7 @@ class QueueTable(ScrollView, can_focus=True):
         row = self._rows.get(index)
         if row is None:
             self._want_visible()
-            style = self.get_component_rich_style("queue-table--placeholder")
+            style = self.rich_style + self._overlay("queue-table--placeholder")
             return Strip([cell("  …", width, style)], width)
         info = cells(row, self.now, self.me)
         is_cursor = index == self.cursor
@@ -247,12 +247,20 @@ class QueueTable(ScrollView, can_focus=True):
         self._strips[key] = strip
         return strip
 
+    def _style(self, name: str) -> Style:
+        """A component's full style (its own background over the widget's)."""
+        return self.get_component_rich_style(name)
+
+    def _overlay(self, name: str) -> Style:
+        """Only what a component's rule sets (colour, weight), to lay over a row's style."""
+        return self.get_component_rich_style(name, partial=True)
+
     def _want_visible(self) -> None:
         start, end = self.visible_range()
         self.post_message(self.RowsWanted(start, end))
 
     def _header(self, width: int) -> Strip:
-        style = self.get_component_rich_style("queue-table--header")
+        style = self.rich_style + self._overlay("queue-table--header")
         segments = [
             cell(f" {title}" if i == 0 else title, w, style)
             for i, ((title, _), w) in enumerate(zip(_COLUMNS, self._widths(width), strict=True))
@@ -261,14 +269,17 @@ class QueueTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, style)
 
     def _row_strip(self, row: QueueRow, info: QueueCells, is_cursor: bool, width: int) -> Strip:
-        base = self.get_component_rich_style("queue-table--cursor") if is_cursor else Style()
+        base = self._style("queue-table--cursor") if is_cursor else self.rich_style
         level_class = {
             SlaLevel.BREACHED: "queue-table--breached",
             SlaLevel.AT_RISK: "queue-table--at-risk",
             SlaLevel.OK: "queue-table--ok",
         }.get(info.sla.level)
-        sla_style = base + self.get_component_rich_style(level_class) if level_class else base
-        holder_style = base + self.get_component_rich_style(
+        sla_style = base
+        if level_class:
+            # On the cursor row the level's colour would fight the highlight: the text says it.
+            sla_style = base + (Style(bold=True) if is_cursor else self._overlay(level_class))
+        holder_style = base + self._overlay(
             "queue-table--mine" if info.mine else "queue-table--held"
         )
         w = self._widths(width)

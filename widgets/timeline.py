@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -23,7 +22,7 @@ from workspace.timefmt import when
 _SPACES = re.compile(r"[ \t\r\n]+")
 
 #: How an entry's direction is labelled (text, so it reads without colour or glyphs).
-DIRECTION = {"inbound": "IN", "outbound": "OUT", "internal": "NOTE", "event": "ORDER"}
+DIRECTION = {"inbound": "IN", "outbound": "OUT", "internal": "NOTE", "event": "EVENT"}
 
 
 class Timeline(ScrollView, can_focus=True):
@@ -164,7 +163,9 @@ class Timeline(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y
         if not self.entries:
             if y == 0:
-                style = self.get_component_rich_style("timeline--empty")
+                style = self.rich_style + self.get_component_rich_style(
+                    "timeline--empty", partial=True
+                )
                 return Strip([cell(f" {self.empty_text}", width, style)], width)
             return Strip.blank(width, self.rich_style)
         if index >= len(self.entries):
@@ -181,13 +182,19 @@ class Timeline(ScrollView, can_focus=True):
         return strip
 
     def _entry_strip(self, entry: TimelineRecord, is_cursor: bool, width: int) -> Strip:
-        base = self.get_component_rich_style("timeline--cursor") if is_cursor else Style()
-        dir_style = base + self.get_component_rich_style(f"timeline--{entry.direction}")
-        when_style = base + self.get_component_rich_style("timeline--when")
-        summary = entry.subject + ": " + entry.text if entry.subject else entry.text
-        if entry.author and entry.direction != "inbound":
+        base = self.get_component_rich_style("timeline--cursor") if is_cursor else self.rich_style
+        overlay = self.get_component_rich_style(f"timeline--{entry.direction}", partial=True)
+        dir_style = base + overlay
+        when_style = base + self.get_component_rich_style("timeline--when", partial=True)
+        if entry.direction == "event":
+            summary = entry.text
+        elif entry.subject:
+            summary = f"{entry.subject}: {entry.text}"
+        else:
+            summary = entry.text
+        if entry.author and entry.direction not in ("inbound", "event"):
             summary = f"{entry.author}: {summary}"
-        label = "ORDER" if entry.channel == "order" else entry.channel.upper()
+        label = entry.channel.upper()
         segments = [
             cell(" " + when(entry.at, self.now), 14, when_style),
             cell(label, 7, base),

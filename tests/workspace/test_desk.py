@@ -107,7 +107,10 @@ def test_claim_next_takes_the_most_urgent_unheld(db: Database) -> None:
 def test_customer_context_digest_and_timeline(desk: Desk) -> None:
     db = desk.db
     add_order(
-        db, "W1", placed=NOW - timedelta(days=6), promised=date(2026, 11, 3),
+        db,
+        "W1",
+        placed=NOW - timedelta(days=6),
+        promised=date(2026, 11, 3),
         delivered=NOW - timedelta(days=2),
     )
     for i in range(60):
@@ -120,7 +123,9 @@ def test_customer_context_digest_and_timeline(desk: Desk) -> None:
     assert d.repeat is not None and d.repeat.channels == ("email",)
     assert [o.id for o in d.late_orders] == ["W1"]
     assert ctx.timeline[0].ref == "I-mail"
-    assert ctx.timeline[1].kind == "order_delivered" and "after the promised" in ctx.timeline[1].text
+    assert (
+        ctx.timeline[1].kind == "order_delivered" and "after the promised" in ctx.timeline[1].text
+    )
     assert ctx.has_more and len(ctx.timeline) == 50
     older, more = desk.timeline_page("C-1", ctx.timeline[-1].key)
     refs = [e.ref for e in ctx.timeline] + [e.ref for e in older]

@@ -12,8 +12,6 @@ must all agree with the rules.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import subprocess
 import sys
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile import MISSING_REASON, load_hostile_cases
 from workspace.text import ELLIPSIS, NEWLINE_MARK, one_line, preview, sanitize
 
 # --- The rules, restated independently of the implementation --------------------------------
@@ -123,31 +122,7 @@ def named(text: str, code_points: Iterable[int]) -> str:
 # --- The hostile-text corpus -------------------------------------------------------------------
 
 
-def hostile_text_path() -> Path:
-    """`CAREDESK_HOSTILE_TEXT`, else the shared corpus next to the repository."""
-    configured = os.environ.get("CAREDESK_HOSTILE_TEXT")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared/data/hostile-text.json"
-
-
-def load_hostile_cases() -> list[tuple[str, str]] | None:
-    """(class, text) for every case in the corpus, or None when the file is missing.
-
-    A file that exists but is malformed fails loudly rather than being skipped.
-    """
-    path = hostile_text_path()
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [(case["class"], case["text"]) for case in data["cases"]]
-
-
 HOSTILE_CASES = load_hostile_cases()
-MISSING_REASON = (
-    f"hostile-text corpus not found at {hostile_text_path()}; "
-    "set CAREDESK_HOSTILE_TEXT to its path to run the file-driven tests"
-)
 
 #: "fullwidth" in fullwidth letters (escaped: they look like ASCII in an editor).
 FULLWIDTH = "\uff46\uff55\uff4c\uff4c\uff57\uff49\uff44\uff54\uff48"

@@ -1,0 +1,93 @@
+"""What each screen looks like, at 80x24 and at a large size, on a deterministic demo set."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from storage.engine import Database, make_database
+from storage.testing import fresh_sqlite
+from tests.factories import NOW
+from workspace.app import CareDeskApp
+from workspace.demo import build_demo
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo set at a frozen time, built once; each test works on a copy."""
+    folder = Path(tmp_path_factory.mktemp("snapshots"))
+    db = fresh_sqlite(folder)
+    build_demo(db, customers=60, contacts=40, seed=11, now=NOW)
+    db.dispose()
+    path = folder / "caredesk.db"
+    with closing(sqlite3.connect(path)) as conn:  # fold the WAL in, so one file is the copy
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_file: Path, tmp_path: Path) -> Database:
+    """A private copy of the demo set, so no snapshot depends on another's writes."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(demo_file, copy)
+    return make_database(f"sqlite:///{copy}")
+
+
+def _app(db: Database) -> CareDeskApp:
+    return CareDeskApp(db, fill_demo=False, clock=lambda: NOW, show_clock=False)
+
+
+async def _settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _booted(pilot) -> None:
+    await _settle(pilot)
+
+
+async def _claimed_and_typing(pilot) -> None:
+    await _settle(pilot)
+    await pilot.press("down", "down")
+    await _settle(pilot)
+    await pilot.press("enter")
+    await _settle(pilot)
+    await pilot.press(*"Hello, I'm sorry about the wait.")
+    await pilot.app.workers.wait_for_complete()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+async def _entry_open(pilot) -> None:
+    await _settle(pilot)
+    await pilot.press("2", "down", "enter")
+    await pilot.pause()
+
+
+async def _disposition(pilot) -> None:
+    await _claimed_and_typing(pilot)
+    await pilot.press("escape", "r")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_workspace(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=size, run_before=_booted)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_claimed_with_a_reply_typed(snap_compare, demo_db: Database, size) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=size, run_before=_claimed_and_typing)
+
+
+def test_entry_in_full(snap_compare, demo_db: Database) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=_entry_open)
+
+
+def test_disposition(snap_compare, demo_db: Database) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=_disposition)
