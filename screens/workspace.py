@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TextArea
@@ -19,17 +21,19 @@ from screens.commands import BindingCommands
 from screens.disposition import DispositionScreen
 from screens.entry import EntryScreen
 from screens.help import HelpScreen
-from storage.records import QueueFilter, QueueRow, TimelineKey
+from storage.records import QueueFilter, QueueRow, TimelineKey, TimelineRecord
 from widgets.composer import Composer
 from widgets.contact_bar import ContactBar
 from widgets.digest import CustomerDigest
 from widgets.queue_table import QueueTable
 from widgets.timeline import Timeline
-from workspace.boot import BootResult
 from workspace.context import CustomerContext
-from workspace.desk import Desk
 from workspace.errors import CareDeskError
 from workspace.queue import PAGE, describe, next_channel, next_status, plan_page, toggle_mine
+
+if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
+    from workspace.boot import BootResult
+    from workspace.desk import Desk
 
 #: Terminals at least this wide put the three panes side by side.
 WIDE = 200
@@ -62,6 +66,13 @@ class WorkspaceScreen(Screen[None]):
         Binding("f1,question_mark", "help", "Help", id="workspace.help"),
         Binding("escape", "escape", "Back", show=False, id="workspace.escape"),
     ]
+
+    class BootFailed(Message):
+        """The workspace could not open (unknown agent, unusable database)."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
 
     queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
 
@@ -124,10 +135,13 @@ class WorkspaceScreen(Screen[None]):
         try:
             result = self._boot()
         except CareDeskError as error:
-            message = f"caredesk: {error}"
-            self.app.call_from_thread(lambda: self.app.exit(return_code=2, message=message))
+            self.post_message(self.BootFailed(f"caredesk: {error}"))
             return
         self.app.call_from_thread(self._booted, result)
+
+    @on(BootFailed)
+    def _boot_failed(self, event: BootFailed) -> None:
+        self.app.exit(return_code=2, message=event.reason)
 
     def _booted(self, result: BootResult) -> None:
         self.desk = result.desk
@@ -288,7 +302,7 @@ class WorkspaceScreen(Screen[None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._more_loaded, customer_id, entries, more)
 
-    def _more_loaded(self, customer_id: str, entries: list, more: bool) -> None:
+    def _more_loaded(self, customer_id: str, entries: list[TimelineRecord], more: bool) -> None:
         if self.context is not None and self.context.digest.customer.id == customer_id:
             self.query_one(Timeline).extend(entries, more)
 
@@ -328,7 +342,7 @@ class WorkspaceScreen(Screen[None]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._search_done, customer_id, query, found)
 
-    def _search_done(self, customer_id: str, query: str, found: list) -> None:
+    def _search_done(self, customer_id: str, query: str, found: list[TimelineRecord]) -> None:
         if self.context is None or self.context.digest.customer.id != customer_id:
             return
         timeline = self.query_one(Timeline)

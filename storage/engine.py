@@ -30,6 +30,11 @@ class Database:
     write: Engine
 
     @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
     def is_sqlite(self) -> bool:
         """Whether this is the embedded SQLite database."""
         return self.read.dialect.name == "sqlite"

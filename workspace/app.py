@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from screens.workspace import WorkspaceScreen
-from storage.engine import Database
-from workspace.boot import open_workspace
-from workspace.desk import utcnow
+from workspace.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from storage.engine import Database
+    from workspace.boot import BootResult
 
 
 class CareDeskApp(App[None]):
-    """The agent's workspace. It only wires; the screens own state and workers."""
+    """The agent's workspace. It only wires; the screens own state and workers.
+
+    The database is opened by `open_database` inside the boot worker, so the first frame
+    never waits on importing or connecting to it.
+    """
 
     TITLE = "CareDesk"
-    ENABLE_COMMAND_PALETTE = True
 
     def __init__(
         self,
-        db: Database,
+        open_database: Callable[[], Database],
         *,
         agent: str | None = None,
         fill_demo: bool = True,
@@ -31,15 +36,25 @@ class CareDeskApp(App[None]):
         show_clock: bool = True,
     ) -> None:
         super().__init__()
-        self.db = db
+        self.open_database = open_database
+        self.agent_name = agent
+        self.fill_demo = fill_demo
         self.clock = clock
         self.show_clock = show_clock
-        self._boot = partial(open_workspace, db, agent, fill_demo=fill_demo, clock=clock)
+        self.db: Database | None = None
         if keymap:
             self.set_keymap(keymap)
 
+    def boot(self) -> BootResult:
+        """Open the database and the agent's desk (runs in a worker thread)."""
+        from workspace.boot import open_workspace
+
+        self.db = self.open_database()
+        return open_workspace(self.db, self.agent_name, fill_demo=self.fill_demo, clock=self.clock)
+
     def on_mount(self) -> None:
-        self.push_screen(WorkspaceScreen(self._boot, self.clock, show_clock=self.show_clock))
+        self.push_screen(WorkspaceScreen(self.boot, self.clock, show_clock=self.show_clock))
 
     def on_unmount(self) -> None:
-        self.db.dispose()
+        if self.db is not None:
+            self.db.dispose()

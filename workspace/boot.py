@@ -6,11 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from storage.bulk import is_empty
 from storage.engine import Database
 from storage.migrate import current_revision, head_revision, upgrade
-from workspace.demo import DemoSummary, build_demo
-from workspace.desk import Desk, resolve_agent, utcnow
+from workspace.demo import DemoDatabaseNotEmpty, DemoSummary, build_demo
+from workspace.desk import Desk, resolve_agent
+from workspace.errors import CareDeskError
+from workspace.timefmt import utcnow
+
+
+class DatabaseUnavailable(CareDeskError):
+    """The database could not be opened, migrated or read."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +49,27 @@ def open_workspace(
     fill_demo: bool = True,
     clock: Callable[[], datetime] = utcnow,
 ) -> BootResult:
-    """Everything the workspace needs before its first query; runs in a worker."""
+    """Everything the workspace needs before its first query; runs in a worker.
+
+    A database that cannot be used (unreachable server, unwritable file, bad URL) raises
+    DatabaseUnavailable with the reason in one line.
+    """
+    try:
+        return _open(db, agent_name, fill_demo=fill_demo, clock=clock)
+    except (OperationalError, ArgumentError, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"cannot use the database {db.safe_url}: {reason}") from error
+
+
+def _open(
+    db: Database, agent_name: str | None, *, fill_demo: bool, clock: Callable[[], datetime]
+) -> BootResult:
     upgraded = migrate(db)
     demo = None
     if fill_demo and is_empty(db):
-        demo = build_demo(db, now=clock())
+        try:
+            demo = build_demo(db, now=clock())
+        except DemoDatabaseNotEmpty:
+            demo = None  # another workspace filled it first: use what it made
     agent = resolve_agent(db, agent_name)
     return BootResult(desk=Desk(db, agent, clock), demo=demo, upgraded_from=upgraded)

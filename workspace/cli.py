@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,7 +115,7 @@ def _run_workspace(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     app = CareDeskApp(
-        _database(settings),
+        partial(_database, settings),
         agent=settings.agent,
         fill_demo=not args.no_demo,
         keymap=settings.keymap,

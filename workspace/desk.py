@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from storage import contact_writes, customer_queries, queue_queries
 from storage.agent_queries import agent_by_name, first_agent
@@ -21,6 +21,7 @@ from storage.records import (
 from storage.uow import read_session, unit_of_work
 from workspace.context import REPEAT_WINDOW, CustomerContext, make_digest
 from workspace.errors import CareDeskError, UnknownAgent
+from workspace.timefmt import utcnow
 
 #: Timeline entries loaded per page.
 TIMELINE_PAGE = 50
@@ -35,11 +36,6 @@ DISPOSITIONS: dict[str, str] = {
 
 class NotHeld(CareDeskError):
     """The agent tried to act on a contact they do not hold (released, or taken over)."""
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 def resolve_agent(db: Database, name: str | None) -> AgentRecord:

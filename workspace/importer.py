@@ -7,30 +7,27 @@ and upserts in chunks inside one transaction. Any bad line refuses the whole fil
 A record's id may appear more than once in a file: the later line wins, as if the file had
 been imported line by line. A line replaces every field of its record, so an optional field
 left out clears it. `ImportSummary` counts lines, so a repeated id counts once per line.
+
+Reading a line into a record is `import_records`; reading one field is `import_fields`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
-import json
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO
 
 from sqlmodel import Session
 
 from storage import upsert
 from storage.engine import Database
-from storage.models import PRIORITY_RANK
-from storage.types import CENT
 from storage.uow import read_session, unit_of_work
 from workspace.errors import InputRejected, Problem
-from workspace.sla import sla_due
+from workspace.import_fields import Found, show
+from workspace.import_records import PARSERS, Parsed, Rejected, decode, parse_record
 
 #: Longest line read, newline excluded; a longer one is refused without being held in memory.
 MAX_LINE_BYTES = 1024 * 1024
@@ -42,25 +39,8 @@ CHUNK = 2_000
 PENDING = 2_000
 #: Bytes read between progress reports.
 PROGRESS_EVERY = 256 * 1024
-#: Largest amount, unit price or order total: far above any order, far below the cents column.
-MAX_MONEY = Decimal("999999999999.99")
-#: Largest quantity on one order line.
-MAX_QUANTITY = 1_000_000
-
-CHANNELS = ("chat", "email", "call", "social", "sms")
-DIRECTIONS = ("inbound", "outbound", "internal")
-KINDS = ("message", "note")
-ORDER_STATUSES = ("pending", "shipped", "delivered", "cancelled", "returned")
-TICKET_STATUSES = ("open", "pending", "resolved")
-PRIORITIES = tuple(PRIORITY_RANK)
-
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
-#: Characters no database column takes: NUL (PostgreSQL refuses it) and lone surrogates.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 Progress = Callable[[int, int], None]
-Found = list[tuple[str | None, str]]
 
 
 @dataclass(frozen=True)
@@ -77,330 +57,6 @@ class ImportSummary:
     """Ticket lines imported."""
     lines: int
     """Lines in the file, blank ones included."""
-
-
-class _Parsed(NamedTuple):
-    """One good line: the row to upsert, an order's items, and the records it names."""
-
-    kind: str
-    """customer, order, interaction or ticket."""
-    row: dict[str, Any]
-    """Column values for the record's table."""
-    items: list[dict[str, Any]]
-    """An order's item rows (empty for other kinds)."""
-    refs: list[tuple[str, str, str]]
-    """(field, customer|ticket|agent, id or name) for each record this one names."""
-
-
-class _NonFinite:
-    """What `NaN`, `Infinity` and `-Infinity` parse to: a value every field refuses."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-class _Bad(Exception):
-    """A field value that is not what the field takes; `expected` says what it takes."""
-
-    def __init__(self, expected: str) -> None:
-        super().__init__(expected)
-        self.expected = expected
-
-
-class _Rejected(Exception):
-    """A line that is not a record at all (too long, not UTF-8, not JSON)."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def _show(value: Any) -> str:
-    """A short, terminal-safe rendering of a value a user gave, for a problem message."""
-    if isinstance(value, _NonFinite):
-        return value.name
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, int | bool) or value is None:
-        return json.dumps(value)
-    text = str(value)
-    text = json.dumps(text if len(text) <= 40 else text[:40] + "…", ensure_ascii=False)
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _Bad("a string")
-    if _UNSTORABLE.search(value):
-        raise _Bad("text without NUL (\\u0000) or unpaired surrogate characters")
-    return value
-
-
-def _short(limit: int) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if not isinstance(value, str) or not 0 < len(value) <= limit:
-            raise _Bad(f"a non-empty string of at most {limit} characters")
-        return _text(value)
-
-    return parse
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if value not in options or not isinstance(value, str):
-            raise _Bad(f"one of {', '.join(options)}")
-        return value
-
-    return parse
-
-
-def _timestamp(value: Any) -> datetime:
-    expected = "an ISO 8601 timestamp with a zone"
-    if not isinstance(value, str):
-        raise _Bad(expected)
-    try:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise _Bad(expected)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
-        raise _Bad(expected) from exc
-
-
-def _date(value: Any) -> date:
-    expected = "a date as YYYY-MM-DD"
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise _Bad(expected)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise _Bad(expected) from exc
-
-
-def _money(value: Any) -> Decimal:
-    expected = (
-        f"an amount from 0 to {MAX_MONEY} with at most 2 decimals (a decimal string or number)"
-    )
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
-        value = Decimal(value)
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise _Bad(expected)
-    amount = Decimal(value)
-    if not amount.is_finite() or not 0 <= amount <= MAX_MONEY or amount != amount.quantize(CENT):
-        raise _Bad(expected)
-    return amount.quantize(CENT)
-
-
-def _quantity(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
-        raise _Bad(f"a whole number from 1 to {MAX_QUANTITY:,}")
-    return value
-
-
-_ident = _short(64)
-_short32 = _short(32)
-_channel = _choice(CHANNELS)
-_direction = _choice(DIRECTIONS)
-_kind = _choice(KINDS)
-_order_status = _choice(ORDER_STATUSES)
-_ticket_status = _choice(TICKET_STATUSES)
-_priority = _choice(PRIORITIES)
-
-
-class _Fields:
-    """Reads the fields of one JSON object, collecting a problem for each bad or unknown one."""
-
-    def __init__(
-        self, obj: dict[str, Any], what: str, allowed: Iterable[str], prefix: str = ""
-    ) -> None:
-        self.obj = obj
-        self.prefix = prefix
-        self.problems: Found = []
-        known = {"type", *allowed} if not prefix else set(allowed)
-        for key in obj:
-            if key not in known:
-                takes = ", ".join(sorted(known - {"type"}))
-                self.problems.append((prefix + key, f"unknown field (a {what} has {takes})"))
-
-    def get(
-        self, name: str, parse: Callable[[Any], Any], *, required: bool = True, default: Any = None
-    ) -> Any:
-        """The field parsed, or `default` when it is absent, null or bad (bad is recorded)."""
-        value = self.obj.get(name)
-        if value is None:
-            if required:
-                got = "missing" if name not in self.obj else "null"
-                self.problems.append((self.prefix + name, f"required field is {got}"))
-            return default
-        try:
-            return parse(value)
-        except _Bad as exc:
-            self.problems.append(
-                (self.prefix + name, f"expected {exc.expected}, got {_show(value)}")
-            )
-            return default
-
-
-def _parse(obj: Any) -> _Parsed | Found:
-    """One decoded line as a record, or every problem found in it."""
-    if not isinstance(obj, dict):
-        return [(None, f"expected a JSON object (one record a line), got {_show(obj)}")]
-    kind = obj.get("type")
-    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
-    if parser is None:
-        got = "nothing" if kind is None else _show(kind)
-        return [("type", f"expected one of {', '.join(_PARSERS)}, got {got}")]
-    return parser(obj)
-
-
-def _customer(obj: dict[str, Any]) -> _Parsed | Found:
-    f = _Fields(obj, "customer", ("id", "name", "email", "phone", "tier", "since"))
-    row = {
-        "id": f.get("id", _ident),
-        "name": f.get("name", _text),
-        "email": f.get("email", _text, required=False),
-        "phone": f.get("phone", _text, required=False),
-        "tier": f.get("tier", _short32, required=False, default="standard"),
-        "since": f.get("since", _date, required=False),
-    }
-    return f.problems or _Parsed("customer", row, [], [])
-
-
-def _order(obj: dict[str, Any]) -> _Parsed | Found:
-    allowed = ("id", "customer", "placed_at", "status", "promised_by", "delivered_at", "items")
-    f = _Fields(obj, "order", allowed)
-    row = {
-        "id": f.get("id", _ident),
-        "customer_id": f.get("customer", _ident),
-        "placed_at": f.get("placed_at", _timestamp),
-        "status": f.get("status", _order_status),
-        "promised_by": f.get("promised_by", _date, required=False),
-        "delivered_at": f.get("delivered_at", _timestamp, required=False),
-    }
-    items: list[dict[str, Any]] = []
-    for n, item in enumerate(f.get("items", _array, default=[])):
-        i = _Fields(item, "item", ("sku", "name", "price", "quantity"), prefix=f"items[{n}].")
-        items.append(
-            {
-                "order_id": row["id"],
-                "line": n + 1,
-                "sku": i.get("sku", _ident),
-                "name": i.get("name", _text),
-                "price": i.get("price", _money),
-                "quantity": i.get("quantity", _quantity),
-            }
-        )
-        f.problems += i.problems
-    if f.problems:
-        return f.problems
-    row["total"] = sum((it["price"] * it["quantity"] for it in items), Decimal("0.00"))
-    if row["total"] > MAX_MONEY:
-        return [("items", f"the order's total is over {MAX_MONEY}")]
-    return _Parsed("order", row, items, [("customer", "customer", row["customer_id"])])
-
-
-def _array(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise _Bad("an array of item objects")
-    return value
-
-
-def _interaction(obj: dict[str, Any]) -> _Parsed | Found:
-    required = ("id", "customer", "at", "channel", "direction", "text")
-    f = _Fields(obj, "interaction", (*required, "subject", "author", "kind", "ticket"))
-    row = {
-        "ref": f.get("id", _ident),
-        "customer_id": f.get("customer", _ident),
-        "ticket_id": f.get("ticket", _ident, required=False),
-        "at": f.get("at", _timestamp),
-        "channel": f.get("channel", _channel),
-        "direction": f.get("direction", _direction),
-        "kind": f.get("kind", _kind, required=False, default="message"),
-        "subject": f.get("subject", _text, required=False),
-        "text": f.get("text", _text),
-        "author": f.get("author", _text, required=False),
-    }
-    if f.problems:
-        return f.problems
-    refs = [("customer", "customer", row["customer_id"])]
-    if row["ticket_id"] is not None:
-        refs.append(("ticket", "ticket", row["ticket_id"]))
-    return _Parsed("interaction", row, [], refs)
-
-
-def _ticket(obj: dict[str, Any]) -> _Parsed | Found:
-    required = ("id", "customer", "channel", "subject", "opened_at", "priority", "status")
-    optional = ("sla_due_at", "assigned_to", "claimed_at", "first_response_at", "resolved_at")
-    f = _Fields(obj, "ticket", (*required, *optional, "disposition"))
-    row = {
-        "id": f.get("id", _ident),
-        "customer_id": f.get("customer", _ident),
-        "channel": f.get("channel", _channel),
-        "subject": f.get("subject", _text),
-        "status": f.get("status", _ticket_status),
-        "priority": f.get("priority", _priority),
-        "opened_at": f.get("opened_at", _timestamp),
-        "sla_due_at": f.get("sla_due_at", _timestamp, required=False),
-        "claimed_at": f.get("claimed_at", _timestamp, required=False),
-        "first_response_at": f.get("first_response_at", _timestamp, required=False),
-        "resolved_at": f.get("resolved_at", _timestamp, required=False),
-        "disposition": f.get("disposition", _short32, required=False),
-    }
-    agent = f.get("assigned_to", _ident, required=False)
-    if f.problems:
-        return f.problems
-    row["active"] = row["status"] != "resolved"
-    row["priority_rank"] = PRIORITY_RANK[row["priority"]]
-    if row["sla_due_at"] is None:
-        row["sla_due_at"] = sla_due(row["channel"], row["priority"], row["opened_at"])
-    row["assigned_agent_id"] = None  # filled in from `assigned_to` when written
-    row["version"] = 0
-    refs = [("customer", "customer", row["customer_id"])]
-    if agent is not None:
-        refs.append(("assigned_to", "agent", agent))
-    return _Parsed("ticket", row, [], refs)
-
-
-_PARSERS: dict[str, Callable[[dict[str, Any]], _Parsed | Found]] = {
-    "customer": _customer,
-    "order": _order,
-    "interaction": _interaction,
-    "ticket": _ticket,
-}
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Rejected(key, "given more than once in the same object")
-            seen.add(key)
-    return obj
-
-
-def _decode(raw: bytes, *, first: bool) -> Any:
-    if first and raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]  # a byte order mark is the file's encoding, not part of the record
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}"
-        raise _Rejected(None, message) from exc
-    try:
-        return json.loads(
-            text, parse_float=Decimal, parse_constant=_NonFinite, object_pairs_hook=_pairs
-        )
-    except json.JSONDecodeError as exc:
-        raise _Rejected(None, f"not valid JSON: {exc.msg} at column {exc.colno}") from exc
-    except (ValueError, RecursionError) as exc:
-        raise _Rejected(None, f"not valid JSON: {exc}") from exc
 
 
 class _Scan:
@@ -436,7 +92,7 @@ class _Scan:
                 self._advance(raw)
             yield None
 
-    def records(self) -> Iterator[tuple[int, _Parsed | Found]]:
+    def records(self) -> Iterator[tuple[int, Parsed | Found]]:
         """Every non-blank line as a record or the problems found on it."""
         with self.path.open("rb") as handle:
             for raw in self._raw_lines(handle):
@@ -444,11 +100,11 @@ class _Scan:
                     yield self.lines, [(None, f"line is longer than {MAX_LINE_BYTES:,} bytes")]
                 elif raw.strip():
                     try:
-                        obj = _decode(raw, first=self.lines == 1)
-                    except _Rejected as exc:
+                        obj = decode(raw, first=self.lines == 1)
+                    except Rejected as exc:
                         yield self.lines, [(exc.field, exc.message)]
                         continue
-                    yield self.lines, _parse(obj)
+                    yield self.lines, parse_record(obj)
         if self.progress is not None:
             self.progress(self.done, self.total)
 
@@ -490,7 +146,7 @@ class _References:
         self.pending: list[tuple[int, str, str, str]] = []
         self.agents: dict[str, int] = {}
 
-    def add(self, lineno: int, parsed: _Parsed) -> None:
+    def add(self, lineno: int, parsed: Parsed) -> None:
         for field, kind, ref in parsed.refs:
             known = self.agents if kind == "agent" else self.seen[kind]
             if ref not in known:
@@ -518,9 +174,9 @@ class _References:
         for lineno, field, kind, ref in self.pending:
             if ref not in found[kind]:
                 if kind == "agent":
-                    message = f"no agent named {_show(ref)} in the database"
+                    message = f"no agent named {show(ref)} in the database"
                 else:
-                    message = f"no {kind} {_show(ref)} earlier in the file or in the database"
+                    message = f"no {kind} {show(ref)} earlier in the file or in the database"
                 self.problems.add(lineno, field, message)
         self.pending.clear()
 
@@ -531,10 +187,10 @@ class _Batch:
     def __init__(self, agents: dict[str, int]) -> None:
         self.agents = agents
         self.size = 0
-        self.pending: dict[str, dict[str, _Parsed]] = {kind: {} for kind in _PARSERS}
-        self.counts: dict[str, int] = dict.fromkeys(_PARSERS, 0)
+        self.pending: dict[str, dict[str, Parsed]] = {kind: {} for kind in PARSERS}
+        self.counts: dict[str, int] = dict.fromkeys(PARSERS, 0)
 
-    def add(self, parsed: _Parsed) -> None:
+    def add(self, parsed: Parsed) -> None:
         key = parsed.row["ref" if parsed.kind == "interaction" else "id"]
         self.pending[parsed.kind][key] = parsed  # a later line with the same id wins
         self.counts[parsed.kind] += 1
@@ -582,7 +238,7 @@ def _validate(db: Database, scan: _Scan) -> tuple[dict[str, int], str]:
     problems = _Problems()
     references = _References(db, problems)
     for lineno, result in scan.records():
-        if isinstance(result, _Parsed):
+        if isinstance(result, Parsed):
             references.add(lineno, result)
         else:
             for field, message in result:
@@ -599,7 +255,7 @@ def _write(db: Database, scan: _Scan, agents: dict[str, int], digest: str) -> Im
     with unit_of_work(db) as session:
         batch = _Batch(agents)
         for _, result in scan.records():
-            if not isinstance(result, _Parsed) or any(
+            if not isinstance(result, Parsed) or any(
                 kind == "agent" and ref not in agents for _, kind, ref in result.refs
             ):
                 raise _refuse(scan.path, changed)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the default clock everywhere)."""
+    return datetime.now(UTC)
 
 
 def local(dt: datetime) -> datetime:

@@ -28,23 +28,44 @@ def fill_desk(sqlite_db: Database) -> Database:
     add_ticket(sqlite_db, "T-3", "C-3", channel="chat", due_in=40, subject="Address change")
     add_ticket(sqlite_db, "T-4", "C-2", channel="sms", due_in=90, subject="Thanks", holder=sam.id)
     add_order(
-        sqlite_db, "W1001", "C-1", placed=NOW - timedelta(days=6),
-        delivered=NOW - timedelta(days=2), promised=(NOW - timedelta(days=4)).date(),
+        sqlite_db,
+        "W1001",
+        "C-1",
+        placed=NOW - timedelta(days=6),
+        delivered=NOW - timedelta(days=2),
+        promised=(NOW - timedelta(days=4)).date(),
     )
     add_message(
-        sqlite_db, "I-1", "C-1", at=NOW - timedelta(days=3), channel="chat",
+        sqlite_db,
+        "I-1",
+        "C-1",
+        at=NOW - timedelta(days=3),
+        channel="chat",
         text="My blender was supposed to arrive yesterday. Where is it?",
     )
     add_message(
-        sqlite_db, "I-2", "C-1", at=NOW - timedelta(days=1), channel="email",
+        sqlite_db,
+        "I-2",
+        "C-1",
+        at=NOW - timedelta(days=1),
+        channel="email",
         subject="Blender arrived with a cracked jug",
         text="It finally came, two days late, and the jug is cracked.",
     )
-    add_message(sqlite_db, "I-3", "C-1", at=NOW - timedelta(minutes=5), ticket="T-1",
-                channel="call", text="Customer calling about the jug.")
+    add_message(
+        sqlite_db,
+        "I-3",
+        "C-1",
+        at=NOW - timedelta(minutes=5),
+        ticket="T-1",
+        channel="call",
+        text="Customer calling about the jug.",
+    )
     return sqlite_db
 
 
 def make_app(db: Database, agent: str | None = None) -> CareDeskApp:
     """The app on `db`, with the clock frozen at NOW and no demo fill."""
-    return CareDeskApp(db, agent=agent, fill_demo=False, clock=lambda: NOW, show_clock=False)
+    return CareDeskApp(
+        lambda: db, agent=agent, fill_demo=False, clock=lambda: NOW, show_clock=False
+    )

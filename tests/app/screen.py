@@ -24,9 +24,7 @@ def terminal_output(app: App[object]) -> str:
         legacy_windows=False,
         safe_box=False,
     )
-    update = app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens
-    )
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(update)
     out = console.file
     assert isinstance(out, io.StringIO)

@@ -35,8 +35,14 @@ def _fill(db: Database, cases: list[tuple[str, str]]) -> None:
         add_customer(db, cid, text[:5000], "standard")
         add_ticket(db, f"T-{i:02d}", cid, due_in=i, subject=text)
         add_ticket(db, f"T-0-{i:02d}", "C-0", due_in=500 + i, subject="fine", status="resolved")
-        add_message(db, f"I-{i:02d}", "C-0", at=NOW - timedelta(minutes=i), text=text,
-                    subject=text[:100] if i % 2 else None)
+        add_message(
+            db,
+            f"I-{i:02d}",
+            "C-0",
+            at=NOW - timedelta(minutes=i),
+            text=text,
+            subject=text[:100] if i % 2 else None,
+        )
     add_ticket(db, "T-zz", "C-0", due_in=900, subject=cases[-1][1])
 
 

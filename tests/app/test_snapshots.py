@@ -38,7 +38,7 @@ def demo_db(demo_file: Path, tmp_path: Path) -> Database:
 
 
 def _app(db: Database) -> CareDeskApp:
-    return CareDeskApp(db, fill_demo=False, clock=lambda: NOW, show_clock=False)
+    return CareDeskApp(lambda: db, fill_demo=False, clock=lambda: NOW, show_clock=False)
 
 
 async def _settle(pilot) -> None:

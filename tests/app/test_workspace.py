@@ -193,3 +193,20 @@ async def test_help_and_palette_list_the_keys(desk_db) -> None:
         await pilot.press(*"resolve")
         await pilot.pause(0.3)
         assert "Resolve" in screen_text(app)
+
+
+async def test_an_unreachable_database_is_a_clear_error(capsys) -> None:
+    from storage.engine import make_database
+    from workspace.app import CareDeskApp
+
+    app = CareDeskApp(
+        lambda: make_database("postgresql://nobody:secret@127.0.0.1:1/none"), show_clock=False
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+    err = " ".join(capsys.readouterr().err.split())  # the message may wrap on the terminal
+    assert "caredesk: cannot use the database postgresql+psycopg://nobody:***@127.0.0.1:1" in err
+    assert "Connection refused" in err
+    assert "secret" not in err and "Traceback" not in err

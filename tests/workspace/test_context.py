@@ -13,8 +13,16 @@ CUSTOMER = CustomerRecord("C-1", "Dana", None, None, "gold", date(2019, 4, 2))
 def _msg(days_ago: float, channel: str, direction: str = "inbound") -> TimelineRecord:
     at = NOW - timedelta(days=days_ago)
     return TimelineRecord(
-        TimelineKey(at, 0, int(days_ago * 100)), "message", at, channel, direction, None, "x",
-        None, "I", None,
+        TimelineKey(at, 0, int(days_ago * 100)),
+        "message",
+        at,
+        channel,
+        direction,
+        None,
+        "x",
+        None,
+        "I",
+        None,
     )
 
 

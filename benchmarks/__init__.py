@@ -1,0 +1,1 @@
+"""Benchmarks: how fast CareDesk answers on a demo and a large database."""

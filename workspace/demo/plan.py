@@ -1,0 +1,91 @@
+"""Deciding the set's shape up front: the open contacts, and how counts are spread out."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+
+from workspace.demo.catalogue import (
+    CHANNELS,
+    HOLDER_WEIGHTS,
+    MAX_WAIT,
+    OPEN_CHANNEL_WEIGHTS,
+    PRIORITIES,
+    PRIORITY_WEIGHTS,
+)
+from workspace.demo.drafts import OpenPlan
+from workspace.sla import SLA_MINUTES
+
+
+def allocate(
+    rng: random.Random, total: int, weights: Sequence[float], minimum: Sequence[int]
+) -> list[int]:
+    """Split `total` over slots: each gets its minimum, the rest goes in proportion to weight.
+
+    The result sums to exactly `total` (the caller checks `total >= sum(minimum)`).
+    """
+    counts = list(minimum)
+    rest = total - sum(counts)
+    weight_sum = sum(weights)
+    if rest <= 0 or not counts:
+        return counts
+    if weight_sum <= 0:
+        weights = [1.0] * len(counts)
+        weight_sum = float(len(counts))
+    given = 0
+    for i, w in enumerate(weights):
+        share = int(rest * w / weight_sum)
+        counts[i] += share
+        given += share
+    for i in rng.sample(range(len(counts)), rest - given) if rest > given else ():
+        counts[i] += 1
+    # Rounding can only under-allocate (by less than one per slot), so this is exact.
+    return counts
+
+
+def sla_feasible(channel: str, priority: str) -> list[str]:
+    """The SLA levels a contact of this channel and priority can be in, given its max wait."""
+    minutes = SLA_MINUTES[channel][priority]
+    levels = ["at_risk"]
+    if timedelta(minutes=minutes + 2) <= MAX_WAIT[channel]:
+        levels.append("breached")
+    if minutes >= 18:
+        levels.append("ok")
+    return levels
+
+
+def plan_open(rng: random.Random, contacts: int) -> list[OpenPlan]:
+    """Channel, priority, SLA level, status and holder of every open contact.
+
+    The first few are fixed so that even a tiny demo shows every channel and every SLA
+    level; the rest are drawn at random.
+    """
+    fixed = (
+        ("email", "high", "breached"),
+        ("chat", "normal", "at_risk"),
+        ("sms", "normal", "ok"),
+        ("call", "high", "breached"),
+        ("social", "low", "ok"),
+    )
+    plans: list[OpenPlan] = []
+    for n in range(contacts):
+        if n < len(fixed):
+            channel, priority, level = fixed[n]
+        else:
+            channel = rng.choices(CHANNELS, OPEN_CHANNEL_WEIGHTS)[0]
+            priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
+            levels = sla_feasible(channel, priority)
+            wanted = rng.choices(("breached", "at_risk", "ok"), (30, 20, 50))[0]
+            level = wanted if wanted in levels else rng.choice(levels)
+        plans.append(OpenPlan(number=n + 1, channel=channel, priority=priority, level=level))
+    for plan in plans[len(fixed) :]:
+        if rng.random() < 0.15:
+            plan.status = "pending"
+    open_ones = [p for p in plans if p.status == "open"]
+    held = rng.sample(open_ones, min(len(open_ones), 3 + round(contacts * 0.10)))
+    holders = list(HOLDER_WEIGHTS)
+    holder_weights = list(HOLDER_WEIGHTS.values())
+    for i, plan in enumerate(held):
+        plan.holder = "alex" if i < 3 else rng.choices(holders, holder_weights)[0]
+    return plans
