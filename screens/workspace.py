@@ -109,9 +109,7 @@ class WorkspaceScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Single-letter commands are hidden while the agent types (the letters are text)."""
-        if action in TYPED_KEYS and isinstance(self.focused, (Input, TextArea)):
-            return None
-        return True
+        return not (action in TYPED_KEYS and isinstance(self.focused, (Input, TextArea)))
 
     def on_mount(self) -> None:
         self.query_one("#queue-pane").border_title = "Queue"

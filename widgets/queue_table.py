@@ -23,7 +23,7 @@ from workspace.sla import SlaLevel
 WINDOW_MAX = 1500
 
 _COLUMNS = (
-    ("SLA", 16),
+    ("SLA", 17),
     ("CHAN", 7),
     ("CUSTOMER", 18),
     ("SUBJECT", 0),

@@ -210,3 +210,28 @@ async def test_an_unreachable_database_is_a_clear_error(capsys) -> None:
     assert "caredesk: cannot use the database postgresql+psycopg://nobody:***@127.0.0.1:1" in err
     assert "Connection refused" in err
     assert "secret" not in err and "Traceback" not in err
+
+
+async def test_keys_are_remappable_by_binding_id(desk_db) -> None:
+    from workspace.app import CareDeskApp
+    from workspace.settings import Settings
+
+    settings = Settings(keymap={"workspace.next": "ctrl+n"})
+    app = CareDeskApp(lambda: desk_db, fill_demo=False, keymap=settings.keymap, show_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, rows=4)
+        await pilot.press("n")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-2").assigned_agent_id is None  # n no longer claims
+        await pilot.press("ctrl+n")
+        await _ready(pilot)
+        assert _ticket(desk_db, "T-2").assigned_agent_id == 1
+
+
+def test_keymap_is_read_from_the_environment(monkeypatch) -> None:
+    from workspace.settings import Settings
+
+    monkeypatch.setenv("CAREDESK_KEYMAP", '{"workspace.next": "ctrl+n"}')
+    monkeypatch.setenv("CAREDESK_AGENT", "sam")
+    settings = Settings()
+    assert settings.keymap == {"workspace.next": "ctrl+n"} and settings.agent == "sam"

@@ -30,8 +30,9 @@ class OpenContacts(Conversations):
         rng, now = self.rng, self.now
         due_in = timedelta(minutes=SLA_MINUTES[plan.channel][plan.priority])
         if plan.level == "breached":
-            overdue = rng.uniform(60, (MAX_WAIT[plan.channel] - due_in).total_seconds())
-            remaining = -overdue
+            # A busy floor, not a failing one: most breaches are recent, none older than 6h.
+            longest = min((MAX_WAIT[plan.channel] - due_in).total_seconds(), 6 * 3600)
+            remaining = -(60 + (longest - 60) * rng.random() ** 2)
         elif plan.level == "at_risk":
             window = min(AT_RISK, due_in).total_seconds()
             remaining = rng.uniform(0.1, 0.9) * window

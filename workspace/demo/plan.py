@@ -76,7 +76,7 @@ def plan_open(rng: random.Random, contacts: int) -> list[OpenPlan]:
             channel = rng.choices(CHANNELS, OPEN_CHANNEL_WEIGHTS)[0]
             priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
             levels = sla_feasible(channel, priority)
-            wanted = rng.choices(("breached", "at_risk", "ok"), (30, 20, 50))[0]
+            wanted = rng.choices(("breached", "at_risk", "ok"), (12, 20, 68))[0]
             level = wanted if wanted in levels else rng.choice(levels)
         plans.append(OpenPlan(number=n + 1, channel=channel, priority=priority, level=level))
     for plan in plans[len(fixed) :]:

@@ -1,0 +1,48 @@
+"""Regenerate the README screenshot: `uv run python scripts/screenshot.py`.
+
+It builds the demo set at a fixed time into a temporary database, opens the workspace at
+120x35, claims a contact, types a reply and saves what Textual draws as an SVG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+from storage.testing import fresh_sqlite  # noqa: E402
+from workspace.app import CareDeskApp  # noqa: E402
+from workspace.demo import build_demo  # noqa: E402
+
+NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
+
+
+async def main() -> None:
+    db = fresh_sqlite(Path(tempfile.mkdtemp()))
+    build_demo(db, now=NOW)
+    app = CareDeskApp(lambda: db, fill_demo=False, clock=lambda: NOW, show_clock=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.press("down", "down", "down", "enter")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.press(*"I'm so sorry about the wait, let me sort this out now.")
+        app.clear_notifications()
+        await pilot.pause()
+        app.save_screenshot(str(ROOT / "docs" / "screenshot.svg"))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
