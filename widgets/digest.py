@@ -50,8 +50,6 @@ def render_digest(d: Digest, now: datetime) -> Text:
         f" {one_line(c.tier).upper()} ", style="bold reverse" if c.tier != "standard" else "dim"
     )
     t.append(f"  since {day(c.since)}  ·  {one_line(c.id)}", style="dim")
-    contacts = [one_line(x) for x in (c.email, c.phone) if x]
-    t.append("\n" + "  ·  ".join([*contacts, f"{d.interactions} interactions"]), style="dim")
     if d.repeat:
         r = d.repeat
         t.append("\nREPEAT ", style="bold reverse")
@@ -84,6 +82,9 @@ def render_digest(d: Digest, now: datetime) -> Text:
                 for o in d.late_orders
             )
         )
+    # What needs acting on comes first: a short terminal shows only the top lines.
+    contacts = [one_line(x) for x in (c.email, c.phone) if x]
+    t.append("\n" + "  ·  ".join([*contacts, f"{d.interactions} interactions"]), style="dim")
     if d.recent_tickets:
         t.append("\nEarlier contacts: ", style="bold")
         t.append(
