@@ -6,19 +6,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.engine import URL, make_url
 
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 IMMEDIATE = "caredesk_begin_immediate"
 
 
-def normalise_url(url: str) -> str:
+class UnsupportedDatabase(ValueError):
+    """The URL names a database CareDesk does not run on (it runs on SQLite and PostgreSQL)."""
+
+
+def normalise_url(url: str | URL) -> URL:
     """Map plain `postgresql://` URLs to the psycopg 3 driver that CareDesk ships with."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise UnsupportedDatabase("CareDesk needs a file: use sqlite:///path/to/file.db")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise UnsupportedDatabase(
+            f"{parsed.get_backend_name()!r} is not supported: use sqlite:///path/to/file.db "
+            "or postgresql://user@host/database"
+        )
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -68,26 +78,19 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def make_database(url: str, *, read_only: bool = False, echo: bool = False) -> Database:
+def make_database(url: str | URL, *, read_only: bool = False, echo: bool = False) -> Database:
     """Build the engines for `url`; nothing connects until the first query."""
-    url = normalise_url(url)
+    parsed = normalise_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
-    is_sqlite = url.startswith("sqlite")
+    is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
-            raise ValueError("CareDesk needs a file database; use sqlite:///path/to/file.db")
     else:
         kwargs["pool_pre_ping"] = True
         if read_only:
             kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(parsed, **kwargs)
     if is_sqlite:
         _configure_sqlite(engine, read_only=read_only)
     write = engine.execution_options(**{IMMEDIATE: True})
-    return Database(url=url, read=engine, write=write)
-
-
-def make_oneshot_engine(url: str) -> Engine:
-    """An engine without a pool, for short-lived tools (migrations, tests)."""
-    return create_engine(normalise_url(url), poolclass=NullPool)
+    return Database(url=parsed.render_as_string(hide_password=False), read=engine, write=write)

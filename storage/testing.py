@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from storage.engine import Database, make_database, normalise_url
 from storage.migrate import upgrade
@@ -31,10 +30,8 @@ def fresh_postgres_schema(server_url: str, revision: str = "head") -> Iterator[D
     admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(normalise_url(server_url)).update_query_dict(
-        {"options": f"-csearch_path={schema}"}
-    )
-    db = make_database(url.render_as_string(hide_password=False))
+    url = normalise_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    db = make_database(url)
     try:
         upgrade(db.read, revision)
         yield db

@@ -47,9 +47,9 @@ class CareDeskApp(App[None]):
 
     def boot(self) -> BootResult:
         """Open the database and the agent's desk (runs in a worker thread)."""
-        from workspace.boot import open_workspace
+        from workspace.boot import open_database, open_workspace
 
-        self.db = self.open_database()
+        self.db = open_database(self.open_database)
         return open_workspace(self.db, self.agent_name, fill_demo=self.fill_demo, clock=self.clock)
 
     def on_mount(self) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from storage.bulk import is_empty
-from storage.engine import Database
+from storage.engine import Database, UnsupportedDatabase
 from storage.migrate import current_revision, head_revision, upgrade
 from workspace.demo import DemoDatabaseNotEmpty, DemoSummary, build_demo
 from workspace.desk import Desk, resolve_agent
@@ -42,6 +42,14 @@ def migrate(db: Database) -> str | None:
     return None
 
 
+def open_database(factory: Callable[[], Database]) -> Database:
+    """Build the database from `factory`, turning any reason it cannot be used into one line."""
+    try:
+        return factory()
+    except (ArgumentError, UnsupportedDatabase, OSError) as error:
+        raise DatabaseUnavailable(f"cannot use the database: {error}") from error
+
+
 def open_workspace(
     db: Database,
     agent_name: str | None,
@@ -56,7 +64,7 @@ def open_workspace(
     """
     try:
         return _open(db, agent_name, fill_demo=fill_demo, clock=clock)
-    except (OperationalError, ArgumentError, OSError) as error:
+    except (OperationalError, ArgumentError, UnsupportedDatabase, OSError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise DatabaseUnavailable(f"cannot use the database {db.safe_url}: {reason}") from error
 

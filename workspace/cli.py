@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from workspace.errors import CareDeskError
     from workspace.settings import Settings
 
     overrides: dict[str, object] = {}
@@ -98,7 +102,15 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["db"] = args.db
     if getattr(args, "agent", None):
         overrides["agent"] = args.agent
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "CAREDESK_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise CareDeskError(f"{where}: {first['msg']}") from error
+    except SettingsError as error:  # a value that is not even JSON, e.g. CAREDESK_KEYMAP
+        field = str(error).split('"')[1] if '"' in str(error) else "settings"
+        raise CareDeskError(f"CAREDESK_{field.upper()}: expected JSON, e.g. {{...}}") from error
 
 
 def _database(settings: Settings, *, create_dir: bool = True) -> Database:
@@ -219,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from sqlalchemy.exc import ArgumentError, OperationalError
 
+    from storage.engine import UnsupportedDatabase
     from workspace.errors import CareDeskError
 
     try:
@@ -226,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CareDeskError as error:
         print(f"caredesk: {error}", file=sys.stderr)
         return 2
-    except (OperationalError, ArgumentError) as error:
+    except (OperationalError, ArgumentError, UnsupportedDatabase) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
         return 2

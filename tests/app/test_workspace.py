@@ -235,3 +235,16 @@ def test_keymap_is_read_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("CAREDESK_AGENT", "sam")
     settings = Settings()
     assert settings.keymap == {"workspace.next": "ctrl+n"} and settings.agent == "sam"
+
+
+async def test_an_unsupported_database_url_is_a_clear_error(capsys) -> None:
+    from storage.engine import make_database
+    from workspace.app import CareDeskApp
+
+    app = CareDeskApp(lambda: make_database("mysql://nobody@127.0.0.1/x"), show_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "caredesk: cannot use the database: 'mysql' is not supported" in err
