@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,11 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-CHOICES = (
-    ("resolved", "Resolved: the customer has what they needed"),
-    ("escalated", "Escalated: handed to another team"),
-    ("pending", "Pending: waiting on the customer (back to the queue)"),
-)
+from workspace.outcomes import DISPOSITIONS
+from workspace.text import one_line
 
 
 class DispositionScreen(ModalScreen[str | None]):
@@ -36,8 +34,8 @@ class DispositionScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Close {self.ticket_id} as…", markup=False)
-            yield OptionList(*(Option(text, id=key) for key, text in CHOICES))
+            yield Label(Text(f"Close {one_line(self.ticket_id)} as…"))
+            yield OptionList(*(Option(Text(d.label), id=d.key) for d in DISPOSITIONS.values()))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -24,8 +24,3 @@ def first_agent(session: Session) -> AgentRecord | None:
     """The first agent created (the default identity), or None in an empty database."""
     row = session.execute(select(Agent).order_by(col(Agent.id)).limit(1)).first()
     return _record(row[0]) if row else None
-
-
-def list_agents(session: Session) -> list[AgentRecord]:
-    """Every agent, in creation order."""
-    return [_record(a) for (a,) in session.execute(select(Agent).order_by(col(Agent.id)))]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, true, update
 from sqlmodel import Session, col
@@ -18,6 +18,15 @@ def _holder_name(session: Session, agent_id: int | None) -> str | None:
     return session.execute(
         select(col(Agent.display_name)).where(col(Agent.id) == agent_id)
     ).scalar_one_or_none()
+
+
+def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
+    """The fence of every write on a contact: it is active and this agent holds it."""
+    return (
+        col(Ticket.id) == ticket_id,
+        col(Ticket.assigned_agent_id) == agent_id,
+        col(Ticket.active) == true(),
+    )
 
 
 def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> ClaimOutcome:
@@ -47,55 +56,47 @@ def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> Cla
     return ClaimOutcome(False, ticket_id, name, f"{name} already holds contact {ticket_id}")
 
 
-def holds(session: Session, ticket_id: str, agent_id: int) -> bool:
-    """Whether `agent_id` holds the contact right now (the fence for every write on it)."""
-    row = session.execute(
-        select(col(Ticket.assigned_agent_id), col(Ticket.active)).where(col(Ticket.id) == ticket_id)
-    ).first()
-    return row is not None and row[0] == agent_id and bool(row[1])
-
-
 def release(session: Session, ticket_id: str, agent_id: int) -> bool:
     """Hand the contact back to the queue; False when this agent did not hold it."""
     result = session.execute(
         update(Ticket)
-        .where(col(Ticket.id) == ticket_id, col(Ticket.assigned_agent_id) == agent_id)
+        .where(*_held_by(ticket_id, agent_id))
         .values(assigned_agent_id=None, claimed_at=None, version=col(Ticket.version) + 1)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def interaction_exists(session: Session, ref: str) -> bool:
+    """Whether an interaction with this ref is stored (an idempotency check)."""
+    stmt = select(col(Interaction.id)).where(col(Interaction.ref) == ref)
+    return session.execute(stmt).first() is not None
+
+
 def add_interaction(
     session: Session,
     *,
+    ref: str,
     ticket_id: str,
     agent_id: int,
     author: str,
     kind: str,
     text: str,
     now: datetime,
-) -> str | None:
-    """Store a reply or note on a contact the agent holds; returns its ref, or None if not held.
+) -> bool:
+    """Store a reply or note on a contact the agent holds; False if they do not hold it.
 
-    The first outbound reply stamps the contact's first-response time.
+    `ref` is the idempotency key of the draft; the caller checks it was not stored already,
+    and the unique index on `ref` refuses a second copy racing this one. The first outbound
+    reply stamps the contact's first-response time.
     """
     values: dict[str, object] = {"version": col(Ticket.version) + 1}
     if kind == "message":
         values["first_response_at"] = func.coalesce(col(Ticket.first_response_at), now)
-    fenced = session.execute(
-        update(Ticket)
-        .where(
-            col(Ticket.id) == ticket_id,
-            col(Ticket.assigned_agent_id) == agent_id,
-            col(Ticket.active) == true(),
-        )
-        .values(**values)
-    )
+    fenced = session.execute(update(Ticket).where(*_held_by(ticket_id, agent_id)).values(**values))
     if fenced.rowcount != 1:  # type: ignore[attr-defined]
-        return None
+        return False
     ticket = session.get(Ticket, ticket_id)
     assert ticket is not None
-    ref = f"I-{uuid.uuid4().hex[:16]}"
     session.add(
         Interaction(
             ref=ref,
@@ -111,7 +112,7 @@ def add_interaction(
         )
     )
     session.flush()
-    return ref
+    return True
 
 
 def set_outcome(
@@ -139,13 +140,5 @@ def set_outcome(
     else:
         values["assigned_agent_id"] = None
         values["claimed_at"] = None
-    result = session.execute(
-        update(Ticket)
-        .where(
-            col(Ticket.id) == ticket_id,
-            col(Ticket.assigned_agent_id) == agent_id,
-            col(Ticket.active) == true(),
-        )
-        .values(**values)
-    )
+    result = session.execute(update(Ticket).where(*_held_by(ticket_id, agent_id)).values(**values))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

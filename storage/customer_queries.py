@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import Integer, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
 from storage.models import Customer, Interaction, Order, OrderItem, Ticket
@@ -19,6 +19,7 @@ from storage.records import (
     TimelineKey,
     TimelineRecord,
 )
+from storage.types import UTCDateTime
 
 #: Orders looked at for order events on the timeline (a customer's newest).
 MAX_ORDERS = 500
@@ -190,9 +191,8 @@ def timeline_page(
     stmt = select(Interaction).where(col(Interaction.customer_id) == customer_id)
     if before is not None:
         if before.source == 0:
-            stmt = stmt.where(
-                tuple_(col(Interaction.at), col(Interaction.id)) < tuple_(before.at, before.id)
-            )
+            key = tuple_(literal(before.at, UTCDateTime()), literal(before.id, Integer()))
+            stmt = stmt.where(tuple_(col(Interaction.at), col(Interaction.id)) < key)
         else:
             stmt = stmt.where(col(Interaction.at) <= before.at)
     stmt = stmt.order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(limit)

@@ -39,3 +39,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def is_known(revision: str) -> bool:
+    """Whether this version of CareDesk knows `revision` (False for a newer database)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return revision in {r.revision for r in script.walk_revisions()}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, true, tuple_
+from sqlalchemy import Integer, String, func, literal, select, true, tuple_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
 from storage.models import Agent, Customer, Ticket
 from storage.records import ACTIVE, QueueFilter, QueueKey, QueueRow
+from storage.types import UTCDateTime
 
 _ORDER = (Ticket.sla_due_at, Ticket.priority_rank, Ticket.opened_at, Ticket.id)
 
@@ -62,7 +63,13 @@ def _key_tuple() -> Any:
 
 
 def _key_values(key: QueueKey) -> Any:
-    return tuple_(key.sla_due_at, key.priority_rank, key.opened_at, key.id)
+    # Bound with each column's own type, so times go through UTCDateTime like the column.
+    return tuple_(
+        literal(key.sla_due_at, UTCDateTime()),
+        literal(key.priority_rank, Integer()),
+        literal(key.opened_at, UTCDateTime()),
+        literal(key.id, String()),
+    )
 
 
 def _to_row(r: Any) -> QueueRow:

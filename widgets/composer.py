@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,14 +39,24 @@ class Composer(Vertical):
     """
 
     class Submitted(Message):
-        """The agent sent the text as a reply (or saved it as a note)."""
+        """The agent sent the draft of `ticket_id` as a reply (or saved it as a note)."""
 
-        def __init__(self, text: str, note: bool) -> None:
+        def __init__(self, ticket_id: str | None, text: str, note: bool, key: str) -> None:
             super().__init__()
+            self.ticket_id = ticket_id
             self.text = text
             self.note = note
+            self.key = key
+            """The draft's idempotency key: the same draft sent twice is stored once."""
 
     note: reactive[bool] = reactive(False)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ticket_id: str | None = None
+        self.sending = False
+        self._drafts: dict[str | None, tuple[str, str]] = {}
+        self._key = uuid.uuid4().hex
 
     def compose(self) -> ComposeResult:
         yield Label("", id="composer-mode")
@@ -57,6 +69,26 @@ class Composer(Vertical):
     def text_area(self) -> TextArea:
         """The text being written."""
         return self.query_one(TextArea)
+
+    def bind(self, ticket_id: str | None) -> None:
+        """Write for `ticket_id` from now on, keeping each contact's draft apart.
+
+        Text typed before any contact was bound (say, while a claim completes) goes to the
+        first contact bound, unless that contact already has a draft.
+        """
+        if ticket_id == self.ticket_id:
+            return
+        text = self.text_area.text
+        if self.ticket_id is not None:
+            if text:
+                self._drafts[self.ticket_id] = (text, self._key)
+            else:
+                self._drafts.pop(self.ticket_id, None)
+            text = ""
+        self.ticket_id = ticket_id
+        text, self._key = self._drafts.pop(ticket_id, (text, uuid.uuid4().hex))
+        self.text_area.load_text(text)
+        self.text_area.move_cursor(self.text_area.document.end)
 
     def watch_note(self, note: bool) -> None:
         self.set_class(note, "note")
@@ -73,9 +105,19 @@ class Composer(Vertical):
 
     def action_submit(self) -> None:
         text = self.text_area.text
-        if text.strip():
-            self.post_message(self.Submitted(text, self.note))
+        if text.strip() and not self.sending:
+            self.sending = True
+            self.post_message(self.Submitted(self.ticket_id, text, self.note, self._key))
 
-    def clear(self) -> None:
-        """Empty the box after the text was stored."""
-        self.text_area.clear()
+    def sent(self, ticket_id: str) -> None:
+        """The draft of `ticket_id` is stored: forget it and start a new one."""
+        self.sending = False
+        if ticket_id == self.ticket_id:
+            self.text_area.clear()
+            self._key = uuid.uuid4().hex
+        else:
+            self._drafts.pop(ticket_id, None)
+
+    def failed(self) -> None:
+        """The send did not happen: keep the draft, with its key, for another try."""
+        self.sending = False

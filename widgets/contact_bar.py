@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from storage.records import QueueRow
 from workspace.sla import format_duration
-from workspace.text import one_line
+from workspace.text import one_line, preview
 
 
 class ContactBar(Static):
@@ -26,9 +26,9 @@ class ContactBar(Static):
             self.update(Text("No contact selected."))
             return
         t = Text()
-        t.append(f"{row.id} ", style="bold")
+        t.append(f"{one_line(row.id)} ", style="bold")
         t.append(f"{row.channel.upper()} · ")
-        t.append(one_line(row.subject)[:60])
+        t.append(preview(row.subject, 60))
         if held and row.claimed_at is not None:
             held_for = format_duration(int((now - row.claimed_at).total_seconds()))
             t.append(f"\nYours for {held_for} · r resolve · x release", style="bold")

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from storage.records import OrderRecord
 from workspace.context import Digest
-from workspace.text import one_line
+from workspace.text import one_line, preview
 from workspace.timefmt import day, when
 
 
@@ -41,7 +41,11 @@ class CustomerDigest(Static):
 
 
 def render_digest(d: Digest, now: datetime) -> Text:
-    """The digest as styled text; every piece of customer text is sanitised and literal."""
+    """The digest as styled text; every piece of customer text is sanitised and literal.
+
+    What needs acting on comes first (repeat contact, open and late orders): a short
+    terminal shows only the top lines.
+    """
     c = d.customer
     t = Text(no_wrap=False, overflow="fold")
     t.append(one_line(c.name), style="bold")
@@ -71,26 +75,15 @@ def render_digest(d: Digest, now: datetime) -> Text:
             t.append(f"  (+{len(d.open_orders) - 3} more)", style="dim")
     if d.late_orders:
         t.append("\nLate: ", style="bold")
-        t.append(
-            "  ·  ".join(
-                f"{one_line(o.id)} promised {o.promised_by}"
-                + (
-                    f", delivered {day(o.delivered_at.date())}"
-                    if o.delivered_at
-                    else ", not delivered"
-                )
-                for o in d.late_orders
-            )
-        )
-    # What needs acting on comes first: a short terminal shows only the top lines.
+        t.append("  ·  ".join(_late(o) for o in d.late_orders))
     contacts = [one_line(x) for x in (c.email, c.phone) if x]
     t.append("\n" + "  ·  ".join([*contacts, f"{d.interactions} interactions"]), style="dim")
     if d.recent_tickets:
         t.append("\nEarlier contacts: ", style="bold")
         t.append(
             "  ·  ".join(
-                f"{when(k.opened_at, now)} {k.channel} \u201c{one_line(k.subject)[:40]}\u201d"
-                f" {k.disposition or k.status}"
+                f"{when(k.opened_at, now)} {k.channel} \u201c{preview(k.subject, 40)}\u201d"
+                f" {one_line(k.disposition or k.status)}"
                 for k in d.recent_tickets
             )
         )

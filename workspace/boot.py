@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from storage.bulk import is_empty
 from storage.engine import Database, UnsupportedDatabase
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import current_revision, head_revision, is_known, upgrade
 from workspace.demo import DemoDatabaseNotEmpty, DemoSummary, build_demo
 from workspace.desk import Desk, resolve_agent
 from workspace.errors import CareDeskError
@@ -36,6 +36,11 @@ class BootResult:
 def migrate(db: Database) -> str | None:
     """Bring the schema to the newest revision; returns the old revision when it moved."""
     before = current_revision(db.read)
+    if before is not None and not is_known(before):
+        raise DatabaseUnavailable(
+            f"the database schema {before} is newer than this CareDesk knows "
+            f"({head_revision()}): upgrade CareDesk"
+        )
     if before != head_revision():
         upgrade(db.read)
         return before or "empty"

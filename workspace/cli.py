@@ -6,6 +6,7 @@ Heavy imports are deferred into each command so `caredesk --help` answers at onc
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -210,9 +211,17 @@ def _run_export(args: argparse.Namespace) -> int:
     db = _database(_settings(args))
     if args.output is None:
         count = export_all(db, sys.stdout)
+        sys.stdout.flush()
     else:
-        with args.output.open("w", encoding="utf-8", newline="\n") as out:
-            count = export_all(db, out)
+        # Written beside the target and renamed: a failed export never leaves half a file.
+        target: Path = args.output
+        partial_file = target.with_name(f".{target.name}.partial")
+        try:
+            with partial_file.open("w", encoding="utf-8", newline="\n") as out:
+                count = export_all(db, out)
+            partial_file.replace(target)
+        finally:
+            partial_file.unlink(missing_ok=True)
     print(f"exported {count} records", file=sys.stderr)
     return 0
 
@@ -229,7 +238,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `caredesk` console script."""
     args = build_parser().parse_args(argv)
-    from sqlalchemy.exc import ArgumentError, OperationalError
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from storage.engine import UnsupportedDatabase
     from workspace.errors import CareDeskError
@@ -239,9 +249,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CareDeskError as error:
         print(f"caredesk: {error}", file=sys.stderr)
         return 2
-    except (OperationalError, ArgumentError, UnsupportedDatabase) as error:
+    except (SQLAlchemyError, ArgumentError, UnsupportedDatabase, CommandError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`caredesk export | head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        print(f"caredesk: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

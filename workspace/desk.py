@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from storage import contact_writes, customer_queries, queue_queries
 from storage.agent_queries import agent_by_name, first_agent
@@ -21,17 +25,11 @@ from storage.records import (
 from storage.uow import read_session, unit_of_work
 from workspace.context import REPEAT_WINDOW, CustomerContext, make_digest
 from workspace.errors import CareDeskError, UnknownAgent
+from workspace.outcomes import DISPOSITIONS
 from workspace.timefmt import utcnow
 
 #: Timeline entries loaded per page.
 TIMELINE_PAGE = 50
-
-#: How a contact can end, and the status it leaves the contact in.
-DISPOSITIONS: dict[str, str] = {
-    "resolved": "resolved",
-    "escalated": "resolved",
-    "pending": "pending",
-}
 
 
 class NotHeld(CareDeskError):
@@ -58,6 +56,27 @@ class Desk:
         self.db = db
         self.agent = agent
         self.clock = clock
+
+    def _audit(
+        self,
+        session: Session,
+        at: datetime,
+        action: str,
+        ticket_id: str,
+        *,
+        before: Mapping[str, object] | None = None,
+        after: Mapping[str, object] | None = None,
+    ) -> None:
+        append_audit(
+            session,
+            at=at,
+            actor=self.agent.name,
+            action=action,
+            entity="ticket",
+            entity_id=ticket_id,
+            before=dict(before) if before is not None else None,
+            after=dict(after) if after is not None else None,
+        )
 
     # -- the queue -------------------------------------------------------------------------
 
@@ -101,16 +120,8 @@ class Desk:
         with unit_of_work(self.db) as s:
             outcome = contact_writes.claim(s, ticket_id, self.agent.id, now)
             if outcome.claimed and outcome.reason == "claimed":
-                append_audit(
-                    s,
-                    at=now,
-                    actor=self.agent.name,
-                    action="claim",
-                    entity="ticket",
-                    entity_id=ticket_id,
-                    before={"holder": None},
-                    after={"holder": self.agent.name},
-                )
+                holder = {"holder": self.agent.name}
+                self._audit(s, now, "claim", ticket_id, before={"holder": None}, after=holder)
         return outcome
 
     def claim_next(self, flt: QueueFilter) -> QueueRow | None:
@@ -131,51 +142,52 @@ class Desk:
         with unit_of_work(self.db) as s:
             if not contact_writes.release(s, ticket_id, self.agent.id):
                 raise NotHeld(f"you do not hold contact {ticket_id}")
-            append_audit(
-                s,
-                at=now,
-                actor=self.agent.name,
-                action="release",
-                entity="ticket",
-                entity_id=ticket_id,
-                before={"holder": self.agent.name},
-                after={"holder": None},
-            )
+            holder = {"holder": self.agent.name}
+            self._audit(s, now, "release", ticket_id, before=holder, after={"holder": None})
 
-    def write(self, ticket_id: str, text: str, *, note: bool = False) -> str:
-        """Send a reply (or add an internal note) on a held contact; returns its ref."""
+    def write(
+        self, ticket_id: str, text: str, *, note: bool = False, key: str | None = None
+    ) -> str:
+        """Send a reply (or add an internal note) on a held contact; returns its ref.
+
+        `key` is the draft's idempotency key: sending the same draft twice (a double key
+        press, a retry after a timeout) stores it once.
+        """
         if not text.strip():
             raise CareDeskError("the message is empty")
-        kind = "note" if note else "message"
+        ref = f"I-{key or uuid.uuid4().hex}"
         now = self.clock()
-        with unit_of_work(self.db) as s:
-            ref = contact_writes.add_interaction(
-                s,
-                ticket_id=ticket_id,
-                agent_id=self.agent.id,
-                author=self.agent.display_name,
-                kind=kind,
-                text=text,
-                now=now,
-            )
-            if ref is None:
-                raise NotHeld(f"you no longer hold contact {ticket_id}; nothing was sent")
-            append_audit(
-                s,
-                at=now,
-                actor=self.agent.name,
-                action="note" if note else "reply",
-                entity="ticket",
-                entity_id=ticket_id,
-                after={"interaction": ref, "chars": len(text)},
-            )
+        try:
+            with unit_of_work(self.db) as s:
+                if contact_writes.interaction_exists(s, ref):
+                    return ref
+                stored = contact_writes.add_interaction(
+                    s,
+                    ref=ref,
+                    ticket_id=ticket_id,
+                    agent_id=self.agent.id,
+                    author=self.agent.display_name,
+                    kind="note" if note else "message",
+                    text=text,
+                    now=now,
+                )
+                if not stored:
+                    raise NotHeld(f"you no longer hold contact {ticket_id}; nothing was sent")
+                after = {"interaction": ref, "chars": len(text)}
+                self._audit(s, now, "note" if note else "reply", ticket_id, after=after)
+        except IntegrityError:
+            with read_session(self.db) as s:
+                if contact_writes.interaction_exists(s, ref):
+                    return ref  # the same draft, sent at the same moment by another press
+            raise
         return ref
 
     def resolve(self, ticket_id: str, disposition: str) -> None:
         """End the contact with a disposition (resolved, escalated, or pending on the customer)."""
-        status = DISPOSITIONS.get(disposition)
-        if status is None:
+        outcome = DISPOSITIONS.get(disposition)
+        if outcome is None:
             raise CareDeskError(f"unknown disposition {disposition!r}")
+        status = outcome.status
         now = self.clock()
         with unit_of_work(self.db) as s:
             ok = contact_writes.set_outcome(
@@ -188,15 +200,8 @@ class Desk:
             )
             if not ok:
                 raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")
-            append_audit(
-                s,
-                at=now,
-                actor=self.agent.name,
-                action="resolve",
-                entity="ticket",
-                entity_id=ticket_id,
-                after={"status": status, "disposition": disposition},
-            )
+            after = {"status": status, "disposition": disposition}
+            self._audit(s, now, "resolve", ticket_id, after=after)
 
     # -- the customer context ---------------------------------------------------------------
 

@@ -41,3 +41,21 @@ class InputRejected(CareDeskError):
 
 class UnknownAgent(CareDeskError):
     """`--agent NAME` names nobody in this database."""
+
+
+def describe_failure(error: BaseException) -> str:
+    """One sentence for the agent about something that went wrong while working.
+
+    Errors the user can act on say so; a database that did not answer says nothing was
+    changed (each use case runs in one transaction); anything else names the error.
+    """
+    if isinstance(error, CareDeskError):
+        return str(error)
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if isinstance(error, DBAPIError):
+        reason = str(error.orig or error).strip().splitlines()[0]
+        return f"The database did not answer ({reason}). Nothing was changed; try again."
+    if isinstance(error, SQLAlchemyError):
+        return f"The database refused that ({error.__class__.__name__}). Nothing was changed."
+    return f"Something went wrong: {error.__class__.__name__}: {error}"

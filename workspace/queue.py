@@ -8,7 +8,7 @@ from datetime import datetime
 
 from storage.records import ACTIVE, QueueFilter, QueueKey, QueueRow
 from workspace.sla import SlaState, format_duration, sla_state
-from workspace.text import one_line
+from workspace.text import one_line, preview
 
 CHANNELS = ("chat", "email", "call", "social", "sms")
 STATUSES = (ACTIVE, "open", "pending", "resolved")
@@ -70,8 +70,6 @@ def plan_page(
         return PageRequest(start=start, limit=limit, after=key)
     if end < total and (key := known(end)) is not None:
         return PageRequest(start=start, limit=limit, before=key)
-    if start == 0:
-        return PageRequest(start=0, limit=limit)
     return PageRequest(start=start, limit=limit)
 
 
@@ -105,9 +103,9 @@ def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
     return QueueCells(
         sla=sla_state(row.sla_due_at, now, resolved=row.status == "resolved"),
         channel=row.channel,
-        customer=one_line(row.customer_name),
-        subject=one_line(row.subject),
-        tier=row.tier,
+        customer=preview(row.customer_name, 120),
+        subject=preview(row.subject, 300),
+        tier=one_line(row.tier),
         waiting=format_duration(max(0, int((now - row.opened_at).total_seconds()))),
         holder=holder,
         mine=row.holder_id == me,

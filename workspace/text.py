@@ -13,8 +13,10 @@ which is itself a useful signal of abuse:
 
 * C0 controls and DEL become caret notation (`ESC` -> `^[`, `BEL` -> `^G`, `DEL` -> `^?`);
   `\\n` and `\\t` are kept and `\\r\\n` becomes `\\n`.
-* C1 controls, bidi controls, zero-width and invisible formatters, line/paragraph separators,
-  surrogates and non-characters become `<U+XXXX>`.
+* C1 controls, bidi controls, zero-width and invisible formatters, every other format
+  character (Unicode category `Cf`: tag characters, interlinear annotation marks, deprecated
+  shaping controls...), line/paragraph separators, surrogates and non-characters become
+  `<U+XXXX>`.
 * A run of more than two combining marks ("Zalgo" text, which smears over neighbouring rows) is
   cut to two, followed by `<+N marks>` where N is how many were dropped. A few scripts stack
   three marks legitimately (Tibetan subjoined letters, for one); they are shortened the same
@@ -22,7 +24,9 @@ which is itself a useful signal of abuse:
 
 U+200D ZERO WIDTH JOINER is shown as `<U+200D>` too, even inside emoji sequences, deliberately:
 that splits a family emoji into its members, but a joiner is invisible and can be used to make
-two strings look identical, so it is shown like the other zero-width characters.
+two strings look identical, so it is shown like the other zero-width characters. The same goes
+for the tag characters (U+E0000-U+E007F) that spell out subdivision flags such as Scotland's:
+the flag shows as a black flag and its tags, because tags can also carry a whole hidden text.
 
 Markup characters such as `[` are left alone: widgets must display text literally (never
 through markup). This module is about the terminal, so it is pure Python and imports neither
@@ -58,7 +62,11 @@ def _code_point(cp: int) -> str:
 
 
 def _build_table() -> dict[int, str]:
-    """The single-character mapping for `str.translate`, built once at import."""
+    """The single-character mapping for `str.translate`, built once at import.
+
+    Enough for ASCII text. Other text also needs the format characters that are not named
+    here, which `_unsafe` adds on first use.
+    """
     table: dict[int, str] = {}
     # C0 controls as caret notation: 0x00 -> ^@, 0x1B -> ^[, 0x7F -> ^?. \n and \t are layout.
     for cp in range(0x20):
@@ -116,9 +124,8 @@ def _char_class(ranges: Ranges) -> str:
 # tried one by one (about 0.4 ms more per range; 25 ms for all combining marks). So the usual
 # paths use BMP-only classes, and a two-range hint decides when the exact, slower ones are
 # needed. Groups at the start of a pattern also defeat the scan, hence `_cap_marks`' slicing.
-
-#: Runs of characters `_TABLE` changes, below U+10000 (the astral ones are non-characters).
-_UNSAFE_BMP = re.compile(_char_class(_ranges([cp for cp in _TABLE if cp < 0x10000])) + "+")
+# Looking for one astral character with `str.find` costs about 0.01 ms, so the 150-odd astral
+# unsafe characters (non-characters, tags) are looked for one by one.
 
 #: Above this many runs of unsafe characters, one `str.translate` beats stitching pieces.
 _FEW_RUNS = 64
@@ -127,18 +134,71 @@ _FEW_RUNS = 64
 #: test, so that text with emoji does not pay for the exact, slower ones.
 _ASTRAL_NOT_EMOJI = re.compile("[\U00010000-\U0001efff\U0001fffe-\U0010ffff]")
 
-#: The astral non-characters (U+1FFFE, U+1FFFF, ... U+10FFFF), looked for with `in`, which is
-#: much faster than a class of 32 astral characters.
-_ASTRAL_NONCHARACTERS = tuple(chr(cp) for cp in _TABLE if cp >= 0x10000)
-
-#: Only planes 0 (BMP), 1 (SMP) and 14 (SSP: variation selectors) hold combining marks; planes
-#: 2-3 are ideographs and 15-16 private use. Scanning just these keeps the one-off cost low.
-_MARK_PLANES = (range(0x0300, 0x20000), range(0xE0000, 0xE1000))
+#: Where the combining marks and format characters are: plane 0 from U+00A0 (below are ASCII
+#: and the C1 controls, all in `_TABLE`), plane 1 (SMP) and the first block of plane 14 (SSP:
+#: tags and variation selectors). Planes 2-3 are ideographs, 4-13 unassigned and 15-16 private
+#: use. Scanning just these keeps the one-off cost low.
+_SCAN_PLANES = (range(0x00A0, 0x20000), range(0xE0000, 0xE1000))
 
 
 def _is_mark(ch: str) -> bool:
     """Whether `ch` stacks on the previous character (has a combining class, or is Mn/Me)."""
     return unicodedata.combining(ch) != 0 or unicodedata.category(ch) in ("Mn", "Me")
+
+
+class _Scan(NamedTuple):
+    """The code points of `_SCAN_PLANES` that need rules of their own (see `_scan`)."""
+
+    marks: list[int]
+    """Combining marks, which stack on the character before them."""
+    formats: list[int]
+    """Format characters (category `Cf`): invisible, and some of them hide or reorder text."""
+
+
+@cache
+def _scan() -> _Scan:
+    """Find the marks and format characters, once, on first use.
+
+    Not at import: this looks at about 135,000 code points with `unicodedata` (some 30 ms) and
+    only non-ASCII text needs it. It follows the running Python's Unicode version, so
+    characters added by a newer Unicode are covered on upgrade.
+    """
+    marks: list[int] = []
+    formats: list[int] = []
+    for plane in _SCAN_PLANES:
+        for cp in plane:
+            ch = chr(cp)
+            category = unicodedata.category(ch)
+            if category == "Cf":
+                formats.append(cp)
+            if category in ("Mn", "Me") or unicodedata.combining(ch) != 0:  # as `_is_mark`
+                marks.append(cp)
+    return _Scan(marks, formats)
+
+
+class _Unsafe(NamedTuple):
+    """What non-ASCII text needs on top of `_TABLE` (see `_unsafe`)."""
+
+    table: dict[int, str]
+    """`_TABLE` plus every format character, as `<U+XXXX>`."""
+    bmp_runs: re.Pattern[str]
+    """Runs of characters `table` changes, below U+10000."""
+    astral: tuple[str, ...]
+    """The astral characters `table` changes: non-characters, tags and other format characters,
+    looked for one by one (see the speed notes)."""
+
+
+@cache
+def _unsafe() -> _Unsafe:
+    """Add every format character to the table on first use (see `_scan`)."""
+    table = dict(_TABLE)
+    for cp in _scan().formats:
+        table.setdefault(cp, _code_point(cp))
+    return _Unsafe(
+        table=table,
+        bmp_runs=re.compile(_char_class(_ranges([cp for cp in table if cp < 0x10000])) + "+"),
+        astral=tuple(chr(cp) for cp in sorted(table) if cp >= 0x10000),
+    )
 
 
 class _Marks(NamedTuple):
@@ -157,13 +217,8 @@ class _Marks(NamedTuple):
 
 @cache
 def _marks() -> _Marks:
-    """Build the combining-mark patterns on first use.
-
-    Not at import: finding the marks scans about 135,000 code points with `unicodedata` (some
-    30 ms, once) and only non-ASCII text needs them. The scan follows the running Python's
-    Unicode version, so marks added by a newer Unicode are covered on upgrade.
-    """
-    marks = [cp for plane in _MARK_PLANES for cp in plane if _is_mark(chr(cp))]
+    """Build the combining-mark patterns on first use (see `_scan`)."""
+    marks = _scan().marks
     bmp = _char_class(_ranges([cp for cp in marks if cp < 0x10000]))
     every = _char_class(_ranges(marks))
     astral = [cp for cp in marks if cp >= 0x10000]
@@ -184,18 +239,18 @@ def _cap_marks(match: re.Match[str]) -> str:
     return f"{run[:MAX_MARKS]}<+{len(run) - MAX_MARKS} marks>"
 
 
-def _translate_bmp(text: str) -> str:
-    """`text.translate(_TABLE)`, for text whose unsafe characters are all below U+10000.
+def _translate_bmp(text: str, unsafe: _Unsafe) -> str:
+    """`text.translate(unsafe.table)`, for text whose unsafe characters are all below U+10000.
 
     `str.translate` is fast on ASCII but slow on other text (a failed dict lookup per
     character), so when there are only a few unsafe runs, replace just those.
     """
     pieces: list[str] = []
     pos = 0
-    for count, run in enumerate(_UNSAFE_BMP.finditer(text)):
+    for count, run in enumerate(unsafe.bmp_runs.finditer(text)):
         if count == _FEW_RUNS:
-            return text.translate(_TABLE)
-        pieces += (text[pos : run.start()], run.group().translate(_TABLE))
+            return text.translate(unsafe.table)
+        pieces += (text[pos : run.start()], run.group().translate(unsafe.table))
         pos = run.end()
     if not pieces:
         return text
@@ -212,17 +267,19 @@ def sanitize(text: str) -> str:
     Safe to apply twice. 100 KB of ordinary text takes a few milliseconds at most.
     """
     text = text.replace("\r\n", "\n")
-    if text.isascii():  # O(1) in CPython; ASCII holds no combining marks.
+    if text.isascii():  # O(1) in CPython; ASCII holds no combining marks or format characters.
         return text.translate(_TABLE)
     marks = _marks()
+    unsafe = _unsafe()
     astral = _ASTRAL_NOT_EMOJI.search(text)
     if astral is None:  # the usual case: every mark and unsafe character is below U+10000
-        return marks.bmp_runs.sub(_cap_marks, _translate_bmp(text))
+        return marks.bmp_runs.sub(_cap_marks, _translate_bmp(text, unsafe))
     # Historic scripts, mathematical letters, CJK extensions, tags: check exactly (and slower).
-    runs = marks.all_runs if marks.astral.search(text, astral.start()) else marks.bmp_runs
-    if any(ch in text for ch in _ASTRAL_NONCHARACTERS):
-        return runs.sub(_cap_marks, text.translate(_TABLE))
-    return runs.sub(_cap_marks, _translate_bmp(text))
+    start = astral.start()
+    runs = marks.all_runs if marks.astral.search(text, start) else marks.bmp_runs
+    if any(text.find(ch, start) >= 0 for ch in unsafe.astral):
+        return runs.sub(_cap_marks, text.translate(unsafe.table))
+    return runs.sub(_cap_marks, _translate_bmp(text, unsafe))
 
 
 def one_line(text: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerState
 
 from storage.engine import Database
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
@@ -69,3 +72,14 @@ def make_app(db: Database, agent: str | None = None) -> CareDeskApp:
     return CareDeskApp(
         lambda: db, agent=agent, fill_demo=False, clock=lambda: NOW, show_clock=False
     )
+
+
+async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
+    """Wait until no worker runs (a failed one included) and the screen has caught up."""
+    app = pilot.app
+    for _ in range(rounds):
+        for _ in range(500):
+            if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+                break
+            await asyncio.sleep(0.01)
+        await pilot.pause()

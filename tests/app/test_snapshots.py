@@ -11,6 +11,7 @@ import pytest
 
 from storage.engine import Database, make_database
 from storage.testing import fresh_sqlite
+from tests.app.conftest import settle
 from tests.factories import NOW
 from workspace.app import CareDeskApp
 from workspace.demo import build_demo
@@ -42,9 +43,7 @@ def _app(db: Database) -> CareDeskApp:
 
 
 async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle(pilot, rounds=3)
 
 
 async def _booted(pilot) -> None:

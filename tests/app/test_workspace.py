@@ -7,7 +7,7 @@ from sqlmodel import select
 from storage.engine import Database
 from storage.models import Interaction, Ticket
 from storage.uow import read_session
-from tests.app.conftest import make_app
+from tests.app.conftest import make_app, settle
 from tests.app.screen import screen_text
 from widgets.composer import Composer
 from widgets.queue_table import QueueTable
@@ -20,10 +20,7 @@ SIZE = (120, 35)
 async def _ready(pilot, *, rows: int | None = None) -> QueueTable:
     """Wait until boot and the first queue page are done."""
     app = pilot.app
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     table = app.screen.query_one(QueueTable)
     if rows is not None:
         assert table.total == rows
@@ -123,7 +120,9 @@ async def test_a_claim_lost_to_a_colleague_between_screens_is_refused(desk_db) -
         await pilot.press("enter")
         await _ready(pilot)
         assert _ticket(desk_db, "T-2").assigned_agent_id == 2
-        assert "Sam" in screen_text(app)
+        refusals = [n.message for n in app._notifications if n.title == "Cannot claim"]
+        assert refusals == ["Sam already holds contact T-2."]
+        assert app.screen.query_one(QueueTable).current.holder_name == "Sam"
 
 
 async def test_filters_channel_status_and_mine(desk_db) -> None:
@@ -172,8 +171,7 @@ async def test_timeline_opens_an_entry_and_searches(desk_db) -> None:
 async def test_an_unknown_agent_is_a_clear_error(desk_db, capsys) -> None:
     app = make_app(desk_db, agent="nobody")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
     assert app.return_code == 2
     err = capsys.readouterr().err
     assert "caredesk: no agent called 'nobody' in this database" in err
@@ -203,8 +201,7 @@ async def test_an_unreachable_database_is_a_clear_error(capsys) -> None:
         lambda: make_database("postgresql://nobody:secret@127.0.0.1:1/none"), show_clock=False
     )
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
     assert app.return_code == 2
     err = " ".join(capsys.readouterr().err.split())  # the message may wrap on the terminal
     assert "caredesk: cannot use the database postgresql+psycopg://nobody:***@127.0.0.1:1" in err
@@ -243,8 +240,78 @@ async def test_an_unsupported_database_url_is_a_clear_error(capsys) -> None:
 
     app = CareDeskApp(lambda: make_database("mysql://nobody@127.0.0.1/x"), show_clock=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
     assert app.return_code == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "caredesk: cannot use the database: 'mysql' is not supported" in err
+
+
+def _texts(db: Database, tid: str) -> list[str]:
+    with read_session(db) as s:
+        rows = s.execute(select(Interaction.text).where(Interaction.ticket_id == tid)).all()
+    return [r[0] for r in rows]
+
+
+async def test_a_database_error_while_sending_keeps_the_draft(desk_db) -> None:
+    import sqlite3
+
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await _ready(pilot, rows=4)
+        await pilot.press("enter")  # claim T-2
+        await settle(pilot)
+        composer = app.screen.query_one(Composer)
+        await pilot.press(*"We refunded you")
+        path = desk_db.url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as raw:  # the database loses a table under the app
+            raw.execute("ALTER TABLE interaction RENAME TO interaction_gone")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.is_running
+        assert composer.text_area.text == "We refunded you" and not composer.sending
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("The database did not answer (no such table") for m in messages)
+        with sqlite3.connect(path) as raw:
+            raw.execute("ALTER TABLE interaction_gone RENAME TO interaction")
+        await pilot.press("ctrl+s")  # the same draft, tried again, goes through once
+        await settle(pilot)
+        assert _texts(desk_db, "T-2") == ["We refunded you"]
+        assert composer.text_area.text == ""
+
+
+async def test_a_double_send_stores_one_reply(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, rows=4)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"Hello", "ctrl+s", "ctrl+s", "ctrl+s")
+        await settle(pilot)
+        assert _texts(desk_db, "T-2") == ["Hello"]
+
+
+async def test_each_held_contact_keeps_its_own_draft(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _ready(pilot, rows=4)
+        await pilot.press("enter")  # T-2 is mine
+        await settle(pilot)
+        await pilot.press(*"for Omar")
+        await pilot.press("escape", "down", "enter")  # T-1 is mine too
+        await settle(pilot)
+        assert table.current.id == "T-1"
+        composer = app.screen.query_one(Composer)
+        assert composer.ticket_id == "T-1" and composer.text_area.text == ""
+        await pilot.press(*"for Dana", "ctrl+s")
+        await settle(pilot)
+        assert _texts(desk_db, "T-1") == ["Customer calling about the jug.", "for Dana"]
+        assert _texts(desk_db, "T-2") == []
+        await pilot.press("escape", "up")
+        await settle(pilot)
+        assert composer.ticket_id == "T-2" and composer.text_area.text == "for Omar"
+        await pilot.press("down", "down")  # T-3: not mine, nothing can be sent to it
+        await settle(pilot)
+        assert composer.ticket_id is None
+        await pilot.press("3", *"stray", "ctrl+s")
+        await settle(pilot)
+        assert _texts(desk_db, "T-3") == []

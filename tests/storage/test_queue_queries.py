@@ -132,3 +132,35 @@ def test_queue_pages_are_index_scans_without_a_sort(
             details = explain(sqlite_db, run)
             assert index in details, details
             assert "TEMP B-TREE" not in details, details
+
+
+def test_keyset_paging_is_right_whatever_the_server_time_zone() -> None:
+    """Keys are bound as UTC like the columns; a non-UTC session must not shift them."""
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import make_database
+    from storage.testing import fresh_postgres_schema
+    from tests.conftest import PG_URL, require_postgres
+
+    require_postgres()
+    with fresh_postgres_schema(PG_URL) as db:
+        _fill(db, 30)
+        options = make_url(db.url).query["options"]
+        zoned = make_url(db.url).update_query_dict(
+            {"options": f"{options} -ctimezone=America/New_York"}
+        )
+        other = make_database(zoned)
+        try:
+            with read_session(other) as s:
+                zone = s.execute(text("SHOW timezone")).scalar_one()
+                assert zone == "America/New_York"
+                flt = QueueFilter()
+                first = q.page_after(s, flt, None, 5)
+                second = q.page_after(s, flt, first[-1].key, 5)
+                assert not {r.id for r in first} & {r.id for r in second}
+                assert q.position_of(s, flt, second[0].key) == 5
+                assert [r.id for r in q.page_before(s, flt, second[0].key, 5)] == [
+                    r.id for r in first
+                ]
+        finally:
+            other.dispose()

@@ -86,3 +86,48 @@ def test_bad_settings_name_the_variable(monkeypatch, capsys) -> None:
     monkeypatch.setenv("CAREDESK_KEYMAP", "not json")
     code, _, err = _run(capsys, "db", "status", "--db", "sqlite:///unused.db")
     assert code == 2 and err.startswith("caredesk: CAREDESK_KEYMAP")
+
+
+def test_export_to_a_missing_folder_is_one_line_and_leaves_nothing(tmp_path: Path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert _run(capsys, "db", "upgrade", "--db", url)[0] == 0
+    code, _, err = _run(capsys, "export", "--db", url, "-o", str(tmp_path / "no" / "x.jsonl"))
+    assert code == 2 and err.startswith("caredesk: No such file or directory")
+    assert not (tmp_path / "no").exists()
+
+
+def test_export_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    main(["demo", "--db", url])  # megabytes of JSON: far more than a pipe buffers
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=subprocess.PIPE
+    )
+    writer = subprocess.run(
+        [sys.executable, "-m", "workspace.cli", "export", "--db", url],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    reader.wait(timeout=10)
+    assert "Traceback" not in writer.stderr
+    assert writer.returncode == 141
+
+
+def test_a_newer_database_schema_is_refused_by_name(tmp_path: Path, capsys) -> None:
+    from sqlalchemy import text
+
+    from storage.engine import make_database
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert _run(capsys, "db", "upgrade", "--db", url)[0] == 0
+    db = make_database(url)
+    with db.write.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    db.dispose()
+    code, _, err = _run(capsys, "db", "upgrade", "--db", url)
+    assert code == 2
+    assert "schema 0099 is newer than this CareDesk knows" in err and "Traceback" not in err

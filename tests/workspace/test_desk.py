@@ -133,3 +133,44 @@ def test_customer_context_digest_and_timeline(desk: Desk) -> None:
     assert refs[-1] == "I-59"
     assert [e.ref for e in desk.search_history("C-1", "crack")] == ["I-mail"]
     assert desk.search_history("C-1", "   ") == []
+
+
+def test_the_same_draft_sent_twice_is_stored_once(desk: Desk) -> None:
+    desk.claim("T-1")
+    first = desk.write("T-1", "Sorry!", key="abc123")
+    again = desk.write("T-1", "Sorry!", key="abc123")
+    assert first == again == "I-abc123"
+    with read_session(desk.db) as s:
+        texts = s.execute(select(Interaction.text).where(Interaction.ticket_id == "T-1")).all()
+    assert texts == [("Sorry!",)]
+    assert [a.action for a in _audit(desk.db)] == ["claim", "reply"]
+
+
+def test_concurrent_sends_of_one_draft_store_it_once(desk: Desk) -> None:
+    import threading
+
+    desk.claim("T-1")
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        barrier.wait()
+        desk.write("T-1", "once", key="same-key")
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with read_session(desk.db) as s:
+        texts = s.execute(select(Interaction.text).where(Interaction.ticket_id == "T-1")).all()
+    assert texts == [("once",)]
+
+
+def test_a_resolved_contact_cannot_be_released(desk: Desk) -> None:
+    desk.claim("T-1")
+    desk.resolve("T-1", "resolved")
+    with pytest.raises(NotHeld):
+        desk.release("T-1")
+    row = desk.contact("T-1")
+    assert row is not None and row.holder_name == "Alex"  # who resolved it is kept
+    assert [a.action for a in _audit(desk.db)] == ["claim", "resolve"]

@@ -41,6 +41,11 @@ def is_mark(ch: str) -> bool:
     return unicodedata.combining(ch) != 0 or unicodedata.category(ch) in ("Mn", "Me")
 
 
+def is_format(ch: str) -> bool:
+    """An invisible format character (tags, joiners, bidi controls, annotation marks...)."""
+    return unicodedata.category(ch) == "Cf"
+
+
 def shown(cp: int) -> str:
     """How the sanitiser names a hidden character."""
     return f"<U+{cp:04X}>"
@@ -73,6 +78,7 @@ def reference_sanitize(text: str) -> str:
             or cp in BIDI
             or cp in INVISIBLE
             or cp in SEPARATORS
+            or is_format(ch)
             or 0xD800 <= cp <= 0xDFFF
             or is_noncharacter(cp)
         ):
@@ -97,6 +103,7 @@ def assert_safe(out: str) -> None:
         assert cp not in BIDI, f"bidi control {where}"
         assert cp not in INVISIBLE, f"invisible character {where}"
         assert cp not in SEPARATORS, f"line separator {where}"
+        assert not is_format(ch), f"format character {where}"
         assert not 0xD800 <= cp <= 0xDFFF, f"surrogate {where}"
         assert not is_noncharacter(cp), f"non-character {where}"
         run = run + 1 if is_mark(ch) else 0
@@ -410,6 +417,69 @@ def test_hidden_characters_are_named(raw: str, expected: str | None) -> None:
     assert sanitize(raw) == want
 
 
+def tags(text: str) -> str:
+    """`text` (ASCII) spelled in invisible Unicode tag characters (U+E0020-U+E007E)."""
+    return "".join(chr(0xE0000 + ord(ch)) for ch in text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\U000e0041\U000e0042", "<U+E0041><U+E0042>"),
+        ("\U000e0001\U000e0020\U000e007e\U000e007f", "<U+E0001><U+E0020><U+E007E><U+E007F>"),
+        # Text hidden in tags after a harmless message: every tag shows.
+        (
+            "Thanks!" + tags("rm -rf"),
+            "Thanks!" + "".join(shown(0xE0000 + ord(c)) for c in "rm -rf"),
+        ),
+        # A subdivision flag (Scotland) splits into the black flag and its tags, like ZWJ emoji.
+        (
+            "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+            "\U0001f3f4<U+E0067><U+E0062><U+E0073><U+E0063><U+E0074><U+E007F>",
+        ),
+        ("a\u180eb", "a<U+180E>b"),  # Mongolian vowel separator
+        ("\u206a\u206b\u206c\u206d\u206e\u206f", None),  # deprecated shaping controls
+        ("\ufff9note\ufffaruby\ufffb", "<U+FFF9>note<U+FFFA>ruby<U+FFFB>"),  # annotations
+        ("\U0001d173\U0001d17a", "<U+1D173><U+1D17A>"),  # musical beam and phrase controls
+        ("\u0600\u06dd\u070f\u0890\u08e2", None),  # prepended concatenation marks
+        ("\U000110bd\U000110cd\U00013430\U0001bca0", None),  # astral format controls
+        ("é\u180e漢\U000e0041", "é<U+180E>漢<U+E0041>"),  # BMP, CJK and a tag
+        ("😀\U000e0041", "😀<U+E0041>"),  # emoji do not hide a tag
+        ("\U0001d41b\u206a\U0001d41b", "\U0001d41b<U+206A>\U0001d41b"),  # astral, BMP format
+        ("e\u0301\U000e0041\u0302\u0303", "e\u0301<U+E0041>\u0302\u0303"),  # ends a mark run
+    ],
+)
+def test_format_characters_are_named(raw: str, expected: str | None) -> None:
+    want = expected if expected is not None else "".join(shown(ord(ch)) for ch in raw)
+    assert sanitize(raw) == want
+    assert sanitize(want) == want
+    assert "\n" not in one_line(raw)
+
+
+def every_format_character() -> list[int]:
+    """Every `Cf` code point of the running Python's Unicode, in every plane."""
+    return [cp for cp in range(0x110000) if is_format(chr(cp))]
+
+
+def test_every_format_character_is_named_on_every_path() -> None:
+    formats = every_format_character()
+    assert {0x180E, 0xFFF9, 0x1D173, 0xE0001, 0xE0041, 0xE007F} <= set(formats)
+    for cp in formats:
+        ch, name = chr(cp), shown(cp)
+        assert sanitize(ch) == name
+        assert sanitize(f"a{ch}b") == f"a{name}b"
+        assert sanitize(f"é{ch}漢") == f"é{name}漢"  # BMP-only text
+        assert sanitize(f"😀{ch}") == f"😀{name}"  # emoji only
+        assert sanitize(f"\U0001d41b{ch}\U00020000") == f"\U0001d41b{name}\U00020000"  # astral
+        assert sanitize(f"{ch}\U0010ffff") == f"{name}<U+10FFFF>"  # with a non-character
+        assert preview(f"x{ch}" * 20, 12) == f"x{name}x{ELLIPSIS}"
+    # Many runs: the bulk `str.translate` paths, BMP-only and astral.
+    everything = "é".join(chr(cp) for cp in formats)
+    assert sanitize(everything) == "é".join(shown(cp) for cp in formats)
+    bmp = "é".join(chr(cp) for cp in formats if cp < 0x10000)
+    assert sanitize(bmp) == "é".join(shown(cp) for cp in formats if cp < 0x10000)
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -457,6 +527,8 @@ def prefix_views(text: str) -> set[str]:
         "\x9b" * 100,
         "^\x1b" * 100,  # a caret the customer typed, then an escape: `^^[`
         "<\u202e" * 100,
+        "\U000e0041" * 100,
+        "a\U000e0041\u180e" * 100,
         "^" * 100,
         "Z" + "\u0336" * 100 + "x" * 100,
     ],
@@ -522,6 +594,10 @@ POOL = [
     "\u2066",
     "\u2069",
     "\u00ad",
+    "\u180e",
+    "\u206a",
+    "\u0600",
+    "\ufff9",
     "\u2028",
     "\u2029",
     "\ufeff",
@@ -540,6 +616,10 @@ POOL = [
     "\U0001e944",
     "\U000e0100",
     "\U000e0067",
+    "\U000e0001",
+    "\U000e007f",
+    "\U0001d173",
+    "\U000110bd",
     "\U00020000",
     "\U0001fffe",
     "\U0010ffff",
@@ -591,6 +671,23 @@ def test_preview_is_one_line_of_a_prefix() -> None:
                 # Only a stand-in that did not fit (at most 10 characters, `<U+10FFFF>`) is
                 # left out, unless a run of marks was cut to its first two.
                 assert len(body) > limit - 1 - 10 or "marks>" in line, (text, limit)
+
+
+# --- ASCII stays cheap ----------------------------------------------------------------------
+
+
+def test_ascii_text_needs_no_unicode_tables() -> None:
+    """ASCII is the common case: it must not pay for finding the marks and format characters
+    (a scan of the Unicode database), which only other text needs."""
+    code = (
+        "import workspace.text as t; "
+        "assert t.sanitize('plain \\x1b[2J text\\n') == 'plain ^[[2J text\\n'; "
+        "assert t.preview('a\\tb' * 100, 20).startswith('a b'); "
+        "assert t._scan.cache_info().currsize == 0, 'the tables were built for ASCII'; "
+        "assert t.sanitize('\\U000e0041') == '<U+E0041>'; "
+        "assert t._scan.cache_info().currsize == 1"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
 # --- Layering -------------------------------------------------------------------------------
