@@ -88,6 +88,11 @@ class QueueRow:
     key: QueueKey
     """Its place in queue order."""
 
+    @property
+    def active(self) -> bool:
+        """Whether the contact is still being worked (open or pending)."""
+        return self.status != "resolved"
+
 
 @dataclass(frozen=True)
 class CustomerRecord:

@@ -1,0 +1,157 @@
+"""The customer context pane: the digest, and the timeline with its search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import Input
+
+from screens.entry import EntryScreen
+from screens.pane import Pane
+from storage.records import QueueRow, TimelineKey, TimelineRecord
+from widgets.digest import CustomerDigest
+from widgets.timeline import Timeline
+from workspace.context import CustomerContext
+from workspace.text import one_line
+
+
+class ContextPane(Pane):
+    """Shows the customer of the contact under the queue's cursor.
+
+    The timeline is replaced when the customer changes, a search runs, or the search is
+    closed; older pages and search results meant for a replaced timeline carry an older
+    generation (`_generation`) and are dropped.
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime]) -> None:
+        super().__init__(id="context-pane", clock=clock)
+        self.context: CustomerContext | None = None
+        self._wanted: str | None = None
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield CustomerDigest(id="digest")
+        yield Input(placeholder="Search this customer's history…", id="search")
+        yield Timeline(id="timeline")
+
+    def on_mount(self) -> None:
+        self.border_title = "Customer"
+        self.placeholder("Opening the database…")
+
+    @property
+    def search_box(self) -> Input:
+        """The history search field (hidden until `/`)."""
+        return self.query_one("#search", Input)
+
+    def placeholder(self, message: str) -> None:
+        """Show a message instead of a customer."""
+        self.context = None
+        self._generation += 1
+        self.query_one(CustomerDigest).show_placeholder(message)
+        self.query_one(Timeline).show([], False, "")
+        self.border_title = "Customer"
+
+    def show_contact(self, row: QueueRow | None) -> None:
+        """Load the customer of `row`, unless they are already shown."""
+        self._wanted = row.customer_id if row is not None else None
+        if row is None:
+            self.placeholder("No contacts match this filter.")
+        elif self.context is None or self.context.digest.customer.id != row.customer_id:
+            self.query_one(CustomerDigest).show_placeholder("Loading customer…")
+            self.load(row)
+
+    def reload(self, row: QueueRow) -> None:
+        """Load the customer again, if still shown (something was added to their history)."""
+        if row.customer_id == self._wanted:
+            self.load(row)
+
+    @work(thread=True, exclusive=True, group="context", exit_on_error=False)
+    def load(self, row: QueueRow) -> None:
+        assert self.desk is not None
+        context = self.desk.customer_context(row.customer_id, row)
+        self.app.call_from_thread(self._loaded, row, context)
+
+    def _loaded(self, row: QueueRow, context: CustomerContext) -> None:
+        if row.customer_id != self._wanted:
+            return  # the selection moved on while this loaded
+        self.context = context
+        self.query_one(CustomerDigest).show(context.digest, self.clock())
+        self.search_box.value = ""
+        self.search_box.remove_class("visible")
+        self._show_history()
+
+    def _show(self, entries: list[TimelineRecord], more: bool, empty: str) -> None:
+        self._generation += 1
+        timeline = self.query_one(Timeline)
+        timeline.now = self.clock()
+        timeline.show(entries, more, empty)
+
+    def _show_history(self) -> None:
+        if self.context is not None:
+            self._show(list(self.context.timeline), self.context.has_more, "No history yet.")
+            self.border_title = f"Customer · {self.context.digest.interactions} interactions"
+
+    @on(Timeline.MoreWanted)
+    def _more_wanted(self, event: Timeline.MoreWanted) -> None:
+        if self.context is not None:
+            self.load_more(self.context.digest.customer.id, event.before, self._generation)
+
+    @work(thread=True, exclusive=True, group="timeline", exit_on_error=False)
+    def load_more(self, customer_id: str, before: TimelineKey, generation: int) -> None:
+        assert self.desk is not None
+        entries, more = self.desk.timeline_page(customer_id, before)
+        self.app.call_from_thread(self._more_loaded, generation, entries, more)
+
+    def _more_loaded(self, generation: int, entries: list[TimelineRecord], more: bool) -> None:
+        if generation == self._generation:
+            self.query_one(Timeline).extend(entries, more)
+
+    @on(Timeline.Opened)
+    def _open_entry(self, event: Timeline.Opened) -> None:
+        self.app.push_screen(EntryScreen(event.entry))
+
+    # -- search ------------------------------------------------------------------------------
+
+    def open_search(self) -> None:
+        """Show the search field and put the cursor in it."""
+        if self.context is None:
+            self.tell("Select a contact first.", severity="warning")
+            return
+        self.search_box.add_class("visible")
+        self.search_box.focus()
+
+    def close_search(self) -> bool:
+        """Hide the search and show the whole history again; False if it was not open."""
+        if not self.search_box.has_class("visible"):
+            return False
+        self.search_box.remove_class("visible")
+        self._show_history()
+        self.query_one(Timeline).focus()
+        return True
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        if self.context is None:
+            return
+        if not query:
+            self._show_history()
+            return
+        self.search(self.context.digest.customer.id, query, self._generation)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search(self, customer_id: str, query: str, generation: int) -> None:
+        assert self.desk is not None
+        found = self.desk.search_history(customer_id, query)
+        self.app.call_from_thread(self._searched, generation, query, found)
+
+    def _searched(self, generation: int, query: str, found: list[TimelineRecord]) -> None:
+        if generation != self._generation:
+            return
+        self._show(found, False, f"Nothing in this history matches {one_line(query)!r}.")
+        matches = f"{len(found)} match{'es' if len(found) != 1 else ''}"
+        self.border_title = f"Customer · {matches} for the search"
+        self.query_one(Timeline).focus()

@@ -1,0 +1,198 @@
+"""The queue pane: contacts in SLA order, paged from the database as the agent moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.reactive import reactive
+
+from screens.pane import Pane
+from storage.records import QueueFilter, QueueRow
+from widgets.queue_table import QueueTable
+from workspace.queue import (
+    PAGE,
+    PageRequest,
+    describe,
+    next_channel,
+    next_status,
+    plan_page,
+    toggle_mine,
+)
+from workspace.text import one_line
+
+#: Seconds between refreshes of what is on screen (new contacts, colleagues' claims).
+REFRESH_EVERY = 5.0
+
+
+class QueuePane(Pane):
+    """Owns the queue's filter, paging and claims.
+
+    Pages arriving after the queue was reloaded belong to an older generation
+    (`_generation`) and are dropped instead of being drawn at shifted rows.
+    """
+
+    class ContactChanged(Message):
+        """The contact under the cursor changed (or changed state), or there is none."""
+
+        def __init__(self, row: QueueRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Claimed(Message):
+        """The agent now holds `row`."""
+
+        def __init__(self, row: QueueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
+
+    def __init__(self, *, clock: Callable[[], datetime]) -> None:
+        super().__init__(id="queue-pane", clock=clock)
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield QueueTable(id="queue")
+
+    @property
+    def table(self) -> QueueTable:
+        """The queue's table."""
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self.border_title = "Queue"
+        self.border_subtitle = "loading…"
+
+    def start(self) -> None:
+        """The desk is ready: load the queue and keep it current."""
+        assert self.desk is not None
+        self.table.me = self.desk.agent.id
+        self.table.set_now(self.clock())
+        self.set_interval(1.0, lambda: self.table.set_now(self.clock()))
+        self.set_interval(REFRESH_EVERY, self._refresh)
+        self.reload()
+
+    # -- filters -----------------------------------------------------------------------------
+
+    def watch_queue_filter(self, _old: QueueFilter, _new: QueueFilter) -> None:
+        self.table.select_index(0)
+        self.reload()
+
+    def cycle_channel(self) -> None:
+        """Show the next channel (all, chat, email, call, social, sms)."""
+        self.queue_filter = replace(
+            self.queue_filter, channel=next_channel(self.queue_filter.channel)
+        )
+
+    def cycle_status(self) -> None:
+        """Show the next status (active, open, pending, resolved)."""
+        self.queue_filter = replace(self.queue_filter, status=next_status(self.queue_filter.status))
+
+    def toggle_mine(self) -> None:
+        """Show only my contacts, or everyone's again."""
+        if self.desk is not None:
+            self.queue_filter = toggle_mine(self.queue_filter, self.desk.agent.id)
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def reload(self, keep: QueueRow | None = None) -> None:
+        """Count the queue and load the page around the cursor (or around `keep`)."""
+        if self.desk is not None:
+            self.load(self.queue_filter, keep, self.table.cursor, self.table.size.height)
+
+    def _refresh(self) -> None:
+        if self.app.screen is self.screen:
+            self.reload(keep=self.table.current)
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def load(self, flt: QueueFilter, keep: QueueRow | None, cursor: int, height: int) -> None:
+        assert self.desk is not None
+        total = self.desk.queue_count(flt)
+        index = self.desk.queue_position(flt, keep.key) if keep is not None else cursor
+        index = max(0, min(index, total - 1))
+        start = max(0, index - PAGE // 2)
+        rows = self.desk.queue_page(flt, offset=start, limit=PAGE + height)
+        self.app.call_from_thread(self._loaded, flt, total, start, rows, index)
+
+    def _loaded(
+        self, flt: QueueFilter, total: int, start: int, rows: list[QueueRow], index: int
+    ) -> None:
+        if flt != self.queue_filter:
+            return
+        self._generation += 1
+        table = self.table
+        table.reset(total)
+        table.store(start, rows, total)
+        table.select_index(index)
+        self.border_title = f"Queue · {describe(flt)}"
+        self.border_subtitle = f"{total} contact{'s' if total != 1 else ''}"
+
+    @on(QueueTable.RowsWanted)
+    def _rows_wanted(self, event: QueueTable.RowsWanted) -> None:
+        table = self.table
+        # Fetch a little beyond what is on screen so scrolling on finds rows ready.
+        start, end = event.start - PAGE // 4, event.end + PAGE // 2
+        request = plan_page(start, end, table.total, table.key_at)
+        self.fetch(self.queue_filter, request, self._generation)
+
+    @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
+    def fetch(self, flt: QueueFilter, request: PageRequest, generation: int) -> None:
+        assert self.desk is not None
+        rows = self.desk.queue_page(
+            flt,
+            after=request.after,
+            before=request.before,
+            offset=request.start if request.after is None else None,
+            limit=request.limit,
+        )
+        first = request.start
+        if request.before is not None:
+            first = request.start + request.limit - len(rows)
+        self.app.call_from_thread(self._fetched, generation, first, rows)
+
+    def _fetched(self, generation: int, start: int, rows: list[QueueRow]) -> None:
+        if generation == self._generation:
+            self.table.store(start, rows, self.table.total)
+
+    @on(QueueTable.Highlighted)
+    def _highlighted(self, event: QueueTable.Highlighted) -> None:
+        event.stop()
+        self.post_message(self.ContactChanged(event.row))
+
+    # -- claims ------------------------------------------------------------------------------
+
+    @on(QueueTable.ClaimRequested)
+    def _claim_requested(self, event: QueueTable.ClaimRequested) -> None:
+        event.stop()
+        self.claim(event.row)
+
+    @work(thread=True, group="claim", exit_on_error=False)
+    def claim(self, row: QueueRow) -> None:
+        assert self.desk is not None
+        outcome = self.desk.claim(row.id)
+        self.app.call_from_thread(self._claimed, row, outcome.claimed, outcome.reason)
+
+    def _claimed(self, row: QueueRow, claimed: bool, reason: str) -> None:
+        if claimed:
+            self.tell(f"{one_line(row.id)} is yours ({reason}).")
+            self.post_message(self.Claimed(row))
+        else:
+            sentence = one_line(reason[:1].upper() + reason[1:] + ".")
+            self.tell(sentence, severity="warning", title="Cannot claim")
+        self.reload(keep=row)
+
+    @work(thread=True, exclusive=True, group="next", exit_on_error=False)
+    def claim_next(self) -> None:
+        """Claim the most urgent contact nobody holds, in this view's channel and status."""
+        if self.desk is None:
+            return
+        row = self.desk.claim_next(replace(self.queue_filter, agent_id=None))
+        if row is None:
+            self.app.call_from_thread(self.tell, "No unclaimed contact waits in this view.")
+        else:
+            self.app.call_from_thread(self._claimed, row, True, "next in the queue")
