@@ -36,8 +36,11 @@ class Database:
     """The engines of one database: `read` for queries, `write` for units of work."""
 
     url: str
+    """The URL, with the psycopg driver named for PostgreSQL."""
     read: Engine
+    """For queries: each read runs in its own short transaction."""
     write: Engine
+    """The same pool, for units of work (BEGIN IMMEDIATE on SQLite)."""
 
     @property
     def safe_url(self) -> str:
