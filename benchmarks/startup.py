@@ -35,7 +35,7 @@ async def _measure(url: str, agent: str | None) -> dict[str, float]:
                 if digest.digest is not None:
                     marks["digest_s"] = time.perf_counter() - STARTED
                     break
-            await pilot.pause(0.001)
+            await pilot.pause(0.02)
     return marks
 
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from storage.bulk import is_empty
 from storage.engine import Database, UnsupportedDatabase
 from storage.migrate import current_revision, head_revision, is_known, upgrade
-from workspace.demo import DemoDatabaseNotEmpty, DemoSummary, build_demo
 from workspace.desk import Desk, resolve_agent
 from workspace.errors import CareDeskError
 from workspace.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from workspace.demo import DemoSummary
 
 
 class DatabaseUnavailable(CareDeskError):
@@ -80,6 +83,8 @@ def _open(
     upgraded = migrate(db)
     demo = None
     if fill_demo and is_empty(db):
+        from workspace.demo import DemoDatabaseNotEmpty, build_demo  # only for a new database
+
         try:
             demo = build_demo(db, now=clock())
         except DemoDatabaseNotEmpty:

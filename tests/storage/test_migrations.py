@@ -57,3 +57,22 @@ def test_empty_file_database_is_created_at_head(tmp_path: Path) -> None:
     with db.read.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_head_constant_is_the_newest_migration_script() -> None:
+    from storage.migrate import HEAD, script_head
+
+    assert script_head() == HEAD
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    fresh_sqlite(tmp_path).dispose()
+    code = (
+        "import sys; from storage.engine import make_database; from workspace.boot import migrate;"
+        f"db = make_database('sqlite:///{tmp_path / 'caredesk.db'}');"
+        "assert migrate(db) is None; assert 'alembic' not in sys.modules, 'alembic was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
