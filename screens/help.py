@@ -10,21 +10,39 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from screens.keys import key_of
+
+#: What each pane is for; {names} are the keys that do it, after the user's remapping.
 ABOUT = {
     "queue": (
         "The queue: contacts waiting, most urgent first (time to SLA breach, then priority, "
         "then waiting time). The SLA column reads without colour: BREACHED, '!' at risk. "
-        "Enter claims the contact under the cursor; nobody else can then take it."
+        "{claim} claims the contact under the cursor; nobody else can then take it. "
+        "{next} claims the most urgent contact nobody holds."
     ),
     "context": (
         "Customer context: the digest (tier, open and late orders, REPEAT when they already "
         "contacted us this week on another channel) above the timeline of every message, note "
-        "and order event, newest first. Enter opens an entry in full; / searches the history."
+        "and order event, newest first. {open} opens an entry in full; {search} searches the "
+        "history."
     ),
     "resolution": (
-        "Resolution: write a reply to the customer or an internal note (ctrl+t switches), "
-        "ctrl+s sends. r resolves with a disposition; x releases the contact to the queue."
+        "Resolution: write a reply to the customer or an internal note ({toggle} switches), "
+        "{send} sends. {resolve} resolves with a disposition; {release} releases the contact "
+        "to the queue."
     ),
+}
+
+#: The binding behind each name used in ABOUT, with its default key.
+ABOUT_KEYS = {
+    "claim": ("queue.claim", "enter"),
+    "next": ("workspace.next", "n"),
+    "open": ("timeline.open", "enter"),
+    "search": ("workspace.search", "slash"),
+    "toggle": ("composer.toggle", "ctrl+t"),
+    "send": ("composer.send", "ctrl+s"),
+    "resolve": ("workspace.resolve", "r"),
+    "release": ("workspace.release", "x"),
 }
 
 
@@ -60,7 +78,8 @@ class HelpScreen(ModalScreen[None]):
             seen.add(ident)
             table.add_row(Text(self.app.get_key_display(b) or key), Text(b.description))
         with Vertical():
-            yield Static(Text(ABOUT.get(self.pane, "")), id="help-about")
+            keys = {name: key_of(self.app, b, d) for name, (b, d) in ABOUT_KEYS.items()}
+            yield Static(Text(ABOUT.get(self.pane, "").format(**keys)), id="help-about")
             with VerticalScroll():
                 yield Static(table)
 

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.worker import Worker
 
 from screens.disposition import DispositionScreen
+from screens.keys import key_of
 from screens.pane import Pane
 from storage.records import QueueRow
 from widgets.composer import Composer
@@ -52,6 +53,16 @@ class ResolutionPane(Pane):
 
     def on_mount(self) -> None:
         self.border_title = "Resolution"
+        app = self.app
+        self.composer.set_keys(
+            key_of(app, "composer.send", "ctrl+s"), key_of(app, "composer.toggle", "ctrl+t")
+        )
+        self.query_one(ContactBar).keys = {
+            "claim": key_of(app, "queue.claim", "enter"),
+            "next": key_of(app, "workspace.next", "n"),
+            "resolve": key_of(app, "workspace.resolve", "r"),
+            "release": key_of(app, "workspace.release", "x"),
+        }
 
     @property
     def composer(self) -> Composer:

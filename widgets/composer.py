@@ -14,8 +14,11 @@ from textual.widgets import Label, TextArea
 
 #: The mode line and the placeholder, for a reply (False) and for an internal note (True).
 _MODES = {
-    False: ("REPLY · ^s send · ^t note", "Write a reply to the customer…"),
-    True: ("NOTE (internal) · ^s save · ^t reply", "Write an internal note for colleagues…"),
+    False: ("REPLY · {send} send · {toggle} note", "Write a reply to the customer…"),
+    True: (
+        "NOTE (internal) · {send} save · {toggle} reply",
+        "Write an internal note for colleagues…",
+    ),
 }
 
 
@@ -55,6 +58,8 @@ class Composer(Vertical):
         super().__init__(id=id)
         self.ticket_id: str | None = None
         self.sending = False
+        self.keys = {"send": "^s", "toggle": "^t"}
+        """How the keys of the hints are shown (the screen sets them from the keymap)."""
         self._drafts: dict[str | None, tuple[str, str]] = {}
         self._key = uuid.uuid4().hex
 
@@ -90,6 +95,11 @@ class Composer(Vertical):
         self.text_area.load_text(text)
         self.text_area.move_cursor(self.text_area.document.end)
 
+    def set_keys(self, send: str, toggle: str) -> None:
+        """Name the keys that send and switch, after the user's remapping."""
+        self.keys = {"send": send, "toggle": toggle}
+        self._describe()
+
     def watch_note(self, note: bool) -> None:
         self.set_class(note, "note")
         if self.is_mounted:
@@ -97,7 +107,7 @@ class Composer(Vertical):
 
     def _describe(self) -> None:
         line, hint = _MODES[self.note]
-        self.query_one("#composer-mode", Label).update(Text(line))
+        self.query_one("#composer-mode", Label).update(Text(line.format(**self.keys)))
         self.text_area.placeholder = hint
 
     def action_toggle_note(self) -> None:

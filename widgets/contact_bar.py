@@ -17,6 +17,8 @@ class ContactBar(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
+        self.keys = {"claim": "enter", "next": "n", "resolve": "r", "release": "x"}
+        """How the keys of the hints are shown (the screen sets them from the keymap)."""
 
     def show(self, row: QueueRow | None, me: int | None, now: datetime) -> None:
         """Describe `row` as seen by agent `me`."""
@@ -31,9 +33,16 @@ class ContactBar(Static):
         t.append(preview(row.subject, 60))
         if held and row.claimed_at is not None:
             held_for = format_duration(int((now - row.claimed_at).total_seconds()))
-            t.append(f"\nYours for {held_for} · r resolve · x release", style="bold")
+            k = self.keys
+            t.append(
+                f"\nYours for {held_for} · {k['resolve']} resolve · {k['release']} release",
+                style="bold",
+            )
         elif row.holder_id is not None:
             t.append(f"\nHeld by {one_line(row.holder_name or '?')}", style="italic")
         else:
-            t.append("\nUnclaimed · enter (or n) claims it", style="italic")
+            t.append(
+                f"\nUnclaimed · {self.keys['claim']} (or {self.keys['next']}) claims it",
+                style="italic",
+            )
         self.update(t)

@@ -42,6 +42,8 @@ class CareDeskApp(App[None]):
         self.clock = clock
         self.show_clock = show_clock
         self.db: Database | None = None
+        self.keymap = dict(keymap or {})
+        """Keys remapped by binding id, kept so on-screen hints name the keys that work."""
         if keymap:
             self.set_keymap(keymap)
 

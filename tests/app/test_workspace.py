@@ -315,3 +315,24 @@ async def test_each_held_contact_keeps_its_own_draft(desk_db) -> None:
         await pilot.press("3", *"stray", "ctrl+s")
         await settle(pilot)
         assert _texts(desk_db, "T-3") == []
+
+
+async def test_hints_name_the_remapped_keys(desk_db) -> None:
+    from workspace.app import CareDeskApp
+
+    keymap = {"composer.send": "ctrl+g", "workspace.resolve": "ctrl+r", "queue.claim": "space"}
+    app = CareDeskApp(lambda: desk_db, fill_demo=False, keymap=keymap, show_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, rows=4)
+        assert "space (or n) claims it" in screen_text(app)
+        await pilot.press("space")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "ctrl+r resolve" in text or "^r resolve" in text
+        assert "^g send" in text
+        await pilot.press(*"hi", "ctrl+g")
+        await settle(pilot)
+        assert _texts(desk_db, "T-2") == ["hi"]
+        await pilot.press("escape", "f1")
+        await pilot.pause()
+        assert "space claims the contact" in screen_text(app)
