@@ -10,12 +10,11 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from storage.records import QueueKey, QueueRow
 from widgets.cells import cell
+from widgets.cursor_view import CursorView
 from workspace.queue import QueueCells, cells
 from workspace.sla import SlaLevel
 
@@ -33,7 +32,7 @@ _COLUMNS = (
 )
 
 
-class QueueTable(ScrollView, can_focus=True):
+class QueueTable(CursorView):
     """Contacts in queue order. Holds only the rows near the viewport; asks for the rest."""
 
     BINDINGS = [
@@ -102,7 +101,7 @@ class QueueTable(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, QueueTable.RowsWanted)
 
-    cursor: reactive[int] = reactive(0, init=False)
+    HEADER_LINES = 1
 
     def __init__(self, *, me: int = 0, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
@@ -121,7 +120,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._strips.clear()
         self.total = total
         self.virtual_size = Size(self.size.width, total + 1)
-        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.select_index(self.cursor)
         self.refresh()
 
     def store(self, start: int, rows: list[QueueRow], total: int) -> None:
@@ -157,7 +156,7 @@ class QueueTable(ScrollView, can_focus=True):
     def visible_range(self) -> tuple[int, int]:
         """Indexes of the rows on screen, [start, end)."""
         top = round(self.scroll_y)
-        return top, min(self.total, top + max(self.size.height - 1, 1))
+        return top, min(self.total, top + self.page_height)
 
     def _trim(self) -> None:
         if len(self._rows) <= WINDOW_MAX:
@@ -170,32 +169,16 @@ class QueueTable(ScrollView, can_focus=True):
 
     # -- navigation -----------------------------------------------------------------------
 
-    def action_cursor(self, delta: int) -> None:
-        self.cursor = max(0, min(self.total - 1, self.cursor + delta))
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(self.size.height - 2, 1))
-
-    def action_jump(self, where: int) -> None:
-        self.cursor = max(self.total - 1, 0) if where < 0 else 0
-
     def action_claim(self) -> None:
         row = self.current
         if row is not None:
             self.post_message(self.ClaimRequested(row))
 
-    def select_index(self, index: int) -> None:
-        """Put the cursor on row `index`."""
-        self.cursor = max(0, min(max(self.total - 1, 0), index))
+    @property
+    def row_count(self) -> int:
+        return self.total
 
-    def watch_cursor(self, _old: int, new: int) -> None:
-        top, end = self.visible_range()
-        height = max(self.size.height - 1, 1)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= end:
-            self.scroll_to(y=new - height + 1, animate=False)
-        self.refresh()
+    def cursor_moved(self, index: int) -> None:
         self._announce()
 
     def _announce(self) -> None:

@@ -9,12 +9,11 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from storage.records import TimelineKey, TimelineRecord
 from widgets.cells import cell
+from widgets.cursor_view import CursorView
 from workspace.text import preview
 from workspace.timefmt import when
 
@@ -25,7 +24,7 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 DIRECTION = {"inbound": "IN", "outbound": "OUT", "internal": "NOTE", "event": "EVENT"}
 
 
-class Timeline(ScrollView, can_focus=True):
+class Timeline(CursorView):
     """Every interaction and order event, newest first; more load as the cursor nears the end."""
 
     BINDINGS = [
@@ -84,8 +83,6 @@ class Timeline(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, Timeline.MoreWanted)
 
-    cursor: reactive[int] = reactive(0, init=False)
-
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.entries: list[TimelineRecord] = []
@@ -120,30 +117,17 @@ class Timeline(ScrollView, can_focus=True):
         """The entry under the cursor."""
         return self.entries[self.cursor] if 0 <= self.cursor < len(self.entries) else None
 
-    def action_cursor(self, delta: int) -> None:
-        if self.entries:
-            self.cursor = max(0, min(len(self.entries) - 1, self.cursor + delta))
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(self.size.height - 1, 1))
-
-    def action_jump(self, where: int) -> None:
-        self.cursor = max(len(self.entries) - 1, 0) if where < 0 else 0
+    @property
+    def row_count(self) -> int:
+        return len(self.entries)
 
     def action_open(self) -> None:
         entry = self.current
         if entry is not None:
             self.post_message(self.Opened(entry, self.cursor))
 
-    def watch_cursor(self, _old: int, new: int) -> None:
-        top = round(self.scroll_y)
-        height = max(self.size.height, 1)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False)
-        self.refresh()
-        self._maybe_want_more(new)
+    def cursor_moved(self, index: int) -> None:
+        self._maybe_want_more(index)
 
     def _maybe_want_more(self, index: int) -> None:
         if not self.has_more or not self.entries:
