@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, bindparam, delete, false, or_, select
+from sqlalchemy import Connection, Table, bindparam, delete, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -71,11 +71,13 @@ def _upsert(
     key: Sequence[str],
     *,
     bump_version: bool = False,
+    keep_if_null: Sequence[str] = (),
 ) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE, executemany, only where some value differs.
 
     Every row must carry the same keys. With `bump_version`, a changed row's `version` goes up
-    by one so anyone holding the old version (a claim, an open editor) sees it moved.
+    by one so anyone holding the old version (a claim, an open editor) sees it moved. A column
+    in `keep_if_null` keeps its stored value when the row gives none.
     """
     if not rows:
         return
@@ -89,10 +91,16 @@ def _upsert(
     else:  # pragma: no cover - CareDesk supports exactly these two
         raise NotImplementedError(f"no upsert for {dialect}")
     data = [c for c in rows[0] if c not in key and c != "version"]
-    set_: dict[str, Any] = {c: insert.excluded[c] for c in data}
+    incoming = {
+        c: func.coalesce(insert.excluded[c], table.c[c])
+        if c in keep_if_null
+        else insert.excluded[c]
+        for c in data
+    }
+    set_: dict[str, Any] = dict(incoming)
     if bump_version:
         set_["version"] = table.c.version + 1
-    changed = or_(false(), *(table.c[c].is_distinct_from(insert.excluded[c]) for c in data))
+    changed = or_(false(), *(table.c[c].is_distinct_from(incoming[c]) for c in data))
     statement = insert.on_conflict_do_update(index_elements=list(key), set_=set_, where=changed)
     connection.execute(statement, list(rows))
 
@@ -126,8 +134,13 @@ def upsert_orders(
 
 
 def upsert_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or update tickets by `id`; a changed ticket's version goes up by one."""
-    _upsert(session, _TABLES["ticket"], rows, ("id",), bump_version=True)
+    """Insert or update tickets by `id`; a changed ticket's version goes up by one.
+
+    A line that names no holder leaves the contact's current holder and claim alone: claims
+    are made and released in the workspace, and a re-imported feed must not release them.
+    """
+    keep = ("assigned_agent_id", "claimed_at")
+    _upsert(session, _TABLES["ticket"], rows, ("id",), bump_version=True, keep_if_null=keep)
 
 
 def upsert_interactions(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -382,3 +382,30 @@ def test_money_and_times_read_back_exactly(sqlite_db: Database, tmp_path: Path) 
         assert order is not None
         assert order.total == Decimal("39.98")
         assert order.placed_at == datetime(2026, 11, 1, 7, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_reimporting_a_feed_does_not_release_a_claim(db: Database, tmp_path: Path) -> None:
+    from storage.agent_queries import agent_by_name
+    from storage.models import Agent
+    from storage.uow import read_session, unit_of_work
+    from workspace.desk import Desk
+
+    with unit_of_work(db) as s:
+        s.add(Agent(name="alex", display_name="Alex", role="agent"))
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"type": "customer", "id": "C-1", "name": "Dana", "tier": "gold"}\n'
+        '{"type": "ticket", "id": "T-1", "customer": "C-1", "channel": "email", '
+        '"subject": "Jug", "opened_at": "2026-11-06T08:40:00Z", "priority": "high", '
+        '"status": "open"}\n',
+        encoding="utf-8",
+    )
+    import_file(db, feed)
+    with read_session(db) as s:
+        alex = agent_by_name(s, "alex")
+    assert alex is not None
+    desk = Desk(db, alex)
+    assert desk.claim("T-1").claimed
+    import_file(db, feed)  # the nightly feed again: it names no holder
+    row = desk.contact("T-1")
+    assert row is not None and row.holder_name == "Alex" and row.claimed_at is not None
