@@ -21,8 +21,9 @@ class BindingCommands(Provider):
             if not binding.description or ident in seen or not active.enabled:
                 continue
             seen.add(ident)
-            shown = self.app.get_key_display(binding)
-            yield binding.description, f"key: {shown or key}", binding, active.node
+            shown = self.app.get_key_display(binding) or key
+            about = f"{binding.tooltip} · key {shown}" if binding.tooltip else f"key {shown}"
+            yield binding.description, about, binding, active.node
 
     def _run(self, binding: Binding, node: DOMNode) -> None:
         self.app.call_later(self.app.run_action, binding.action, node)
@@ -34,7 +35,8 @@ class BindingCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, binding, node in self._commands():
-            score = matcher.match(title)
+            # Match the short name or what it does ("filter" finds the queue filters).
+            score = max(matcher.match(title), matcher.match(help_text) * 0.8)
             if score > 0:
                 yield Hit(
                     score,

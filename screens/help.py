@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from screens.keys import key_of
@@ -70,13 +70,20 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", no_wrap=True)
         table.add_column("Does")
         seen: set[str] = set()
-        for key, active in sorted(self.bindings.items(), key=lambda kv: kv[1].binding.action):
+
+        # The focused widget's keys first, then the screen's, then the app's.
+        def rank(active: ActiveBinding) -> int:
+            return 2 if active.node is self.app else 1 if isinstance(active.node, Screen) else 0
+
+        ordered = sorted(self.bindings.items(), key=lambda kv: rank(kv[1]))
+        for key, active in ordered:
             b = active.binding
             ident = b.id or b.action
             if not b.description or ident in seen:
                 continue
             seen.add(ident)
-            table.add_row(Text(self.app.get_key_display(b) or key), Text(b.description))
+            does = f"{b.description}: {b.tooltip}" if b.tooltip else b.description
+            table.add_row(Text(self.app.get_key_display(b) or key), Text(does))
         with Vertical():
             keys = {name: key_of(self.app, b, d) for name, (b, d) in ABOUT_KEYS.items()}
             yield Static(Text(ABOUT.get(self.pane, "").format(**keys)), id="help-about")

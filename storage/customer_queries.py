@@ -131,62 +131,17 @@ def _interaction_record(i: Interaction) -> TimelineRecord:
     )
 
 
-def _order_events(orders: list[OrderRecord]) -> list[TimelineRecord]:
-    events: list[TimelineRecord] = []
-    for o in orders:
-        lines = ", ".join(f"{it.name} x{it.quantity}" for it in o.items)
-        summary = f"Order {o.id} placed: {lines} ({o.total})"
-        events.append(
-            TimelineRecord(
-                key=TimelineKey(at=o.placed_at, source=1, id=f"{o.id}/placed"),
-                kind="order_placed",
-                at=o.placed_at,
-                channel="order",
-                direction="event",
-                subject=f"Order {o.id} placed",
-                text=summary,
-                author=None,
-                ref=o.id,
-                ticket_id=None,
-            )
-        )
-        if o.delivered_at is not None:
-            late = ""
-            if o.promised_by is not None and o.delivered_at.date() > o.promised_by:
-                days = (o.delivered_at.date() - o.promised_by).days
-                late = f", {days} day{'s' if days != 1 else ''} after the promised {o.promised_by}"
-            events.append(
-                TimelineRecord(
-                    key=TimelineKey(at=o.delivered_at, source=1, id=f"{o.id}/delivered"),
-                    kind="order_delivered",
-                    at=o.delivered_at,
-                    channel="order",
-                    direction="event",
-                    subject=f"Order {o.id} delivered",
-                    text=f"Order {o.id} delivered{late}.",
-                    author=None,
-                    ref=o.id,
-                    ticket_id=None,
-                )
-            )
-    return events
-
-
 def _sort_key(k: TimelineKey) -> tuple[datetime, int, Any]:
     return (k.at, k.source, k.id)
 
 
-def timeline_page(
-    session: Session,
-    customer_id: str,
-    before: TimelineKey | None,
-    limit: int,
-    orders: list[OrderRecord] | None = None,
+def interactions_page(
+    session: Session, customer_id: str, before: TimelineKey | None, limit: int
 ) -> list[TimelineRecord]:
-    """Up to `limit` timeline entries older than `before` (newest first), from every source.
+    """Up to `limit` of the customer's interactions older than `before`, newest first.
 
-    Interactions are read by keyset over `ix_interaction_timeline`; order events are derived
-    from the customer's orders (pass them in when already loaded).
+    A keyset read over `ix_interaction_timeline`. `before` may be an order event's key
+    (source 1): interactions at that same moment sort after it, so they are included.
     """
     stmt = select(Interaction).where(col(Interaction.customer_id) == customer_id)
     if before is not None:
@@ -196,15 +151,7 @@ def timeline_page(
         else:
             stmt = stmt.where(col(Interaction.at) <= before.at)
     stmt = stmt.order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(limit)
-    entries = [_interaction_record(i) for (i,) in session.execute(stmt)]
-    if orders is None:
-        orders = customer_orders(session, customer_id)
-    events = _order_events(orders)
-    if before is not None:
-        cursor = _sort_key(before)
-        events = [e for e in events if (e.key.at, e.key.source, e.key.id) < cursor]
-    merged = sorted(entries + events, key=lambda e: _sort_key(e.key), reverse=True)
-    return merged[:limit]
+    return [_interaction_record(i) for (i,) in session.execute(stmt)]
 
 
 def fts_terms(query: str) -> list[str]:

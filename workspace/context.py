@@ -60,12 +60,23 @@ class CustomerContext:
     """Whether older entries exist beyond `timeline`."""
 
 
+def days_late(order: OrderRecord) -> int | None:
+    """How many days after its promised date the order was delivered (None: on time, or not yet)."""
+    if order.promised_by is None or order.delivered_at is None:
+        return None
+    days = (order.delivered_at.date() - order.promised_by).days
+    return days if days > 0 else None
+
+
 def is_late(order: OrderRecord, today: date) -> bool:
-    """Whether an order broke its delivery promise (delivered late, or overdue now)."""
+    """Whether a live order broke its delivery promise (delivered late, or overdue now).
+
+    Cancelled and returned orders are settled, so they are never listed as late.
+    """
     if order.promised_by is None or order.status in ("cancelled", "returned"):
         return False
     if order.delivered_at is not None:
-        return order.delivered_at.date() > order.promised_by
+        return days_late(order) is not None
     return today > order.promised_by
 
 

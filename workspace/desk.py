@@ -27,6 +27,7 @@ from workspace.context import REPEAT_WINDOW, CustomerContext, make_digest
 from workspace.errors import CareDeskError, UnknownAgent
 from workspace.outcomes import DISPOSITIONS
 from workspace.timefmt import utcnow
+from workspace.timeline import merge_page
 
 #: Timeline entries loaded per page.
 TIMELINE_PAGE = 50
@@ -216,9 +217,10 @@ class Desk:
             tickets = customer_queries.customer_tickets(s, customer_id, limit=4)
             recent = customer_queries.interactions_since(s, customer_id, now - REPEAT_WINDOW)
             count = customer_queries.count_interactions(s, customer_id)
-            page = customer_queries.timeline_page(
-                s, customer_id, None, TIMELINE_PAGE + 1, orders=orders
+            recent_page = customer_queries.interactions_page(
+                s, customer_id, None, TIMELINE_PAGE + 1
             )
+        page = merge_page(recent_page, orders, None, TIMELINE_PAGE + 1)
         digest = make_digest(
             customer,
             orders,
@@ -240,7 +242,9 @@ class Desk:
     ) -> tuple[list[TimelineRecord], bool]:
         """The next older page of the timeline, and whether more remain."""
         with read_session(self.db) as s:
-            page = customer_queries.timeline_page(s, customer_id, before, limit + 1)
+            older = customer_queries.interactions_page(s, customer_id, before, limit + 1)
+            orders = customer_queries.customer_orders(s, customer_id)
+        page = merge_page(older, orders, before, limit + 1)
         return page[:limit], len(page) > limit
 
     def search_history(self, customer_id: str, query: str) -> list[TimelineRecord]:

@@ -191,6 +191,10 @@ async def test_help_and_palette_list_the_keys(desk_db) -> None:
         await pilot.press(*"resolve")
         await pilot.pause(0.3)
         assert "Resolve" in screen_text(app)
+        await pilot.press(*(["backspace"] * 7), *"filter")
+        await pilot.pause(0.3)
+        text = screen_text(app)  # what a command does is searched too, not only its name
+        assert "Filter the queue by channel" in text and "Filter the queue by status" in text
 
 
 async def test_an_unreachable_database_is_a_clear_error(capsys) -> None:
