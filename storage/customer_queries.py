@@ -191,3 +191,26 @@ def search_history(
     rows = session.execute(select(Interaction).where(col(Interaction.id).in_(ids))).all()
     found = [_interaction_record(i) for (i,) in rows]
     return sorted(found, key=lambda e: _sort_key(e.key), reverse=True)
+
+
+def get_order(session: Session, order_id: str) -> OrderRecord | None:
+    """One order with its items, or None."""
+    order = session.get(Order, order_id)
+    if order is None:
+        return None
+    items = session.execute(
+        select(OrderItem).where(col(OrderItem.order_id) == order_id).order_by(col(OrderItem.line))
+    ).all()
+    return OrderRecord(
+        id=order.id,
+        customer_id=order.customer_id,
+        placed_at=order.placed_at,
+        status=order.status,
+        promised_by=order.promised_by,
+        delivered_at=order.delivered_at,
+        total=order.total,
+        items=tuple(
+            OrderItemRecord(sku=r.sku, name=r.name, price=r.price, quantity=r.quantity)
+            for (r,) in items
+        ),
+    )

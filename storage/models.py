@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.records import PRIORITY_RANK as PRIORITY_RANK
@@ -155,3 +155,44 @@ class AuditEntry(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+
+
+class Action(SQLModel, table=True):
+    """A policy-bounded action taken for a customer: requested, decided once, executed once.
+
+    The verdict is decided in the transaction that inserts the row; `status` then moves only
+    forward, by conditional updates: requested -> approved -> executed, or requested ->
+    denied / withdrawn. An `allow` is inserted as executed; a `deny` as denied.
+    """
+
+    __tablename__ = "action"
+    __table_args__ = (
+        Index("ix_action_budget", "agent_id", "kind", "requested_at"),
+        Index("ix_action_customer", "customer_id", "requested_at"),
+        Index("ix_action_status", "status", "requested_at", "id"),
+        Index("ix_action_decided", "agent_id", "decided_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    """The idempotency key: the same request submitted twice is stored once."""
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    order_id: str | None = Field(default=None, foreign_key="orders.id", max_length=64)
+    ticket_id: str | None = Field(default=None, foreign_key="ticket.id", max_length=64)
+    agent_id: int = Field(foreign_key="agent.id")
+    amount: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    currency: str = Field(sa_column=Column(String(3), nullable=False))
+    items: str | None = Field(default=None, sa_column=Column(Text))
+    """The SKUs replaced, comma-separated (replacements only)."""
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    verdict: str = Field(sa_column=Column(String(16), nullable=False))
+    rule: str = Field(sa_column=Column(Text, nullable=False))
+    verdict_reason: str = Field(sa_column=Column(Text, nullable=False))
+    outside_budget: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    requested_at: datetime = Field(sa_column=_dt())
+    decided_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    decided_by: int | None = Field(default=None, foreign_key="agent.id")
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text))
+    executed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))

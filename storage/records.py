@@ -220,3 +220,77 @@ class ClaimOutcome:
     """Who holds it (this agent on success, another on failure)."""
     reason: str
     """One plain sentence for the agent."""
+
+
+ACTION_STATUSES = ("requested", "approved", "denied", "withdrawn", "executed")
+"""Where an action can stand; it only ever moves forward."""
+
+COMMITTED = ("requested", "approved", "executed")
+"""Statuses that count against budgets and per-customer allowances (pending ones included,
+so two waiting requests cannot both be approved past a limit)."""
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One action as the workspace shows it."""
+
+    id: int
+    """Its number (`#12`)."""
+    ref: str
+    """Its idempotency key."""
+    kind: str
+    """discount, refund, replacement, store_credit, reship or cancel_order."""
+    customer_id: str
+    """For whom."""
+    customer_name: str
+    """The customer's name (untrusted text)."""
+    customer_tier: str
+    """The customer's tier."""
+    order_id: str | None
+    """On which order."""
+    ticket_id: str | None
+    """From which contact."""
+    agent_id: int
+    """Who asked."""
+    agent_name: str
+    """The asking agent's display name."""
+    amount: Decimal
+    """Its value."""
+    currency: str
+    """In this currency."""
+    items: tuple[str, ...]
+    """The SKUs replaced."""
+    reason: str
+    """Why, as the agent typed it (untrusted text)."""
+    verdict: str
+    """allow, needs_approval or deny."""
+    rule: str
+    """The policy key path that decided."""
+    verdict_reason: str
+    """The verdict's sentence."""
+    outside_budget: bool
+    """Granted by a broken guarantee."""
+    status: str
+    """One of ACTION_STATUSES."""
+    requested_at: datetime
+    """When it was asked for."""
+    decided_at: datetime | None
+    """When a supervisor (or the requester, withdrawing) decided it."""
+    decided_by_name: str | None
+    """Who decided it."""
+    decision_reason: str | None
+    """The decider's reason (untrusted text)."""
+    executed_at: datetime | None
+    """When it was carried out."""
+
+
+@dataclass(frozen=True)
+class ActionUsage:
+    """What has been committed already, counted inside the deciding transaction."""
+
+    agent_month_amount: Decimal
+    """This agent's committed amount of this action this month, outside-budget grants excluded."""
+    agent_month_count: int
+    """This agent's committed grants of this action this month, outside-budget ones excluded."""
+    customer_count: int
+    """This customer's committed grants of this action, by anyone, in the window."""

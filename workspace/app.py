@@ -14,6 +14,7 @@ from workspace.timefmt import utcnow
 if TYPE_CHECKING:
     from storage.engine import Database
     from workspace.boot import BootResult
+    from workspace.policy import Policy
 
 
 class CareDeskApp(App[None]):
@@ -34,6 +35,7 @@ class CareDeskApp(App[None]):
         clock: Callable[[], datetime] = utcnow,
         keymap: dict[str, str] | None = None,
         show_clock: bool = True,
+        policy: Policy | None = None,
     ) -> None:
         super().__init__()
         self.open_database = open_database
@@ -41,6 +43,8 @@ class CareDeskApp(App[None]):
         self.fill_demo = fill_demo
         self.clock = clock
         self.show_clock = show_clock
+        self.policy = policy
+        """The policy actions are decided by; None: the one CareDesk ships with."""
         self.db: Database | None = None
         self.keymap = dict(keymap or {})
         """Keys remapped by binding id, kept so on-screen hints name the keys that work."""
@@ -52,7 +56,9 @@ class CareDeskApp(App[None]):
         from workspace.boot import open_database, open_workspace
 
         self.db = open_database(self.open_database)
-        return open_workspace(self.db, self.agent_name, fill_demo=self.fill_demo, clock=self.clock)
+        return open_workspace(
+            self.db, self.agent_name, fill_demo=self.fill_demo, clock=self.clock, policy=self.policy
+        )
 
     def on_mount(self) -> None:
         self.push_screen(WorkspaceScreen(self.boot, self.clock, show_clock=self.show_clock))

@@ -14,6 +14,7 @@ from storage.engine import Database, UnsupportedDatabase
 from storage.migrate import current_revision, head_revision, is_known, upgrade
 from workspace.desk import Desk, resolve_agent
 from workspace.errors import CareDeskError
+from workspace.policy import Policy
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def open_workspace(
     *,
     fill_demo: bool = True,
     clock: Callable[[], datetime] = utcnow,
+    policy: Policy | None = None,
 ) -> BootResult:
     """Everything the workspace needs before its first query; runs in a worker.
 
@@ -71,14 +73,19 @@ def open_workspace(
     DatabaseUnavailable with the reason in one line.
     """
     try:
-        return _open(db, agent_name, fill_demo=fill_demo, clock=clock)
+        return _open(db, agent_name, fill_demo=fill_demo, clock=clock, policy=policy)
     except (OperationalError, ArgumentError, UnsupportedDatabase, OSError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise DatabaseUnavailable(f"cannot use the database {db.safe_url}: {reason}") from error
 
 
 def _open(
-    db: Database, agent_name: str | None, *, fill_demo: bool, clock: Callable[[], datetime]
+    db: Database,
+    agent_name: str | None,
+    *,
+    fill_demo: bool,
+    clock: Callable[[], datetime],
+    policy: Policy | None,
 ) -> BootResult:
     upgraded = migrate(db)
     demo = None
@@ -90,4 +97,4 @@ def _open(
         except DemoDatabaseNotEmpty:
             demo = None  # another workspace filled it first: use what it made
     agent = resolve_agent(db, agent_name)
-    return BootResult(desk=Desk(db, agent, clock), demo=demo, upgraded_from=upgraded)
+    return BootResult(desk=Desk(db, agent, clock, policy), demo=demo, upgraded_from=upgraded)

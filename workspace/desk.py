@@ -23,18 +23,17 @@ from storage.records import (
     TimelineRecord,
 )
 from storage.uow import read_session, unit_of_work
+from workspace.actions import ActionDesk
 from workspace.context import REPEAT_WINDOW, CustomerContext, make_digest
-from workspace.errors import CareDeskError, UnknownAgent
+from workspace.errors import CareDeskError, NotHeld, UnknownAgent
 from workspace.outcomes import DISPOSITIONS
+from workspace.policy import Policy
+from workspace.policy_file import default_policy
 from workspace.timefmt import utcnow
 from workspace.timeline import merge_page
 
 #: Timeline entries loaded per page.
 TIMELINE_PAGE = 50
-
-
-class NotHeld(CareDeskError):
-    """The agent tried to act on a contact they do not hold (released, or taken over)."""
 
 
 def resolve_agent(db: Database, name: str | None) -> AgentRecord:
@@ -52,11 +51,18 @@ class Desk:
     """One agent's view of one database; every method is safe to call from a worker thread."""
 
     def __init__(
-        self, db: Database, agent: AgentRecord, clock: Callable[[], datetime] = utcnow
+        self,
+        db: Database,
+        agent: AgentRecord,
+        clock: Callable[[], datetime] = utcnow,
+        policy: Policy | None = None,
     ) -> None:
         self.db = db
         self.agent = agent
         self.clock = clock
+        self.policy = policy if policy is not None else default_policy()
+        self.actions = ActionDesk(db, agent, self.policy, clock)
+        """Policy-bounded actions and approvals."""
 
     def _audit(
         self,

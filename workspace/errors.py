@@ -39,6 +39,22 @@ class InputRejected(CareDeskError):
         super().__init__("\n".join(lines))
 
 
+class NotHeld(CareDeskError):
+    """The agent tried to act on a contact they do not hold (released, or taken over)."""
+
+
+class NotAllowed(CareDeskError):
+    """The agent's role does not allow this (only supervisors decide approvals)."""
+
+
+class ActionInputError(CareDeskError):
+    """A proposed action is incomplete or malformed; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 class UnknownAgent(CareDeskError):
     """`--agent NAME` names nobody in this database."""
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrate import HEAD
 from workspace.cli import main
 
 SPEC_LINES = [
@@ -43,7 +44,7 @@ def test_db_upgrade_import_export_and_status(tmp_path: Path, capsys) -> None:
     code, out, err = _run(capsys, "export", "--db", url)
     assert code == 0 and out.count("\n") == 2 and "exported 2 records" in err
     assert '"id": "C-1001"' in out
-    assert "schema 0002" in _run(capsys, "db", "status", "--db", url)[1]
+    assert f"schema {HEAD}" in _run(capsys, "db", "status", "--db", url)[1]
 
 
 def test_a_bad_file_imports_nothing_and_names_each_line(tmp_path: Path, capsys) -> None:

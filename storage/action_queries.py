@@ -1,0 +1,216 @@
+"""Actions in the database: usage counted for a decision, inserts, conditional decisions, lists.
+
+Every status change is one conditional UPDATE on the status it expects, so deciding twice,
+or deciding a request that was withdrawn meanwhile, changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from storage.models import Action, Agent, Customer
+from storage.records import COMMITTED, ActionRecord, ActionUsage
+from storage.types import UTCDateTime, to_money
+
+_Decider = aliased(Agent)
+
+
+def _at(value: datetime) -> Any:
+    """A time bound as UTC whatever the session's time zone (see queue_queries)."""
+    return literal(value, UTCDateTime())
+
+
+def _select() -> Any:
+    return (
+        select(
+            Action,
+            col(Customer.name),
+            col(Customer.tier),
+            col(Agent.display_name),
+            _Decider.display_name,  # type: ignore[call-overload]
+        )
+        .join(Customer, col(Customer.id) == col(Action.customer_id))
+        .join(Agent, col(Agent.id) == col(Action.agent_id))
+        .outerjoin(_Decider, _Decider.id == col(Action.decided_by))
+    )
+
+
+def _record(row: Any) -> ActionRecord:
+    a, customer_name, tier, agent_name, decider = row
+    assert a.id is not None
+    return ActionRecord(
+        id=a.id,
+        ref=a.ref,
+        kind=a.kind,
+        customer_id=a.customer_id,
+        customer_name=customer_name,
+        customer_tier=tier,
+        order_id=a.order_id,
+        ticket_id=a.ticket_id,
+        agent_id=a.agent_id,
+        agent_name=agent_name,
+        amount=a.amount,
+        currency=a.currency,
+        items=tuple(a.items.split(",")) if a.items else (),
+        reason=a.reason,
+        verdict=a.verdict,
+        rule=a.rule,
+        verdict_reason=a.verdict_reason,
+        outside_budget=a.outside_budget,
+        status=a.status,
+        requested_at=a.requested_at,
+        decided_at=a.decided_at,
+        decided_by_name=decider,
+        decision_reason=a.decision_reason,
+        executed_at=a.executed_at,
+    )
+
+
+def usage(
+    session: Session,
+    *,
+    agent_id: int,
+    customer_id: str,
+    kind: str,
+    month_start: datetime,
+    window_start: datetime | None,
+) -> ActionUsage:
+    """What is already committed: this agent's budget use of `kind` since `month_start`
+    (guarantee grants excluded), and this customer's grants of `kind` since `window_start`."""
+    committed = col(Action.status).in_(COMMITTED)
+    amount, count = session.execute(
+        select(func.coalesce(func.sum(col(Action.amount)), 0), func.count()).where(
+            col(Action.agent_id) == agent_id,
+            col(Action.kind) == kind,
+            col(Action.requested_at) >= _at(month_start),
+            col(Action.outside_budget).is_(False),
+            committed,
+        )
+    ).one()
+    customer = 0
+    if window_start is not None:
+        customer = session.execute(
+            select(func.count()).where(
+                col(Action.customer_id) == customer_id,
+                col(Action.kind) == kind,
+                col(Action.requested_at) > _at(window_start),
+                committed,
+            )
+        ).scalar_one()
+    return ActionUsage(
+        agent_month_amount=to_money(amount),  # summed as Money: already a Decimal
+        agent_month_count=int(count),
+        customer_count=int(customer),
+    )
+
+
+def by_ref(session: Session, ref: str) -> ActionRecord | None:
+    """The action stored under this idempotency key, or None."""
+    row = session.execute(_select().where(col(Action.ref) == ref)).first()
+    return _record(row) if row else None
+
+
+def get_action(session: Session, action_id: int) -> ActionRecord | None:
+    """One action, or None."""
+    row = session.execute(_select().where(col(Action.id) == action_id)).first()
+    return _record(row) if row else None
+
+
+def insert_action(session: Session, values: dict[str, Any]) -> int:
+    """Store a decided action; returns its id."""
+    action = Action(**values)
+    session.add(action)
+    session.flush()
+    assert action.id is not None
+    return action.id
+
+
+def move(
+    session: Session,
+    action_id: int,
+    *,
+    from_status: str,
+    values: dict[str, Any],
+    not_agent: int | None = None,
+    only_agent: int | None = None,
+) -> bool:
+    """Move an action on from `from_status`, atomically; False when it was not there.
+
+    `not_agent` refuses the requester (nobody approves their own request); `only_agent`
+    allows only the requester (only they withdraw it).
+    """
+    where = [col(Action.id) == action_id, col(Action.status) == from_status]
+    if not_agent is not None:
+        where.append(col(Action.agent_id) != not_agent)
+    if only_agent is not None:
+        where.append(col(Action.agent_id) == only_agent)
+    result = session.execute(update(Action).where(*where).values(**values))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def pending(session: Session, limit: int = 200) -> list[ActionRecord]:
+    """Requests waiting for a supervisor, oldest first."""
+    rows = session.execute(
+        _select()
+        .where(col(Action.status) == "requested")
+        .order_by(col(Action.requested_at), col(Action.id))
+        .limit(limit)
+    ).all()
+    return [_record(r) for r in rows]
+
+
+def count_pending(session: Session) -> int:
+    """How many requests wait for a supervisor."""
+    return int(
+        session.execute(select(func.count()).where(col(Action.status) == "requested")).scalar_one()
+    )
+
+
+def customer_actions(
+    session: Session, customer_id: str, since: datetime, limit: int = 50
+) -> list[ActionRecord]:
+    """The customer's actions since `since`, newest first."""
+    rows = session.execute(
+        _select()
+        .where(col(Action.customer_id) == customer_id, col(Action.requested_at) >= _at(since))
+        .order_by(col(Action.requested_at).desc(), col(Action.id).desc())
+        .limit(limit)
+    ).all()
+    return [_record(r) for r in rows]
+
+
+def compensation(session: Session, customer_id: str, since: datetime) -> tuple[Decimal, int]:
+    """Money given to the customer by executed actions since `since` (cancellations excluded),
+    and how many actions gave it."""
+    total, count = session.execute(
+        select(func.coalesce(func.sum(col(Action.amount)), 0), func.count()).where(
+            col(Action.customer_id) == customer_id,
+            col(Action.requested_at) >= _at(since),
+            col(Action.status) == "executed",
+            col(Action.kind) != "cancel_order",
+        )
+    ).one()
+    return to_money(total), int(count)  # summed as Money: already a Decimal
+
+
+def decided_for(
+    session: Session, agent_id: int, since: datetime, limit: int = 50
+) -> list[ActionRecord]:
+    """This agent's requests that someone else decided after `since`, oldest first."""
+    rows = session.execute(
+        _select()
+        .where(
+            col(Action.agent_id) == agent_id,
+            col(Action.decided_at) > _at(since),
+            col(Action.decided_by) != agent_id,
+        )
+        .order_by(col(Action.decided_at), col(Action.id))
+        .limit(limit)
+    ).all()
+    return [_record(r) for r in rows]

@@ -1,0 +1,490 @@
+"""Policy-bounded actions: preview a verdict, take an action, and decide approvals.
+
+The verdict is decided and enforced inside the transaction that records the action: the
+deciding transaction first takes the write lock every audited change takes (SQLite's
+BEGIN IMMEDIATE; a PostgreSQL advisory lock), then counts what is already committed, so two
+agents spending the same budget at the same moment cannot overspend it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage import action_queries, customer_queries, queue_queries
+from storage.audit import append_audit
+from storage.engine import Database
+from storage.records import ActionRecord, ActionUsage, AgentRecord, OrderRecord
+from storage.types import to_money
+from storage.uow import lock_for_audit, read_session, unit_of_work
+from workspace.context import days_late
+from workspace.errors import ActionInputError, CareDeskError, NotAllowed, NotHeld
+from workspace.policy import ACTIONS, Policy, Proposal, Usage, Verdict, decide, resolve
+
+APPROVER_ROLES = frozenset({"supervisor"})
+"""Roles that may approve or deny other agents' requests."""
+
+TYPED_AMOUNT = frozenset({"discount", "refund", "store_credit"})
+"""Actions whose amount the agent types; a replacement is worth its items, a reship its order."""
+
+NEEDS_ORDER = frozenset({"refund", "replacement", "reship", "cancel_order"})
+"""Actions that are always taken on an order."""
+
+COMPENSATION_WINDOW = timedelta(days=90)
+"""The customer context shows actions and compensation of this many days."""
+
+MAX_AMOUNT = Decimal("1000000")
+"""Typed amounts at or over this are refused as a typing mistake."""
+
+LABELS: Mapping[str, str] = {
+    "discount": "Discount",
+    "refund": "Refund",
+    "replacement": "No-charge replacement",
+    "store_credit": "Store credit",
+    "reship": "Reship",
+    "cancel_order": "Cancel order",
+}
+"""How each action is named to people."""
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """What an agent proposes, as typed: validated when it is assessed."""
+
+    kind: str
+    """One of `ACTIONS`."""
+    customer_id: str
+    """For whom."""
+    order_id: str | None = None
+    """On which order (required for refunds, replacements, reships and cancellations)."""
+    amount: str | Decimal | None = None
+    """The amount typed (discount, refund, store credit); others are derived."""
+    items: tuple[str, ...] = ()
+    """The SKUs to replace (replacements)."""
+    reason: str = ""
+    """Why."""
+    ticket_id: str | None = None
+    """The contact it is taken from; the agent must hold it."""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict a request would get now, and the figures it was decided on."""
+
+    verdict: Verdict
+    """The verdict, rule, sentence and headroom."""
+    amount: Decimal
+    """The amount decided on (typed, or the items' or order's value)."""
+    currency: str
+    """The policy's currency."""
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What taking an action did."""
+
+    record: ActionRecord
+    """The stored action (executed, requested or denied)."""
+    repeated: bool
+    """The same request was already stored (a double submit): nothing new happened."""
+
+    @property
+    def message(self) -> str:
+        """One sentence for the agent."""
+        return action_message(self.record)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What deciding (or withdrawing) a request did."""
+
+    record: ActionRecord
+    """The action as it now stands."""
+    changed: bool
+    """False when it had already been decided or withdrawn: nothing changed."""
+
+
+def parse_amount(text: str | Decimal | None) -> Decimal:
+    """A typed amount: a positive decimal with at most two decimals, under MAX_AMOUNT."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise ActionInputError("amount", "type an amount")
+    expected = "expected an amount such as 20 or 19.99"
+    try:
+        value = text if isinstance(text, Decimal) else Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ActionInputError("amount", f"{text!r} is not an amount; {expected}") from None
+    exponent = value.as_tuple().exponent
+    if not value.is_finite() or (isinstance(exponent, int) and exponent < -2):
+        raise ActionInputError("amount", f"{text!r} is not an amount; {expected}")
+    if value <= 0:
+        raise ActionInputError("amount", "the amount must be more than 0")
+    if value >= MAX_AMOUNT:
+        raise ActionInputError("amount", f"{value} is too large for an amount")
+    return to_money(value)
+
+
+def action_message(record: ActionRecord) -> str:
+    """One sentence saying where an action stands."""
+    what = f"{LABELS.get(record.kind, record.kind)} of {record.amount} {record.currency}"
+    what += f" for {record.customer_name}"
+    if record.status == "executed":
+        by = f", approved by {record.decided_by_name}" if record.decided_by_name else ""
+        return f"#{record.id} {what}: executed{by}."
+    if record.status == "requested":
+        return f"#{record.id} {what}: waiting for a supervisor's approval."
+    if record.status == "denied":
+        if record.decided_by_name:
+            return f"#{record.id} {what}: denied by {record.decided_by_name}."
+        return f"#{record.id} {what}: denied: {record.verdict_reason}."
+    if record.status == "withdrawn":
+        return f"#{record.id} {what}: withdrawn."
+    return f"#{record.id} {what}: {record.status}."
+
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of `now`'s calendar month, UTC."""
+    now = now.astimezone(UTC)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    proposal: Proposal
+    order: OrderRecord | None
+    items: tuple[str, ...]
+
+
+class ActionDesk:
+    """One agent's actions on one database, under one policy; safe to call from workers."""
+
+    def __init__(
+        self, db: Database, agent: AgentRecord, policy: Policy, clock: Callable[[], datetime]
+    ) -> None:
+        self.db = db
+        self.agent = agent
+        self.policy = policy
+        self.clock = clock
+
+    @property
+    def can_approve(self) -> bool:
+        """Whether this agent decides other agents' requests."""
+        return self.agent.role in APPROVER_ROLES
+
+    def available(self, tier: str) -> tuple[str, ...]:
+        """The actions this policy lets this agent take for a customer of `tier`."""
+        return tuple(a for a in ACTIONS if resolve(self.policy, a, tier, self.agent.role))
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def _facts(self, session: Session, request: ActionRequest, now: datetime) -> _Facts:
+        if request.kind not in ACTIONS:
+            choices = ", ".join(ACTIONS)
+            raise ActionInputError("action", f"unknown action {request.kind!r}; one of {choices}")
+        customer = customer_queries.get_customer(session, request.customer_id)
+        if customer is None:
+            raise ActionInputError("customer", f"customer {request.customer_id} does not exist")
+        order = None
+        if request.order_id:
+            order = customer_queries.get_order(session, request.order_id)
+            if order is None or order.customer_id != customer.id:
+                raise ActionInputError(
+                    "order", f"order {request.order_id} is not one of {customer.id}'s orders"
+                )
+        elif request.kind in NEEDS_ORDER:
+            raise ActionInputError("order", f"choose the order to {_verb(request.kind)}")
+        if request.ticket_id is not None:
+            row = queue_queries.get_row(session, request.ticket_id)
+            if row is None or not row.active or row.holder_id != self.agent.id:
+                raise NotHeld(f"you no longer hold contact {request.ticket_id}; nothing was done")
+        items: tuple[str, ...] = ()
+        if request.kind == "replacement":
+            assert order is not None
+            amount, items = _replacement_value(order, request.items)
+        elif request.kind in ("reship", "cancel_order"):
+            assert order is not None
+            amount = order.total
+        else:
+            amount = parse_amount(request.amount)
+        age = None
+        if order is not None:
+            since = order.delivered_at or order.placed_at
+            age = max(0, (now.date() - since.astimezone(UTC).date()).days)
+        proposal = Proposal(
+            action=request.kind,
+            amount=amount,
+            order_total=order.total if order else None,
+            order_status=order.status if order else None,
+            order_age_days=age,
+            reason=request.reason,
+            customer_tier=customer.tier,
+            agent_role=self.agent.role,
+            late_by_days=days_late(order) if order else None,
+        )
+        return _Facts(proposal, order, items)
+
+    def _usage(self, session: Session, facts: _Facts, customer_id: str, now: datetime) -> Usage:
+        proposal = facts.proposal
+        rule = resolve(self.policy, proposal.action, proposal.customer_tier, self.agent.role)
+        cap = rule.rule.per_customer if rule else None
+        used: ActionUsage = action_queries.usage(
+            session,
+            agent_id=self.agent.id,
+            customer_id=customer_id,
+            kind=proposal.action,
+            month_start=month_start(now),
+            window_start=now - timedelta(days=cap.days) if cap else None,
+        )
+        return Usage(
+            agent_month_amount=used.agent_month_amount,
+            agent_month_count=used.agent_month_count,
+            customer_grants_in_window=used.customer_count,
+        )
+
+    def preview(self, request: ActionRequest) -> Assessment:
+        """The verdict `request` would get now (nothing is stored); raises ActionInputError."""
+        now = self.clock()
+        with read_session(self.db) as s:
+            facts = self._facts(s, request, now)
+            usage = self._usage(s, facts, request.customer_id, now)
+        verdict = decide(self.policy, facts.proposal, usage)
+        return Assessment(verdict, facts.proposal.amount, self.policy.currency)
+
+    def take(self, request: ActionRequest, key: str | None = None) -> ActionOutcome:
+        """Decide and record `request` in one transaction: `allow` is executed at once,
+        `needs_approval` waits for a supervisor, `deny` is recorded as denied.
+
+        `key` is the form's idempotency key: submitting the same request twice stores it once.
+        """
+        ref = f"A-{key or uuid.uuid4().hex}"
+        try:
+            return self._take(request, ref)
+        except IntegrityError:
+            with read_session(self.db) as s:
+                existing = action_queries.by_ref(s, ref)
+            if existing is None:
+                raise
+            return ActionOutcome(existing, repeated=True)
+
+    def _take(self, request: ActionRequest, ref: str) -> ActionOutcome:
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            lock_for_audit(s)  # every decider waits here, then counts what is committed
+            existing = action_queries.by_ref(s, ref)
+            if existing is not None:
+                return ActionOutcome(existing, repeated=True)
+            facts = self._facts(s, request, now)
+            usage = self._usage(s, facts, request.customer_id, now)
+            verdict = decide(self.policy, facts.proposal, usage)
+            status = {"allow": "executed", "needs_approval": "requested", "deny": "denied"}[
+                verdict.verdict
+            ]
+            values = {
+                "ref": ref,
+                "kind": request.kind,
+                "customer_id": request.customer_id,
+                "order_id": facts.order.id if facts.order else None,
+                "ticket_id": request.ticket_id,
+                "agent_id": self.agent.id,
+                "amount": facts.proposal.amount,
+                "currency": self.policy.currency,
+                "items": ",".join(facts.items) or None,
+                "reason": request.reason.strip(),
+                "verdict": verdict.verdict,
+                "rule": verdict.rule,
+                "verdict_reason": verdict.reason,
+                "outside_budget": verdict.outside_budget,
+                "status": status,
+                "requested_at": now,
+                "decided_at": now if status == "denied" else None,
+                "executed_at": now if status == "executed" else None,
+            }
+            action_id = action_queries.insert_action(s, values)
+            self._audit(
+                s,
+                now,
+                "action.request",
+                action_id,
+                after={
+                    k: values[k]
+                    for k in ("kind", "customer_id", "order_id", "ticket_id", "amount", "items")
+                }
+                | {"reason": values["reason"]},
+            )
+            self._audit(
+                s,
+                now,
+                "action.verdict",
+                action_id,
+                after={
+                    "verdict": verdict.verdict,
+                    "rule": verdict.rule,
+                    "reason": verdict.reason,
+                    "outside_budget": verdict.outside_budget,
+                },
+            )
+            if status == "executed":
+                self._audit(s, now, "action.execute", action_id, after={"status": "executed"})
+            record = action_queries.get_action(s, action_id)
+            assert record is not None
+        return ActionOutcome(record, repeated=False)
+
+    # -- approvals -------------------------------------------------------------------------
+
+    def pending(self, limit: int = 200) -> tuple[list[ActionRecord], int]:
+        """Requests waiting for a supervisor, oldest first, and how many there are in all."""
+        with read_session(self.db) as s:
+            return action_queries.pending(s, limit), action_queries.count_pending(s)
+
+    def count_pending(self) -> int:
+        """How many requests wait for a supervisor."""
+        with read_session(self.db) as s:
+            return action_queries.count_pending(s)
+
+    def approve(self, action_id: int, reason: str) -> Decision:
+        """Approve another agent's request and execute it, once."""
+        return self._decide(action_id, reason, approve=True)
+
+    def deny(self, action_id: int, reason: str) -> Decision:
+        """Deny another agent's request, once."""
+        return self._decide(action_id, reason, approve=False)
+
+    def _decide(self, action_id: int, reason: str, *, approve: bool) -> Decision:
+        if not self.can_approve:
+            raise NotAllowed(f"only a supervisor decides requests; you are {self.agent.role}")
+        if not reason.strip():
+            raise ActionInputError("reason", "give a reason for the decision")
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            lock_for_audit(s)
+            current = action_queries.get_action(s, action_id)
+            if current is None:
+                raise CareDeskError(f"there is no action #{action_id}")
+            if current.agent_id == self.agent.id:
+                raise NotAllowed("nobody approves their own request")
+            status = "approved" if approve else "denied"
+            decided = {
+                "status": status,
+                "decided_at": now,
+                "decided_by": self.agent.id,
+                "decision_reason": reason.strip(),
+            }
+            if not action_queries.move(
+                s, action_id, from_status="requested", values=decided, not_agent=self.agent.id
+            ):
+                return Decision(current, changed=False)
+            before = {"status": "requested"}
+            after = {"status": status, "reason": reason.strip()}
+            verb = "action.approve" if approve else "action.deny"
+            self._audit(s, now, verb, action_id, before, after)
+            if approve:
+                executed = action_queries.move(
+                    s,
+                    action_id,
+                    from_status="approved",
+                    values={"status": "executed", "executed_at": now},
+                )
+                assert executed
+                self._audit(
+                    s,
+                    now,
+                    "action.execute",
+                    action_id,
+                    {"status": "approved"},
+                    {"status": "executed"},
+                )
+            record = action_queries.get_action(s, action_id)
+            assert record is not None
+        return Decision(record, changed=True)
+
+    def withdraw(self, action_id: int) -> Decision:
+        """Withdraw one's own waiting request; a decided one stays as it is."""
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            lock_for_audit(s)
+            current = action_queries.get_action(s, action_id)
+            if current is None:
+                raise CareDeskError(f"there is no action #{action_id}")
+            if current.agent_id != self.agent.id:
+                raise NotAllowed("only the agent who asked can withdraw a request")
+            values = {"status": "withdrawn", "decided_at": now, "decided_by": self.agent.id}
+            if not action_queries.move(
+                s, action_id, from_status="requested", values=values, only_agent=self.agent.id
+            ):
+                return Decision(current, changed=False)
+            self._audit(
+                s,
+                now,
+                "action.withdraw",
+                action_id,
+                {"status": "requested"},
+                {"status": "withdrawn"},
+            )
+            record = action_queries.get_action(s, action_id)
+            assert record is not None
+        return Decision(record, changed=True)
+
+    def decided_since(self, since: datetime) -> list[ActionRecord]:
+        """This agent's requests that a supervisor decided after `since`, oldest first."""
+        with read_session(self.db) as s:
+            return action_queries.decided_for(s, self.agent.id, since)
+
+    # -- the customer's actions ------------------------------------------------------------
+
+    def customer_actions(self, customer_id: str, limit: int = 50) -> list[ActionRecord]:
+        """The customer's actions of the last 90 days, newest first."""
+        since = self.clock() - COMPENSATION_WINDOW
+        with read_session(self.db) as s:
+            return action_queries.customer_actions(s, customer_id, since, limit)
+
+    def _audit(
+        self,
+        session: Session,
+        at: datetime,
+        action: str,
+        action_id: int,
+        before: Mapping[str, object] | None = None,
+        after: Mapping[str, object] | None = None,
+    ) -> None:
+        append_audit(
+            session,
+            at=at,
+            actor=self.agent.name,
+            action=action,
+            entity="action",
+            entity_id=str(action_id),
+            before=dict(before) if before is not None else None,
+            after=dict(after) if after is not None else None,
+        )
+
+
+def _verb(kind: str) -> str:
+    return {
+        "refund": "refund",
+        "replacement": "replace items of",
+        "reship": "reship",
+        "cancel_order": "cancel",
+    }.get(kind, "act on")
+
+
+def _replacement_value(
+    order: OrderRecord, skus: tuple[str, ...]
+) -> tuple[Decimal, tuple[str, ...]]:
+    """The value of the order's items named by `skus` (each line once), and the SKUs kept."""
+    if not skus:
+        raise ActionInputError("items", "choose the items to replace")
+    by_sku = {item.sku: item for item in order.items}
+    unknown = [s for s in skus if s not in by_sku]
+    if unknown:
+        known = ", ".join(by_sku) or "none"
+        raise ActionInputError(
+            "items", f"order {order.id} has no item {unknown[0]!r}; its items are {known}"
+        )
+    chosen = tuple(dict.fromkeys(skus))
+    value = sum((by_sku[s].price * by_sku[s].quantity for s in chosen), Decimal("0"))
+    return to_money(value), chosen
