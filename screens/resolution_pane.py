@@ -1,4 +1,4 @@
-"""The resolution pane: the contact being worked, the reply box, and (later) the actions."""
+"""The resolution pane: the contact being worked, the reply box, and the actions."""
 
 from __future__ import annotations
 
@@ -9,14 +9,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
+from screens.action_form import ActionFormScreen, ActionTarget
 from screens.disposition import DispositionScreen
 from screens.keys import key_of
 from screens.pane import Pane
-from storage.records import QueueRow
+from screens.saved_replies import SavedRepliesScreen
+from storage.records import ActionRecord, QueueRow
+from widgets.action_strip import ActionStrip
 from widgets.composer import Composer
 from widgets.contact_bar import ContactBar
+from workspace.action_view import ActionOutcome, Decision
+from workspace.replies import REPLIES, ReplyFacts
 from workspace.text import one_line
 
 
@@ -34,6 +40,13 @@ class ResolutionPane(Pane):
             super().__init__()
             self.row = row
 
+    class Acted(Message):
+        """An action was taken or withdrawn for the customer of contact `ticket_id`."""
+
+        def __init__(self, ticket_id: str | None) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+
     class Written(Message):
         """A reply or note was stored on the contact `ticket_id`."""
 
@@ -48,15 +61,21 @@ class ResolutionPane(Pane):
     def compose(self) -> ComposeResult:
         yield ContactBar(id="contact-bar")
         yield Composer(id="composer")
-        # Policy-bounded actions (discount, refund, replacement…) mount here.
-        yield Vertical(id="actions")
+        with Vertical(id="actions"):
+            yield ActionStrip(id="action-strip")
 
     def on_mount(self) -> None:
         self.border_title = "Resolution"
         app = self.app
         self.composer.set_keys(
-            key_of(app, "composer.send", "ctrl+s"), key_of(app, "composer.toggle", "ctrl+t")
+            key_of(app, "composer.send", "ctrl+s"),
+            key_of(app, "composer.toggle", "ctrl+t"),
+            key_of(app, "composer.saved", "ctrl+r"),
         )
+        self.strip.keys = {
+            "act": key_of(app, "workspace.act", "a"),
+            "withdraw": key_of(app, "workspace.withdraw", "w"),
+        }
         self.query_one(ContactBar).keys = {
             "claim": key_of(app, "queue.claim", "enter"),
             "next": key_of(app, "workspace.next", "n"),
@@ -69,12 +88,97 @@ class ResolutionPane(Pane):
         """The reply box."""
         return self.query_one(Composer)
 
+    @property
+    def strip(self) -> ActionStrip:
+        """The actions strip."""
+        return self.query_one(ActionStrip)
+
     def show_contact(self, row: QueueRow | None) -> None:
         """Work on `row` from now on; the reply box writes for it only if the agent holds it."""
         self.row = row
         me = self.desk.agent.id if self.desk else None
         self.query_one(ContactBar).show(row, me, self.clock())
         self.composer.bind(row.id if row is not None and self._holds(row) else None)
+        self.load_actions()
+
+    def load_actions(self) -> None:
+        """Show the current customer's recent actions (only while the agent holds a contact)."""
+        row = self.row
+        if row is None or self.desk is None or not self._holds(row):
+            self.strip.clear()
+            return
+        self._load_actions(row)
+
+    @work(thread=True, exclusive=True, group="actions", exit_on_error=False)
+    def _load_actions(self, row: QueueRow) -> None:
+        assert self.desk is not None
+        records = self.desk.actions.customer_actions(row.customer_id, limit=5)
+        self.app.call_from_thread(self._actions_loaded, row, records)
+
+    def _actions_loaded(self, row: QueueRow, records: list[ActionRecord]) -> None:
+        if self.row is None or self.row.id != row.id or self.desk is None:
+            return  # the agent moved on
+        self.strip.show(records, self.desk.agent.id, self.clock())
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def act(self) -> None:
+        """Open the action form for the held contact's customer."""
+        row = self._held()
+        if row is None or self.desk is None:
+            return
+        target = ActionTarget(
+            customer_id=row.customer_id,
+            customer_name=row.customer_name,
+            tier=row.tier,
+            ticket_id=row.id,
+            subject=row.subject,
+        )
+        self.app.push_screen(ActionFormScreen(self.desk.actions, target), self._acted)
+
+    def _acted(self, outcome: ActionOutcome | None) -> None:
+        if outcome is None:
+            return
+        status = outcome.record.status
+        severity: SeverityLevel = (
+            "error" if status == "denied" else "warning" if status == "requested" else "information"
+        )
+        prefix = "Already submitted: " if outcome.repeated else ""
+        self.tell(prefix + outcome.message, severity=severity)
+        self.load_actions()
+        self.post_message(self.Acted(outcome.record.ticket_id))
+
+    def withdraw(self) -> None:
+        """Withdraw the agent's own waiting request for this customer."""
+        row = self._held()
+        if row is None or self.desk is None:
+            return
+        mine = [
+            r
+            for r in self.strip.records
+            if r.status == "requested" and r.agent_id == self.desk.agent.id
+        ]
+        if not mine:
+            self.tell("You have no request waiting for this customer.", severity="warning")
+            return
+        self._withdraw(mine[0].id, row.id)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _withdraw(self, action_id: int, ticket_id: str) -> None:
+        assert self.desk is not None
+        decision = self.desk.actions.withdraw(action_id)
+        self.app.call_from_thread(self._withdrawn, decision, ticket_id)
+
+    def _withdrawn(self, decision: Decision, ticket_id: str) -> None:
+        if decision.changed:
+            self.tell(f"Withdrew request #{decision.record.id}.")
+        else:
+            self.tell(
+                f"#{decision.record.id} was already {decision.record.status}; nothing changed.",
+                severity="warning",
+            )
+        self.load_actions()
+        self.post_message(self.Acted(ticket_id))
 
     def _holds(self, row: QueueRow) -> bool:
         return self.desk is not None and row.holder_id == self.desk.agent.id and row.active
@@ -110,6 +214,35 @@ class ResolutionPane(Pane):
         self.composer.sent(ticket_id)
         self.tell("Note saved." if note else f"Reply sent on {one_line(ticket_id)}.")
         self.post_message(self.Written(ticket_id))
+
+    # -- saved replies ------------------------------------------------------------------------
+
+    @on(Composer.SavedReplyWanted)
+    def _saved_reply_wanted(self, event: Composer.SavedReplyWanted) -> None:
+        event.stop()
+        row = self._held()
+        if row is None or event.ticket_id != row.id:
+            return
+        self._reply_facts(row)
+
+    @work(thread=True, exclusive=True, group="replies", exit_on_error=False)
+    def _reply_facts(self, row: QueueRow) -> None:
+        assert self.desk is not None
+        orders = self.desk.actions.orders(row.customer_id, limit=1)
+        facts = ReplyFacts(
+            customer_name=row.customer_name,
+            agent_name=self.desk.agent.display_name,
+            order_id=orders[0].id if orders else None,
+        )
+        self.app.call_from_thread(self._offer_replies, row, facts)
+
+    def _offer_replies(self, row: QueueRow, facts: ReplyFacts) -> None:
+        def chosen(text: str | None) -> None:
+            if text and self.composer.ticket_id == row.id:
+                self.composer.insert_text(text)
+                self.composer.text_area.focus()
+
+        self.app.push_screen(SavedRepliesScreen(REPLIES, facts), chosen)
 
     # -- closing ----------------------------------------------------------------------------
 

@@ -10,16 +10,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TextArea
 from textual.worker import Worker, WorkerState
 
+from screens.approvals import ApprovalsScreen
 from screens.commands import BindingCommands
 from screens.context_pane import ContextPane
 from screens.help import HelpScreen
+from screens.keys import key_of
 from screens.queue_pane import QueuePane
 from screens.resolution_pane import ResolutionPane
+from storage.records import ActionRecord
 from widgets.timeline import Timeline
+from workspace.action_view import action_message
 from workspace.errors import describe_failure
 from workspace.text import one_line
 
@@ -33,8 +38,21 @@ WIDE = 200
 SHORT = 30
 #: Actions bound to printable keys: while typing, those keys are text, not commands.
 TYPED_KEYS = frozenset(
-    {"next_contact", "resolve", "release", "search", "cycle_channel", "cycle_status", "toggle_mine"}
+    {
+        "next_contact",
+        "resolve",
+        "release",
+        "search",
+        "cycle_channel",
+        "cycle_status",
+        "toggle_mine",
+        "act",
+        "withdraw",
+        "approvals",
+    }
 )
+#: Seconds between looks for decisions on the agent's requests (and new ones, for supervisors).
+POLL = 3.0
 
 
 class WorkspaceScreen(Screen[None]):
@@ -85,6 +103,28 @@ class WorkspaceScreen(Screen[None]):
             "Release",
             tooltip="Hand the contact you hold back to the queue",
             id="workspace.release",
+        ),
+        Binding(
+            "a",
+            "act",
+            "Act",
+            tooltip="Discount, refund, replacement, credit, reship or cancel, within the policy",
+            id="workspace.act",
+        ),
+        Binding(
+            "w",
+            "withdraw",
+            "Withdraw",
+            show=False,
+            tooltip="Withdraw your request waiting for approval for this customer",
+            id="workspace.withdraw",
+        ),
+        Binding(
+            "p",
+            "approvals",
+            "Approvals",
+            tooltip="Requests waiting for a supervisor's decision (supervisors)",
+            id="workspace.approvals",
         ),
         Binding(
             "slash",
@@ -138,6 +178,12 @@ class WorkspaceScreen(Screen[None]):
         self._show_clock = show_clock
         self.clock = clock
         self.desk: Desk | None = None
+        self._seen = clock()
+        """Decisions on the agent's requests up to here were told."""
+        self._waiting = 0
+        """Requests waiting for approval at the last look (supervisors)."""
+        self._told: set[int] = set()
+        """Requests whose decision was told (decisions at the watermark come again)."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self._show_clock)
@@ -163,7 +209,10 @@ class WorkspaceScreen(Screen[None]):
         return self.query_one(ResolutionPane)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Single-letter commands are hidden while the agent types (the letters are text)."""
+        """Single-letter commands are hidden while the agent types (the letters are text);
+        the approval queue is there for supervisors only."""
+        if action == "approvals" and (self.desk is None or not self.desk.actions.can_approve):
+            return False
         return not (action in TYPED_KEYS and isinstance(self.focused, (Input, TextArea)))
 
     def on_mount(self) -> None:
@@ -206,6 +255,57 @@ class WorkspaceScreen(Screen[None]):
             self.notify(f"Database upgraded from schema {result.upgraded_from}.", markup=False)
         self.context_pane.placeholder("Select a contact to see the customer.")
         self.queue.start()
+        self._seen = self.clock()
+        self.refresh_bindings()
+        self.set_interval(POLL, self.poll)
+        self.poll()
+
+    # -- news: decisions on the agent's requests, and requests waiting for a supervisor -------
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll(self) -> None:
+        """Look for decisions on the agent's requests since the last look."""
+        desk = self.desk
+        if desk is None:
+            return
+        since = self._seen
+        decided = desk.actions.decided_since(since)
+        waiting = desk.actions.count_pending() if desk.actions.can_approve else None
+        self.app.call_from_thread(self._news, decided, waiting)
+
+    def _news(self, decided: list[ActionRecord], waiting: int | None) -> None:
+        if self.desk is None:
+            return
+        decided = [r for r in decided if r.id not in self._told]
+        for record in decided:
+            self._seen = max(self._seen, record.decided_at or self._seen)
+            self._told.add(record.id)
+            severity: SeverityLevel = "information" if record.status == "executed" else "warning"
+            self.notify(
+                action_message(record), title="Your request", severity=severity, markup=False
+            )
+        if decided:
+            self.resolution.load_actions()
+            row = self.queue.table.current
+            if row is not None and any(r.customer_id == row.customer_id for r in decided):
+                self.context_pane.reload(row)
+        agent = self.desk.agent
+        title = f"{agent.display_name} ({agent.role})"
+        if waiting is not None:
+            key = key_of(self.app, "workspace.approvals", "p")
+            title += (
+                f" · {waiting} approval(s) waiting ({key})"
+                if waiting
+                else " · no approvals waiting"
+            )
+            if waiting > self._waiting:
+                self.notify(
+                    f"{waiting} request(s) wait for your approval ({key}).",
+                    title="Approvals",
+                    markup=False,
+                )
+            self._waiting = waiting
+        self.app.sub_title = one_line(title)
 
     # -- the panes talking to each other ----------------------------------------------------
 
@@ -224,6 +324,12 @@ class WorkspaceScreen(Screen[None]):
         if row is not None and row.id == event.ticket_id:
             self.context_pane.reload(row)
 
+    @on(ResolutionPane.Acted)
+    def _acted(self, _event: ResolutionPane.Acted) -> None:
+        row = self.queue.table.current
+        if row is not None:
+            self.context_pane.reload(row)
+
     @on(ResolutionPane.Closed)
     def _contact_closed(self, event: ResolutionPane.Closed) -> None:
         self.queue.table.focus()
@@ -239,6 +345,21 @@ class WorkspaceScreen(Screen[None]):
 
     def action_release(self) -> None:
         self.resolution.release()
+
+    def action_act(self) -> None:
+        self.resolution.act()
+
+    def action_withdraw(self) -> None:
+        self.resolution.withdraw()
+
+    def action_approvals(self) -> None:
+        if self.desk is None or not self.desk.actions.can_approve:
+            self.notify("Only supervisors decide requests.", severity="warning", markup=False)
+            return
+        self.app.push_screen(ApprovalsScreen(self.desk.actions, self.clock), self._approvals_closed)
+
+    def _approvals_closed(self, _result: object) -> None:
+        self.poll()
 
     def action_search(self) -> None:
         self.context_pane.open_search()

@@ -202,12 +202,12 @@ def compensation(session: Session, customer_id: str, since: datetime) -> tuple[D
 def decided_for(
     session: Session, agent_id: int, since: datetime, limit: int = 50
 ) -> list[ActionRecord]:
-    """This agent's requests that someone else decided after `since`, oldest first."""
+    """This agent's requests that someone else decided at or after `since`, oldest first."""
     rows = session.execute(
         _select()
         .where(
             col(Action.agent_id) == agent_id,
-            col(Action.decided_at) > _at(since),
+            col(Action.decided_at) >= _at(since),
             col(Action.decided_by) != agent_id,
         )
         .order_by(col(Action.decided_at), col(Action.id))

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-CENT = Decimal("0.01")
-
-
-def to_money(value: Decimal | str | int) -> Decimal:
-    """A money amount rounded to the cent (half up), the only form money takes in CareDesk."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+from storage.money import CENT as CENT
+from storage.money import to_money as to_money
 
 
 class Money(TypeDecorator[Decimal]):

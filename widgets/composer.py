@@ -12,11 +12,16 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, TextArea
 
+from workspace.text import sanitize
+
 #: The mode line and the placeholder, for a reply (False) and for an internal note (True).
 _MODES = {
-    False: ("REPLY · {send} send · {toggle} note", "Write a reply to the customer…"),
+    False: (
+        "REPLY · {send} send · {toggle} note · {saved} saved",
+        "Write a reply to the customer…",
+    ),
     True: (
-        "NOTE (internal) · {send} save · {toggle} reply",
+        "NOTE (internal) · {send} save · {toggle} reply · {saved} saved",
         "Write an internal note for colleagues…",
     ),
 }
@@ -28,6 +33,15 @@ class Composer(Vertical):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Send", priority=True, id="composer.send"),
         Binding("ctrl+t", "toggle_note", "Reply/Note", priority=True, id="composer.toggle"),
+        Binding(
+            "ctrl+r",
+            "saved_reply",
+            "Saved reply",
+            priority=True,
+            show=False,  # the mode line names it; the footer keeps room for the pane keys
+            tooltip="Insert a saved reply, filled with the customer's name and order",
+            id="composer.saved",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -52,13 +66,20 @@ class Composer(Vertical):
             self.key = key
             """The draft's idempotency key: the same draft sent twice is stored once."""
 
+    class SavedReplyWanted(Message):
+        """The agent asked for a saved reply for `ticket_id`; the screen offers the choice."""
+
+        def __init__(self, ticket_id: str | None) -> None:
+            super().__init__()
+            self.ticket_id = ticket_id
+
     note: reactive[bool] = reactive(False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ticket_id: str | None = None
         self.sending = False
-        self.keys = {"send": "^s", "toggle": "^t"}
+        self.keys = {"send": "^s", "toggle": "^t", "saved": "^r"}
         """How the keys of the hints are shown (the screen sets them from the keymap)."""
         self._drafts: dict[str | None, tuple[str, str]] = {}
         self._key = uuid.uuid4().hex
@@ -95,9 +116,9 @@ class Composer(Vertical):
         self.text_area.load_text(text)
         self.text_area.move_cursor(self.text_area.document.end)
 
-    def set_keys(self, send: str, toggle: str) -> None:
-        """Name the keys that send and switch, after the user's remapping."""
-        self.keys = {"send": send, "toggle": toggle}
+    def set_keys(self, send: str, toggle: str, saved: str = "^r") -> None:
+        """Name the keys that send, switch and insert a saved reply, after the user's remapping."""
+        self.keys = {"send": send, "toggle": toggle, "saved": saved}
         self._describe()
 
     def watch_note(self, note: bool) -> None:
@@ -112,6 +133,19 @@ class Composer(Vertical):
 
     def action_toggle_note(self) -> None:
         self.note = not self.note
+
+    def insert_text(self, text: str) -> None:
+        """Put `text` at the cursor, replacing any selection; it becomes part of the draft.
+
+        The text area writes what it holds to the terminal byte for byte, and inserted text
+        can carry customer data (a saved reply holds the customer's name), so it is
+        sanitised on the way in.
+        """
+        area = self.text_area
+        area.replace(sanitize(text), *area.selection, maintain_selection_offset=False)
+
+    def action_saved_reply(self) -> None:
+        self.post_message(self.SavedReplyWanted(self.ticket_id))
 
     def action_submit(self) -> None:
         text = self.text_area.text

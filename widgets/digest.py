@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from storage.records import OrderRecord
-from workspace.context import Digest
+from workspace.context import Compensation, Digest
 from workspace.text import one_line, preview
 from workspace.timefmt import day, when
 
@@ -76,6 +76,7 @@ def render_digest(d: Digest, now: datetime) -> Text:
     if d.late_orders:
         t.append("\nLate: ", style="bold")
         t.append("  ·  ".join(_late(o) for o in d.late_orders))
+    _compensation(t, d.compensation, now)
     contacts = [one_line(x) for x in (c.email, c.phone) if x]
     t.append("\n" + "  ·  ".join([*contacts, f"{d.interactions} interactions"]), style="dim")
     if d.recent_tickets:
@@ -94,3 +95,25 @@ def _late(order: OrderRecord) -> str:
     delivered = order.delivered_at
     outcome = f"delivered {day(delivered.date())}" if delivered else "not delivered yet"
     return f"{one_line(order.id)} promised {order.promised_by}, {outcome}"
+
+
+_STATUS = {"executed": "", "requested": " waiting", "denied": " denied", "withdrawn": " withdrawn"}
+
+
+def _compensation(t: Text, given: Compensation, now: datetime) -> None:
+    """Compensation of the last 90 days, so nobody gives twice for the same trouble."""
+    if not given.recent and not given.given_count:
+        return
+    t.append("\nGiven in 90 days: ", style="bold")
+    t.append(f"{given.given} {one_line(given.currency)} in {given.given_count} action(s)")
+    if given.waiting:
+        t.append(f"  {given.waiting} waiting for approval", style="bold yellow")
+    t.append("  ·  ")
+    t.append(
+        "  ·  ".join(
+            f"{a.kind.replace('_', ' ')} {a.amount}{_STATUS.get(a.status, ' ' + a.status)}"
+            f" {when(a.requested_at, now)}"
+            for a in given.recent[:3]
+        ),
+        style="dim",
+    )

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -20,137 +20,34 @@ from sqlmodel import Session
 from storage import action_queries, customer_queries, queue_queries
 from storage.audit import append_audit
 from storage.engine import Database
+from storage.money import to_money
 from storage.records import ActionRecord, ActionUsage, AgentRecord, OrderRecord
-from storage.types import to_money
 from storage.uow import lock_for_audit, read_session, unit_of_work
+from workspace.action_view import (
+    APPROVER_ROLES,
+    COMPENSATION_WINDOW,
+    LABELS,
+    NEEDS_ORDER,
+    TYPED_AMOUNT,
+    ActionOutcome,
+    ActionRequest,
+    Assessment,
+    Decision,
+    action_message,
+    headroom_text,
+    month_start,
+    parse_amount,
+)
 from workspace.context import days_late
 from workspace.errors import ActionInputError, CareDeskError, NotAllowed, NotHeld
-from workspace.policy import ACTIONS, Policy, Proposal, Usage, Verdict, decide, resolve
-
-APPROVER_ROLES = frozenset({"supervisor"})
-"""Roles that may approve or deny other agents' requests."""
-
-TYPED_AMOUNT = frozenset({"discount", "refund", "store_credit"})
-"""Actions whose amount the agent types; a replacement is worth its items, a reship its order."""
-
-NEEDS_ORDER = frozenset({"refund", "replacement", "reship", "cancel_order"})
-"""Actions that are always taken on an order."""
-
-COMPENSATION_WINDOW = timedelta(days=90)
-"""The customer context shows actions and compensation of this many days."""
-
-MAX_AMOUNT = Decimal("1000000")
-"""Typed amounts at or over this are refused as a typing mistake."""
-
-LABELS: Mapping[str, str] = {
-    "discount": "Discount",
-    "refund": "Refund",
-    "replacement": "No-charge replacement",
-    "store_credit": "Store credit",
-    "reship": "Reship",
-    "cancel_order": "Cancel order",
-}
-"""How each action is named to people."""
-
-
-@dataclass(frozen=True)
-class ActionRequest:
-    """What an agent proposes, as typed: validated when it is assessed."""
-
-    kind: str
-    """One of `ACTIONS`."""
-    customer_id: str
-    """For whom."""
-    order_id: str | None = None
-    """On which order (required for refunds, replacements, reships and cancellations)."""
-    amount: str | Decimal | None = None
-    """The amount typed (discount, refund, store credit); others are derived."""
-    items: tuple[str, ...] = ()
-    """The SKUs to replace (replacements)."""
-    reason: str = ""
-    """Why."""
-    ticket_id: str | None = None
-    """The contact it is taken from; the agent must hold it."""
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The verdict a request would get now, and the figures it was decided on."""
-
-    verdict: Verdict
-    """The verdict, rule, sentence and headroom."""
-    amount: Decimal
-    """The amount decided on (typed, or the items' or order's value)."""
-    currency: str
-    """The policy's currency."""
-
-
-@dataclass(frozen=True)
-class ActionOutcome:
-    """What taking an action did."""
-
-    record: ActionRecord
-    """The stored action (executed, requested or denied)."""
-    repeated: bool
-    """The same request was already stored (a double submit): nothing new happened."""
-
-    @property
-    def message(self) -> str:
-        """One sentence for the agent."""
-        return action_message(self.record)
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What deciding (or withdrawing) a request did."""
-
-    record: ActionRecord
-    """The action as it now stands."""
-    changed: bool
-    """False when it had already been decided or withdrawn: nothing changed."""
-
-
-def parse_amount(text: str | Decimal | None) -> Decimal:
-    """A typed amount: a positive decimal with at most two decimals, under MAX_AMOUNT."""
-    if text is None or (isinstance(text, str) and not text.strip()):
-        raise ActionInputError("amount", "type an amount")
-    expected = "expected an amount such as 20 or 19.99"
-    try:
-        value = text if isinstance(text, Decimal) else Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise ActionInputError("amount", f"{text!r} is not an amount; {expected}") from None
-    exponent = value.as_tuple().exponent
-    if not value.is_finite() or (isinstance(exponent, int) and exponent < -2):
-        raise ActionInputError("amount", f"{text!r} is not an amount; {expected}")
-    if value <= 0:
-        raise ActionInputError("amount", "the amount must be more than 0")
-    if value >= MAX_AMOUNT:
-        raise ActionInputError("amount", f"{value} is too large for an amount")
-    return to_money(value)
-
-
-def action_message(record: ActionRecord) -> str:
-    """One sentence saying where an action stands."""
-    what = f"{LABELS.get(record.kind, record.kind)} of {record.amount} {record.currency}"
-    what += f" for {record.customer_name}"
-    if record.status == "executed":
-        by = f", approved by {record.decided_by_name}" if record.decided_by_name else ""
-        return f"#{record.id} {what}: executed{by}."
-    if record.status == "requested":
-        return f"#{record.id} {what}: waiting for a supervisor's approval."
-    if record.status == "denied":
-        if record.decided_by_name:
-            return f"#{record.id} {what}: denied by {record.decided_by_name}."
-        return f"#{record.id} {what}: denied: {record.verdict_reason}."
-    if record.status == "withdrawn":
-        return f"#{record.id} {what}: withdrawn."
-    return f"#{record.id} {what}: {record.status}."
-
-
-def month_start(now: datetime) -> datetime:
-    """The first instant of `now`'s calendar month, UTC."""
-    now = now.astimezone(UTC)
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+from workspace.policy import (
+    ACTIONS,
+    Policy,
+    Proposal,
+    Usage,
+    decide,
+    resolve,
+)
 
 
 @dataclass(frozen=True)
@@ -332,7 +229,7 @@ class ActionDesk:
                 self._audit(s, now, "action.execute", action_id, after={"status": "executed"})
             record = action_queries.get_action(s, action_id)
             assert record is not None
-        return ActionOutcome(record, repeated=False)
+        return ActionOutcome(record, repeated=False, headroom=verdict.headroom)
 
     # -- approvals -------------------------------------------------------------------------
 
@@ -430,11 +327,16 @@ class ActionDesk:
         return Decision(record, changed=True)
 
     def decided_since(self, since: datetime) -> list[ActionRecord]:
-        """This agent's requests that a supervisor decided after `since`, oldest first."""
+        """This agent's requests that a supervisor decided at or after `since`, oldest first."""
         with read_session(self.db) as s:
             return action_queries.decided_for(s, self.agent.id, since)
 
     # -- the customer's actions ------------------------------------------------------------
+
+    def orders(self, customer_id: str, limit: int = 50) -> list[OrderRecord]:
+        """The customer's orders to act on, newest first."""
+        with read_session(self.db) as s:
+            return customer_queries.customer_orders(s, customer_id, limit)
 
     def customer_actions(self, customer_id: str, limit: int = 50) -> list[ActionRecord]:
         """The customer's actions of the last 90 days, newest first."""
@@ -461,6 +363,24 @@ class ActionDesk:
             before=dict(before) if before is not None else None,
             after=dict(after) if after is not None else None,
         )
+
+
+__all__ = [
+    "APPROVER_ROLES",
+    "COMPENSATION_WINDOW",
+    "LABELS",
+    "NEEDS_ORDER",
+    "TYPED_AMOUNT",
+    "ActionDesk",
+    "ActionOutcome",
+    "ActionRequest",
+    "Assessment",
+    "Decision",
+    "action_message",
+    "headroom_text",
+    "month_start",
+    "parse_amount",
+]
 
 
 def _verb(kind: str) -> str:

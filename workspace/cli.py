@@ -11,11 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from storage.engine import Database
-    from workspace.settings import Settings
+from workspace.cli_ops import add_act, add_audit, add_policy, run_act, run_audit, run_policy
+from workspace.cli_support import add_common, database_of, policy_of, settings_of
 
 DESCRIPTION = """\
 CareDesk: a keyboard-first workspace for customer-care teams.
@@ -24,17 +22,16 @@ Run with no command to open the agent workspace. The first run on a new database
 fills it with demo data."""
 
 EPILOG = """\
+commands:
+  policy check FILE   validate a policy file and print what it allows
+  policy show         print the policy in effect
+  act                 take one action for a customer under the policy (for scripts)
+  audit verify        check the audit log's hash chain
+  db, demo, import, export: see `caredesk COMMAND --help`
+
 The database is a SQLite file in your data directory unless --db or CAREDESK_DB names
-another (sqlite:///path.db or postgresql://user@host/db)."""
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        default=argparse.SUPPRESS,
-        help="database URL (default: CAREDESK_DB, else a SQLite file in the data directory)",
-    )
+another (sqlite:///path.db or postgresql://user@host/db). Actions are bounded by the
+policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy file."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _common(parser)
+    add_common(parser)
     parser.add_argument(
         "--agent", metavar="NAME", help="who you are (default: the first agent in the database)"
     )
@@ -55,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = sub.add_parser("db", help="database schema: upgrade or show its revision")
-    _common(db)
+    add_common(db)
     db.add_argument("action", choices=["upgrade", "status"], help="what to do")
 
     demo = sub.add_parser(
@@ -63,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill an empty database with generated demo data",
         description="Generate a realistic, deterministic demo set (for trials and benchmarks).",
     )
-    _common(demo)
+    add_common(demo)
     demo.add_argument("--customers", type=int, default=300, help="customers (default 300)")
     demo.add_argument("--contacts", type=int, default=400, help="open contacts (default 400)")
     demo.add_argument(
@@ -80,58 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import a JSON Lines file (see the import format). All or nothing: a file "
         "with any bad line imports nothing and every bad line is listed.",
     )
-    _common(imp)
+    add_common(imp)
     imp.add_argument("file", type=Path, help="the .jsonl file")
 
     exp = sub.add_parser("export", help="write every record as JSON Lines (the import format)")
-    _common(exp)
+    add_common(exp)
     exp.add_argument(
         "-o", "--output", type=Path, default=None, help="file to write (default: standard output)"
     )
+    add_policy(sub)
+    add_act(sub)
+    add_audit(sub)
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from pydantic import ValidationError
-    from pydantic_settings import SettingsError
-
-    from workspace.errors import CareDeskError
-    from workspace.settings import Settings
-
-    overrides: dict[str, object] = {}
-    if getattr(args, "db", None):
-        overrides["db"] = args.db
-    if getattr(args, "agent", None):
-        overrides["agent"] = args.agent
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = "CAREDESK_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise CareDeskError(f"{where}: {first['msg']}") from error
-    except SettingsError as error:  # a value that is not even JSON, e.g. CAREDESK_KEYMAP
-        field = str(error).split('"')[1] if '"' in str(error) else "settings"
-        raise CareDeskError(f"CAREDESK_{field.upper()}: expected JSON, e.g. {{...}}") from error
-
-
-def _database(settings: Settings, *, create_dir: bool = True) -> Database:
-    from storage.engine import make_database
-
-    url = settings.database_url()
-    if create_dir and not settings.db:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_database(url)
-
-
 def _run_workspace(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    policy = policy_of(settings)  # a bad file is refused here, before anything opens
+
     from workspace.app import CareDeskApp
 
-    settings = _settings(args)
     app = CareDeskApp(
-        partial(_database, settings),
+        partial(database_of, settings),
         agent=settings.agent,
         fill_demo=not args.no_demo,
         keymap=settings.keymap,
+        policy=policy,
     )
     app.run()
     return app.return_code or 0
@@ -141,7 +112,7 @@ def _run_db(args: argparse.Namespace) -> int:
     from storage.migrate import current_revision, head_revision
     from workspace.boot import migrate
 
-    db = _database(_settings(args))
+    db = database_of(settings_of(args))
     if args.action == "upgrade":
         moved = migrate(db)
         head = head_revision()
@@ -157,7 +128,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     from workspace.demo import build_demo
     from workspace.errors import CareDeskError
 
-    db = _database(_settings(args))
+    db = database_of(settings_of(args))
     migrate(db)
     if not is_empty(db):
         raise CareDeskError("the database already has data; demo data goes into an empty one")
@@ -188,7 +159,7 @@ def _run_import(args: argparse.Namespace) -> int:
     from workspace.boot import migrate
     from workspace.importer import import_file
 
-    db = _database(_settings(args))
+    db = database_of(settings_of(args))
     migrate(db)
 
     def progress(done: int, total: int) -> None:
@@ -208,7 +179,7 @@ def _run_import(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     from workspace.exporter import export_all
 
-    db = _database(_settings(args))
+    db = database_of(settings_of(args))
     if args.output is None:
         count = export_all(db, sys.stdout)
         sys.stdout.flush()
@@ -232,6 +203,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": _run_demo,
     "import": _run_import,
     "export": _run_export,
+    "policy": run_policy,
+    "act": run_act,
+    "audit": run_audit,
 }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from storage.records import (
+    ActionRecord,
     CustomerRecord,
     OrderRecord,
     TicketRecord,
@@ -29,6 +31,25 @@ class RepeatContact:
 
 
 @dataclass(frozen=True)
+class Compensation:
+    """Actions for the customer in the last 90 days: given, waiting, and the latest few."""
+
+    given: Decimal
+    """Money given by executed actions (cancellations excluded)."""
+    given_count: int
+    """How many executed actions gave it."""
+    currency: str
+    """The policy's currency."""
+    waiting: int
+    """Requests waiting for a supervisor."""
+    recent: tuple[ActionRecord, ...]
+    """The latest actions, newest first."""
+
+
+NO_COMPENSATION = Compensation(Decimal("0.00"), 0, "", 0, ())
+
+
+@dataclass(frozen=True)
 class Digest:
     """What the agent sees first about a customer."""
 
@@ -44,6 +65,8 @@ class Digest:
     """Set when they contacted us in the last 7 days on another channel."""
     interactions: int
     """How many interactions their history holds."""
+    compensation: Compensation = NO_COMPENSATION
+    """What they were given in the last 90 days, and what waits for approval."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ def make_digest(
     interactions: int,
     current_channel: str | None,
     now: datetime,
+    compensation: Compensation | None = None,
 ) -> Digest:
     """Decide what the digest says; pure, so it is tested without a database."""
     today = now.date()
@@ -117,4 +141,5 @@ def make_digest(
         recent_tickets=tuple(tickets[:3]),
         repeat=repeat_contact(recent, current_channel, now),
         interactions=interactions,
+        compensation=compensation or NO_COMPENSATION,
     )

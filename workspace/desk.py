@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import contact_writes, customer_queries, queue_queries
+from storage import action_queries, contact_writes, customer_queries, queue_queries
 from storage.agent_queries import agent_by_name, first_agent
 from storage.audit import append_audit
 from storage.engine import Database
@@ -23,8 +23,8 @@ from storage.records import (
     TimelineRecord,
 )
 from storage.uow import read_session, unit_of_work
-from workspace.actions import ActionDesk
-from workspace.context import REPEAT_WINDOW, CustomerContext, make_digest
+from workspace.actions import COMPENSATION_WINDOW, ActionDesk
+from workspace.context import REPEAT_WINDOW, Compensation, CustomerContext, make_digest
 from workspace.errors import CareDeskError, NotHeld, UnknownAgent
 from workspace.outcomes import DISPOSITIONS
 from workspace.policy import Policy
@@ -226,6 +226,9 @@ class Desk:
             recent_page = customer_queries.interactions_page(
                 s, customer_id, None, TIMELINE_PAGE + 1
             )
+            since = now - COMPENSATION_WINDOW
+            actions = action_queries.customer_actions(s, customer_id, since, limit=20)
+            given, given_count = action_queries.compensation(s, customer_id, since)
         page = merge_page(recent_page, orders, None, TIMELINE_PAGE + 1)
         digest = make_digest(
             customer,
@@ -235,6 +238,13 @@ class Desk:
             count,
             contact.channel if contact else None,
             now,
+            Compensation(
+                given=given,
+                given_count=given_count,
+                currency=self.policy.currency,
+                waiting=sum(1 for a in actions if a.status == "requested"),
+                recent=tuple(actions[:5]),
+            ),
         )
         return CustomerContext(
             ticket_id=contact.id if contact else None,

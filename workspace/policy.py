@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from storage.types import to_money
+from storage.money import to_money
 
 ACTIONS = ("discount", "refund", "replacement", "store_credit", "reship", "cancel_order")
 """Every action an agent can take from the resolution pane."""

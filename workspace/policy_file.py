@@ -15,7 +15,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import Node
 
-from storage.types import to_money
+from storage.money import to_money
 from workspace.errors import InputRejected, Problem
 from workspace.policy import ACTIONS, ORDER_STATUSES, Guarantee, Layer, Leaf, Policy
 

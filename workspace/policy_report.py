@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from storage.types import to_money
+from storage.money import to_money
 from workspace.policy import ACTIONS, ActionRule, Guarantee, Layer, Leaf, Policy, build_rule
 from workspace.text import one_line
 

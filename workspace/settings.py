@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     agent: str | None = None
     """Who you are (an agent's login name); default the first agent in the database."""
 
+    policy: Path | None = None
+    """The policy file (YAML) that bounds agents' actions; default the one CareDesk ships with."""
+
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key remapping by binding id (`{"queue.claim": "c"}`), applied with App.set_keymap."""
 

@@ -90,3 +90,19 @@ def test_entry_in_full(snap_compare, demo_db: Database) -> None:
 
 def test_disposition(snap_compare, demo_db: Database) -> None:
     assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=_disposition)
+
+
+async def _action_form(pilot) -> None:
+    """Claimed, then the action form with an amount above the limit: needs approval."""
+    await _claimed_and_typing(pilot)
+    await pilot.press("f2", "a")
+    await _settle(pilot)
+    await pilot.press("tab", "tab", *"60", "tab", *"parcel nine days late")
+    await _settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_action_form(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=size, run_before=_action_form)

@@ -135,7 +135,7 @@ def test_denied_request_is_recorded_as_denied(db: Database) -> None:
     asked = alex.take(_discount("50")).record
     decision = jordan.deny(asked.id, "we already gave a voucher")
     assert decision.changed and decision.record.status == "denied"
-    assert action_message(decision.record).endswith("denied by Jordan.")
+    assert action_message(decision.record).endswith("denied by Jordan: we already gave a voucher.")
     assert [a for _, a, _ in _audit(db)][-1] == "action.deny"
 
 

@@ -1,0 +1,351 @@
+"""The action form: choose an action and an order, type an amount and a reason, and see the
+policy's verdict, rule and headroom update as you type, before you act."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+from textual.worker import Worker, WorkerState
+
+from storage.records import OrderRecord
+from workspace.action_view import (
+    LABELS,
+    NEEDS_ORDER,
+    TYPED_AMOUNT,
+    ActionOutcome,
+    ActionRequest,
+    Assessment,
+    headroom_text,
+    likely_order,
+)
+from workspace.errors import ActionInputError, describe_failure
+
+if TYPE_CHECKING:
+    from workspace.actions import ActionDesk
+from workspace.text import one_line, preview
+
+_VERDICT_STYLE = {
+    "allow": ("ALLOW", "bold black on green"),
+    "needs_approval": ("NEEDS APPROVAL", "bold black on yellow"),
+    "deny": ("DENY", "bold white on red"),
+}
+_SUBMIT = {
+    "allow": "Execute",
+    "needs_approval": "Request approval",
+    "deny": "Cannot be submitted",
+}
+
+
+@dataclass(frozen=True)
+class ActionTarget:
+    """Whom the action is for, and from which contact."""
+
+    customer_id: str
+    """The customer's id."""
+    customer_name: str
+    """The customer's name (untrusted text)."""
+    tier: str
+    """The customer's tier (selects tier overrides)."""
+    ticket_id: str | None
+    """The held contact the action is taken from."""
+    subject: str = ""
+    """The contact's subject (untrusted text), to preselect the order it names."""
+
+
+class ActionFormScreen(ModalScreen[ActionOutcome | None]):
+    """Asks for an action; shows the verdict the workspace decides; submits once.
+
+    Every change asks the workspace for a fresh verdict (a preview that stores nothing);
+    results for an older state of the form are dropped. `allow` executes on submit,
+    `needs_approval` files a request, `deny` cannot be submitted.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit", priority=True, id="action.submit"),
+        Binding("escape", "cancel", "Cancel", id="action.cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    ActionFormScreen { align: center middle; }
+    ActionFormScreen > Vertical {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ActionFormScreen #action-title { text-style: bold; width: 1fr; }
+    ActionFormScreen VerticalScroll { height: auto; max-height: 1fr; }
+    ActionFormScreen .row { height: auto; margin: 0 0 1 0; }
+    ActionFormScreen .row > Label { width: 9; color: $text-muted; }
+    ActionFormScreen .row > Select, ActionFormScreen .row > Input { width: 1fr; }
+    ActionFormScreen #action-items { height: auto; max-height: 6; width: 1fr; }
+    ActionFormScreen #action-currency { width: auto; padding: 0 0 0 1; }
+    ActionFormScreen #action-field-error { color: $error; height: auto; }
+    ActionFormScreen #action-field-error.empty { display: none; }
+    ActionFormScreen #action-verdict {
+        height: auto; min-height: 3; padding: 0 1; margin: 1 0 0 0; background: $boost;
+    }
+    ActionFormScreen #action-buttons { height: auto; align-horizontal: right; }
+    ActionFormScreen #action-buttons Button { margin: 0 0 0 1; min-width: 12; }
+    ActionFormScreen #action-submit { width: 22; }
+    ActionFormScreen .hidden { display: none; }
+    """
+
+    def __init__(self, actions: ActionDesk, target: ActionTarget) -> None:
+        super().__init__()
+        self.actions = actions
+        self.target = target
+        self.kinds = actions.available(target.tier)
+        self.orders: dict[str, OrderRecord] = {}
+        self.assessment: Assessment | None = None
+        """The verdict for the form as it stands now; None while it is incomplete."""
+        self.problem: ActionInputError | None = None
+        self.key = uuid.uuid4().hex
+        """The idempotency key of this submission: a double press stores one action."""
+        self.submitting = False
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        t = self.target
+        with Vertical():
+            title = Text.assemble(
+                f"Act for {one_line(t.customer_name)}  ",
+                (f" {one_line(t.tier).upper()} ", "reverse"),
+                (f" · {one_line(t.ticket_id)}" if t.ticket_id else "", "dim"),
+            )
+            yield Label(title, id="action-title")
+            with VerticalScroll():
+                with Horizontal(classes="row"):
+                    yield Label("Action")
+                    yield Select(
+                        [(Text(LABELS[k]), k) for k in self.kinds],
+                        value=self.kinds[0] if self.kinds else Select.NULL,
+                        allow_blank=False,
+                        compact=True,
+                        id="action-kind",
+                    )
+                with Horizontal(classes="row", id="order-row"):
+                    yield Label("Order")
+                    yield Select[str]([], prompt="loading orders…", compact=True, id="action-order")
+                with Horizontal(classes="row hidden", id="items-row"):
+                    yield Label("Items")
+                    yield SelectionList[str](id="action-items")
+                with Horizontal(classes="row", id="amount-row"):
+                    yield Label("Amount")
+                    yield Input(
+                        placeholder="e.g. 20 or 19.99",
+                        restrict=r"[0-9.,]*",
+                        max_length=12,
+                        compact=True,
+                        id="action-amount",
+                    )
+                    yield Label(one_line(self.actions.policy.currency), id="action-currency")
+                with Horizontal(classes="row"):
+                    yield Label("Reason")
+                    yield Input(
+                        placeholder="why (the customer will not see this)",
+                        max_length=500,
+                        compact=True,
+                        id="action-reason",
+                    )
+                yield Static("", id="action-field-error", classes="empty")
+            yield Static(Text("Choose an action.", style="italic"), id="action-verdict")
+            with Horizontal(id="action-buttons"):
+                yield Button("Cancel", id="action-cancel")
+                yield Button("Execute", variant="primary", id="action-submit", disabled=True)
+
+    def on_mount(self) -> None:
+        if not self.kinds:
+            self._show_text("This policy allows no actions for this customer.", "bold")
+        self._show_fields()
+        self.load_orders()
+        self.query_one("#action-kind", Select).focus()
+
+    # -- orders ------------------------------------------------------------------------------
+
+    @work(thread=True, group="orders", exit_on_error=False)
+    def load_orders(self) -> None:
+        orders = self.actions.orders(self.target.customer_id)
+        self.app.call_from_thread(self._orders_loaded, orders)
+
+    def _orders_loaded(self, orders: list[OrderRecord]) -> None:
+        self.orders = {o.id: o for o in orders}
+        select = self.query_one("#action-order", Select)
+        options = [(Text(_order_label(o)), o.id) for o in orders]
+        select.set_options(options)
+        select.prompt = "no order" if orders else "this customer has no orders"
+        chosen = likely_order(orders, self.target.subject, self.actions.clock().date())
+        if chosen is not None:
+            select.value = chosen
+        self._refresh_items()
+        self.reassess()
+
+    # -- the form changing --------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str | None:
+        value = self.query_one("#action-kind", Select).value
+        return value if isinstance(value, str) else None
+
+    @property
+    def order_id(self) -> str | None:
+        value = self.query_one("#action-order", Select).value
+        return value if isinstance(value, str) else None
+
+    def _show_fields(self) -> None:
+        kind = self.kind
+        self.query_one("#amount-row").set_class(kind not in TYPED_AMOUNT, "hidden")
+        self.query_one("#items-row").set_class(kind != "replacement", "hidden")
+        order = self.query_one("#action-order", Select)
+        # An action that needs an order cannot be left without one.
+        order.set_class(kind in NEEDS_ORDER, "required")
+
+    def _refresh_items(self) -> None:
+        items = self.query_one("#action-items", SelectionList)
+        items.clear_options()
+        order = self.orders.get(self.order_id or "")
+        if order is None:
+            return
+        items.add_options(
+            Selection(
+                Text(f"{one_line(i.sku)}  {preview(i.name, 36)}  {i.price} x {i.quantity}"),
+                i.sku,
+            )
+            for i in order.items
+        )
+
+    @on(Select.Changed, "#action-kind")
+    def _kind_changed(self) -> None:
+        self._show_fields()
+        self.reassess()
+
+    @on(Select.Changed, "#action-order")
+    def _order_changed(self) -> None:
+        self._refresh_items()
+        self.reassess()
+
+    @on(SelectionList.SelectedChanged)
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        self.reassess()
+
+    def request(self) -> ActionRequest | None:
+        """The request the form describes now."""
+        kind = self.kind
+        if kind is None:
+            return None
+        items = self.query_one("#action-items", SelectionList).selected
+        return ActionRequest(
+            kind=kind,
+            customer_id=self.target.customer_id,
+            order_id=self.order_id,
+            amount=self.query_one("#action-amount", Input).value if kind in TYPED_AMOUNT else None,
+            items=tuple(str(s) for s in items),
+            reason=self.query_one("#action-reason", Input).value,
+            ticket_id=self.target.ticket_id,
+        )
+
+    def reassess(self) -> None:
+        """Ask the workspace for the verdict on the form as it stands."""
+        request = self.request()
+        if request is None:
+            return
+        self._generation += 1
+        self.assess(request, self._generation)
+
+    @work(thread=True, group="assess", exit_on_error=False)
+    def assess(self, request: ActionRequest, generation: int) -> None:
+        try:
+            result: Assessment | ActionInputError = self.actions.preview(request)
+        except ActionInputError as problem:
+            result = problem
+        self.app.call_from_thread(self._assessed, result, generation)
+
+    def _assessed(self, result: Assessment | ActionInputError, generation: int) -> None:
+        if generation != self._generation or not self.is_attached:
+            return  # an older state of the form
+        submit = self.query_one("#action-submit", Button)
+        error = self.query_one("#action-field-error", Static)
+        if isinstance(result, ActionInputError):
+            self.assessment, self.problem = None, result
+            error.update(Text(f"{result.field}: {result}"))
+            error.remove_class("empty")
+            self._show_text("Complete the form to see the verdict.", "italic")
+            submit.label, submit.disabled = "Execute", True
+            return
+        self.assessment, self.problem = result, None
+        error.update("")
+        error.add_class("empty")
+        verdict = result.verdict
+        label, style = _VERDICT_STYLE[verdict.verdict]
+        text = Text()
+        text.append(f" {label} ", style=style)
+        text.append(f"  {result.amount} {result.currency}", style="bold")
+        text.append(f"  {verdict.rule}", style="dim")
+        text.append(f"\n{verdict.reason}")
+        text.append(f"\n{headroom_text(verdict.headroom, result.currency)}", style="dim")
+        if verdict.outside_budget:
+            text.append(" (this grant is outside the budget)", style="dim")
+        self.query_one("#action-verdict", Static).update(text)
+        submit.label = _SUBMIT[verdict.verdict]
+        submit.disabled = verdict.verdict == "deny"
+        submit.variant = "error" if verdict.verdict == "deny" else "primary"
+
+    def _show_text(self, message: str, style: str) -> None:
+        self.query_one("#action-verdict", Static).update(Text(message, style=style))
+
+    # -- submitting ------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#action-submit")
+    def action_submit(self) -> None:
+        if self.submitting:
+            return
+        request = self.request()
+        if self.problem is not None:
+            self.notify(f"{self.problem.field}: {self.problem}", severity="warning", markup=False)
+            return
+        if request is None or self.assessment is None:
+            self.notify("Wait for the verdict.", severity="warning", markup=False)
+            return
+        if self.assessment.verdict.verdict == "deny":
+            self.notify(
+                f"This cannot be submitted: {self.assessment.verdict.reason}.",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.submitting = True
+        self.query_one("#action-submit", Button).disabled = True
+        self.take(request)
+
+    @work(thread=True, group="take", exit_on_error=False)
+    def take(self, request: ActionRequest) -> None:
+        outcome = self.actions.take(request, key=self.key)
+        self.app.call_from_thread(self.dismiss, outcome)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        error = event.worker.error
+        if event.state != WorkerState.ERROR or error is None:
+            return
+        if event.worker.group == "take":
+            self.submitting = False
+            self.query_one("#action-submit", Button).disabled = False
+            self.reassess()
+        self.notify(describe_failure(error), severity="error", markup=False)
+
+    @on(Button.Pressed, "#action-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _order_label(order: OrderRecord) -> str:
+    placed = order.placed_at.date().isoformat()
+    return f"{one_line(order.id)}  {order.status}  {order.total}  placed {placed}"

@@ -1,0 +1,81 @@
+"""What every `caredesk` command shares: its options, settings, database and policy.
+
+Heavy imports are deferred into each function so `caredesk --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.engine import Database
+    from workspace.policy import Policy
+    from workspace.settings import Settings
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL (default: CAREDESK_DB, else a SQLite file in the data directory)",
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="policy file bounding agents' actions (default: CAREDESK_POLICY, else the one "
+        "CareDesk ships with)",
+    )
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from workspace.errors import CareDeskError
+    from workspace.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if getattr(args, "db", None):
+        overrides["db"] = args.db
+    if getattr(args, "agent", None):
+        overrides["agent"] = args.agent
+    if getattr(args, "policy", None):
+        overrides["policy"] = args.policy
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "CAREDESK_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise CareDeskError(f"{where}: {first['msg']}") from error
+    except SettingsError as error:  # a value that is not even JSON, e.g. CAREDESK_KEYMAP
+        field = str(error).split('"')[1] if '"' in str(error) else "settings"
+        raise CareDeskError(f"CAREDESK_{field.upper()}: expected JSON, e.g. {{...}}") from error
+
+
+def database_of(settings: Settings, *, create_dir: bool = True) -> Database:
+    from storage.engine import make_database
+
+    url = settings.database_url()
+    if create_dir and not settings.db:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_database(url)
+
+
+def policy_of(settings: Settings) -> Policy | None:
+    """The policy file named by the settings, validated; None when none is named."""
+    from workspace.policy_file import load_policy
+
+    return None if settings.policy is None else load_policy(settings.policy)
+
+
+def policy_in_effect(settings: Settings) -> Policy:
+    """The policy named by the settings, else the one CareDesk ships with."""
+    from workspace.policy_file import default_policy
+
+    policy = policy_of(settings)
+    return default_policy() if policy is None else policy
