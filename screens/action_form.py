@@ -221,6 +221,8 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
             )
             for i in order.items
         )
+        if order.items:
+            items.highlighted = 0  # space ticks the first item at once
 
     @on(Select.Changed, "#action-kind")
     def _kind_changed(self) -> None:

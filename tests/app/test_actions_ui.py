@@ -4,7 +4,7 @@ waits and the agent hears the supervisor's decision live; a deny cannot be submi
 from __future__ import annotations
 
 from sqlalchemy import select
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Select, SelectionList, Static
 
 from screens.action_form import ActionFormScreen
 from screens.workspace import WorkspaceScreen
@@ -175,3 +175,27 @@ async def test_approvals_key_is_for_supervisors_only(desk_db: Database) -> None:
         await settle(pilot)
         assert isinstance(app.screen, WorkspaceScreen)
         assert app.screen.check_action("approvals", ()) is False  # hidden from the footer
+
+
+async def test_replacement_is_worth_the_items_chosen(desk_db: Database) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _claim_dana(pilot)
+        form = await _open_form(pilot)
+        form.query_one("#action-kind", Select).value = "replacement"
+        await settle(pilot)
+        assert form.query_one("#amount-row").has_class("hidden")
+        verdict = str(form.query_one("#action-verdict", Static).render())
+        assert "Complete the form" in verdict
+        assert "items: choose the items to replace" in str(
+            form.query_one("#action-field-error", Static).render()
+        )
+        items = form.query_one("#action-items", SelectionList)
+        items.focus()
+        await pilot.press("space")  # the first (only) item: BL-200 at 129.00
+        await settle(pilot)
+        verdict = str(form.query_one("#action-verdict", Static).render())
+        assert "ALLOW" in verdict and "129.00 USD" in verdict
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _actions(desk_db) == [("replacement", "129.00", "executed")]
