@@ -10,12 +10,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.models import Action, Agent, Customer
-from storage.records import COMMITTED, ActionRecord, ActionUsage
+from storage.records import COMMITTED, ActionRecord, ActionUsage, OrderUsage
 from storage.types import UTCDateTime, to_money
 
 _Decider = aliased(Agent)
@@ -99,7 +99,7 @@ def usage(
             select(func.count()).where(
                 col(Action.customer_id) == customer_id,
                 col(Action.kind) == kind,
-                col(Action.requested_at) > _at(window_start),
+                col(Action.requested_at) >= _at(window_start),
                 committed,
             )
         ).scalar_one()
@@ -107,6 +107,24 @@ def usage(
         agent_month_amount=to_money(amount),  # summed as Money: already a Decimal
         agent_month_count=int(count),
         customer_count=int(customer),
+    )
+
+
+def order_usage(session: Session, order_id: str, kind: str) -> OrderUsage:
+    """What is already committed on one order, by anyone: money given back by refunds and
+    discounts, actions of `kind`, and grants made under a guarantee."""
+    money_back = col(Action.kind).in_(("refund", "discount"))
+    cents, same, promised = session.execute(
+        select(
+            func.coalesce(func.sum(case((money_back, col(Action.amount)), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Action.kind) == kind, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Action.outside_budget).is_(True), 1), else_=0)), 0),
+        ).where(col(Action.order_id) == order_id, col(Action.status).in_(COMMITTED))
+    ).one()
+    return OrderUsage(
+        given_back=to_money(cents),  # the CASE keeps the amount's Money type: a Decimal
+        same_kind=int(same),
+        guarantee_grants=int(promised),
     )
 
 

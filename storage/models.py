@@ -171,6 +171,7 @@ class Action(SQLModel, table=True):
         Index("ix_action_customer", "customer_id", "requested_at"),
         Index("ix_action_status", "status", "requested_at", "id"),
         Index("ix_action_decided", "agent_id", "decided_at"),
+        Index("ix_action_order", "order_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -294,3 +294,15 @@ class ActionUsage:
     """This agent's committed grants of this action this month, outside-budget ones excluded."""
     customer_count: int
     """This customer's committed grants of this action, by anyone, in the window."""
+
+
+@dataclass(frozen=True)
+class OrderUsage:
+    """What is already committed on one order, by anyone."""
+
+    given_back: Decimal
+    """Money given back by refunds and discounts."""
+    same_kind: int
+    """Actions of the kind being decided."""
+    guarantee_grants: int
+    """Grants made under a guarantee."""

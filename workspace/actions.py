@@ -137,10 +137,18 @@ class ActionDesk:
             month_start=month_start(now),
             window_start=now - timedelta(days=cap.days) if cap else None,
         )
+        on_order = (
+            action_queries.order_usage(session, facts.order.id, proposal.action)
+            if facts.order is not None
+            else None
+        )
         return Usage(
             agent_month_amount=used.agent_month_amount,
             agent_month_count=used.agent_month_count,
             customer_grants_in_window=used.customer_count,
+            order_given_back=on_order.given_back if on_order else Decimal("0.00"),
+            order_same_action=on_order.same_kind if on_order else 0,
+            order_guarantee_grants=on_order.guarantee_grants if on_order else 0,
         )
 
     def preview(self, request: ActionRequest) -> Assessment:

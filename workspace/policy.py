@@ -16,6 +16,12 @@ from storage.money import to_money
 ACTIONS = ("discount", "refund", "replacement", "store_credit", "reship", "cancel_order")
 """Every action an agent can take from the resolution pane."""
 
+MONEY_BACK = ("refund", "discount")
+"""Actions that give money back on an order; together they never exceed its total."""
+
+ONCE_PER_ORDER = ("cancel_order", "reship")
+"""Actions that make sense once per order."""
+
 ORDER_STATUSES = ("pending", "shipped", "delivered", "cancelled", "returned")
 """The states an order can be in, as `order_status` may name them."""
 
@@ -167,6 +173,12 @@ class Usage:
     """Grants this agent already made with this action this calendar month (UTC)."""
     customer_grants_in_window: int = 0
     """Grants of this action to this customer, by anyone, within the per-customer window."""
+    order_given_back: Decimal = Decimal("0.00")
+    """Money already given back on this order by refunds and discounts, by anyone."""
+    order_same_action: int = 0
+    """Actions of this kind already committed on this order (a second cancel or reship)."""
+    order_guarantee_grants: int = 0
+    """Grants already made on this order under a guarantee (a promise is kept once)."""
 
 
 @dataclass(frozen=True)
@@ -318,11 +330,13 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
 
     Precedence, first match wins: unknown action, negative amount, missing reason,
     `order_status`, `order_age_days`, `per_customer` (deny: not eligible, not even a guarantee
-    overrides eligibility); then a broken guarantee granting this action and amount (allow,
-    outside the budget); then above `approval.up_to_amount` (deny); above the effective limit,
-    the lower of `limit.amount` and `limit.percent_of_order` of the order (needs_approval within
-    an approval band, else deny); the monthly budget amount, then count, exceeded
-    (needs_approval within an approval band, else deny); otherwise allow.
+    overrides eligibility); a second cancel or reship of one order, or refunds and discounts
+    beyond the order's total (deny); then a broken guarantee granting this action and
+    amount, once per order (allow, outside the budget); then above `approval.up_to_amount`
+    (deny); above the effective limit, the lower of `limit.amount` and
+    `limit.percent_of_order` of the order (needs_approval within an approval band, else
+    deny); the monthly budget amount, then count, exceeded (needs_approval within an
+    approval band, else deny); otherwise allow.
     """
     action, amount = proposal.action, proposal.amount
     resolved = resolve(policy, action, proposal.customer_tier, proposal.agent_role)
@@ -362,7 +376,24 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
             f"the customer already had {usage.customer_grants_in_window} {action} grant(s) in "
             f"the last {cap.days} days; at most {cap.count} are allowed",
         )
-    promise = broken_guarantee(policy, proposal)
+    if action in ONCE_PER_ORDER and usage.order_same_action > 0:
+        return Verdict(
+            "deny",
+            f"actions.{action}",
+            f"this order already has a {action.replace('_', ' ')}; it is done once per order",
+            room,
+        )
+    total = proposal.order_total
+    if action in MONEY_BACK and total is not None and usage.order_given_back + amount > total:
+        given = _fmt(usage.order_given_back)
+        return Verdict(
+            "deny",
+            f"actions.{action}",
+            f"{what} with the {given} already given back would be more than the order's "
+            f"{_fmt(total)} total",
+            room,
+        )
+    promise = None if usage.order_guarantee_grants else broken_guarantee(policy, proposal)
     if promise is not None:
         reason = (
             f"{what} is within the {_fmt(promise.amount)} guaranteed by {promise.name} "

@@ -374,3 +374,69 @@ def test_many_agents_cannot_exceed_a_per_customer_allowance(db: Database) -> Non
     desks = [ActionDesk(db, a, POLICY, clock=lambda: NOW) for a in agents]
     results = _race(desks, _discount("10"))
     assert sorted(results) == ["denied"] * 6 + ["executed"] * 2
+
+
+def test_a_guarantee_is_kept_once_per_order(sqlite_db: Database) -> None:
+    add_customer(sqlite_db, "C-1", "Dana Whitfield", "standard")
+    add_order(
+        sqlite_db,
+        "W1",
+        placed=NOW - timedelta(days=6),
+        delivered=NOW - timedelta(days=2),
+        promised=(NOW - timedelta(days=4)).date(),
+    )
+    alex, sam = _desk(sqlite_db, "alex"), _desk(sqlite_db, "sam")
+    credit = ActionRequest(
+        kind="store_credit", customer_id="C-1", order_id="W1", amount="10", reason="late"
+    )
+    assert alex.take(credit).record.rule == "guarantees.two_day_shipping"
+    again = sam.take(credit).record  # another agent, same broken promise
+    assert again.rule == "actions.store_credit" and not again.outside_budget
+    assert sam.preview(credit).verdict.headroom.budget_amount_left == Decimal("390.00")
+
+
+def test_money_given_back_never_exceeds_the_order_total(db: Database) -> None:
+    _shop(db)  # W1: 200.00, delivered five days ago
+    alex, sam = _desk(db, "alex"), _desk(db, "sam")
+    refund = ActionRequest(
+        kind="refund", customer_id="C-1", order_id="W1", amount="150", reason="broken"
+    )
+    assert alex.take(refund).record.status == "executed"
+    second = sam.take(refund).record
+    assert second.status == "denied" and second.rule == "actions.refund"
+    assert "with the 150.00 already given back would be more than the order's 200.00 total" in (
+        second.verdict_reason
+    )
+    assert sam.take(_discount("20")).record.status == "executed"  # 170.00 of 200.00
+
+
+def test_an_order_is_cancelled_once(sqlite_db: Database) -> None:
+    add_customer(sqlite_db, "C-1", "Dana Whitfield", "standard")
+    add_order(sqlite_db, "W2", placed=NOW - timedelta(days=1), status="pending")
+    alex, sam = _desk(sqlite_db, "alex"), _desk(sqlite_db, "sam")
+    cancel = ActionRequest(kind="cancel_order", customer_id="C-1", order_id="W2", reason="x")
+    assert alex.take(cancel).record.status == "executed"
+    second = sam.take(cancel).record
+    assert second.status == "denied" and "once per order" in second.verdict_reason
+
+
+def test_two_supervisors_approving_at_once_execute_it_once(db: Database) -> None:
+    _shop(db)
+    alex = _desk(db, "alex")
+    record = alex.take(_discount("30")).record
+    supervisors = [_desk(db, f"boss{i}", role="supervisor") for i in range(4)]
+    barrier = threading.Barrier(len(supervisors))
+    changed: list[bool] = []
+
+    def decide(desk: ActionDesk) -> None:
+        barrier.wait()
+        changed.append(desk.approve(record.id, "ok").changed)
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in supervisors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(changed) == [False, False, False, True]
+    actions = [a for _, a, _ in _audit(db)]
+    assert actions.count("action.approve") == 1 and actions.count("action.execute") == 1

@@ -284,3 +284,29 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_per_customer_needs_both_count_and_days(tmp_path: Path) -> None:
     problems = dict(refused(tmp_path, GOOD + "    per_customer: {count: 1}\n"))
     assert "count and days" in problems["actions.refund.per_customer"]
+
+
+def test_a_guarantee_already_granted_on_the_order_is_not_granted_again() -> None:
+    used = Usage(agent_month_amount=D("400.00"), order_guarantee_grants=1)
+    verdict = check(propose("store_credit", "10.00", late_by_days=2), used)
+    assert (verdict.verdict, verdict.rule) == ("deny", "actions.store_credit.budget.amount")
+    assert not verdict.outside_budget
+
+
+def test_refunds_and_discounts_stay_within_the_order_total() -> None:
+    given = Usage(order_given_back=D("190.00"))
+    assert check(propose("refund", "10.00"), given).verdict == "allow"  # exactly 200.00
+    over = check(propose("refund", "10.01"), given)
+    assert (over.verdict, over.rule) == ("deny", "actions.refund")
+    assert "already given back would be more than the order's 200.00 total" in over.reason
+    assert check(propose("store_credit", "10.00"), given).verdict == "allow"  # not money back
+
+
+@pytest.mark.parametrize("action", ["cancel_order", "reship"])
+def test_cancel_and_reship_happen_once_per_order(action: str) -> None:
+    status = {"cancel_order": "pending", "reship": "shipped"}[action]
+    first = check(propose(action, "50.00", order_status=status))
+    assert first.verdict == "allow"
+    again = check(propose(action, "50.00", order_status=status), Usage(order_same_action=1))
+    assert (again.verdict, again.rule) == ("deny", f"actions.{action}")
+    assert "once per order" in again.reason

@@ -56,6 +56,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_action_customer", ["customer_id", "requested_at"])
         batch_op.create_index("ix_action_status", ["status", "requested_at", "id"])
         batch_op.create_index("ix_action_decided", ["agent_id", "decided_at"])
+        batch_op.create_index("ix_action_order", ["order_id"])
 
 
 def downgrade() -> None:
