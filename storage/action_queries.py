@@ -6,6 +6,7 @@ or deciding a request that was withdrawn meanwhile, changes nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -57,12 +58,13 @@ def _record(row: Any) -> ActionRecord:
         agent_name=agent_name,
         amount=a.amount,
         currency=a.currency,
-        items=tuple(a.items.split(",")) if a.items else (),
+        items=tuple(json.loads(a.items)) if a.items else (),
         reason=a.reason,
         verdict=a.verdict,
         rule=a.rule,
         verdict_reason=a.verdict_reason,
         outside_budget=a.outside_budget,
+        policy_hash=a.policy_hash,
         status=a.status,
         requested_at=a.requested_at,
         decided_at=a.decided_at,
@@ -141,8 +143,9 @@ def get_action(session: Session, action_id: int) -> ActionRecord | None:
 
 
 def insert_action(session: Session, values: dict[str, Any]) -> int:
-    """Store a decided action; returns its id."""
-    action = Action(**values)
+    """Store a decided action (`items` a sequence of SKUs); returns its id."""
+    items = values.get("items")
+    action = Action(**(values | {"items": json.dumps(list(items)) if items else None}))
     session.add(action)
     session.flush()
     assert action.id is not None
@@ -181,6 +184,17 @@ def pending(session: Session, limit: int = 200) -> list[ActionRecord]:
         .limit(limit)
     ).all()
     return [_record(r) for r in rows]
+
+
+def count_waiting_for(session: Session, customer_id: str) -> int:
+    """How many of this customer's requests wait for a supervisor."""
+    return int(
+        session.execute(
+            select(func.count()).where(
+                col(Action.customer_id) == customer_id, col(Action.status) == "requested"
+            )
+        ).scalar_one()
+    )
 
 
 def count_pending(session: Session) -> int:

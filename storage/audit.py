@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -119,6 +120,39 @@ _COLUMNS = (
     col(AuditEntry.prev_hash),
     col(AuditEntry.hash),
 )
+
+
+def head(session: Session, *, up_to: int | None = None) -> tuple[int, int, str] | None:
+    """(count, last id, last hash) of the log, or of its entries up to and including `up_to`.
+
+    None when there is no such entry. One count and one lookup down the primary key: what a
+    checkpoint records, and what `caredesk audit verify --checkpoint` compares it with.
+    """
+    count_query = select_columns(func.count()).select_from(AuditEntry)
+    last_query = select_columns(col(AuditEntry.id), col(AuditEntry.hash))
+    if up_to is not None:
+        count_query = count_query.where(col(AuditEntry.id) <= up_to)
+        last_query = last_query.where(col(AuditEntry.id) <= up_to)
+    last = session.execute(last_query.order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    if last is None:
+        return None
+    count = session.execute(count_query).scalar_one()
+    return count, last[0], last[1]
+
+
+def entry_hash_at(session: Session, entry_id: int) -> str | None:
+    """The stored hash of entry `entry_id`, or None when there is no such entry."""
+    return session.execute(
+        select_columns(col(AuditEntry.hash)).where(col(AuditEntry.id) == entry_id)
+    ).scalar_one_or_none()
+
+
+def entry_time(session: Session, entry_id: int) -> datetime | None:
+    """When entry `entry_id` says it was written (aware UTC), or None when there is none."""
+    at = session.execute(
+        select_columns(col(AuditEntry.at)).where(col(AuditEntry.id) == entry_id)
+    ).scalar_one_or_none()
+    return None if at is None else at.astimezone(UTC)
 
 
 def _short(digest: str) -> str:

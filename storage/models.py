@@ -185,12 +185,14 @@ class Action(SQLModel, table=True):
     amount: Decimal = Field(sa_column=Column(Money(), nullable=False))
     currency: str = Field(sa_column=Column(String(3), nullable=False))
     items: str | None = Field(default=None, sa_column=Column(Text))
-    """The SKUs replaced, comma-separated (replacements only)."""
+    """The SKUs replaced, as a JSON array (replacements only)."""
     reason: str = Field(sa_column=Column(Text, nullable=False))
     verdict: str = Field(sa_column=Column(String(16), nullable=False))
     rule: str = Field(sa_column=Column(Text, nullable=False))
     verdict_reason: str = Field(sa_column=Column(Text, nullable=False))
     outside_budget: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    policy_hash: str = Field(sa_column=Column(String(16), nullable=False))
+    """The fingerprint of the policy that decided it."""
     status: str = Field(sa_column=Column(String(16), nullable=False))
     requested_at: datetime = Field(sa_column=_dt())
     decided_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))

@@ -270,6 +270,8 @@ class ActionRecord:
     """The verdict's sentence."""
     outside_budget: bool
     """Granted by a broken guarantee."""
+    policy_hash: str
+    """The fingerprint of the policy that decided it."""
     status: str
     """One of ACTION_STATUSES."""
     requested_at: datetime

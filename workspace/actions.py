@@ -46,6 +46,7 @@ from workspace.policy import (
     Proposal,
     Usage,
     decide,
+    fingerprint,
     resolve,
 )
 
@@ -67,6 +68,8 @@ class ActionDesk:
         self.agent = agent
         self.policy = policy
         self.clock = clock
+        self.fingerprint = fingerprint(policy)
+        """The policy's fingerprint, stored with every action it decides."""
 
     @property
     def can_approve(self) -> bool:
@@ -198,12 +201,13 @@ class ActionDesk:
                 "agent_id": self.agent.id,
                 "amount": facts.proposal.amount,
                 "currency": self.policy.currency,
-                "items": ",".join(facts.items) or None,
+                "items": facts.items,
                 "reason": request.reason.strip(),
                 "verdict": verdict.verdict,
                 "rule": verdict.rule,
                 "verdict_reason": verdict.reason,
                 "outside_budget": verdict.outside_budget,
+                "policy_hash": self.fingerprint,
                 "status": status,
                 "requested_at": now,
                 "decided_at": now if status == "denied" else None,
@@ -231,6 +235,7 @@ class ActionDesk:
                     "rule": verdict.rule,
                     "reason": verdict.reason,
                     "outside_budget": verdict.outside_budget,
+                    "policy": self.fingerprint,
                 },
             )
             if status == "executed":

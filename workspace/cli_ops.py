@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from workspace.cli_support import add_common, database_of, policy_in_effect, settings_of
 
 if TYPE_CHECKING:
+    from storage.engine import Database
     from workspace.actions import ActionOutcome
+    from workspace.audit_check import Checkpoint
     from workspace.policy import Headroom
 
 
@@ -153,12 +155,40 @@ def add_act(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
+AUDIT_CHECKPOINT_EPILOG = """\
+why:
+  a hash chain cannot see its own last entries deleted: what remains still chains, so
+  `audit verify` alone calls the log intact. A checkpoint records the head (how many
+  entries, the last one's id and hash, when it was written); `audit verify --checkpoint
+  FILE` then finds entries deleted or replaced since it was taken.
+
+keep it outside the database:
+  whoever can edit the database must not be able to edit the checkpoint too. Take one
+  regularly and send it to another host, e.g. a daily cron line:
+    caredesk audit checkpoint -o /var/lib/caredesk/audit.json && scp ...
+  A newer checkpoint replaces the older one: entries appended since are fine.
+
+output:
+  {"entries": N, "head_id": ID, "head_hash": "...", "at": "<UTC time of the head entry>"}
+  to FILE (written beside it and renamed, so a failure never leaves half a file) or to
+  standard output; a one-line summary on standard error.
+
+exit status:
+  0 written, 1 the chain is broken (nothing is written), 2 an empty log or bad input."""
+
+AUDIT_VERIFY_EPILOG = """\
+exit status:
+  0 intact (and the checkpoint's head still there), 1 broken, 2 bad input (a missing or
+  malformed checkpoint file, a database without CareDesk's schema)."""
+
+
 def add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser(
         "audit",
-        help="verify the audit log's hash chain",
+        help="verify the audit log's hash chain, or checkpoint its head",
         description="Every request, verdict, approval and execution is an audit entry chained "
-        "to the one before by its hash, so an entry changed by hand breaks the chain.",
+        "to the one before by its hash, so an entry changed by hand breaks the chain. Entries "
+        "deleted from the end are found by comparing with a checkpoint kept elsewhere.",
     )
     add_common(audit)
     what = audit.add_subparsers(dest="what", metavar="ACTION", required=True)
@@ -167,9 +197,36 @@ def add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="walk the whole chain and report the first broken entry",
         description="Walk the audit log from its first entry. Intact: one line on standard "
         "output, exit 0. Broken: the first broken entry (#id, when, who, what) and what is "
-        "wrong on standard error, exit 1.",
+        "wrong on standard error, exit 1. With --checkpoint, also check that the head it "
+        "recorded is still there, so entries deleted from the end are found too.",
+        epilog=AUDIT_VERIFY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(verify)
+    verify.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="a checkpoint from `caredesk audit checkpoint`, kept outside the database",
+    )
+    checkpoint = what.add_parser(
+        "checkpoint",
+        help="verify the chain, then record its head to keep outside the database",
+        description="Verify the chain, then write a small JSON checkpoint of its head, for "
+        "`caredesk audit verify --checkpoint FILE` to find entries deleted from the end.",
+        epilog=AUDIT_CHECKPOINT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(checkpoint)
+    checkpoint.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="file to write (default: standard output)",
+    )
 
 
 def run_policy(args: argparse.Namespace) -> int:
@@ -189,21 +246,70 @@ def run_policy(args: argparse.Namespace) -> int:
 
 def run_audit(args: argparse.Namespace) -> int:
     from storage.migrate import current_revision
-    from workspace.audit_check import describe, verify_audit
+    from workspace.audit_check import load_checkpoint
     from workspace.errors import CareDeskError
 
+    # A bad checkpoint file is refused before the database is opened.
+    saved = load_checkpoint(args.checkpoint) if getattr(args, "checkpoint", None) else None
     db = database_of(settings_of(args), create_dir=False)
     try:
         if current_revision(db.read) is None:
             raise CareDeskError(f"{db.safe_url} has no CareDesk schema: no audit log to verify")
-        report = verify_audit(db)
+        if args.what == "checkpoint":
+            return _audit_checkpoint(db, args.output)
+        return _audit_verify(db, saved)
     finally:
         db.dispose()
-    if report.broken is None:
+
+
+def _audit_verify(db: Database, saved: Checkpoint | None) -> int:
+    from workspace.audit_check import describe, describe_match, verify_against, verify_audit
+
+    report = verify_audit(db)
+    problem = None if saved is None else verify_against(db, saved)
+    if report.broken is None and problem is None:
         print(describe(report))
+        if saved is not None:
+            print(describe_match(saved))
         return 0
-    print(describe(report), file=sys.stderr)
+    if report.broken is not None:
+        print(describe(report), file=sys.stderr)
+    if problem is not None:
+        print(problem, file=sys.stderr)
     return 1
+
+
+def _audit_checkpoint(db: Database, output: Path | None) -> int:
+    import os
+
+    from workspace.audit_check import ChainBroken, checkpoint
+
+    try:
+        head = checkpoint(db)
+    except ChainBroken as error:
+        print(f"{error}; no checkpoint was written", file=sys.stderr)
+        return 1
+    if output is None:
+        sys.stdout.write(head.to_json())
+        sys.stdout.flush()
+    else:
+        # Written beside the target and renamed: a failure never leaves half a checkpoint.
+        partial_file = output.with_name(f".{output.name}.partial")
+        try:
+            with partial_file.open("w", encoding="utf-8", newline="\n") as out:
+                out.write(head.to_json())
+                out.flush()
+                os.fsync(out.fileno())
+            partial_file.replace(output)
+        finally:
+            partial_file.unlink(missing_ok=True)
+    where = "" if output is None else f", written to {output}"
+    print(
+        f"audit checkpoint: {head.entries:,} entries up to #{head.head_id} "
+        f"(hash {head.head_hash[:12]}…){where}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _headroom_text(headroom: Headroom) -> str:

@@ -229,6 +229,7 @@ class Desk:
             since = now - COMPENSATION_WINDOW
             actions = action_queries.customer_actions(s, customer_id, since, limit=20)
             given, given_count = action_queries.compensation(s, customer_id, since)
+            waiting = action_queries.count_waiting_for(s, customer_id)
         page = merge_page(recent_page, orders, None, TIMELINE_PAGE + 1)
         digest = make_digest(
             customer,
@@ -242,7 +243,7 @@ class Desk:
                 given=given,
                 given_count=given_count,
                 currency=self.policy.currency,
-                waiting=sum(1 for a in actions if a.status == "requested"),
+                waiting=waiting,
                 recent=tuple(actions[:5]),
             ),
         )

@@ -6,6 +6,8 @@ the validated policy and decides, as a pure function, what a proposal gets.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -212,6 +214,31 @@ class Verdict:
     """Granted by a broken guarantee: it does not count against the budget."""
 
 
+def fingerprint(policy: Policy) -> str:
+    """A short hash of what the policy says (not how the file is laid out), stored with every
+    action so operations can tell which policy decided it."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in sorted(value.items())}
+        if isinstance(value, tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, Guarantee):
+            return [value.late_by_days, value.action, str(value.amount)]
+        return str(value) if isinstance(value, Decimal) else value
+
+    body = [
+        policy.version,
+        policy.currency,
+        plain(policy.actions),
+        plain(policy.tiers),
+        plain(policy.roles),
+        plain(policy.guarantees),
+    ]
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
 def merge_layers(*layers: tuple[str, Layer]) -> dict[str, str]:
     """Which layer sets each leaf when `layers` (path, layer) merge in order, later winning."""
     sources: dict[str, str] = {}
@@ -385,14 +412,10 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
         )
     total = proposal.order_total
     if action in MONEY_BACK and total is not None and usage.order_given_back + amount > total:
-        given = _fmt(usage.order_given_back)
-        return Verdict(
-            "deny",
-            f"actions.{action}",
-            f"{what} with the {given} already given back would be more than the order's "
-            f"{_fmt(total)} total",
-            room,
-        )
+        given = usage.order_given_back
+        already = f" with the {_fmt(given)} already given back" if given else ""
+        reason = f"{what}{already} would be more than the order's {_fmt(total)} total"
+        return Verdict("deny", f"actions.{action}", reason, room)
     promise = None if usage.order_guarantee_grants else broken_guarantee(policy, proposal)
     if promise is not None:
         reason = (

@@ -310,3 +310,8 @@ def test_cancel_and_reship_happen_once_per_order(action: str) -> None:
     again = check(propose(action, "50.00", order_status=status), Usage(order_same_action=1))
     assert (again.verdict, again.rule) == ("deny", f"actions.{action}")
     assert "once per order" in again.reason
+
+
+def test_money_back_above_the_order_total_says_so_plainly() -> None:
+    over = check(propose("refund", "250.00"))
+    assert over.reason == "refund of 250.00 would be more than the order's 200.00 total"

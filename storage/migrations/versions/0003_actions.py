@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("rule", sa.Text(), nullable=False),
         sa.Column("verdict_reason", sa.Text(), nullable=False),
         sa.Column("outside_budget", sa.Boolean(), nullable=False),
+        sa.Column("policy_hash", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("requested_at", sa.DateTime(), nullable=False),
         sa.Column("decided_at", sa.DateTime(), nullable=True),
