@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
+from screens.keys import key_of
 from storage.records import OrderRecord
 from workspace.action_view import (
     LABELS,
@@ -94,6 +95,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         height: auto; min-height: 3; padding: 0 1; margin: 1 0 0 0; background: $boost;
     }
     ActionFormScreen #action-buttons { height: auto; align-horizontal: right; }
+    ActionFormScreen #action-keys { width: 1fr; padding: 1 0 0 0; }
     ActionFormScreen #action-buttons Button { margin: 0 0 0 1; min-width: 12; }
     ActionFormScreen #action-submit { width: 22; }
     ActionFormScreen .hidden { display: none; }
@@ -111,6 +113,8 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         self.key = uuid.uuid4().hex
         """The idempotency key of this submission: a double press stores one action."""
         self.submitting = False
+        self._submit_when_ready = False
+        """ctrl+s came before the verdict on the latest change: submit when it arrives."""
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -128,7 +132,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
                     yield Select(
                         [(Text(LABELS[k]), k) for k in self.kinds],
                         value=self.kinds[0] if self.kinds else Select.NULL,
-                        allow_blank=False,
+                        allow_blank=not self.kinds,
                         compact=True,
                         id="action-kind",
                     )
@@ -159,8 +163,13 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
                 yield Static("", id="action-field-error", classes="empty")
             yield Static(Text("Choose an action.", style="italic"), id="action-verdict")
             with Horizontal(id="action-buttons"):
+                yield Label(self._hints(), id="action-keys")
                 yield Button("Cancel", id="action-cancel")
                 yield Button("Execute", variant="primary", id="action-submit", disabled=True)
+
+    def _hints(self) -> Text:
+        submit = key_of(self.app, "action.submit", "ctrl+s")
+        return Text(f"{submit} submit · esc cancel · tab next field", style="dim")
 
     def on_mount(self) -> None:
         if not self.kinds:
@@ -261,9 +270,11 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         if request is None:
             return
         self._generation += 1
+        self.assessment = self.problem = None  # a verdict for an older form is never submitted
+        self.query_one("#action-submit", Button).disabled = True
         self.assess(request, self._generation)
 
-    @work(thread=True, group="assess", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="assess", exit_on_error=False)
     def assess(self, request: ActionRequest, generation: int) -> None:
         try:
             result: Assessment | ActionInputError = self.actions.preview(request)
@@ -277,8 +288,9 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         submit = self.query_one("#action-submit", Button)
         error = self.query_one("#action-field-error", Static)
         if isinstance(result, ActionInputError):
+            self._submit_when_ready = False
             self.assessment, self.problem = None, result
-            error.update(Text(f"{result.field}: {result}"))
+            error.update(Text(one_line(f"{result.field}: {result}")))
             error.remove_class("empty")
             self._show_text("Complete the form to see the verdict.", "italic")
             submit.label, submit.disabled = "Execute", True
@@ -300,6 +312,9 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         submit.label = _SUBMIT[verdict.verdict]
         submit.disabled = verdict.verdict == "deny"
         submit.variant = "error" if verdict.verdict == "deny" else "primary"
+        if self._submit_when_ready:
+            self._submit_when_ready = False
+            self.action_submit()
 
     def _show_text(self, message: str, style: str) -> None:
         self.query_one("#action-verdict", Static).update(Text(message, style=style))
@@ -312,10 +327,13 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
             return
         request = self.request()
         if self.problem is not None:
-            self.notify(f"{self.problem.field}: {self.problem}", severity="warning", markup=False)
+            message = one_line(f"{self.problem.field}: {self.problem}")
+            self.notify(message, severity="warning", markup=False)
             return
-        if request is None or self.assessment is None:
-            self.notify("Wait for the verdict.", severity="warning", markup=False)
+        if request is None:
+            return
+        if self.assessment is None:  # the verdict on the latest change is on its way
+            self._submit_when_ready = True
             return
         if self.assessment.verdict.verdict == "deny":
             self.notify(
@@ -341,10 +359,13 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
             self.submitting = False
             self.query_one("#action-submit", Button).disabled = False
             self.reassess()
-        self.notify(describe_failure(error), severity="error", markup=False)
+        self.notify(one_line(describe_failure(error)), severity="error", markup=False)
 
     @on(Button.Pressed, "#action-cancel")
     def action_cancel(self) -> None:
+        if self.submitting:  # the action may already be done: stay for its outcome
+            self.notify("Submitting: wait for the outcome.", severity="warning", markup=False)
+            return
         self.dismiss(None)
 
 

@@ -21,7 +21,7 @@ from storage.records import ActionRecord, QueueRow
 from widgets.action_strip import ActionStrip
 from widgets.composer import Composer
 from widgets.contact_bar import ContactBar
-from workspace.action_view import ActionOutcome, Decision
+from workspace.action_view import ActionOutcome, Decision, likely_order
 from workspace.replies import REPLIES, ReplyFacts
 from workspace.text import one_line
 
@@ -57,6 +57,8 @@ class ResolutionPane(Pane):
     def __init__(self, *, clock: Callable[[], datetime]) -> None:
         super().__init__(id="resolution-pane", clock=clock)
         self.row: QueueRow | None = None
+        self._withdraw_armed: int | None = None
+        """The request a first `w` named; a second `w` withdraws it."""
 
     def compose(self) -> ComposeResult:
         yield ContactBar(id="contact-bar")
@@ -112,7 +114,7 @@ class ResolutionPane(Pane):
     @work(thread=True, exclusive=True, group="actions", exit_on_error=False)
     def _load_actions(self, row: QueueRow) -> None:
         assert self.desk is not None
-        records = self.desk.actions.customer_actions(row.customer_id, limit=5)
+        records = self.desk.actions.customer_actions(row.customer_id, limit=20)
         self.app.call_from_thread(self._actions_loaded, row, records)
 
     def _actions_loaded(self, row: QueueRow, records: list[ActionRecord]) -> None:
@@ -126,6 +128,9 @@ class ResolutionPane(Pane):
         """Open the action form for the held contact's customer."""
         row = self._held()
         if row is None or self.desk is None:
+            return
+        if not self.desk.actions.available(row.tier):
+            self.tell("The policy allows no actions for this customer.", severity="warning")
             return
         target = ActionTarget(
             customer_id=row.customer_id,
@@ -149,7 +154,8 @@ class ResolutionPane(Pane):
         self.post_message(self.Acted(outcome.record.ticket_id))
 
     def withdraw(self) -> None:
-        """Withdraw the agent's own waiting request for this customer."""
+        """Withdraw the agent's own waiting request for this customer; the first press says
+        which one, a second press within a few seconds withdraws it."""
         row = self._held()
         if row is None or self.desk is None:
             return
@@ -161,7 +167,18 @@ class ResolutionPane(Pane):
         if not mine:
             self.tell("You have no request waiting for this customer.", severity="warning")
             return
-        self._withdraw(mine[0].id, row.id)
+        target = mine[0].id
+        if self._withdraw_armed != target:
+            self._withdraw_armed = target
+            key = key_of(self.app, "workspace.withdraw", "w")
+            self.tell(f"Press {key} again to withdraw request #{target}.", severity="warning")
+            self.set_timer(5, self._disarm_withdraw)
+            return
+        self._withdraw_armed = None
+        self._withdraw(target, row.id)
+
+    def _disarm_withdraw(self) -> None:
+        self._withdraw_armed = None
 
     @work(thread=True, group="write", exit_on_error=False)
     def _withdraw(self, action_id: int, ticket_id: str) -> None:
@@ -228,11 +245,11 @@ class ResolutionPane(Pane):
     @work(thread=True, exclusive=True, group="replies", exit_on_error=False)
     def _reply_facts(self, row: QueueRow) -> None:
         assert self.desk is not None
-        orders = self.desk.actions.orders(row.customer_id, limit=1)
+        orders = self.desk.actions.orders(row.customer_id, limit=20)
         facts = ReplyFacts(
             customer_name=row.customer_name,
             agent_name=self.desk.agent.display_name,
-            order_id=orders[0].id if orders else None,
+            order_id=likely_order(orders, row.subject, self.clock().date()),
         )
         self.app.call_from_thread(self._offer_replies, row, facts)
 

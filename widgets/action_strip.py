@@ -30,6 +30,8 @@ class ActionStrip(Static):
         max-height: 5;
         padding: 0 1;
         border-top: hkey $primary 40%;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -39,16 +41,18 @@ class ActionStrip(Static):
         self.records: tuple[ActionRecord, ...] = ()
 
     def show(self, records: list[ActionRecord], me: int | None, now: datetime) -> None:
-        """Show the customer's actions (newest first); `me` marks the agent's own requests."""
+        """Show the customer's actions; the agent's own waiting request comes first, so a
+        short terminal still shows what `w` would withdraw."""
         self.records = tuple(records)
-        t = Text(no_wrap=True, overflow="ellipsis")
+        mine = [r for r in records if r.status == "requested" and r.agent_id == me]
+        t = Text()
+        if mine:
+            t.append(f"{self.keys['withdraw']} ", style="bold")
+            t.append(f"withdraw #{mine[0].id} (waiting)  ·  ", style="dim")
         t.append(f"{self.keys['act']} ", style="bold")
         t.append("act: discount, refund, replacement, credit, reship, cancel", style="dim")
-        mine = [r for r in records if r.status == "requested" and r.agent_id == me]
-        if mine:
-            t.append(f"  ·  {self.keys['withdraw']} ", style="bold")
-            t.append(f"withdraw #{mine[0].id}", style="dim")
-        for r in records[:3]:
+        shown = ([mine[0]] if mine else []) + [r for r in records if not mine or r is not mine[0]]
+        for r in shown[:3]:
             mark, style = _MARK.get(r.status, ("?", ""))
             t.append(f"\n{mark} ", style=style)
             t.append(f"#{r.id} {LABELS.get(r.kind, r.kind)} {r.amount} {r.currency}")

@@ -221,7 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except CareDeskError as error:
-        print(f"caredesk: {error}", file=sys.stderr)
+        from workspace.text import one_line  # ids and names in messages can be hostile
+
+        lines = [one_line(line) for line in str(error).splitlines()] or [""]
+        print("caredesk: " + "\n".join(lines), file=sys.stderr)
         return 2
     except (SQLAlchemyError, ArgumentError, UnsupportedDatabase, CommandError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]

@@ -155,18 +155,18 @@ def add_act(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
-AUDIT_CHECKPOINT_EPILOG = """\
-why:
-  a hash chain cannot see its own last entries deleted: what remains still chains, so
-  `audit verify` alone calls the log intact. A checkpoint records the head (how many
-  entries, the last one's id and hash, when it was written); `audit verify --checkpoint
-  FILE` then finds entries deleted or replaced since it was taken.
+AUDIT_CHECKPOINT_DESCRIPTION = """\
+Verify the chain, then write a small JSON checkpoint of its head (how many entries, the
+last one's id and hash, when it was written) for `caredesk audit verify --checkpoint FILE`.
+A hash chain cannot see its own last entries deleted: what remains still chains. The
+checkpoint can: the head it recorded is gone."""
 
+AUDIT_CHECKPOINT_EPILOG = """\
 keep it outside the database:
-  whoever can edit the database must not be able to edit the checkpoint too. Take one
+  whoever can edit the database must not be able to edit the checkpoint. Take one
   regularly and send it to another host, e.g. a daily cron line:
-    caredesk audit checkpoint -o /var/lib/caredesk/audit.json && scp ...
-  A newer checkpoint replaces the older one: entries appended since are fine.
+    caredesk audit checkpoint -o audit.json && scp audit.json archive:caredesk/
+  Entries appended after a checkpoint are fine; keep the newest.
 
 output:
   {"entries": N, "head_id": ID, "head_hash": "...", "at": "<UTC time of the head entry>"}
@@ -175,6 +175,12 @@ output:
 
 exit status:
   0 written, 1 the chain is broken (nothing is written), 2 an empty log or bad input."""
+
+AUDIT_VERIFY_DESCRIPTION = """\
+Walk the audit log from its first entry. Intact: one line on standard output, exit 0.
+Broken: the first broken entry (#id, when, who, what) and what is wrong on standard
+error, exit 1. With --checkpoint, also check that the head it recorded is still there,
+so entries deleted from the end are found too."""
 
 AUDIT_VERIFY_EPILOG = """\
 exit status:
@@ -195,10 +201,7 @@ def add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = what.add_parser(
         "verify",
         help="walk the whole chain and report the first broken entry",
-        description="Walk the audit log from its first entry. Intact: one line on standard "
-        "output, exit 0. Broken: the first broken entry (#id, when, who, what) and what is "
-        "wrong on standard error, exit 1. With --checkpoint, also check that the head it "
-        "recorded is still there, so entries deleted from the end are found too.",
+        description=AUDIT_VERIFY_DESCRIPTION,
         epilog=AUDIT_VERIFY_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -213,8 +216,7 @@ def add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     checkpoint = what.add_parser(
         "checkpoint",
         help="verify the chain, then record its head to keep outside the database",
-        description="Verify the chain, then write a small JSON checkpoint of its head, for "
-        "`caredesk audit verify --checkpoint FILE` to find entries deleted from the end.",
+        description=AUDIT_CHECKPOINT_DESCRIPTION,
         epilog=AUDIT_CHECKPOINT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -305,7 +307,8 @@ def _audit_checkpoint(db: Database, output: Path | None) -> int:
             partial_file.unlink(missing_ok=True)
     where = "" if output is None else f", written to {output}"
     print(
-        f"audit checkpoint: {head.entries:,} entries up to #{head.head_id} "
+        f"audit checkpoint: {head.entries:,} {'entry' if head.entries == 1 else 'entries'} "
+        f"up to #{head.head_id} "
         f"(hash {head.head_hash[:12]}…){where}",
         file=sys.stderr,
     )

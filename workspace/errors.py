@@ -65,13 +65,15 @@ def describe_failure(error: BaseException) -> str:
     Errors the user can act on say so; a database that did not answer says nothing was
     changed (each use case runs in one transaction); anything else names the error.
     """
+    from workspace.text import one_line  # ids and names in messages can be hostile
+
     if isinstance(error, CareDeskError):
-        return str(error)
+        return one_line(str(error))
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
     if isinstance(error, DBAPIError):
         reason = str(error.orig or error).strip().splitlines()[0]
-        return f"The database did not answer ({reason}). Nothing was changed; try again."
+        return one_line(f"The database did not answer ({reason}). Nothing was changed; try again.")
     if isinstance(error, SQLAlchemyError):
         return f"The database refused that ({error.__class__.__name__}). Nothing was changed."
-    return f"Something went wrong: {error.__class__.__name__}: {error}"
+    return one_line(f"Something went wrong: {error.__class__.__name__}: {error}")

@@ -135,7 +135,11 @@ async def test_withdrawing_a_waiting_request(desk_db: Database) -> None:
         await _fill(pilot, form, "50")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "w withdraw #1" in screen_text(app)
+        assert "w withdraw #1 (waiting)" in screen_text(app)
+        await pilot.press("w")
+        await settle(pilot)
+        assert "Press w again to withdraw request #1." in _told(app)
+        assert _actions(desk_db) == [("discount", "50.00", "requested")]
         await pilot.press("w")
         await settle(pilot)
         assert _actions(desk_db) == [("discount", "50.00", "withdrawn")]

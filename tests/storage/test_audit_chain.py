@@ -7,11 +7,29 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from storage.audit import GENESIS, BrokenLink, ChainReport, append_audit, entry_hash, verify_chain
+from storage.audit import (
+    GENESIS,
+    BrokenLink,
+    ChainReport,
+    append_audit,
+    entry_hash,
+    entry_hash_at,
+    head,
+    verify_chain,
+)
 from storage.engine import Database
 from storage.models import AuditEntry
 from storage.uow import read_session, unit_of_work
-from workspace.audit_check import describe, verify_audit
+from workspace.audit_check import (
+    ChainBroken,
+    Checkpoint,
+    checkpoint,
+    describe,
+    load_checkpoint,
+    verify_against,
+    verify_audit,
+)
+from workspace.errors import CareDeskError
 
 START = datetime(2026, 11, 20, 14, 3, 11, 123456, tzinfo=UTC)
 CHANGED = "its contents were changed: the stored hash does not match"
@@ -208,3 +226,131 @@ def test_describe_says_where_the_log_broke_and_what_holds_before_it(db: Database
         "its contents were changed: the stored hash does not match; "
         "2 entries before it are intact"
     )
+
+
+# -- the head, and checkpoints of it --------------------------------------------------------
+
+
+def test_the_head_is_the_count_and_the_last_entry(db: Database) -> None:
+    with read_session(db) as s:
+        assert head(s) is None
+    ids = _append(db, 4)
+    with read_session(db) as s:
+        assert head(s) == (4, ids[3], _stored_hash(db, ids[3]))
+        assert head(s, up_to=ids[1]) == (2, ids[1], _stored_hash(db, ids[1]))
+        assert head(s, up_to=ids[0] - 1) is None
+        assert entry_hash_at(s, ids[2]) == _stored_hash(db, ids[2])
+        assert entry_hash_at(s, ids[3] + 1) is None
+
+
+def test_the_head_counts_only_what_remains(db: Database) -> None:
+    ids = _append(db, 4)
+    _sql(db, "DELETE FROM audit_entry WHERE id IN (:a, :b)", a=ids[1], b=ids[3])
+    with read_session(db) as s:
+        assert head(s) == (2, ids[2], _stored_hash(db, ids[2]))
+        assert entry_hash_at(s, ids[3]) is None
+
+
+def test_a_checkpoint_records_the_head_and_survives_its_file(db: Database, tmp_path) -> None:
+    ids = _append(db, 3)
+    taken = checkpoint(db)
+    assert taken == Checkpoint(
+        entries=3,
+        head_id=ids[2],
+        head_hash=_stored_hash(db, ids[2]),
+        at=START + timedelta(minutes=2),
+    )
+    path = tmp_path / "cp.json"
+    path.write_text(taken.to_json(), encoding="utf-8")
+    assert load_checkpoint(path) == taken
+    assert verify_against(db, taken) is None
+
+
+def test_a_checkpoint_still_holds_after_more_entries(db: Database) -> None:
+    _append(db, 3)
+    taken = checkpoint(db)
+    _append(db, 2)
+    assert verify_against(db, taken) is None
+    assert checkpoint(db).entries == 5
+
+
+def test_entries_deleted_from_the_end_pass_the_chain_but_not_the_checkpoint(
+    db: Database,
+) -> None:
+    ids = _append(db, 5)
+    taken = checkpoint(db)
+    _sql(db, "DELETE FROM audit_entry WHERE id >= :id", id=ids[3])
+    # The reason checkpoints exist: what remains of the chain still holds.
+    assert _verify(db) == ChainReport(entries=3, broken=None)
+    assert verify_against(db, taken) == (
+        f"audit log broken: entries after #{ids[2]} are missing or were replaced: "
+        f"the checkpoint (taken at 2026-11-20 14:07:11 UTC) recorded #{ids[4]} "
+        f"with hash {taken.head_hash[:12]}…, which is gone"
+    )
+
+
+def test_a_whole_log_deleted_is_found_by_the_checkpoint(db: Database) -> None:
+    ids = _append(db, 2)
+    taken = checkpoint(db)
+    _sql(db, "DELETE FROM audit_entry")
+    problem = verify_against(db, taken)
+    assert problem is not None
+    assert problem.startswith(f"audit log broken: entries up to #{ids[1]} are missing")
+
+
+def test_a_forged_tail_with_a_recomputed_chain_is_found(db: Database) -> None:
+    ids = _append(db, 4)
+    taken = checkpoint(db)
+    with read_session(db) as s:
+        last = s.get(AuditEntry, ids[3])
+        assert last is not None
+        s.expunge(last)
+    forged_after = '{"holder": "mallory"}'
+    forged = entry_hash(
+        last.prev_hash,
+        last.at,
+        last.actor,
+        last.action,
+        last.entity,
+        last.entity_id,
+        last.before,
+        forged_after,
+    )
+    _sql(
+        db,
+        'UPDATE audit_entry SET "after" = :after, hash = :hash WHERE id = :id',
+        after=forged_after,
+        hash=forged,
+        id=ids[3],
+    )
+    assert _verify(db) == ChainReport(entries=4, broken=None)
+    assert verify_against(db, taken) == (
+        f"audit log broken: entries after #{ids[2]} are missing or were replaced: "
+        f"the checkpoint (taken at 2026-11-20 14:06:11 UTC) recorded #{ids[3]} "
+        f"with hash {taken.head_hash[:12]}…, which is gone (#{ids[3]} now has hash {forged[:12]}…)"
+    )
+
+
+def test_a_checkpoint_counting_more_entries_than_lead_to_its_head_fails(db: Database) -> None:
+    ids = _append(db, 3)
+    taken = checkpoint(db)
+    inflated = Checkpoint(taken.entries + 2, taken.head_id, taken.head_hash, taken.at)
+    assert verify_against(db, inflated) == (
+        f"audit log broken: entries before #{ids[2]} are missing: the checkpoint "
+        f"(taken at 2026-11-20 14:05:11 UTC) recorded #{ids[2]} as entry 5 of the log, "
+        "but only 3 entries lead up to it now"
+    )
+
+
+def test_a_broken_log_is_not_checkpointed(db: Database) -> None:
+    ids = _append(db, 3)
+    _sql(db, "UPDATE audit_entry SET actor = 'mallory' WHERE id = :id", id=ids[1])
+    with pytest.raises(ChainBroken) as refused:
+        checkpoint(db)
+    assert refused.value.report.broken is not None
+    assert refused.value.report.broken.entry_id == ids[1]
+
+
+def test_an_empty_log_has_no_head_to_checkpoint(db: Database) -> None:
+    with pytest.raises(CareDeskError, match="empty"):
+        checkpoint(db)
