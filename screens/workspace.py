@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -178,8 +178,8 @@ class WorkspaceScreen(Screen[None]):
         self._show_clock = show_clock
         self.clock = clock
         self.desk: Desk | None = None
-        self._seen = clock()
-        """Decisions on the agent's requests up to here were told."""
+        self._seen: datetime | None = None
+        """Decisions on the agent's requests up to here were told (None: ask the database)."""
         self._waiting = 0
         """Requests waiting for approval at the last look (supervisors)."""
         self._told: set[int] = set()
@@ -255,7 +255,6 @@ class WorkspaceScreen(Screen[None]):
             self.notify(f"Database upgraded from schema {result.upgraded_from}.", markup=False)
         self.context_pane.placeholder("Select a contact to see the customer.")
         self.queue.start()
-        self._seen = self.clock()
         self.refresh_bindings()
         self.set_interval(POLL, self.poll)
         self.poll()
@@ -264,21 +263,25 @@ class WorkspaceScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
-        """Look for decisions on the agent's requests since the last look."""
+        """Look for decisions on the agent's requests since the last look (the first look
+        after start-up reaches back to what an earlier session told)."""
         desk = self.desk
         if desk is None:
             return
-        since = self._seen
-        decided = desk.actions.decided_since(since)
+        first_look = self._seen is None
+        decided, mark = desk.actions.news(self._seen)
         waiting = desk.actions.count_pending() if desk.actions.can_approve else None
-        self.app.call_from_thread(self._news, decided, waiting)
+        self.app.call_from_thread(self._news, decided, mark, waiting)
+        if decided or first_look:
+            # What was told is behind the next session's mark (`>=` would tell it again).
+            desk.actions.saw_news(mark + timedelta(microseconds=1) if decided else mark)
 
-    def _news(self, decided: list[ActionRecord], waiting: int | None) -> None:
+    def _news(self, decided: list[ActionRecord], mark: datetime, waiting: int | None) -> None:
         if self.desk is None:
             return
+        self._seen = mark
         decided = [r for r in decided if r.id not in self._told]
         for record in decided:
-            self._seen = max(self._seen, record.decided_at or self._seen)
             self._told.add(record.id)
             severity: SeverityLevel = "information" if record.status == "executed" else "warning"
             self.notify(

@@ -25,6 +25,8 @@ class Agent(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     display_name: str = Field(sa_column=Column(String(200), nullable=False))
     role: str = Field(default="agent", sa_column=Column(String(16), nullable=False))
+    news_seen_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    """Decisions on this agent's requests up to here were told to them."""
 
 
 class Customer(SQLModel, table=True):

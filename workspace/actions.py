@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import action_queries, customer_queries, queue_queries
+from storage import action_queries, agent_queries, customer_queries, queue_queries
 from storage.audit import append_audit
 from storage.engine import Database
 from storage.money import to_money
@@ -338,6 +338,21 @@ class ActionDesk:
             record = action_queries.get_action(s, action_id)
             assert record is not None
         return Decision(record, changed=True)
+
+    def news(self, since: datetime | None) -> tuple[list[ActionRecord], datetime]:
+        """Decisions on this agent's requests since `since` (None: since the agent was last
+        told, even in an earlier session), and the mark to pass next time."""
+        with read_session(self.db) as s:
+            if since is None:
+                since = agent_queries.news_seen_at(s, self.agent.id) or self.clock()
+            decided = action_queries.decided_for(s, self.agent.id, since)
+        latest = max((r.decided_at for r in decided if r.decided_at), default=since)
+        return decided, max(since, latest)
+
+    def saw_news(self, upto: datetime) -> None:
+        """Remember that decisions up to `upto` were told, for the next session."""
+        with unit_of_work(self.db) as s:
+            agent_queries.saw_news(s, self.agent.id, upto)
 
     def decided_since(self, since: datetime) -> list[ActionRecord]:
         """This agent's requests that a supervisor decided at or after `since`, oldest first."""

@@ -100,20 +100,24 @@ def verify_against(db: Database, checkpoint: Checkpoint) -> str | None:
     recorded = f"{_checkpoint_name(checkpoint)} recorded #{checkpoint.head_id}"
     with read_session(db) as session:
         stored = entry_hash_at(session, checkpoint.head_id)
-        if stored != checkpoint.head_hash:
+        if stored is not None and stored != checkpoint.head_hash:
+            # The chain still holds, so it was rewritten from some entry up to this one.
+            return (
+                f"audit log broken: entry #{checkpoint.head_id} was replaced, perhaps with "
+                f"entries before it: {recorded} with hash {_short(checkpoint.head_hash)}, "
+                f"which is gone (#{checkpoint.head_id} now has hash {_short(stored)})"
+            )
+        if stored is None:
             before = head(session, up_to=checkpoint.head_id - 1)
             where = (
                 f"entries up to #{checkpoint.head_id}"
                 if before is None
                 else f"entries after #{before[1]}"
             )
-            problem = (
+            return (
                 f"audit log broken: {where} are missing or were replaced: {recorded} "
                 f"with hash {_short(checkpoint.head_hash)}, which is gone"
             )
-            if stored is not None:
-                problem += f" (#{checkpoint.head_id} now has hash {_short(stored)})"
-            return problem
         up_to = head(session, up_to=checkpoint.head_id)
     remaining = 0 if up_to is None else up_to[0]
     if remaining < checkpoint.entries:

@@ -3,18 +3,21 @@ waits and the agent hears the supervisor's decision live; a deny cannot be submi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from textual.widgets import Button, Input, Select, SelectionList, Static
 
 from screens.action_form import ActionFormScreen
 from screens.workspace import WorkspaceScreen
+from storage.agent_queries import agent_by_name
 from storage.engine import Database
 from storage.models import Action
 from storage.uow import read_session
 from tests.app.conftest import make_app, settle
 from tests.app.screen import screen_text
 from tests.factories import NOW, add_agents
-from workspace.actions import ActionDesk
+from workspace.actions import ActionDesk, ActionRequest
 from workspace.policy_file import default_policy
 
 SIZE = (120, 35)
@@ -203,3 +206,29 @@ async def test_replacement_is_worth_the_items_chosen(desk_db: Database) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert _actions(desk_db) == [("replacement", "129.00", "executed")]
+
+
+async def test_a_decision_made_while_away_is_told_once_at_the_next_start(
+    desk_db: Database,
+) -> None:
+    (jordan,) = add_agents(desk_db, "jordan", role="supervisor")
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:  # alex's first session marks "now"
+        await settle(pilot)
+    with read_session(desk_db) as s:
+        me = agent_by_name(s, "alex")
+    assert me is not None
+    later = NOW + timedelta(hours=1)
+    asking = ActionDesk(desk_db, me, default_policy(), clock=lambda: later)
+    request = asking.take(
+        ActionRequest(kind="discount", customer_id="C-1", order_id="W1001", amount="50", reason="x")
+    ).record
+    assert request.status == "requested"
+    ActionDesk(desk_db, jordan, default_policy(), clock=lambda: later).deny(request.id, "no")
+
+    for expected in (True, False):  # told at the next start, not again at the one after
+        app = make_app(desk_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            told = "denied by Jordan: no." in _told(app)
+            assert told is expected

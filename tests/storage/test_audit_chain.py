@@ -325,7 +325,7 @@ def test_a_forged_tail_with_a_recomputed_chain_is_found(db: Database) -> None:
     )
     assert _verify(db) == ChainReport(entries=4, broken=None)
     assert verify_against(db, taken) == (
-        f"audit log broken: entries after #{ids[2]} are missing or were replaced: "
+        f"audit log broken: entry #{ids[3]} was replaced, perhaps with entries before it: "
         f"the checkpoint (taken at 2026-11-20 14:06:11 UTC) recorded #{ids[3]} "
         f"with hash {taken.head_hash[:12]}…, which is gone (#{ids[3]} now has hash {forged[:12]}…)"
     )

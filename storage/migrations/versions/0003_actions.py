@@ -20,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("agent", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("news_seen_at", sa.DateTime(), nullable=True))
     op.create_table(
         "action",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,3 +64,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("action")
+    with op.batch_alter_table("agent", schema=None) as batch_op:
+        batch_op.drop_column("news_seen_at")
