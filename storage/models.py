@@ -201,3 +201,18 @@ class Action(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="agent.id")
     decision_reason: str | None = Field(default=None, sa_column=Column(Text))
     executed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+
+
+class PolicyVersion(SQLModel, table=True):
+    """A policy installed for the whole team; the newest one decides every action."""
+
+    __tablename__ = "policy_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    installed_at: datetime = Field(sa_column=_dt())
+    installed_by: str = Field(sa_column=Column(String(64), nullable=False))
+    fingerprint: str = Field(sa_column=Column(String(16), nullable=False))
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    """The file name it was installed from."""
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    """The policy file's text, exactly as installed."""

@@ -308,3 +308,19 @@ class OrderUsage:
     """Actions of the kind being decided."""
     guarantee_grants: int
     """Grants made under a guarantee."""
+
+
+@dataclass(frozen=True)
+class InstalledPolicy:
+    """The team's policy as installed in the database."""
+
+    installed_at: datetime
+    """When."""
+    installed_by: str
+    """By whom."""
+    fingerprint: str
+    """Its fingerprint."""
+    source: str
+    """The file name it was installed from."""
+    body: str
+    """The file's text."""

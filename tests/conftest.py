@@ -17,6 +17,17 @@ from storage.testing import fresh_postgres_schema, fresh_sqlite
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the user's own CareDesk data, nor takes its settings."""
+    monkeypatch.setenv("CAREDESK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    for name in ("CAREDESK_DB", "CAREDESK_AGENT", "CAREDESK_POLICY", "CAREDESK_KEYMAP"):
+        monkeypatch.delenv(name, raising=False)
+
+
 PG_URL = os.environ.get("CAREDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str | None] = {}
 

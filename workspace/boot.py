@@ -15,6 +15,7 @@ from storage.migrate import current_revision, head_revision, is_known, upgrade
 from workspace.desk import Desk, resolve_agent
 from workspace.errors import CareDeskError
 from workspace.policy import Policy
+from workspace.policy_store import effective_policy
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -97,4 +98,5 @@ def _open(
         except DemoDatabaseNotEmpty:
             demo = None  # another workspace filled it first: use what it made
     agent = resolve_agent(db, agent_name)
+    policy = effective_policy(db, policy)  # the team's installed policy, where there is one
     return BootResult(desk=Desk(db, agent, clock, policy), demo=demo, upgraded_from=upgraded)

@@ -9,13 +9,21 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workspace.cli_support import add_common, database_of, policy_in_effect, settings_of
+from workspace.cli_support import (
+    add_common,
+    database_of,
+    policy_in_effect,
+    policy_of,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     from storage.engine import Database
+    from storage.records import InstalledPolicy
     from workspace.actions import ActionOutcome
     from workspace.audit_check import Checkpoint
-    from workspace.policy import Headroom
+    from workspace.policy import Headroom, Policy
+    from workspace.settings import Settings
 
 
 ACTION_CHOICES = ("discount", "refund", "replacement", "store_credit", "reship", "cancel_order")
@@ -99,10 +107,20 @@ def add_policy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     show = what.add_parser(
         "show",
         help="print the policy in effect",
-        description="Print the rules of the policy in effect: --policy, else CAREDESK_POLICY, "
-        "else the one CareDesk ships with.",
+        description="Print the rules of the policy in effect: the one installed in the "
+        "database, else --policy, else CAREDESK_POLICY, else the one CareDesk ships with.",
     )
     add_common(show)
+    install = what.add_parser(
+        "install",
+        help="make FILE the team's policy, stored in the database",
+        description="Validate FILE and store it in the database as the team's policy: from "
+        "then on the workspace and `caredesk act` decide by it on every machine, and a local "
+        "--policy / CAREDESK_POLICY file that says something else is refused. Installing is "
+        "audited; the previous policy is kept for the record.",
+    )
+    install.add_argument("file", type=Path, metavar="FILE", help="the policy file (YAML)")
+    add_common(install)
 
 
 def add_act(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -232,17 +250,73 @@ def add_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_policy(args: argparse.Namespace) -> int:
+    from workspace.policy import fingerprint
     from workspace.policy_file import DEFAULT_POLICY, load_policy
     from workspace.policy_report import policy_table
+    from workspace.text import one_line
 
     if args.what == "check":
         print(policy_table(load_policy(args.file)))
         print(f"{args.file}: valid")
         return 0
+    if args.what == "install":
+        return _install_policy(args)
     settings = settings_of(args)
-    print(policy_table(policy_in_effect(settings)))
+    local = policy_of(settings)
+    found = _installed(settings)
+    if found is not None:
+        policy, stored = found
+        print(policy_table(policy))
+        print(
+            f"policy in effect: installed in the database from {one_line(stored.source)} by "
+            f"{one_line(stored.installed_by)} at {stored.installed_at:%Y-%m-%d %H:%M} UTC "
+            f"(fingerprint {stored.fingerprint})"
+        )
+        if local is not None and fingerprint(local) != stored.fingerprint:
+            print(f"the local policy file {settings.policy} differs and would be refused")
+        return 0
+    policy = policy_in_effect(settings)
+    print(policy_table(policy))
     source = settings.policy or f"{DEFAULT_POLICY} (the one CareDesk ships with)"
-    print(f"policy in effect: {source}")
+    print(f"policy in effect: {source} (fingerprint {fingerprint(policy)})")
+    return 0
+
+
+def _installed(settings: Settings) -> tuple[Policy, InstalledPolicy] | None:
+    """The policy installed in the settings' database, if it has a schema that holds one."""
+    from storage.migrate import current_revision
+    from workspace.policy_store import installed
+
+    if not settings.db and not (settings.data_dir / "caredesk.db").exists():
+        return None  # no database yet: nothing can be installed in it
+    db = database_of(settings, create_dir=False)
+    try:
+        revision = current_revision(db.read)
+        return installed(db) if revision is not None and revision >= "0003" else None
+    finally:
+        db.dispose()
+
+
+def _install_policy(args: argparse.Namespace) -> int:
+    import getpass
+
+    from workspace.boot import migrate
+    from workspace.policy_file import load_policy
+    from workspace.policy_report import policy_table
+    from workspace.policy_store import install
+    from workspace.timefmt import utcnow
+
+    load_policy(args.file)  # every mistake is listed before the database is touched
+    settings = settings_of(args)
+    db = database_of(settings)
+    try:
+        migrate(db)
+        by = settings.agent or getpass.getuser()
+        policy, mark = install(db, args.file, by=by, at=utcnow())
+    finally:
+        db.dispose()
+    print(policy_table(policy))
+    print(f"{args.file}: installed as the team's policy (fingerprint {mark})")
     return 0
 
 
@@ -358,6 +432,7 @@ def run_act(args: argparse.Namespace) -> int:
     from workspace.boot import migrate
     from workspace.desk import resolve_agent
     from workspace.errors import ActionInputError, CareDeskError
+    from workspace.policy_store import effective_policy
     from workspace.text import one_line
     from workspace.timefmt import utcnow
 
@@ -367,7 +442,7 @@ def run_act(args: argparse.Namespace) -> int:
     if items and args.action != "replacement":
         raise CareDeskError("--items: only a replacement takes items")
     settings = settings_of(args)
-    policy = policy_in_effect(settings)
+    local = policy_of(settings)  # a bad file is refused before the database is touched
     request = ActionRequest(
         kind=args.action,
         customer_id=args.customer,
@@ -379,6 +454,7 @@ def run_act(args: argparse.Namespace) -> int:
     db = database_of(settings)
     try:
         migrate(db)
+        policy = effective_policy(db, local)  # the team's installed policy, where there is one
         desk = ActionDesk(db, resolve_agent(db, settings.agent), policy, utcnow)
         try:
             outcome = desk.take(request, key=args.key)

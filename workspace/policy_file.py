@@ -255,9 +255,14 @@ def parse_policy(data: object, source: str) -> Policy:
 
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; raises `InputRejected` naming the file and each problem."""
+    return policy_from_text(read_policy_text(path), path)
 
-    def refuse(message: str, where: str = path.name) -> InputRejected:
-        return InputRejected(str(path), [Problem(where=where, field=None, message=message)])
+
+def read_policy_text(path: Path) -> str:
+    """The text of a policy file, refused unread when too large, not UTF-8 or unreadable."""
+
+    def refuse(message: str) -> InputRejected:
+        return InputRejected(str(path), [Problem(where=path.name, field=None, message=message)])
 
     try:
         size = path.stat().st_size
@@ -270,6 +275,15 @@ def load_policy(path: Path) -> Policy:
         raise refuse("is not UTF-8 text") from None
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise refuse(f"is over {MAX_BYTES} bytes; a policy file may be at most 1 MB")
+    return text
+
+
+def policy_from_text(text: str, path: Path) -> Policy:
+    """Validate the text of a policy (read from `path`, or stored under that name)."""
+
+    def refuse(message: str, where: str = path.name) -> InputRejected:
+        return InputRejected(str(path), [Problem(where=where, field=None, message=message)])
+
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader that refuses aliases
     except yaml.MarkedYAMLError as error:

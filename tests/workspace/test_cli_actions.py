@@ -128,11 +128,11 @@ def test_policy_show_prints_the_policy_in_effect(tmp_path: Path, monkeypatch, ca
     strict = _write(tmp_path, STRICT_POLICY)
     code, out, _ = _run(capsys, "policy", "show", "--policy", str(strict))
     assert code == 0 and "policy version 1, currency USD: 1 action" in out
-    assert out.splitlines()[-1] == f"policy in effect: {strict}"
+    assert out.splitlines()[-1].startswith(f"policy in effect: {strict} (fingerprint ")
 
     monkeypatch.setenv("CAREDESK_POLICY", str(strict))
     code, out, _ = _run(capsys, "policy", "show")
-    assert code == 0 and out.splitlines()[-1] == f"policy in effect: {strict}"
+    assert code == 0 and out.splitlines()[-1].startswith(f"policy in effect: {strict} ")
 
 
 def test_a_broken_policy_refuses_the_workspace_before_anything_opens(

@@ -1,11 +1,12 @@
-"""policy-bounded actions
+"""policy-bounded actions and the installed policy
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24
 
-Actions taken for customers (discount, refund, replacement, store credit, reship, cancel),
-with the verdict the policy gave when they were recorded, and their decision and execution.
+The team's installed policy, and actions taken for customers (discount, refund, replacement,
+store credit, reship, cancel) with the verdict the policy gave when they were recorded, their
+decision and execution; each agent's mark of the decisions already told to them.
 """
 
 from __future__ import annotations
@@ -61,8 +62,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_action_decided", ["agent_id", "decided_at"])
         batch_op.create_index("ix_action_order", ["order_id"])
 
+    op.create_table(
+        "policy_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("installed_at", sa.DateTime(), nullable=False),
+        sa.Column("installed_by", sa.String(length=64), nullable=False),
+        sa.Column("fingerprint", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("policy_version")
     op.drop_table("action")
     with op.batch_alter_table("agent", schema=None) as batch_op:
         batch_op.drop_column("news_seen_at")
