@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -31,6 +32,8 @@ class ContextPane(Pane):
         self.context: CustomerContext | None = None
         self._wanted: str | None = None
         self._generation = 0
+        self.shown: tuple[str, float] | None = None
+        """The customer last shown in full, and when (perf_counter): for the benchmark."""
 
     def compose(self) -> ComposeResult:
         yield CustomerDigest(id="digest")
@@ -82,6 +85,7 @@ class ContextPane(Pane):
         self.search_box.value = ""
         self.search_box.remove_class("visible")
         self._show_history()
+        self.shown = (row.customer_id, time.perf_counter())
 
     def _show(self, entries: list[TimelineRecord], more: bool, empty: str) -> None:
         self._generation += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual.reactive import reactive
@@ -20,6 +21,9 @@ class CursorView(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
+    moved_at: float = 0.0
+    """When a key last moved the cursor (perf_counter): the benchmark measures from here."""
+
     @property
     def row_count(self) -> int:
         """How many rows the list has."""
@@ -35,6 +39,7 @@ class CursorView(ScrollView, can_focus=True):
         self.cursor = max(0, min(self.row_count - 1, index))
 
     def action_cursor(self, delta: int) -> None:
+        self.moved_at = time.perf_counter()
         self.select_index(self.cursor + delta)
 
     def action_page(self, direction: int) -> None:
