@@ -119,7 +119,25 @@ class Ticket(SQLModel, table=True):
             "opened_at",
             "id",
         ),
-        Index("ix_ticket_assigned", "assigned_agent_id", "active"),
+        # "Mine": one holder's contacts, already in queue order.
+        Index(
+            "ix_ticket_queue_holder_active",
+            "assigned_agent_id",
+            "active",
+            "sla_due_at",
+            "priority_rank",
+            "opened_at",
+            "id",
+        ),
+        Index(
+            "ix_ticket_queue_holder_status",
+            "assigned_agent_id",
+            "status",
+            "sla_due_at",
+            "priority_rank",
+            "opened_at",
+            "id",
+        ),
         Index("ix_ticket_customer", "customer_id", "opened_at"),
     )
 
@@ -171,6 +189,7 @@ class Action(SQLModel, table=True):
     __table_args__ = (
         Index("ix_action_budget", "agent_id", "kind", "requested_at"),
         Index("ix_action_customer", "customer_id", "requested_at"),
+        Index("ix_action_customer_status", "customer_id", "status", "requested_at"),
         Index("ix_action_status", "status", "requested_at", "id"),
         Index("ix_action_decided", "agent_id", "decided_at"),
         Index("ix_action_order", "order_id"),
