@@ -29,8 +29,13 @@ def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
     )
 
 
-def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> ClaimOutcome:
-    """Give the contact to `agent_id` if nobody holds it: one conditional UPDATE, atomic."""
+def claim(
+    session: Session, ticket_id: str, agent_id: int, now: datetime, agent_name: str | None = None
+) -> ClaimOutcome:
+    """Give the contact to `agent_id` if nobody holds it: one conditional UPDATE, atomic.
+
+    `agent_name` (the claimant's display name, when the caller knows it) saves a query.
+    """
     result = session.execute(
         update(Ticket)
         .where(
@@ -41,7 +46,8 @@ def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> Cla
         .values(assigned_agent_id=agent_id, claimed_at=now, version=col(Ticket.version) + 1)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        return ClaimOutcome(True, ticket_id, _holder_name(session, agent_id), "claimed")
+        name = agent_name if agent_name is not None else _holder_name(session, agent_id)
+        return ClaimOutcome(True, ticket_id, name, "claimed")
     row = session.execute(
         select(col(Ticket.assigned_agent_id), col(Ticket.active)).where(col(Ticket.id) == ticket_id)
     ).first()

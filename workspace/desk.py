@@ -125,7 +125,9 @@ class Desk:
         """Take the contact if nobody holds it; atomic, so two agents never hold one."""
         now = self.clock()
         with unit_of_work(self.db) as s:
-            outcome = contact_writes.claim(s, ticket_id, self.agent.id, now)
+            outcome = contact_writes.claim(
+                s, ticket_id, self.agent.id, now, self.agent.display_name
+            )
             if outcome.claimed and outcome.reason == "claimed":
                 holder = {"holder": self.agent.name}
                 self._audit(s, now, "claim", ticket_id, before={"holder": None}, after=holder)
