@@ -70,6 +70,10 @@ def show(value: Any) -> str:
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
+#: Whether a string holds a character no column takes.
+unstorable = _UNSTORABLE.search
+
+
 def parse_text(value: Any) -> str:
     if not isinstance(value, str):
         raise BadValue("a string")

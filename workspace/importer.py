@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session
-
 from storage import upsert
+from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace.errors import InputRejected, Problem
@@ -196,17 +195,17 @@ class _Batch:
         self.counts[parsed.kind] += 1
         self.size += 1
 
-    def flush(self, session: Session) -> None:
+    def flush(self, writer: BulkUpserter) -> None:
         found = {kind: list(by_id.values()) for kind, by_id in self.pending.items()}
-        upsert.upsert_customers(session, [p.row for p in found["customer"]])
-        upsert.upsert_orders(session, [(p.row, p.items) for p in found["order"]])
+        writer.customers([p.row for p in found["customer"]])
+        writer.orders([(p.row, p.items) for p in found["order"]])
         tickets = []
         for p in found["ticket"]:
             agent = next((ref for _, kind, ref in p.refs if kind == "agent"), None)
             assigned = None if agent is None else self.agents[agent]
             tickets.append({**p.row, "assigned_agent_id": assigned})
-        upsert.upsert_tickets(session, tickets)
-        upsert.upsert_interactions(session, [p.row for p in found["interaction"]])
+        writer.tickets(tickets)
+        writer.interactions([p.row for p in found["interaction"]])
         for by_id in self.pending.values():
             by_id.clear()
         self.size = 0
@@ -253,18 +252,23 @@ def _write(db: Database, scan: _Scan, agents: dict[str, int], digest: str) -> Im
     """Pass 2: upsert the validated file in one transaction, unless it changed since pass 1."""
     changed = "the file changed while it was being imported; nothing was written"
     with unit_of_work(db) as session:
-        batch = _Batch(agents)
-        for _, result in scan.records():
-            if not isinstance(result, Parsed) or any(
-                kind == "agent" and ref not in agents for _, kind, ref in result.refs
-            ):
+        writer = BulkUpserter(session)
+        try:
+            batch = _Batch(agents)
+            for _, result in scan.records():
+                if not isinstance(result, Parsed) or any(
+                    kind == "agent" and ref not in agents for _, kind, ref in result.refs
+                ):
+                    raise _refuse(scan.path, changed)
+                batch.add(result)
+                if batch.size >= CHUNK:
+                    batch.flush(writer)
+            batch.flush(writer)
+            if scan.digest.hexdigest() != digest:
                 raise _refuse(scan.path, changed)
-            batch.add(result)
-            if batch.size >= CHUNK:
-                batch.flush(session)
-        batch.flush(session)
-        if scan.digest.hexdigest() != digest:
-            raise _refuse(scan.path, changed)
+            writer.finish()
+        finally:
+            writer.close()
     counts = batch.counts
     return ImportSummary(
         customers=counts["customer"],
