@@ -1,0 +1,101 @@
+"""The figures' targets, and the table that shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """One figure and what it should be."""
+
+    key: str
+    """The figure's key in the JSON."""
+    op: str | None
+    """`<=` (at most) or `>=` (at least); None: reported without a target."""
+    limit: float | None
+    """The bound."""
+    unit: str
+    """How the value is shown: `s`, `ms`, `MiB` or `/s`."""
+
+    @property
+    def text(self) -> str:
+        """The target as shown, e.g. `<= 50 ms`."""
+        if self.op is None or self.limit is None:
+            return "-"
+        if self.unit in ("s", "ms"):
+            return f"{self.op} {self.limit:g} {self.unit}"
+        return f"{self.op} {_number(self.limit, self.unit)}"
+
+    def met(self, value: float | None) -> bool | None:
+        """Whether `value` meets the target; None when there is no value or no target."""
+        if value is None or self.op is None or self.limit is None:
+            return None
+        return value <= self.limit if self.op == "<=" else value >= self.limit
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("startup_s", "<=", 1.0, "s"),
+    Target("queue_move_p50_ms", None, None, "ms"),
+    Target("queue_move_p95_ms", "<=", 50, "ms"),
+    Target("open_customer_10k_ms", "<=", 100, "ms"),
+    Target("history_search_ms", "<=", 100, "ms"),
+    Target("history_search_all_ms", "<=", 100, "ms"),
+    Target("rss_mb", "<=", 300, "MiB"),
+    Target("policy_decision_p95_ms", "<=", 5, "ms"),
+    Target("import_records_per_s", ">=", 20_000, "/s"),
+    Target("demo_build_records_per_s", ">=", 50_000, "/s"),
+    Target("claims_per_s", ">=", 500, "/s"),
+)
+"""Every figure, in the order the table shows them."""
+
+FIGURES = tuple(t.key for t in TARGETS)
+"""The figures' keys."""
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "MiB":
+        return f"{value:.0f} MiB"
+    return f"{value:.1f} ms" if value < 1000 else f"{value:,.0f} ms"
+
+
+def judged(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each figure's target and whether the results meet it, for the JSON."""
+    return {
+        t.key: {"target": t.text if t.op else None, "met": t.met(results.get(t.key))}
+        for t in TARGETS
+    }
+
+
+def table(results: dict[str, Any], compare: dict[str, Any] | None = None) -> str:
+    """The figures as a plain-text table: figure, value, target, met? (and the demo's value
+    beside them, when `compare` holds the demo set's results)."""
+    header = ["figure", "value", "target", "met?"]
+    if compare is not None:
+        header.append(f"{compare.get('size', 'demo')} set")
+    rows = [header]
+    for t in TARGETS:
+        value = results.get(t.key)
+        met = t.met(value)
+        shown = _number(value, t.unit) if value is not None else "n/a"
+        row = [t.key, shown, t.text, "-" if met is None else ("yes" if met else "NO")]
+        if compare is not None:
+            other = compare.get(t.key)
+            row.append(_number(other, t.unit) if other is not None else "n/a")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.ljust(w) if i in (0, 3) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

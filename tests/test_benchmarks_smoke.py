@@ -1,0 +1,100 @@
+"""The benchmark runs end to end on a tiny set: every figure is there, and the table prints.
+
+Nothing here is timed against a target: these tests only show that the measurements work,
+so `python -m benchmarks` does not first fail after building a large set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from benchmarks.claims import claimable, measure_claims
+from benchmarks.report import FIGURES, table
+from benchmarks.runner import Options, run_benchmark
+from benchmarks.sets import PreparedSet, SetSpec, prepare_set
+from benchmarks.stores import SqliteStore
+from storage.bulk import insert_rows
+from storage.engine import Database
+from storage.uow import unit_of_work
+from workspace.importer import import_file
+
+TINY = SetSpec("tiny", customers=30, contacts=20)
+FEW = Options(
+    startup_runs=1, moves=5, open_repeats=1, search_repeats=1, proposals=12, claim_processes=3
+)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_every_figure_on_a_tiny_sqlite_set(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "tiny.db")
+
+    results = run_benchmark(store, TINY, tmp_path, FEW)
+
+    for key in FIGURES:
+        if key == "claims_per_s":
+            assert results[key] is None  # PostgreSQL only
+        else:
+            assert _is_number(results[key]) and results[key] > 0, key
+    assert set(results["targets"]) == set(FIGURES)
+    assert results["set"]["reused"] is False
+    assert results["set"]["counts"]["customer"] == 30
+    assert results["details"]["queue_moves"]["samples"] > 0
+    assert results["details"]["import"]["records"] > 30
+    assert results["machine"]["database"].startswith("SQLite ")
+    assert {"cpu", "cores", "ram_gb", "os", "python"} <= set(results["machine"])
+    printed = table(results)
+    for key in FIGURES:
+        assert key in printed
+    assert "n/a" in printed  # claims, on SQLite
+
+    # Built once, then reused as it is, with the build's own figure.
+    again: PreparedSet = prepare_set(store, TINY)
+    assert again.reused
+    assert again.build["demo_build_records_per_s"] == results["demo_build_records_per_s"]
+
+
+def _tiny_queue(db: Database, tmp_path: Path, contacts: int = 20) -> None:
+    """Three agents and `contacts` open contacts nobody holds, through the import format.
+
+    Not the demo builder: its load lock is one per PostgreSQL database, shared by every
+    test schema, and this test needs nothing of the demo's history.
+    """
+    with unit_of_work(db) as session:
+        team = [
+            {"name": f"agent{i}", "display_name": f"Agent {i}", "role": "agent"} for i in (1, 2, 3)
+        ]
+        insert_rows(session, "agent", team)
+    lines = [{"type": "customer", "id": f"C-{i}", "name": f"Customer {i}"} for i in range(5)]
+    lines += [
+        {
+            "type": "ticket",
+            "id": f"T-{n:03d}",
+            "customer": f"C-{n % 5}",
+            "channel": "chat",
+            "subject": "Where is my order?",
+            "opened_at": "2026-11-01T09:00:00Z",
+            "priority": "normal",
+            "status": "open",
+        }
+        for n in range(contacts)
+    ]
+    path = tmp_path / "queue.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    import_file(db, path)
+
+
+def test_claims_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
+    _tiny_queue(pg_db, tmp_path)
+    contacts = claimable(pg_db.url)
+
+    claims = measure_claims(pg_db.url, processes=3)
+
+    assert claims.claimed == len(contacts) == 20
+    assert claims.attempts >= claims.claimed
+    assert _is_number(claims.claims_per_s) and claims.claims_per_s > 0
+    assert claimable(pg_db.url) == []  # every one claimed, none twice (checked inside)
