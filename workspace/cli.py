@@ -58,16 +58,43 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="fill an empty database with generated demo data",
-        description="Generate a realistic, deterministic demo set (for trials and benchmarks).",
+        description="Generate a realistic, deterministic demo set (for trials and benchmarks). "
+        "Start from a --size preset; the options after it change its figures.",
     )
     add_common(demo)
-    demo.add_argument("--customers", type=int, default=300, help="customers (default 300)")
-    demo.add_argument("--contacts", type=int, default=400, help="open contacts (default 400)")
+
+    def count(text: str) -> int:
+        """A number of rows: a whole number, 0 or more (argparse reports anything else)."""
+        number = int(text)
+        if number < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more, not {number}")
+        return number
+
+    demo.add_argument(
+        "--size",
+        choices=["demo", "large"],
+        default="demo",
+        help="demo (the default): 300 customers and 400 open contacts, as a first run "
+        "makes; large: 100,000 customers, 2,000,000 interactions, 300,000 orders, 50,000 "
+        "open contacts, 200 agents, and one customer with 10,000 interactions more",
+    )
+    demo.add_argument("--customers", type=count, metavar="N", help="customers")
+    demo.add_argument("--contacts", type=count, metavar="N", help="open contacts")
     demo.add_argument(
         "--interactions",
-        type=int,
-        default=None,
-        help="past interactions in all (default: 0 to 60 per customer)",
+        type=count,
+        metavar="N",
+        help="interactions of all customers but the heavy one (demo: 0 to 60 each)",
+    )
+    demo.add_argument("--orders", type=count, metavar="N", help="orders (demo: 3.3 a customer)")
+    demo.add_argument(
+        "--agents", type=count, metavar="N", help="agents: the 6 named ones and N-6 generated"
+    )
+    demo.add_argument(
+        "--heavy",
+        type=count,
+        metavar="N",
+        help="give the first customer N interactions over the years (0: none)",
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
 
@@ -123,34 +150,58 @@ def _run_db(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    import time
+
     from storage.bulk import is_empty
     from workspace.boot import migrate
     from workspace.demo import build_demo
+    from workspace.demo.sizes import SIZES
     from workspace.errors import CareDeskError
 
+    size = SIZES[args.size]
     db = database_of(settings_of(args))
     migrate(db)
     if not is_empty(db):
         raise CareDeskError("the database already has data; demo data goes into an empty one")
 
+    started = time.perf_counter()
+    latest: dict[str, tuple[int, int]] = {}
+
     def progress(stage: str, done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+        if not sys.stderr.isatty():
+            return
+        latest[stage] = (done, total)
+        if stage == "search index":
+            line = "building the search index" if done < total else "search index built"
+        else:
+            parts = []
+            for name in ("customers", "interactions"):
+                so_far, of = latest.get(name, (0, 0))
+                parts.append(f"{so_far:,}/{of:,} {name}")
+            line = ", ".join(parts)
+        elapsed = time.perf_counter() - started
+        print(f"\r{line} ({elapsed:.0f} s)      ", end="", file=sys.stderr, flush=True)
 
     summary = build_demo(
         db,
-        customers=args.customers,
-        contacts=args.contacts,
-        interactions=args.interactions,
+        customers=size.customers if args.customers is None else args.customers,
+        contacts=size.contacts if args.contacts is None else args.contacts,
+        interactions=size.interactions if args.interactions is None else args.interactions,
+        orders=size.orders if args.orders is None else args.orders,
+        agents=size.agents if args.agents is None else args.agents,
+        heavy_interactions=size.heavy_interactions if args.heavy is None else args.heavy,
         seed=args.seed,
         progress=progress,
     )
+    seconds = time.perf_counter() - started
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(
         f"demo data: {summary.customers} customers, {summary.orders} orders, "
-        f"{summary.tickets} contacts, {summary.interactions} interactions, "
-        f"{summary.agents} agents"
+        f"{summary.order_items} order items, {summary.tickets} contacts, "
+        f"{summary.interactions} interactions, {summary.agents} agents: "
+        f"{summary.records} records in {seconds:.1f} s "
+        f"({summary.records / max(seconds, 1e-9):,.0f} records/s)"
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from workspace.demo import (
     DemoSummary,
     build_demo,
 )
+from workspace.demo.dice import Dice, Weighted
+from workspace.demo.history import Busy
 from workspace.sla import SlaLevel, sla_due, sla_state
 
 #: A fixed "now" (with microseconds, which must survive both databases).
@@ -406,3 +409,37 @@ def test_insert_rows_chunks_a_generator_inside_the_unit_of_work(db: Database) ->
         insert_rows(session.connection(), Customer, [{"id": "X", "name": "X", "tier": "gold"}])
         raise RuntimeError("roll back")
     assert count(db, "customer") == 7
+
+
+def test_dice_draw_exactly_what_random_draws() -> None:
+    """The fast draws keep every demo byte for byte: same values, same stream after."""
+    pools = [(1,), tuple(range(2)), tuple(range(5)), tuple(range(32)), tuple(range(1000))]
+    weights = [(5, 5, 5, 1, 2, 5), (72, 16, 8, 4), (0.5, 2.25, 1.0), (1,)]
+    for seed in range(30):
+        ours, theirs = random.Random(seed), random.Random(seed)
+        dice = Dice(ours)
+        for n in (1, 2, 3, 7, 100, 899999, 9 * 10**11):
+            assert dice.below(n) == theirs.randrange(n)
+        for a, b in ((0, 0), (2, 6), (12, 4800), (-3, 3), (5 * 3600, 40 * 3600)):
+            assert dice.randint(a, b) == theirs.randint(a, b)
+        for pool in pools:
+            assert dice.pick(pool) == theirs.choice(pool)
+        assert dice.uniform(30, 60) == theirs.uniform(30, 60)
+        for w in weights:
+            items = tuple(range(len(w)))
+            assert dice.weighted(Weighted(items, w)) == theirs.choices(items, w)[0]
+            assert dice.index(list(w)) == theirs.choices(range(len(w)), w)[0]
+        assert ours.random() == theirs.random()
+
+
+def test_busy_spans_answer_as_a_scan_of_every_span_would() -> None:
+    rng = random.Random(3)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    busy, spans = Busy(), []
+    for _ in range(400):
+        a = start + timedelta(hours=rng.randrange(20_000))
+        b = a + timedelta(minutes=rng.choice((0, 5, 90, 3000)))
+        expected = any(a <= end and s <= b for s, end in spans)
+        assert busy.overlaps(a, b) == expected
+        busy.add(a, b)
+        spans.append((a, b))

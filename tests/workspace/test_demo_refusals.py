@@ -44,6 +44,11 @@ def test_a_database_with_data_is_refused_with_its_own_error(db: Database) -> Non
         ({"orders": -1}, "cannot be negative"),
         ({"customers": 0, "contacts": 3}, "need customers"),
         ({"customers": 10, "contacts": 20, "interactions": 19}, "at least contacts"),
+        ({"heavy_interactions": -1}, "cannot be negative"),
+        ({"customers": 0, "contacts": 0, "heavy_interactions": 5}, "heavy customer needs"),
+        ({"customers": 1, "contacts": 3, "heavy_interactions": 2}, "heavy >= 3"),
+        ({"customers": 1, "contacts": 1, "interactions": 4, "heavy_interactions": 9}, "only"),
+        ({"agents": 5}, "at least 6"),
     ],
 )
 def test_bad_arguments_raise_demo_argument_error(

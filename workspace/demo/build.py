@@ -1,33 +1,34 @@
-"""Building the demo: check the arguments, plan the set, and insert it batch by batch.
+"""Building the demo: check the arguments, plan the set, and load it batch by batch.
 
-The whole set goes in with Core executemany inside one unit of work, a batch of customers
-at a time, so the default set builds in well under a second and a set of millions of
-interactions never sits in memory at once.
+The whole set goes in through one bulk load (`storage.bulk`) inside one unit of work, a
+batch of customers at a time: the default set builds in well under a second, and a large
+one (millions of interactions) streams through without ever sitting in memory at once,
+generated in a child process while this one loads (see `stream`). History search is
+indexed in bulk rather than row by row.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from storage.bulk import has_data, insert_rows, lock_for_load
+from storage.bulk import bulk_load, has_data, insert_rows, lock_for_load
 from storage.engine import Database
 from storage.uow import unit_of_work
-from workspace.demo.catalogue import AGENTS
-from workspace.demo.drafts import Batch, OpenPlan
-from workspace.demo.generate import Builder
-from workspace.demo.plan import allocate, plan_open
+from workspace.demo.stream import BATCH, DemoSpec, Totals, generate, generate_elsewhere
+from workspace.demo.team import make_team
 from workspace.errors import CareDeskError
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) after each batch is inserted."""
+"""Called as progress(stage, done, total) after each batch is generated and handed over."""
 
-#: Customers generated (and inserted) together; bounds memory on very large sets.
-BATCH = 1_000
+#: Sets of more customers than this are generated in a child process while this one loads
+#: (see `stream`); smaller ones would spend longer starting it than they save.
+GENERATE_ELSEWHERE_ABOVE = 5 * BATCH
 
 
 class DemoDatabaseNotEmpty(CareDeskError):
@@ -61,6 +62,46 @@ class DemoSummary:
     """Messages and notes on every channel."""
     tickets: int
     """Contacts: the open and pending queue plus resolved history."""
+    heavy_customer: str | None = None
+    """The customer given `heavy_interactions` interactions, when there is one."""
+
+    @property
+    def records(self) -> int:
+        """Rows of every kind together."""
+        return (
+            self.agents
+            + self.customers
+            + self.orders
+            + self.order_items
+            + self.interactions
+            + self.tickets
+        )
+
+
+def _check(
+    customers: int,
+    contacts: int,
+    interactions: int | None,
+    orders: int | None,
+    agents: int | None,
+    heavy: int,
+) -> None:
+    """Refuse counts that no demo set can meet, before anything is generated."""
+    if min(customers, contacts, heavy) < 0 or (orders is not None and orders < 0):
+        raise DemoArgumentError("customers, contacts, orders and heavy cannot be negative")
+    if contacts and not customers:
+        raise DemoArgumentError("open contacts need customers: give customers > 0")
+    if heavy and not customers:
+        raise DemoArgumentError("a heavy customer needs customers: give customers > 0")
+    if interactions is not None and interactions < contacts:
+        raise DemoArgumentError(f"interactions must be at least contacts ({contacts}): one each")
+    if agents is not None and agents < 6:
+        raise DemoArgumentError("agents must be at least 6: the named demo team")
+    if heavy and customers == 1:
+        if heavy < contacts:
+            raise DemoArgumentError(f"the only customer has every contact: heavy >= {contacts}")
+        if interactions:
+            raise DemoArgumentError("the only customer is the heavy one: give more customers")
 
 
 def build_demo(
@@ -70,6 +111,8 @@ def build_demo(
     contacts: int = 400,
     interactions: int | None = None,
     orders: int | None = None,
+    agents: int | None = None,
+    heavy_interactions: int = 0,
     seed: int = 7,
     now: datetime | None = None,
     progress: Progress | None = None,
@@ -79,44 +122,24 @@ def build_demo(
     `contacts` open or pending contacts make the queue; resolved history comes on top.
     `interactions` None gives each customer 0 to 60 messages (about 25 on average); a number
     is spread over the customers and met exactly (it must cover one message per contact).
-    `orders` defaults to about 3.3 per customer. The same `seed` and `now` always give the
-    same rows; SLA clocks are set relative to `now` (the current time by default).
+    `orders` defaults to about 3.3 per customer. `agents` None is the six named agents; a
+    larger number adds generated colleagues after them. `heavy_interactions` gives the
+    first customer exactly that many interactions over the years, on top of the others
+    (and one of the open contacts). The same arguments always give the same rows; SLA
+    clocks are set relative to `now` (the current time by default).
     """
     if now is None:
         now = datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
-    if customers < 0 or contacts < 0 or (orders is not None and orders < 0):
-        raise DemoArgumentError("customers, contacts and orders cannot be negative")
-    if contacts and not customers:
-        raise DemoArgumentError("open contacts need customers: give customers > 0")
-    if interactions is not None and interactions < contacts:
-        raise DemoArgumentError(f"interactions must be at least contacts ({contacts}): one each")
-
-    rng = random.Random(seed)
-    total_orders = round(customers * 3.3) if orders is None else orders
-    plans = plan_open(rng, contacts)
-    by_customer: dict[int, list[OpenPlan]] = {}
-    for plan in plans:
-        by_customer.setdefault(rng.randrange(customers), []).append(plan)
-    del plans
-    open_counts = [len(by_customer.get(i, ())) for i in range(customers)]
-
-    with_open = sum(1 for c in open_counts if c)
-    order_min = [1 if c else 0 for c in open_counts] if total_orders >= with_open else None
-    order_counts = allocate(
-        rng,
-        total_orders,
-        [rng.expovariate(1.0) for _ in range(customers)],
-        order_min or [0] * customers,
+    _check(customers, contacts, interactions, orders, agents, heavy_interactions)
+    spec = DemoSpec(
+        customers, contacts, interactions, orders, agents, heavy_interactions, seed, now
     )
-    if interactions is None:
-        budgets = [max(c, round(rng.triangular(0, 60, 15))) for c in open_counts]
-    else:
-        weights = [rng.triangular(0, 60, 15) for _ in range(customers)]
-        budgets = allocate(rng, interactions, weights, open_counts)
-    total_interactions = sum(budgets)
+    members = make_team(agents, seed).members
+    totals = Totals(orders=0, interactions=0)
+    counts = {"orders": 0, "items": 0, "tickets": 0, "interactions": 0}
 
     with unit_of_work(db) as session:
         lock_for_load(session)
@@ -124,36 +147,41 @@ def build_demo(
             raise DemoDatabaseNotEmpty("demo data goes into an empty database; this one has data")
         conn = session.connection()
         insert_rows(
-            conn, "agent", ({"name": n, "display_name": d, "role": r} for n, d, r in AGENTS)
+            conn, "agent", ({"name": n, "display_name": d, "role": r} for n, d, r in members)
         )
         agent_ids = {name: id_ for id_, name in conn.execute(text("SELECT id, name FROM agent"))}
         if progress:
-            progress("agents", len(AGENTS), len(AGENTS))
-        builder = Builder(rng, now, agent_ids, contacts)
-        open_done = 0
-        for start in range(0, customers, BATCH):
-            batch = Batch()
-            for i in range(start, min(start + BATCH, customers)):
-                plans_i = by_customer.get(i, [])
-                builder.customer(batch, i, order_counts[i], budgets[i], plans_i)
-                open_done += len(plans_i)
-            insert_rows(conn, "customer", batch.customers)
-            insert_rows(conn, "orders", batch.orders)
-            insert_rows(conn, "order_item", batch.items)
-            insert_rows(conn, "ticket", batch.tickets)
-            insert_rows(conn, "interaction", batch.interactions)
+            progress("agents", len(members), len(members))
+        with bulk_load(conn, defer_text_index=True) as load:
+            if customers > GENERATE_ELSEWHERE_ABOVE:  # generate on the other core meanwhile
+                source = generate_elsewhere(spec, agent_ids)
+            else:
+                source = generate(spec, agent_ids)
+            with closing(source):
+                for batch in source:
+                    if isinstance(batch, Totals):
+                        totals = batch
+                        continue
+                    for table, columns, rows in batch.tables():
+                        load.write(table, columns, rows)
+                    counts = batch.counts
+                    if progress:
+                        progress("customers", batch.customers_done, customers)
+                        progress("orders", counts["orders"], totals.orders)
+                        progress("interactions", counts["interactions"], totals.interactions)
+                        progress("contacts", batch.open_done, contacts)
             if progress:
-                done = min(start + BATCH, customers)
-                progress("customers", done, customers)
-                progress("orders", builder.counts["orders"], total_orders)
-                progress("interactions", builder.counts["interactions"], total_interactions)
-                progress("contacts", open_done, contacts)
+                progress("search index", 0, 1)
+            load.finish()
+            if progress:
+                progress("search index", 1, 1)
 
     return DemoSummary(
-        agents=len(AGENTS),
+        agents=len(members),
         customers=customers,
-        orders=builder.counts["orders"],
-        order_items=builder.counts["items"],
-        interactions=builder.counts["interactions"],
-        tickets=builder.counts["tickets"],
+        orders=counts["orders"],
+        order_items=counts["items"],
+        interactions=counts["interactions"],
+        tickets=counts["tickets"],
+        heavy_customer="C-10001" if heavy_interactions else None,
     )

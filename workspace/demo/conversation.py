@@ -1,8 +1,9 @@
 """Writing one thread: its placeholder values, each side's voice per channel, and nudges.
 
 `Conversations` is the base of the demo's generator (`generate.Builder`): the generator
-holds the state these methods read (`rng`, `display`), and the history and open-contact
-parts build on the threads written here.
+holds the state these methods read (`dice`, `display`), and the history and open-contact
+parts build on the threads written here. What depends only on a product or an order is
+worked out once, not for every thread that mentions it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from workspace.demo.catalogue import (
     STREETS,
     WARRANTIED,
 )
+from workspace.demo.dice import Dice
 from workspace.demo.drafts import Msg, PlacedOrder
 from workspace.demo.scenario import Scenario
 from workspace.demo.threads import (
@@ -62,63 +64,97 @@ _CROSS_SCRIPTS: dict[int, tuple[str, ...]] = {
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def _discount(amount: Decimal) -> str:
+    return dollars(to_money(amount * Decimal("0.15")))
+
+
+def _order_facts(order: PlacedOrder) -> dict[str, str]:
+    """The placeholder values that depend only on the order."""
+    return {
+        "order": order.id,
+        "promised": short_date(order.promised_by),
+        "placed_month": f"{MONTHS[order.placed_at.month - 1]} {order.placed_at.year}",
+        "total": dollars(order.total),
+        "discount": _discount(order.total),
+    }
+
+
+#: The placeholder values of each product, and of a question asked before buying it.
+_PRODUCT_FACTS = {
+    p.sku: {
+        "product": p.name,
+        "sku": p.sku,
+        "price": dollars(p.price),
+        "warranty": str(p.warranty_months or 12),
+    }
+    for p in CATALOGUE
+}
+_PRESALES = {
+    p.sku: {
+        "order": "my last order",
+        "promised": "the date you gave me",
+        "total": dollars(p.price),
+        "discount": _discount(p.price),
+    }
+    for p in WARRANTIED
+}
+#: Every product but the one named, for "I ordered X but got Y".
+_OTHERS = {p.sku: tuple(o for o in CATALOGUE if o is not p) for p in CATALOGUE}
+
+
 class Conversations:
     """Writes threads in a customer's and an agent's words; the base of the generator."""
 
     rng: random.Random
+    """The generator every draw comes from."""
+    dice: Dice
+    """Its draws, made faster."""
     display: dict[str, str]
     """Each agent's display name, by agent name."""
+    first_names: dict[str, str]
+    """Each agent's first name, by agent name."""
 
     def _ctx(
         self, base: dict[str, str], key: str, order: PlacedOrder | None, agent: str
     ) -> dict[str, str]:
         """Placeholder values for one thread: the customer, one of their orders, the agent."""
-        rng = self.rng
+        dice = self.dice
         ctx = dict(base)
-        display = self.display[agent]
-        ctx["agent_first"] = display.split()[0]
+        ctx["agent_first"] = self.first_names[agent]
         if order is not None:
-            warrantied = [p for p, _ in order.items if p.warranty_months]
-            if key == "warranty" and warrantied:
-                product = rng.choice(warrantied)
+            if key == "warranty" and (
+                warrantied := [p for p, _ in order.items if p.warranty_months]
+            ):
+                product = dice.pick(warrantied)
             else:
-                product = rng.choice(order.items)[0]
-            ctx["order"] = order.id
-            ctx["promised"] = short_date(order.promised_by)
-            ctx["placed_month"] = f"{MONTHS[order.placed_at.month - 1]} {order.placed_at.year}"
-            ctx["total"] = dollars(order.total)
-            ctx["discount"] = dollars(to_money(order.total * Decimal("0.15")))
+                product = dice.pick(order.items)[0]
+            if order.facts is None:
+                order.facts = _order_facts(order)
+            ctx.update(order.facts)
         else:
-            product = rng.choice(WARRANTIED)  # pre-sales questions are about appliances
-            ctx["order"] = "my last order"
-            ctx["promised"] = "the date you gave me"
-            ctx["total"] = dollars(product.price)
-            ctx["discount"] = dollars(to_money(product.price * Decimal("0.15")))
-        others = [p for p in CATALOGUE if p is not product]
-        ctx["product"] = product.name
-        ctx["sku"] = product.sku
-        ctx["price"] = dollars(product.price)
-        ctx["warranty"] = str(product.warranty_months or 12)
-        ctx["other_product"] = rng.choice(others).name
-        ctx["carrier"] = rng.choice(CARRIERS)
-        ctx["tracking"] = f"{rng.randrange(10**11, 10**12)}"
-        ctx["rma"] = f"RMA-{rng.randrange(100000, 999999)}"
-        ctx["refund_ref"] = f"RF-{rng.randrange(1000000, 9999999)}"
-        ctx["last4"] = f"{rng.randrange(10000):04d}"
-        ctx["code"] = rng.choice(PROMO_CODES)
-        ctx["new_phone"] = f"+1 {rng.choice(AREA_CODES)} 555 01{rng.randrange(100):02d}"
-        user = f"{ascii_name(base['first'])}.{rng.randrange(100, 999)}"
-        ctx["new_email"] = f"{user}@{rng.choice(DOMAINS)}"
-        street = f"{rng.randint(12, 4800)} {rng.choice(STREETS)}"
-        ctx["new_address"] = f"{street}, {rng.choice(CITIES)}"
+            product = dice.pick(WARRANTIED)  # pre-sales questions are about appliances
+            ctx.update(_PRESALES[product.sku])
+        ctx.update(_PRODUCT_FACTS[product.sku])
+        ctx["other_product"] = dice.pick(_OTHERS[product.sku]).name
+        ctx["carrier"] = dice.pick(CARRIERS)
+        ctx["tracking"] = f"{10**11 + dice.below(9 * 10**11)}"
+        ctx["rma"] = f"RMA-{100000 + dice.below(899999)}"
+        ctx["refund_ref"] = f"RF-{1000000 + dice.below(8999999)}"
+        ctx["last4"] = f"{dice.below(10000):04d}"
+        ctx["code"] = dice.pick(PROMO_CODES)
+        ctx["new_phone"] = f"+1 {dice.pick(AREA_CODES)} 555 01{dice.below(100):02d}"
+        user = f"{ascii_name(base['first'])}.{100 + dice.below(899)}"
+        ctx["new_email"] = f"{user}@{dice.pick(DOMAINS)}"
+        street = f"{dice.randint(12, 4800)} {dice.pick(STREETS)}"
+        ctx["new_address"] = f"{street}, {dice.pick(CITIES)}"
         return ctx
 
     def _style_in(self, channel: str, body: str, ctx: dict[str, str], first_msg: bool) -> str:
         """A customer's words as they arrive on `channel`."""
-        rng = self.rng
+        dice = self.dice
         if channel == "email":
-            greeting = rng.choice(GREETINGS)
-            return f"{greeting}\n\n{body}\n\n{rng.choice(SIGN_OFFS)}\n{ctx['first']}"
+            greeting = dice.pick(GREETINGS)
+            return f"{greeting}\n\n{body}\n\n{dice.pick(SIGN_OFFS)}\n{ctx['first']}"
         if channel == "call":
             return f'Phone call. {ctx["first"]}: "{body}"'
         if channel == "social" and first_msg:
@@ -128,7 +164,7 @@ class Conversations:
     def _style_out(self, channel: str, body: str, ctx: dict[str, str], agent: str) -> str:
         """An agent's words as they go out on `channel`."""
         display = self.display[agent]
-        first_name = display.split()[0]
+        first_name = self.first_names[agent]
         if channel == "email":
             return f"Hi {ctx['first']},\n\n{body}\n\nKind regards,\n{display}\n{SHOP} Customer Care"
         if channel == "call":
@@ -142,7 +178,7 @@ class Conversations:
 
     def _gap(self, table: dict[str, tuple[int, int]], channel: str) -> timedelta:
         lo, hi = table[channel]
-        return timedelta(seconds=self.rng.randint(lo, hi))
+        return timedelta(seconds=self.dice.randint(lo, hi))
 
     def _when(self, gap: timedelta) -> str:
         hours = gap.total_seconds() / 3600
@@ -162,7 +198,7 @@ class Conversations:
             pool = NUDGES_TO_EMAIL
         else:
             pool = NUDGES_OTHER
-        return self.rng.choice(pool).format(
+        return self.dice.pick(pool).format(
             prev=PREV_NAMES[prev], by=PREV_BY[prev], when=self._when(gap), topic=ctx["topic"]
         )
 
@@ -175,11 +211,11 @@ class Conversations:
         A fifth of longer threads start on another channel and continue with a nudge ("I
         already wrote by email yesterday..."), as customers do when nobody answers.
         """
-        rng = self.rng
-        subject = scenario.subject.format(**ctx)
-        ctx = {**ctx, "topic": scenario.topic.format(**ctx)}
-        pick = rng.randrange(len(scenario.opens))
-        path = scenario.paths[pick] if scenario.paired else rng.choice(scenario.paths)
+        dice = self.dice
+        subject = scenario.subject.format_map(ctx)
+        ctx = {**ctx, "topic": scenario.topic.format_map(ctx)}
+        pick = dice.below(len(scenario.opens))
+        path = scenario.paths[pick] if scenario.paired else dice.pick(scenario.paths)
         author = self.display[agent]
         size = min(size, scenario.max_len)
         msgs: list[Msg] = []
@@ -195,11 +231,11 @@ class Conversations:
             styled = self._style_out(ch, body, ctx, agent)
             msgs.append(Msg(t, ch, "outbound", "message", styled, author, subj))
 
-        opening = scenario.opens[pick].format(**ctx)
-        if size >= 3 and rng.random() < 0.2:
-            first_channel = "email" if channel != "email" else rng.choice(("chat", "call"))
+        opening = scenario.opens[pick].format_map(ctx)
+        if size >= 3 and dice.random() < 0.2:
+            first_channel = "email" if channel != "email" else dice.pick(("chat", "call"))
             inbound(first_channel, opening, True)
-            gap = timedelta(seconds=rng.randint(5 * 3600, 40 * 3600))
+            gap = timedelta(seconds=dice.randint(5 * 3600, 40 * 3600))
             t += gap
             nudge = self._nudge(first_channel, channel, gap, ctx)
             inbound(channel, nudge if channel == "email" else f"{nudge} {opening}", True)
@@ -210,20 +246,20 @@ class Conversations:
         for step in script:
             if step == "reply":
                 t += self._gap(REPLY_GAP, channel)
-                outbound(channel, path.reply.format(**ctx))
+                outbound(channel, path.reply.format_map(ctx))
             elif step == "note":
-                t += timedelta(seconds=rng.randint(120, 1200))
-                note = path.note.format(**ctx)
+                t += timedelta(seconds=dice.randint(120, 1200))
+                note = path.note.format_map(ctx)
                 msgs.append(Msg(t, channel, "internal", "note", note, author))
             elif step == "followup":
                 t += self._gap(CUSTOMER_GAP, channel)
-                inbound(channel, path.followup.format(**ctx), False)
+                inbound(channel, path.followup.format_map(ctx), False)
             elif step == "answer":
                 t += self._gap(REPLY_GAP, channel)
-                outbound(channel, path.answer.format(**ctx))
+                outbound(channel, path.answer.format_map(ctx))
             else:  # thanks
                 t += self._gap(CUSTOMER_GAP, channel)
                 later = scenario.thanks_later if channel in ("email", "sms", "social") else ()
-                pool = later if later and rng.random() < 0.5 else QUICK_THANKS
-                inbound(channel, rng.choice(pool).format(**ctx), False)
+                pool = later if later and dice.random() < 0.5 else QUICK_THANKS
+                inbound(channel, dice.pick(pool).format_map(ctx), False)
         return msgs, subject

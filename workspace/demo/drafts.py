@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +34,8 @@ class PlacedOrder:
     delivered_at: datetime | None
     total: Decimal
     items: list[tuple[Product, int]]
+    facts: dict[str, str] | None = None
+    """The placeholder values that depend only on the order, worked out once."""
 
 
 @dataclass(slots=True)
@@ -64,12 +67,69 @@ class Msg:
     ticket_id: str | None = None
 
 
+#: The columns of each kind of row in a `Batch`, in the order of the tuples.
+CUSTOMER_COLUMNS = ("id", "name", "email", "phone", "tier", "since")
+ORDER_COLUMNS = ("id", "customer_id", "placed_at", "status", "promised_by", "delivered_at", "total")
+ITEM_COLUMNS = ("order_id", "line", "sku", "name", "price", "quantity")
+TICKET_COLUMNS = (
+    "id",
+    "customer_id",
+    "channel",
+    "subject",
+    "status",
+    "active",
+    "priority",
+    "priority_rank",
+    "opened_at",
+    "sla_due_at",
+    "assigned_agent_id",
+    "claimed_at",
+    "first_response_at",
+    "resolved_at",
+    "disposition",
+    "version",
+)
+INTERACTION_COLUMNS = (
+    "ref",
+    "customer_id",
+    "ticket_id",
+    "at",
+    "channel",
+    "direction",
+    "kind",
+    "subject",
+    "text",
+    "author",
+)
+
+Row = Sequence[Any]
+
+
 @dataclass(slots=True)
 class Batch:
-    """The rows of one batch of customers, inserted together and then dropped."""
+    """The rows of one batch of customers, as tuples in the `*_COLUMNS` order.
 
-    customers: list[dict[str, Any]] = field(default_factory=list)
-    orders: list[dict[str, Any]] = field(default_factory=list)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    tickets: list[dict[str, Any]] = field(default_factory=list)
-    interactions: list[dict[str, Any]] = field(default_factory=list)
+    Inserted together and then dropped, so memory stays flat however large the set.
+    """
+
+    customers: list[Row] = field(default_factory=list)
+    orders: list[Row] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)
+    tickets: list[Row] = field(default_factory=list)
+    interactions: list[Row] = field(default_factory=list)
+    customers_done: int = 0
+    """Customers generated so far, this batch included (as are the counts below)."""
+    open_done: int = 0
+    """Open and pending contacts generated so far."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """Orders, order items, tickets and interactions generated so far."""
+
+    def tables(self) -> list[tuple[str, tuple[str, ...], list[Row]]]:
+        """The rows by table, parents before children (as foreign keys need them)."""
+        return [
+            ("customer", CUSTOMER_COLUMNS, self.customers),
+            ("orders", ORDER_COLUMNS, self.orders),
+            ("order_item", ITEM_COLUMNS, self.items),
+            ("ticket", TICKET_COLUMNS, self.tickets),
+            ("interaction", INTERACTION_COLUMNS, self.interactions),
+        ]

@@ -3,7 +3,9 @@
 `Builder` puts the parts together: it writes a customer and their orders itself, takes
 the open contacts from `OpenContacts` and the history from `History`, and gives every
 message its ref in time order. It keeps the counters (order, ticket and message numbers)
-that run across every customer of a build.
+that run across every customer of a build. One customer may be "heavy": a long-standing
+account whose orders and threads spread over all its years, for sets that test how a
+timeline of thousands of entries behaves.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from operator import attrgetter
 
 from storage.types import to_money
 from workspace.demo.catalogue import (
-    AGENTS,
     AREA_CODES,
     CATALOGUE,
     DOMAINS,
@@ -27,23 +29,44 @@ from workspace.demo.catalogue import (
     WARRANTIED,
     Product,
 )
+from workspace.demo.dice import Dice, Weighted
 from workspace.demo.drafts import Batch, Msg, OpenPlan, PlacedOrder, Story
 from workspace.demo.history import History
 from workspace.demo.open_contacts import OpenContacts
+from workspace.demo.team import Team
 from workspace.demo.threads import GENERIC_STORIES, OPEN_KEY_WEIGHTS, OPEN_KEYS, ORDER_STORIES
 from workspace.demo.values import ascii_name, between, whole_seconds
+
+_TIERS = Weighted(TIERS, TIER_WEIGHTS)
+_OPEN_KEYS = Weighted(OPEN_KEYS, OPEN_KEY_WEIGHTS)
+_ITEM_COUNTS = Weighted((1, 2, 3), (55, 30, 15))
+#: Products dear enough that nobody buys more than two at once.
+_DEAR = frozenset(p.sku for p in CATALOGUE if p.price > 50)
+#: Customers join from this date on; the heavy customer has been one since then.
+EARLIEST = date(2015, 1, 1)
+#: Orders per message of the heavy customer: a business account that buys all year round.
+HEAVY_ORDERS_PER_MESSAGE = 1 / 12
+_AT = attrgetter("at")
 
 
 class Builder(History, OpenContacts):
     """Generates customers one at a time into a batch of plain rows."""
 
     def __init__(
-        self, rng: random.Random, now: datetime, agent_ids: dict[str, int], contacts: int
+        self,
+        rng: random.Random,
+        now: datetime,
+        agent_ids: dict[str, int],
+        contacts: int,
+        team: Team,
     ) -> None:
         self.rng = rng
+        self.dice = Dice(rng)
         self.now = now
         self.agent_ids = agent_ids
-        self.display = {name: display for name, display, _ in AGENTS}
+        self.team = team
+        self.display = {name: display for name, display, _ in team.members}
+        self.first_names = {name: display.split()[0] for name, display, _ in team.members}
         self.order_seq = 0
         self.ticket_seq = contacts  # T-000001.. are the open contacts; history comes after
         self.ref_seq = 0
@@ -56,77 +79,77 @@ class Builder(History, OpenContacts):
         n_orders: int,
         budget: int,
         open_plans: list[OpenPlan],
+        heavy: bool = False,
     ) -> None:
-        """Generate one customer with their orders, history and open contacts into `batch`."""
-        rng = self.rng
+        """Generate one customer with their orders, history and open contacts into `batch`.
+
+        A `heavy` customer has been one since `EARLIEST`, and their orders spread over all
+        those years rather than the last eighteen months.
+        """
+        dice = self.dice
         cid = f"C-{10001 + index}"
-        first = rng.choice(FIRST_NAMES)
-        last = rng.choice(LAST_NAMES)
-        earliest = date(2015, 1, 1)
-        latest = max(earliest, (self.now - timedelta(days=60)).date())
-        since = earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
-        email = self._email(first, last) if rng.random() > 0.03 else None
+        first = dice.pick(FIRST_NAMES)
+        last = dice.pick(LAST_NAMES)
+        latest = max(EARLIEST, (self.now - timedelta(days=60)).date())
+        days = dice.below((latest - EARLIEST).days + 1)
+        since = EARLIEST if heavy else EARLIEST + timedelta(days=days)
+        email = self._email(first, last) if dice.random() > 0.03 else None
         phone = (
-            f"+1 {rng.choice(AREA_CODES)} 555 01{rng.randrange(100):02d}"
-            if rng.random() > 0.05
+            f"+1 {dice.pick(AREA_CODES)} 555 01{dice.below(100):02d}"
+            if dice.random() > 0.05
             else None
         )
-        batch.customers.append(
-            {
-                "id": cid,
-                "name": f"{first} {last}",
-                "email": email,
-                "phone": phone,
-                "tier": rng.choices(TIERS, TIER_WEIGHTS)[0],
-                "since": since,
-            }
-        )
+        tier = dice.weighted(_TIERS)
+        batch.customers.append((cid, f"{first} {last}", email, phone, tier, since))
         since_at = datetime.combine(since, time(9), UTC)
         stories = self._stories(open_plans, n_orders)
-        orders = self._orders(batch, cid, since_at, n_orders, stories)
+        orders = self._orders(batch, cid, since_at, n_orders, stories, heavy)
         ctx_base = {
             "first": first,
             "email": email or "the email address on your account",
-            "tier": batch.customers[-1]["tier"],
+            "tier": tier,
         }
         msgs: list[Msg] = []
         for k, story in enumerate(stories):
             # Every later open contact still needs its one opening message.
             spare = budget - (len(stories) - k)
             budget -= self._open_contact(batch, cid, story, ctx_base, msgs, spare)
-        self._history(batch, cid, since_at, orders, ctx_base, msgs, budget)
-        msgs.sort(key=lambda m: m.at)
+        self._history(batch, cid, since_at, orders, ctx_base, msgs, budget, heavy)
+        msgs.sort(key=_AT)
+        ref = self.ref_seq
+        append = batch.interactions.append
         for m in msgs:
-            self.ref_seq += 1
-            batch.interactions.append(
-                {
-                    "ref": f"I-{self.ref_seq:07d}",
-                    "customer_id": cid,
-                    "ticket_id": m.ticket_id,
-                    "at": m.at,
-                    "channel": m.channel,
-                    "direction": m.direction,
-                    "kind": m.kind,
-                    "subject": m.subject,
-                    "text": m.text,
-                    "author": m.author,
-                }
+            ref += 1
+            append(
+                (
+                    f"I-{ref:07d}",
+                    cid,
+                    m.ticket_id,
+                    m.at,
+                    m.channel,
+                    m.direction,
+                    m.kind,
+                    m.subject,
+                    m.text,
+                    m.author,
+                )
             )
+        self.ref_seq = ref
         self.counts["interactions"] += len(msgs)
 
     def _email(self, first: str, last: str) -> str:
-        rng = self.rng
+        dice = self.dice
         f, la = ascii_name(first), ascii_name(last)
-        style = rng.randrange(4)
+        style = dice.below(4)
         if style == 0:
             local = f"{f}.{la}"
         elif style == 1:
-            local = f"{f[0]}{la}{rng.randrange(10, 99)}"
+            local = f"{f[0]}{la}{dice.randint(10, 98)}"
         elif style == 2:
-            local = f"{f}_{la[0]}{rng.randrange(70, 100)}"
+            local = f"{f}_{la[0]}{dice.randint(70, 99)}"
         else:
             local = f"{la}.{f}"
-        return f"{local}@{rng.choice(DOMAINS)}"
+        return f"{local}@{dice.pick(DOMAINS)}"
 
     def _stories(self, plans: list[OpenPlan], n_orders: int) -> list[Story]:
         """What each open contact is about, decided before the orders it needs exist.
@@ -141,7 +164,7 @@ class Builder(History, OpenContacts):
         shaped = 0
         for plan in plans:
             opened_at = self._opened_at(plan)
-            key = rng.choices(OPEN_KEYS, OPEN_KEY_WEIGHTS)[0]
+            key = self.dice.weighted(_OPEN_KEYS)
             if key in ORDER_STORIES:
                 if shaped < n_orders:
                     shaped += 1
@@ -157,11 +180,18 @@ class Builder(History, OpenContacts):
         return stories
 
     def _orders(
-        self, batch: Batch, cid: str, since_at: datetime, n: int, stories: list[Story]
+        self,
+        batch: Batch,
+        cid: str,
+        since_at: datetime,
+        n: int,
+        stories: list[Story],
+        heavy: bool = False,
     ) -> list[PlacedOrder]:
-        """`n` orders over the last 18 months, some shaped to fit the open contacts' stories."""
+        """`n` orders over the last 18 months (a heavy customer's: since they joined), some
+        shaped to fit the open contacts' stories."""
         rng, now = self.rng, self.now
-        lo = max(since_at, now - timedelta(days=ORDER_WINDOW_DAYS))
+        lo = since_at if heavy else max(since_at, now - timedelta(days=ORDER_WINDOW_DAYS))
         hi = now - timedelta(hours=2)
         specs: list[tuple[datetime, Story | None]] = []
         for story in stories:
@@ -211,73 +241,56 @@ class Builder(History, OpenContacts):
         self, batch: Batch, cid: str, placed_at: datetime, story: Story | None
     ) -> PlacedOrder:
         """One order and its lines; an order for a story gets the status the story needs."""
-        rng, now = self.rng, self.now
+        rng, dice, now = self.rng, self.dice, self.now
         self.order_seq += 1
         oid = f"W{100000 + self.order_seq}"
-        n_items = rng.choices((1, 2, 3), (55, 30, 15))[0]
+        n_items = dice.weighted(_ITEM_COUNTS)
         items: list[tuple[Product, int]] = []
         for product in rng.sample(CATALOGUE, n_items):
             qty = 1
-            if rng.random() < 0.15:
-                qty = 2 if product.price > 50 else rng.choice((2, 3, 4))
+            if dice.random() < 0.15:
+                qty = 2 if product.sku in _DEAR else dice.pick((2, 3, 4))
             items.append((product, qty))
         key = story.key if story is not None else None
         if key == "warranty" and not any(p.warranty_months for p, _ in items):
             skus = {p.sku for p, _ in items}
-            items[0] = (rng.choice([p for p in WARRANTIED if p.sku not in skus]), 1)
+            items[0] = (dice.pick([p for p in WARRANTIED if p.sku not in skus]), 1)
         total = to_money(sum((p.price * q for p, q in items), Decimal(0)))
-        promised_by = (placed_at + timedelta(days=rng.randint(2, 5))).date()
+        promised_by = (placed_at + timedelta(days=dice.randint(2, 5))).date()
         delivered_at: datetime | None = None
         if key == "late":
             status = "shipped"
-            promised_by = (placed_at + timedelta(days=rng.randint(2, 4))).date()
+            promised_by = (placed_at + timedelta(days=dice.randint(2, 4))).date()
         elif key == "where":
             status = "shipped"
-            promised_by = (now + timedelta(days=rng.randint(1, 3))).date()
+            promised_by = (now + timedelta(days=dice.randint(1, 3))).date()
         elif key in ("address", "cancel"):
             status = "pending"
         elif key in ("damaged", "wrong_item", "refund", "warranty"):
-            delivered_at = whole_seconds(placed_at + timedelta(hours=rng.uniform(30, 60)))
+            delivered_at = whole_seconds(placed_at + timedelta(hours=dice.uniform(30, 60)))
             status = "returned" if key == "refund" else "delivered"
-        elif key is None and rng.random() < 0.05:
+        elif key is None and dice.random() < 0.05:
             status = "cancelled"
         else:
             late_p = 0.12
-            shipped_at = placed_at + timedelta(hours=rng.uniform(6, 36))
-            if rng.random() < late_p:
-                day = promised_by + timedelta(days=rng.randint(1, 6))
+            shipped_at = placed_at + timedelta(hours=dice.uniform(6, 36))
+            if dice.random() < late_p:
+                day = promised_by + timedelta(days=dice.randint(1, 6))
             else:
                 span = max((promised_by - (placed_at + timedelta(days=1)).date()).days, 0)
-                day = (placed_at + timedelta(days=1)).date() + timedelta(days=rng.randint(0, span))
-            delivered = datetime.combine(day, time(rng.randint(9, 19), rng.randrange(60)), UTC)
+                day = (placed_at + timedelta(days=1)).date() + timedelta(days=dice.below(span + 1))
+            delivered = datetime.combine(day, time(dice.randint(9, 19), dice.below(60)), UTC)
             delivered = whole_seconds(max(delivered, shipped_at + timedelta(hours=4)))
             if delivered < now - timedelta(minutes=30):
                 delivered_at = delivered
-                status = "returned" if key is None and rng.random() < 0.07 else "delivered"
+                status = "returned" if key is None and dice.random() < 0.07 else "delivered"
             else:
                 status = "shipped" if shipped_at < now else "pending"
-        batch.orders.append(
-            {
-                "id": oid,
-                "customer_id": cid,
-                "placed_at": placed_at,
-                "status": status,
-                "promised_by": promised_by,
-                "delivered_at": delivered_at,
-                "total": total,
-            }
+        batch.orders.append((oid, cid, placed_at, status, promised_by, delivered_at, total))
+        batch.items.extend(
+            (oid, line, product.sku, product.name, product.price, qty)
+            for line, (product, qty) in enumerate(items, start=1)
         )
-        for line, (product, qty) in enumerate(items, start=1):
-            batch.items.append(
-                {
-                    "order_id": oid,
-                    "line": line,
-                    "sku": product.sku,
-                    "name": product.name,
-                    "price": product.price,
-                    "quantity": qty,
-                }
-            )
         self.counts["orders"] += 1
         self.counts["items"] += len(items)
         return PlacedOrder(oid, placed_at, status, promised_by, delivered_at, total, items)

@@ -7,23 +7,83 @@ resolved tickets a few threads become.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from datetime import UTC, datetime, time, timedelta
 
 from storage.records import PRIORITY_RANK
 from workspace.demo.catalogue import (
-    AGENT_NAMES,
     CHANNELS,
     HISTORY_GAP,
     PRIORITIES,
     PRIORITY_WEIGHTS,
-    REPLY_WEIGHTS,
     THREAD_CHANNEL_WEIGHTS,
 )
 from workspace.demo.conversation import Conversations
+from workspace.demo.dice import Weighted
 from workspace.demo.drafts import Batch, Msg, PlacedOrder
+from workspace.demo.team import Team
 from workspace.demo.threads import GENERIC_STORIES, SCENARIOS
 from workspace.demo.values import between, whole_seconds
 from workspace.sla import sla_due
+
+_CHANNELS = Weighted(CHANNELS, THREAD_CHANNEL_WEIGHTS)
+_PRIORITIES = Weighted(PRIORITIES, PRIORITY_WEIGHTS)
+_TICKETS_WANTED = Weighted((0, 1, 2), (60, 30, 10))
+#: A heavy customer has a resolved contact among about this many messages.
+HEAVY_MESSAGES_PER_TICKET = 50
+
+
+class Busy:
+    """The spans a customer's threads already take, to find a free one quickly.
+
+    Asking whether a span overlaps any of thousands of others (a heavy customer's) looks
+    only at the spans that start at most the longest one's length before it.
+    """
+
+    __slots__ = ("_longest", "_spans")
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[datetime, datetime]] = []
+        self._longest = timedelta(0)
+
+    def add(self, start: datetime, end: datetime) -> None:
+        insort(self._spans, (start, end))
+        self._longest = max(self._longest, end - start)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end] meets any span (spans touching at an end count)."""
+        spans = self._spans
+        for i in range(bisect_left(spans, (start - self._longest,)), len(spans)):
+            first, last = spans[i]
+            if first > end:
+                return False
+            if start <= last:
+                return True
+        return False
+
+
+class Candidates:
+    """The stories a customer's orders still allow, and their weights, used up as told.
+
+    The weights are kept beside the stories so that a heavy customer's thousands of
+    candidates are not gathered again for every thread.
+    """
+
+    __slots__ = ("items", "weights")
+
+    def __init__(self, found: list[tuple[str, PlacedOrder | None, int]]) -> None:
+        self.items = found
+        self.weights = [w for _, _, w in found]
+
+    def pop(self, i: int) -> tuple[str, PlacedOrder | None, int]:
+        self.weights.pop(i)
+        return self.items.pop(i)
+
+    def drop(self, order: PlacedOrder) -> None:
+        """Forget every story about `order`: it has been talked about enough."""
+        keep = [k for k, (_, o, _) in enumerate(self.items) if o is not order]
+        self.items = [self.items[k] for k in keep]
+        self.weights = [self.weights[k] for k in keep]
 
 
 class History(Conversations):
@@ -31,6 +91,7 @@ class History(Conversations):
 
     now: datetime
     agent_ids: dict[str, int]
+    team: Team
     ticket_seq: int
     counts: dict[str, int]
 
@@ -63,9 +124,7 @@ class History(Conversations):
             return (d + timedelta(days=60), d + timedelta(days=700)) if d is not None else None
         return None
 
-    def _history_candidates(
-        self, orders: list[PlacedOrder]
-    ) -> list[tuple[str, PlacedOrder | None, int]]:
+    def _history_candidates(self, orders: list[PlacedOrder]) -> Candidates:
         found: list[tuple[str, PlacedOrder | None, int]] = []
         for o in orders:
             if o.status == "cancelled":
@@ -83,11 +142,11 @@ class History(Conversations):
                     found.append(("warranty", o, 1))
             if o.status == "returned":
                 found.append(("refund", o, 5))
-        return found
+        return Candidates(found)
 
     def _pick_history(
         self,
-        candidates: list[tuple[str, PlacedOrder | None, int]],
+        candidates: Candidates,
         used: dict[str, int],
         orders: list[PlacedOrder],
         size: int,
@@ -100,21 +159,20 @@ class History(Conversations):
         customer's history reads like separate episodes; when those run out, the customer
         asks about products or their account.
         """
-        rng = self.rng
+        dice = self.dice
         if size == 1:  # a lone message: a thank-you for a delivery, or an unanswered question
             delivered = [o for o in orders if o.status == "delivered" and o.id not in used]
             if delivered:
-                thanked = rng.choice(delivered)
+                thanked = dice.pick(delivered)
                 used[thanked.id] = 2  # a thank-you closes the order's story
                 window = self._window("compliment", thanked)
                 if window is not None and max(window[0], lo) < min(window[1], hi):
                     return "compliment", thanked, max(window[0], lo), min(window[1], hi)
             return "product", None, lo, hi
         for _ in range(4):
-            if not candidates:
+            if not candidates.weights:
                 break
-            i = rng.choices(range(len(candidates)), [w for _, _, w in candidates])[0]
-            key, order, _w = candidates.pop(i)
+            key, order, _w = candidates.pop(dice.index(candidates.weights))
             window = self._window(key, order)
             if order is None or window is None or max(window[0], lo) >= min(window[1], hi):
                 continue
@@ -122,19 +180,19 @@ class History(Conversations):
                 continue
             used[order.id] = 2 if key == "compliment" else used.get(order.id, 0) + 1
             if used[order.id] >= 2:
-                candidates[:] = [c for c in candidates if c[1] is not order]
+                candidates.drop(order)
             return key, order, max(window[0], lo), min(window[1], hi)
-        return rng.choice(GENERIC_STORIES), None, lo, hi
+        return dice.pick(GENERIC_STORIES), None, lo, hi
 
     def _place(
-        self, lo: datetime, hi: datetime, duration: timedelta, busy: list[tuple[datetime, datetime]]
+        self, lo: datetime, hi: datetime, duration: timedelta, busy: Busy
     ) -> datetime | None:
         """A start in [lo, hi] for a thread lasting `duration` that overlaps none in `busy`."""
         if hi < lo:
             return None
         for _ in range(6):
             t0 = between(self.rng, lo, hi)
-            if not any(t0 <= end and start <= t0 + duration for start, end in busy):
+            if not busy.overlaps(t0, t0 + duration):
                 return t0
         return None
 
@@ -147,18 +205,21 @@ class History(Conversations):
         base: dict[str, str],
         msgs: list[Msg],
         budget: int,
+        heavy: bool = False,
     ) -> None:
         """Past threads that use up exactly `budget` messages; some become resolved tickets."""
-        rng = self.rng
+        rng, dice = self.rng, self.dice
         hi = self.now - HISTORY_GAP
         candidates = self._history_candidates(orders)
         used: dict[str, int] = {}
-        busy: list[tuple[datetime, datetime]] = []
-        wanted_tickets = rng.choices((0, 1, 2), (60, 30, 10))[0]
+        busy = Busy()
+        wanted_tickets = dice.weighted(_TICKETS_WANTED)
+        if heavy:  # a long-standing account: a resolved contact every so many messages
+            wanted_tickets = budget // HEAVY_MESSAGES_PER_TICKET
         while budget > 0:
-            size = 1 if budget == 1 else min(budget, rng.randint(2, 6))
-            agent = rng.choices(AGENT_NAMES, REPLY_WEIGHTS)[0]
-            channel = rng.choices(CHANNELS, THREAD_CHANNEL_WEIGHTS)[0]
+            size = 1 if budget == 1 else min(budget, dice.randint(2, 6))
+            agent = dice.weighted(self.team.replies)
+            channel = dice.weighted(_CHANNELS)
             key, order, lo_t, hi_t = self._pick_history(
                 candidates, used, orders, size, since_at, hi
             )
@@ -167,14 +228,14 @@ class History(Conversations):
             duration = thread[-1].at - thread[0].at
             t0 = self._place(lo_t, min(hi_t, hi - duration), duration, busy)
             if t0 is None and order is not None:  # no room left around this order
-                key, order = rng.choice(GENERIC_STORIES), None
+                key, order = dice.pick(GENERIC_STORIES), None
                 ctx = self._ctx(base, key, order, agent)
                 thread, subject = self._thread(SCENARIOS[key], ctx, channel, agent, size)
                 duration = thread[-1].at - thread[0].at
                 t0 = self._place(since_at, hi - duration, duration, busy)
             if t0 is None:  # a very busy customer: let this thread overlap another
                 t0 = between(rng, since_at, max(since_at, hi - duration))
-            busy.append((t0, t0 + duration))
+            busy.add(t0, t0 + duration)
             shift = t0 - thread[0].at
             for m in thread:
                 m.at = whole_seconds(m.at + shift)
@@ -187,35 +248,35 @@ class History(Conversations):
     def _resolved_ticket(
         self, batch: Batch, cid: str, thread: list[Msg], subject: str, agent: str
     ) -> None:
-        rng = self.rng
+        dice = self.dice
         self.ticket_seq += 1
         tid = f"T-{self.ticket_seq:06d}"
         opened = thread[0]
         first_out = next(m for m in thread if m.direction == "outbound")
         channel = opened.channel
-        priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
-        claimed = max(opened.at, first_out.at - timedelta(seconds=rng.randint(20, 300)))
-        resolved = thread[-1].at + timedelta(minutes=rng.randint(1, 30))
+        priority = dice.weighted(_PRIORITIES)
+        claimed = max(opened.at, first_out.at - timedelta(seconds=dice.randint(20, 300)))
+        resolved = thread[-1].at + timedelta(minutes=dice.randint(1, 30))
         for m in thread:
             m.ticket_id = tid
         batch.tickets.append(
-            {
-                "id": tid,
-                "customer_id": cid,
-                "channel": channel,
-                "subject": subject,
-                "status": "resolved",
-                "active": False,
-                "priority": priority,
-                "priority_rank": PRIORITY_RANK[priority],
-                "opened_at": opened.at,
-                "sla_due_at": sla_due(channel, priority, opened.at),
-                "assigned_agent_id": self.agent_ids[agent],
-                "claimed_at": claimed,
-                "first_response_at": first_out.at,
-                "resolved_at": resolved,
-                "disposition": "escalated" if rng.random() < 0.15 else "resolved",
-                "version": 0,
-            }
+            (
+                tid,
+                cid,
+                channel,
+                subject,
+                "resolved",
+                False,
+                priority,
+                PRIORITY_RANK[priority],
+                opened.at,
+                sla_due(channel, priority, opened.at),
+                self.agent_ids[agent],
+                claimed,
+                first_out.at,
+                resolved,
+                "escalated" if dice.random() < 0.15 else "resolved",
+                0,
+            )
         )
         self.counts["tickets"] += 1

@@ -13,6 +13,7 @@ from storage.records import PRIORITY_RANK
 from workspace.demo.catalogue import MAX_WAIT
 from workspace.demo.conversation import Conversations
 from workspace.demo.drafts import Batch, Msg, OpenPlan, Story
+from workspace.demo.team import Team
 from workspace.demo.threads import HOLD_NOTES, SCENARIOS
 from workspace.demo.values import between, whole_seconds
 from workspace.sla import AT_RISK, SLA_MINUTES, sla_due
@@ -23,21 +24,22 @@ class OpenContacts(Conversations):
 
     now: datetime
     agent_ids: dict[str, int]
+    team: Team
     counts: dict[str, int]
 
     def _opened_at(self, plan: OpenPlan) -> datetime:
         """When the contact arrived, so that its SLA is at `plan.level` at `now`."""
-        rng, now = self.rng, self.now
+        dice, now = self.dice, self.now
         due_in = timedelta(minutes=SLA_MINUTES[plan.channel][plan.priority])
         if plan.level == "breached":
             # A busy floor, not a failing one: most breaches are recent, none older than 6h.
             longest = min((MAX_WAIT[plan.channel] - due_in).total_seconds(), 6 * 3600)
-            remaining = -(60 + (longest - 60) * rng.random() ** 2)
+            remaining = -(60 + (longest - 60) * dice.random() ** 2)
         elif plan.level == "at_risk":
             window = min(AT_RISK, due_in).total_seconds()
-            remaining = rng.uniform(0.1, 0.9) * window
+            remaining = dice.uniform(0.1, 0.9) * window
         else:
-            remaining = rng.uniform(AT_RISK.total_seconds() + 60, due_in.total_seconds() - 60)
+            remaining = dice.uniform(AT_RISK.total_seconds() + 60, due_in.total_seconds() - 60)
         return whole_seconds(now - due_in + timedelta(seconds=remaining))
 
     def _open_contact(
@@ -55,29 +57,29 @@ class OpenContacts(Conversations):
         written; up to `spare` more go to an earlier message on another channel, the agent's
         question that left it pending, and the holder's note.
         """
-        rng, now = self.rng, self.now
+        rng, dice, now = self.rng, self.dice, self.now
         plan, opened_at = story.plan, story.opened_at
         tid = f"T-{plan.number:06d}"
         scenario = SCENARIOS[story.key]
         holder = plan.holder
-        agent = holder or rng.choice(("alex", "sam", "riley", "priya"))
+        agent = holder or dice.pick(self.team.responders)
         # Contacts about the same thing share its details (product, amounts, references).
         root = story.repeat_of or story
         if root.ctx is None:
             root.ctx = self._ctx(base, story.key, story.order, agent)
-        ctx = {**root.ctx, "agent_first": self.display[agent].split()[0]}
-        subject = scenario.subject.format(**ctx)
-        ctx["topic"] = scenario.topic.format(**ctx)
-        opening = rng.choice(scenario.opens).format(**ctx)
+        ctx = {**root.ctx, "agent_first": self.first_names[agent]}
+        subject = scenario.subject.format_map(ctx)
+        ctx["topic"] = scenario.topic.format_map(ctx)
+        opening = dice.pick(scenario.opens).format_map(ctx)
         extra = spare
         own: list[Msg] = []
         if story.after is not None:  # the customer already contacted us about this
             gap = opened_at - story.after.opened_at
             nudge = self._nudge(story.after.plan.channel, plan.channel, gap, ctx)
             opening = nudge if plan.channel == "email" else f"{nudge} {opening}"
-        elif extra > 0 and rng.random() < 0.25:
-            prev = "email" if plan.channel != "email" else rng.choice(("chat", "call"))
-            gap = timedelta(hours=rng.uniform(2, 40))
+        elif extra > 0 and dice.random() < 0.25:
+            prev = "email" if plan.channel != "email" else dice.pick(("chat", "call"))
+            gap = timedelta(hours=dice.uniform(2, 40))
             own.append(
                 Msg(
                     at=whole_seconds(opened_at - gap),
@@ -108,7 +110,7 @@ class OpenContacts(Conversations):
         claimed_at: datetime | None = None
         if plan.status == "pending" and extra > 0 and scenario.asks:
             at = between(rng, opened_at + (now - opened_at) * 0.2, now - timedelta(seconds=5))
-            ask = rng.choice(scenario.asks).format(**ctx)
+            ask = dice.pick(scenario.asks).format_map(ctx)
             own.append(
                 Msg(
                     at=at,
@@ -125,8 +127,8 @@ class OpenContacts(Conversations):
             extra -= 1
         if holder is not None:
             claimed_at = between(rng, opened_at, now - timedelta(seconds=2))
-            if extra > 0 and rng.random() < 0.5:
-                note = rng.choice(HOLD_NOTES).format(**ctx)
+            if extra > 0 and dice.random() < 0.5:
+                note = dice.pick(HOLD_NOTES).format_map(ctx)
                 at = between(rng, claimed_at, now - timedelta(seconds=1))
                 own.append(
                     Msg(
@@ -141,24 +143,24 @@ class OpenContacts(Conversations):
                 )
                 extra -= 1
         batch.tickets.append(
-            {
-                "id": tid,
-                "customer_id": cid,
-                "channel": plan.channel,
-                "subject": subject,
-                "status": plan.status,
-                "active": True,
-                "priority": plan.priority,
-                "priority_rank": PRIORITY_RANK[plan.priority],
-                "opened_at": opened_at,
-                "sla_due_at": sla_due(plan.channel, plan.priority, opened_at),
-                "assigned_agent_id": self.agent_ids[holder] if holder else None,
-                "claimed_at": claimed_at,
-                "first_response_at": first_response,
-                "resolved_at": None,
-                "disposition": None,
-                "version": 0,
-            }
+            (
+                tid,
+                cid,
+                plan.channel,
+                subject,
+                plan.status,
+                True,
+                plan.priority,
+                PRIORITY_RANK[plan.priority],
+                opened_at,
+                sla_due(plan.channel, plan.priority, opened_at),
+                self.agent_ids[holder] if holder else None,
+                claimed_at,
+                first_response,
+                None,
+                None,
+                0,
+            )
         )
         self.counts["tickets"] += 1
         msgs.extend(own)

@@ -8,14 +8,18 @@ from datetime import timedelta
 
 from workspace.demo.catalogue import (
     CHANNELS,
-    HOLDER_WEIGHTS,
     MAX_WAIT,
     OPEN_CHANNEL_WEIGHTS,
     PRIORITIES,
     PRIORITY_WEIGHTS,
 )
+from workspace.demo.dice import Dice, Weighted
 from workspace.demo.drafts import OpenPlan
 from workspace.sla import SLA_MINUTES
+
+_CHANNELS = Weighted(CHANNELS, OPEN_CHANNEL_WEIGHTS)
+_PRIORITIES = Weighted(PRIORITIES, PRIORITY_WEIGHTS)
+_LEVELS = Weighted(("breached", "at_risk", "ok"), (12, 20, 68))
 
 
 def allocate(
@@ -55,12 +59,13 @@ def sla_feasible(channel: str, priority: str) -> list[str]:
     return levels
 
 
-def plan_open(rng: random.Random, contacts: int) -> list[OpenPlan]:
+def plan_open(rng: random.Random, contacts: int, holders: Weighted[str]) -> list[OpenPlan]:
     """Channel, priority, SLA level, status and holder of every open contact.
 
     The first few are fixed so that even a tiny demo shows every channel and every SLA
-    level; the rest are drawn at random.
+    level; the rest are drawn at random. `alex` holds three; `holders` the others held.
     """
+    dice = Dice(rng)
     fixed = (
         ("email", "high", "breached"),
         ("chat", "normal", "at_risk"),
@@ -73,19 +78,17 @@ def plan_open(rng: random.Random, contacts: int) -> list[OpenPlan]:
         if n < len(fixed):
             channel, priority, level = fixed[n]
         else:
-            channel = rng.choices(CHANNELS, OPEN_CHANNEL_WEIGHTS)[0]
-            priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
+            channel = dice.weighted(_CHANNELS)
+            priority = dice.weighted(_PRIORITIES)
             levels = sla_feasible(channel, priority)
-            wanted = rng.choices(("breached", "at_risk", "ok"), (12, 20, 68))[0]
-            level = wanted if wanted in levels else rng.choice(levels)
+            wanted = dice.weighted(_LEVELS)
+            level = wanted if wanted in levels else dice.pick(levels)
         plans.append(OpenPlan(number=n + 1, channel=channel, priority=priority, level=level))
     for plan in plans[len(fixed) :]:
         if rng.random() < 0.15:
             plan.status = "pending"
     open_ones = [p for p in plans if p.status == "open"]
     held = rng.sample(open_ones, min(len(open_ones), 3 + round(contacts * 0.10)))
-    holders = list(HOLDER_WEIGHTS)
-    holder_weights = list(HOLDER_WEIGHTS.values())
     for i, plan in enumerate(held):
-        plan.holder = "alex" if i < 3 else rng.choices(holders, holder_weights)[0]
+        plan.holder = "alex" if i < 3 else dice.weighted(holders)
     return plans

@@ -6,6 +6,7 @@ import random
 import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from workspace.demo.catalogue import MONTHS
 
@@ -25,6 +26,7 @@ def short_date(d: date) -> str:
     return f"{MONTHS[d.month - 1]} {d.day}"
 
 
+@cache
 def ascii_name(name: str) -> str:
     """A name as it appears in an email address (`Siobhán` -> `siobhan`)."""
     decomposed = unicodedata.normalize("NFKD", name)
