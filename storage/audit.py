@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,10 +19,10 @@ from storage.uow import lock_for_audit
 GENESIS = "0" * 64
 
 
-def _canonical(value: dict[str, Any] | None) -> str | None:
+def _canonical(value: Mapping[str, Any] | None) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return json.dumps(dict(value), sort_keys=True, default=str, ensure_ascii=False)
 
 
 def entry_hash(
@@ -50,8 +51,8 @@ def append_audit(
     action: str,
     entity: str,
     entity_id: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry inside the caller's transaction."""
     lock_for_audit(session)

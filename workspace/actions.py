@@ -388,8 +388,8 @@ class ActionDesk:
             action=action,
             entity="action",
             entity_id=str(action_id),
-            before=dict(before) if before is not None else None,
-            after=dict(after) if after is not None else None,
+            before=before,
+            after=after,
         )
 
 

@@ -81,8 +81,8 @@ class Desk:
             action=action,
             entity="ticket",
             entity_id=ticket_id,
-            before=dict(before) if before is not None else None,
-            after=dict(after) if after is not None else None,
+            before=before,
+            after=after,
         )
 
     # -- the queue -------------------------------------------------------------------------

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 from textual.app import App
+from textual.content import Content
+from textual.widgets import Static
 
 #: The only escape sequences Textual itself writes for a frame: SGR styles and cursor moves.
 _OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;]*[mHK]")
@@ -40,3 +44,23 @@ def screen_text(app: App[object]) -> str:
     """The screen as plain text, one line per terminal row."""
     text = foreign_sequences(terminal_output(app))
     return text.replace("\r", "")
+
+
+def shown(widget: Static) -> str:
+    """The text a Static (a Label, the strip, the digest) displays, before it is wrapped."""
+    visual = widget.visual
+    if isinstance(visual, Content):
+        return visual.plain
+    content = widget.content
+    assert isinstance(content, Text), type(content)
+    return content.plain
+
+
+def toasts(app: App[Any]) -> list[str]:
+    """The text of every toast on screen (a toast renders its notification itself)."""
+    found = []
+    for toast in app.screen.query("Toast"):
+        content = toast.render()
+        assert isinstance(content, Content), type(content)
+        found.append(content.plain)
+    return found

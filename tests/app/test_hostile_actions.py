@@ -15,11 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from rich.text import Text
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from textual.app import App
-from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static
 
@@ -33,6 +31,8 @@ from storage.records import AgentRecord
 from storage.uow import read_session, unit_of_work
 from tests.app.conftest import fill_desk, make_app, settle
 from tests.app.screen import foreign_sequences, screen_text, terminal_output
+from tests.app.screen import shown as _shown
+from tests.app.screen import toasts as _toasts
 from tests.factories import NOW, add_agents, add_customer, add_order, add_ticket
 from tests.hostile import INLINE_CASES, load_hostile_cases
 from widgets.action_strip import ActionStrip
@@ -92,26 +92,6 @@ def _assert_inert(app: App[Any], kind: str) -> None:
         if _DANGEROUS.match(ch) or unicodedata.category(ch) in ("Cf", "Cs")
     ]
     assert not found, f"{kind}: control characters reached the terminal:\n" + "\n".join(found[:8])
-
-
-def _shown(widget: Static) -> str:
-    """The text a Static (a Label, the strip, the digest) displays, before it is wrapped."""
-    visual = widget.visual
-    if isinstance(visual, Content):
-        return visual.plain
-    content = widget.content
-    assert isinstance(content, Text), type(content)
-    return content.plain
-
-
-def _toasts(app: App[Any]) -> list[str]:
-    """The text of every toast on screen (a toast renders its notification itself)."""
-    shown = []
-    for toast in app.screen.query("Toast"):
-        content = toast.render()
-        assert isinstance(content, Content), type(content)
-        shown.append(content.plain)
-    return shown
 
 
 def _strip_line(listed: str, action_id: int) -> str:

@@ -14,13 +14,9 @@ import re
 import unicodedata
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from rich.text import Text
 from sqlmodel import Session
-from textual.app import App
-from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Label, Static
 
@@ -32,6 +28,8 @@ from storage.records import PRIORITY_RANK
 from storage.uow import unit_of_work
 from tests.app.conftest import make_app, settle
 from tests.app.screen import foreign_sequences, screen_text, terminal_output
+from tests.app.screen import shown as _shown
+from tests.app.screen import toasts as _toasts
 from tests.factories import NOW, add_agents, add_customer, add_message, add_ticket
 from tests.hostile import INLINE_CASES, MISSING_REASON, load_hostile_cases
 from widgets.contact_bar import ContactBar
@@ -259,26 +257,6 @@ def _order(s: Session, oid: str, cid: str, text: str, *, delivered: bool) -> Non
     )
     s.flush()
     s.add(OrderItem(order_id=oid, line=1, sku=text[:64], name=text, price=Decimal("19.99")))
-
-
-def _shown(widget: Static) -> str:
-    """The text a Static (a Label, the contact bar) displays, before it is wrapped."""
-    visual = widget.visual
-    if isinstance(visual, Content):
-        return visual.plain
-    content = widget.content
-    assert isinstance(content, Text), type(content)
-    return content.plain
-
-
-def _toasts(app: App[Any]) -> list[str]:
-    """The text of every toast on screen (a toast renders its notification itself)."""
-    shown = []
-    for toast in app.screen.query("Toast"):
-        content = toast.render()
-        assert isinstance(content, Content), type(content)
-        shown.append(content.plain)
-    return shown
 
 
 async def _boot(pilot: Pilot[None], rows: int) -> QueueTable:
