@@ -3,8 +3,8 @@
 `history_search_ms` is `Desk.search_history` over the heavy customer's history, as the
 workspace's `/` runs it. `history_search_all_ms` is the same storage query with no
 customer (`customer_queries.search_history(session, None, ...)`): every interaction,
-through the same index (SQLite FTS5 `interaction_fts MATCH`, PostgreSQL
-`to_tsvector('simple', ...) @@ to_tsquery`), newest 200 first.
+through the same index (SQLite FTS5 `interaction_search MATCH`, PostgreSQL
+`to_tsvector('caredesk_search', ...) @@ to_tsquery`), newest 200 first.
 """
 
 from __future__ import annotations

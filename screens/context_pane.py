@@ -37,7 +37,10 @@ class ContextPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield CustomerDigest(id="digest")
-        yield Input(placeholder="Search this customer's history…", id="search")
+        yield Input(
+            placeholder="Search this customer's history: words, or refu* for a prefix",
+            id="search",
+        )
         yield Timeline(id="timeline")
 
     def on_mount(self) -> None:

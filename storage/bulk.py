@@ -27,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
 
+from storage import text_index
 from storage.engine import Database
 from storage.models import Agent, Customer
 from storage.types import UTCDateTime
@@ -130,9 +131,9 @@ LOAD_CACHE_KIB = 262_144
 #: Writes queued for the PostgreSQL writer thread before the producer waits: bounds memory.
 QUEUE_DEPTH = 3
 
-#: The FTS5 trigger that indexes each new interaction, and the GIN index (both from 0002).
-FTS_TRIGGER = "interaction_fts_insert"
-GIN_INDEX = "ix_interaction_fts"
+#: The FTS5 trigger that indexes each new interaction, and the GIN index (`text_index`).
+FTS_TRIGGER = text_index.SQLITE_INSERT_TRIGGER
+GIN_INDEX = text_index.PG_INDEX
 
 #: Values a faster converter must convert as the column type does before it is used.
 _TIME_PROBES = (
@@ -364,13 +365,14 @@ class BulkLoad:
 
         Row by row, through the trigger, the FTS5 index takes several times longer.
         """
-        raw = self._raw
-        raw.execute(
-            "INSERT INTO interaction_fts(rowid, subject, text) "
-            "SELECT id, subject, text FROM interaction WHERE id > ? ORDER BY id",
-            (self._fts_done,),
-        )
-        self._fts_done = raw.execute("SELECT max(id) FROM interaction").fetchone()[0]
+        raw, done = self._raw, self._fts_done or 0
+        last = raw.execute("SELECT max(id) FROM interaction").fetchone()[0]
+        if last is None or last <= done:
+            return
+        if last >= text_index.ID_LIMIT:
+            raise ValueError(text_index.TOO_MANY)
+        raw.execute(text_index.fill_sql(), (done + 1,))
+        self._fts_done = last
 
     def _restore(self) -> None:
         if self._cache is not None:

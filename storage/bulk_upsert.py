@@ -19,12 +19,16 @@ from typing import Any, cast
 
 from sqlmodel import Session
 
+from storage import text_index
 from storage.money import to_money
 
 Row = dict[str, Any]
 
 #: SQLite's page cache while an import writes, in KiB: big tables' indexes stay in memory.
 SQLITE_CACHE_KIB = 256 * 1024
+
+#: Stands in for the text index's update trigger while an import runs (SQLite).
+IMPORT_UPDATE_TRIGGER = "interaction_search_import_update"
 
 
 def _cents(value: Decimal) -> int:
@@ -198,11 +202,13 @@ class BulkUpserter:
         Updates of rows that were indexed before the import still go through a trigger.
         """
         db = self._dbapi
+        names = (text_index.SQLITE_INSERT_TRIGGER, text_index.SQLITE_UPDATE_TRIGGER)
         self._triggers = [
             sql
             for (sql,) in db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-                "('interaction_fts_insert', 'interaction_fts_update') ORDER BY name"
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?) "
+                "ORDER BY name",
+                names,
             )
         ]
         if len(self._triggers) != 2:  # pragma: no cover - a schema without the text index
@@ -210,15 +216,22 @@ class BulkUpserter:
             return
         (last,) = db.execute("SELECT coalesce(max(id), 0) FROM interaction").fetchone()
         self._first_new_id = int(last) + 1
-        db.execute("DROP TRIGGER interaction_fts_insert")
-        db.execute("DROP TRIGGER interaction_fts_update")
+        for name in names:
+            db.execute(f"DROP TRIGGER {name}")
+        # Rows indexed before the import are re-indexed when they change, as the dropped
+        # update trigger would; rows of this import are indexed once, at the end.
+        table, key, token = (
+            text_index.SQLITE_TABLE,
+            text_index.key_sql,
+            text_index.customer_token_sql,
+        )
         db.execute(
-            "CREATE TRIGGER interaction_fts_import_update AFTER UPDATE OF subject, text "
-            f"ON interaction WHEN old.id < {self._first_new_id} BEGIN "
-            "INSERT INTO interaction_fts(interaction_fts, rowid, subject, text) "
-            "VALUES ('delete', old.id, old.subject, old.text); "
-            "INSERT INTO interaction_fts(rowid, subject, text) "
-            "VALUES (new.id, new.subject, new.text); END"
+            f"CREATE TRIGGER {IMPORT_UPDATE_TRIGGER} AFTER UPDATE OF at, customer_id, subject, "
+            f"text ON interaction WHEN old.id < {self._first_new_id} BEGIN "
+            f"INSERT INTO {table}({table}, rowid, subject, text, customer) VALUES "
+            f"('delete', {key('old')}, old.subject, old.text, {token('old')}); "
+            f"INSERT INTO {table}(rowid, subject, text, customer) VALUES "
+            f"({key('new')}, new.subject, new.text, {token('new')}); END"
         )
 
     def finish(self) -> None:
@@ -226,12 +239,11 @@ class BulkUpserter:
         if not self._triggers:
             return
         db = self._dbapi
-        db.execute(
-            "INSERT INTO interaction_fts(rowid, subject, text) "
-            "SELECT id, subject, text FROM interaction WHERE id >= ?",
-            (self._first_new_id,),
-        )
-        db.execute("DROP TRIGGER interaction_fts_import_update")
+        (last,) = db.execute("SELECT coalesce(max(id), 0) FROM interaction").fetchone()
+        if int(last) >= text_index.ID_LIMIT:
+            raise ValueError(text_index.TOO_MANY)
+        db.execute(text_index.fill_sql(), (self._first_new_id,))
+        db.execute(f"DROP TRIGGER {IMPORT_UPDATE_TRIGGER}")
         for sql in self._triggers:
             db.execute(sql)
         self._triggers = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
+from storage import text_index
 from storage.models import Customer, Interaction, Order, OrderItem, Ticket
 from storage.records import (
     CustomerRecord,
@@ -23,7 +23,6 @@ from storage.types import UTCDateTime
 
 #: Orders looked at for order events on the timeline (a customer's newest).
 MAX_ORDERS = 500
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def get_customer(session: Session, customer_id: str) -> CustomerRecord | None:
@@ -154,37 +153,35 @@ def interactions_page(
     return [_interaction_record(i) for (i,) in session.execute(stmt)]
 
 
-def fts_terms(query: str) -> list[str]:
-    """The words of a search, as the text index sees them."""
-    return [w.lower() for w in _WORD.findall(query)][:16]
-
-
 def search_history(
     session: Session, customer_id: str | None, query: str, limit: int = 200
 ) -> list[TimelineRecord]:
-    """Interactions matching every word of `query` (prefix match), newest first."""
-    terms = fts_terms(query)
+    """The newest `limit` interactions matching every word of `query`, newest first.
+
+    One customer's, or (with `customer_id` None) everyone's. The words and how they match
+    are `storage.text_index`'s; so is the index each database answers from.
+    """
+    terms = text_index.terms_of(query)
     if not terms:
         return []
-    dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {"limit": limit}
-    where_customer = ""
-    if customer_id is not None:
-        where_customer = "AND i.customer_id = :customer"
-        params["customer"] = customer_id
-    if dialect == "sqlite":
-        params["match"] = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+    if session.get_bind().dialect.name == "sqlite":
         sql = f"""
-            SELECT i.id FROM interaction_fts f JOIN interaction i ON i.id = f.rowid
-            WHERE interaction_fts MATCH :match {where_customer}
-            ORDER BY i.at DESC, i.id DESC LIMIT :limit"""
+            SELECT {text_index.id_of_key_sql()} FROM {text_index.SQLITE_TABLE}
+            WHERE {text_index.SQLITE_TABLE} MATCH :match ORDER BY rowid DESC LIMIT :limit"""
+        params: dict[str, Any] = {
+            "match": text_index.sqlite_match(terms, customer_id),
+            "limit": limit,
+        }
     else:
-        params["match"] = " & ".join(re.sub(r"[^\w]", "", t) + ":*" for t in terms)
+        where_customer = "AND customer_id = :customer" if customer_id is not None else ""
         sql = f"""
-            SELECT i.id FROM interaction i
-            WHERE to_tsvector('simple', coalesce(subject, '') || ' ' || text)
-                  @@ to_tsquery('simple', :match) {where_customer}
-            ORDER BY i.at DESC, i.id DESC LIMIT :limit"""
+            SELECT id FROM interaction
+            WHERE {text_index.PG_DOCUMENT} @@ to_tsquery('{text_index.PG_CONFIG}', :match)
+                  {where_customer}
+            ORDER BY at DESC, id DESC LIMIT :limit"""
+        params = {"match": text_index.pg_tsquery(terms), "limit": limit}
+        if customer_id is not None:
+            params["customer"] = customer_id
     ids = [r[0] for r in session.execute(text(sql), params)]
     if not ids:
         return []

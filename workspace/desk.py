@@ -267,6 +267,6 @@ class Desk:
         return page[:limit], len(page) > limit
 
     def search_history(self, customer_id: str, query: str) -> list[TimelineRecord]:
-        """The customer's interactions that contain every word of `query` (by prefix)."""
+        """The customer's newest interactions matching every word of `query` (see text_index)."""
         with read_session(self.db) as s:
             return customer_queries.search_history(s, customer_id, query)

@@ -77,9 +77,9 @@ def heavy_history(db: Database) -> list[Row[Any]]:
 def text_index_definition(conn: Connection) -> str | None:
     """The FTS5 insert trigger's SQL (SQLite) or the GIN index's definition (PostgreSQL)."""
     if conn.dialect.name == "sqlite":
-        sql = "SELECT sql FROM sqlite_master WHERE name = 'interaction_fts_insert'"
+        sql = "SELECT sql FROM sqlite_master WHERE name = 'interaction_search_insert'"
     else:
-        sql = "SELECT pg_get_indexdef(to_regclass('ix_interaction_fts'))"
+        sql = "SELECT pg_get_indexdef(to_regclass('ix_interaction_search'))"
     return conn.execute(text(sql)).scalar()
 
 
@@ -194,7 +194,8 @@ def test_history_search_finds_the_heavy_customers_words_after_a_build(db: Databa
         }
         insert_rows(session, "interaction", [row])
     with read_session(db) as session:
-        assert [f.ref for f in search_history(session, HEAVY, "zanzibarq")] == ["I-after"]
+        assert [f.ref for f in search_history(session, HEAVY, "zanzibarquux")] == ["I-after"]
+        assert [f.ref for f in search_history(session, HEAVY, "zanzibarq*")] == ["I-after"]
 
 
 def test_bulk_load_stores_what_core_inserts_would(db: Database) -> None:

@@ -58,14 +58,14 @@ def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def search(db: Database, word: str) -> int:
-    """Interactions the history text index finds for `word`."""
+    """Interactions the history text index finds for `word` (straight from the index)."""
     with read_session(db) as session:
         if db.is_sqlite:
-            sql = "SELECT count(*) FROM interaction_fts WHERE interaction_fts MATCH :w"
+            sql = "SELECT count(*) FROM interaction_search WHERE interaction_search MATCH :w"
         else:
             sql = (
-                "SELECT count(*) FROM interaction WHERE to_tsvector('simple', "
-                "coalesce(subject, '') || ' ' || text) @@ plainto_tsquery('simple', :w)"
+                "SELECT count(*) FROM interaction WHERE to_tsvector('caredesk_search', "
+                "coalesce(subject, '') || ' ' || text) @@ plainto_tsquery('caredesk_search', :w)"
             )
         return int(session.execute(text(sql), {"w": word}).scalar_one())
 
@@ -115,14 +115,15 @@ def test_changed_and_repeated_lines_keep_the_text_index_in_step(
     if db.is_sqlite:
         with read_session(db) as session:
             check = (
-                "INSERT INTO interaction_fts(interaction_fts, rank) VALUES ('integrity-check', 1)"
+                "INSERT INTO interaction_search(interaction_search, rank) "
+                "VALUES ('integrity-check', 0)"
             )
             session.execute(text(check))
             names = session.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))
             assert sorted(names.scalars()) == [
-                "interaction_fts_delete",
-                "interaction_fts_insert",
-                "interaction_fts_update",
+                "interaction_search_delete",
+                "interaction_search_insert",
+                "interaction_search_update",
             ]
 
 
