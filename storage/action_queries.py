@@ -7,11 +7,11 @@ or deciding a request that was withdrawn meanwhile, changes nothing.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import bindparam, case, func, literal, select, true, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -74,6 +74,62 @@ def _record(row: Any) -> ActionRecord:
     )
 
 
+def _usage_statement() -> Any:
+    """The statement `usage` runs, built once: its values are all bound parameters."""
+    committed = col(Action.status).in_(COMMITTED)
+    kind: Any = bindparam("kind")
+    agent = (
+        select(
+            func.coalesce(func.sum(col(Action.amount)), 0).label("amount"),
+            func.count().label("n"),
+        )
+        .where(
+            col(Action.agent_id) == bindparam("agent_id"),
+            col(Action.kind) == kind,
+            col(Action.requested_at) >= bindparam("month_start", type_=UTCDateTime()),
+            col(Action.outside_budget).is_(False),
+            committed,
+        )
+        .subquery("agent_usage")
+    )
+    customer = (
+        select(func.count().label("n"))
+        .where(
+            col(Action.customer_id) == bindparam("customer_id"),
+            col(Action.kind) == kind,
+            col(Action.requested_at) >= bindparam("window_start", type_=UTCDateTime()),
+            committed,
+        )
+        .subquery("customer_usage")
+    )
+    money_back = col(Action.kind).in_(("refund", "discount"))
+    order = (
+        select(
+            func.coalesce(func.sum(case((money_back, col(Action.amount)), else_=0)), 0).label(
+                "given_back"
+            ),
+            func.coalesce(func.sum(case((col(Action.kind) == kind, 1), else_=0)), 0).label("same"),
+            func.coalesce(
+                func.sum(case((col(Action.outside_budget).is_(True), 1), else_=0)), 0
+            ).label("promised"),
+        )
+        .where(col(Action.order_id) == bindparam("order_id"), committed)
+        .subquery("order_usage")
+    )
+    return (
+        select(agent.c.amount, agent.c.n, customer.c.n, *order.c)
+        .select_from(agent)
+        .join(customer, true())
+        .join(order, true())
+    )
+
+
+_USAGE = _usage_statement()
+
+#: A window that holds nothing: no customer allowance applies.
+_NO_WINDOW = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def usage(
     session: Session,
     *,
@@ -82,49 +138,38 @@ def usage(
     kind: str,
     month_start: datetime,
     window_start: datetime | None,
-) -> ActionUsage:
-    """What is already committed: this agent's budget use of `kind` since `month_start`
-    (guarantee grants excluded), and this customer's grants of `kind` since `window_start`."""
-    committed = col(Action.status).in_(COMMITTED)
-    amount, count = session.execute(
-        select(func.coalesce(func.sum(col(Action.amount)), 0), func.count()).where(
-            col(Action.agent_id) == agent_id,
-            col(Action.kind) == kind,
-            col(Action.requested_at) >= _at(month_start),
-            col(Action.outside_budget).is_(False),
-            committed,
-        )
+    order_id: str | None = None,
+) -> tuple[ActionUsage, OrderUsage | None]:
+    """What is already committed, in one statement (a decision waits on it):
+
+    - this agent's budget use of `kind` since `month_start` (guarantee grants excluded);
+    - this customer's grants of `kind` since `window_start` (0 without a window);
+    - on `order_id`, by anyone: money given back by refunds and discounts, actions of
+      `kind`, and grants made under a guarantee (None without an order).
+
+    Each part is an aggregate over its own index, so the row always comes back.
+    """
+    row = session.execute(
+        _USAGE,
+        {
+            "agent_id": agent_id,
+            "kind": kind,
+            "month_start": month_start,
+            "customer_id": customer_id,
+            "window_start": window_start if window_start is not None else _NO_WINDOW,
+            "order_id": order_id,  # None: `order_id = NULL` holds for no row
+        },
     ).one()
-    customer = 0
-    if window_start is not None:
-        customer = session.execute(
-            select(func.count()).where(
-                col(Action.customer_id) == customer_id,
-                col(Action.kind) == kind,
-                col(Action.requested_at) >= _at(window_start),
-                committed,
-            )
-        ).scalar_one()
-    return ActionUsage(
+    amount, count, customer_count, given_back, same, promised = row
+    used = ActionUsage(
         agent_month_amount=to_money(amount),  # summed as Money: already a Decimal
         agent_month_count=int(count),
-        customer_count=int(customer),
+        customer_count=int(customer_count),
     )
-
-
-def order_usage(session: Session, order_id: str, kind: str) -> OrderUsage:
-    """What is already committed on one order, by anyone: money given back by refunds and
-    discounts, actions of `kind`, and grants made under a guarantee."""
-    money_back = col(Action.kind).in_(("refund", "discount"))
-    cents, same, promised = session.execute(
-        select(
-            func.coalesce(func.sum(case((money_back, col(Action.amount)), else_=0)), 0),
-            func.coalesce(func.sum(case((col(Action.kind) == kind, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((col(Action.outside_budget).is_(True), 1), else_=0)), 0),
-        ).where(col(Action.order_id) == order_id, col(Action.status).in_(COMMITTED))
-    ).one()
-    return OrderUsage(
-        given_back=to_money(cents),  # the CASE keeps the amount's Money type: a Decimal
+    if order_id is None:
+        return used, None
+    return used, OrderUsage(
+        given_back=to_money(given_back),  # the CASE keeps the amount's Money type: a Decimal
         same_kind=int(same),
         guarantee_grants=int(promised),
     )

@@ -191,13 +191,16 @@ def search_history(
 
 
 def get_order(session: Session, order_id: str) -> OrderRecord | None:
-    """One order with its items, or None."""
-    order = session.get(Order, order_id)
-    if order is None:
-        return None
-    items = session.execute(
-        select(OrderItem).where(col(OrderItem.order_id) == order_id).order_by(col(OrderItem.line))
+    """One order with its items, or None (one statement: a decision waits on it)."""
+    rows = session.execute(
+        select(Order, OrderItem)
+        .outerjoin(OrderItem, col(OrderItem.order_id) == col(Order.id))
+        .where(col(Order.id) == order_id)
+        .order_by(col(OrderItem.line))
     ).all()
+    if not rows:
+        return None
+    order = rows[0][0]
     return OrderRecord(
         id=order.id,
         customer_id=order.customer_id,
@@ -208,6 +211,7 @@ def get_order(session: Session, order_id: str) -> OrderRecord | None:
         total=order.total,
         items=tuple(
             OrderItemRecord(sku=r.sku, name=r.name, price=r.price, quantity=r.quantity)
-            for (r,) in items
+            for (_, r) in rows
+            if r is not None
         ),
     )

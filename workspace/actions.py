@@ -21,7 +21,7 @@ from storage import action_queries, agent_queries, customer_queries, queue_queri
 from storage.audit import append_audit
 from storage.engine import Database
 from storage.money import to_money
-from storage.records import ActionRecord, ActionUsage, AgentRecord, OrderRecord
+from storage.records import ActionRecord, AgentRecord, OrderRecord
 from storage.uow import lock_for_audit, read_session, unit_of_work
 from workspace.action_view import (
     APPROVER_ROLES,
@@ -132,18 +132,14 @@ class ActionDesk:
         proposal = facts.proposal
         rule = resolve(self.policy, proposal.action, proposal.customer_tier, self.agent.role)
         cap = rule.rule.per_customer if rule else None
-        used: ActionUsage = action_queries.usage(
+        used, on_order = action_queries.usage(
             session,
             agent_id=self.agent.id,
             customer_id=customer_id,
             kind=proposal.action,
             month_start=month_start(now),
             window_start=now - timedelta(days=cap.days) if cap else None,
-        )
-        on_order = (
-            action_queries.order_usage(session, facts.order.id, proposal.action)
-            if facts.order is not None
-            else None
+            order_id=facts.order.id if facts.order is not None else None,
         )
         return Usage(
             agent_month_amount=used.agent_month_amount,

@@ -233,10 +233,10 @@ def _action_cases() -> Iterator[Case]:
             kind="refund",
             month_start=NOW - timedelta(days=30),
             window_start=NOW - timedelta(days=90),
+            order_id="W1",
         ),
-        ("ix_action_budget", "ix_action_customer"),
+        ("ix_action_budget", "ix_action_customer", "ix_action_order"),
     )
-    yield Case("order_usage", lambda s, d: a.order_usage(s, "W1", "refund"), ("ix_action_order",))
     yield Case("pending", lambda s, d: a.pending(s), ("ix_action_status",))
     yield Case("count_pending", lambda s, d: a.count_pending(s), ("ix_action_status",))
     # By customer, not by status: "requested" is every customer's waiting requests.
