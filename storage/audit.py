@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert, text
 from sqlalchemy import select as select_columns
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from storage.models import AuditEntry
+from storage.types import UTCDateTime
 from storage.uow import lock_for_audit
 
 GENESIS = "0" * 64
@@ -43,6 +44,22 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+#: The chain's head (the newest entry's hash), and the insert of a new entry: built once,
+#: since every claim, reply and decision runs them while it holds the chain's lock.
+_HEAD = select_columns(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1)
+_INSERT = insert(AuditEntry.__table__).returning(col(AuditEntry.id))  # type: ignore[attr-defined]
+_PG_CHAINED_INSERT = text(
+    """
+    INSERT INTO audit_entry (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
+    SELECT :at, :actor, :action, :entity, :entity_id, :before, :after, head.prev,
+           encode(sha256(convert_to('["' || head.prev || '", ' || :tail, 'UTF8')), 'hex')
+    FROM (SELECT coalesce(
+        (SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1), :genesis) AS prev) AS head
+    RETURNING id
+    """
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
 def append_audit(
     session: Session,
     *,
@@ -53,30 +70,36 @@ def append_audit(
     entity_id: str,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry inside the caller's transaction."""
-    lock_for_audit(session)
-    last = session.exec(
-        select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
-    ).first()
-    prev = last or GENESIS
+) -> int:
+    """Append one entry inside the caller's transaction; returns its id.
+
+    Everything that does not need the chain's head is prepared before its lock is taken:
+    the lock is held until the caller commits, and every writer of the team waits on it.
+    """
     before_s, after_s = _canonical(before), _canonical(after)
     at = at.astimezone(UTC)
+    values: dict[str, Any] = {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": before_s,
+        "after": after_s,
+    }
+    lock_for_audit(session)
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement reads the head and chains to it, hashing as `entry_hash` does: the
+        # head is hex, so the payload is its JSON string followed by the rest as Python
+        # encodes it. It runs after the lock statement, so it sees the newest entry.
+        fields = [at.isoformat(), actor, action, entity, entity_id, before_s, after_s]
+        tail = json.dumps(fields, ensure_ascii=False)[1:]
+        chained = session.execute(_PG_CHAINED_INSERT, values | {"genesis": GENESIS, "tail": tail})
+        return int(chained.scalar_one())
+    prev = session.execute(_HEAD).scalar() or GENESIS
     digest = entry_hash(prev, at, actor, action, entity, entity_id, before_s, after_s)
-    entry = AuditEntry(
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before_s,
-        after=after_s,
-        prev_hash=prev,
-        hash=digest,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    inserted = session.execute(_INSERT, values | {"prev_hash": prev, "hash": digest})
+    return int(inserted.scalar_one())
 
 
 @dataclass(frozen=True)

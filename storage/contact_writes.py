@@ -5,11 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlmodel import Session, col
 
 from storage.models import Agent, Interaction, Ticket
 from storage.records import ClaimOutcome
+from storage.types import UTCDateTime
+
+#: The claim: one conditional UPDATE, built once (agents claim all day long).
+_CLAIM = (
+    update(Ticket.__table__)  # type: ignore[attr-defined]
+    .where(
+        col(Ticket.id) == bindparam("ticket_id"),
+        col(Ticket.active) == true(),
+        col(Ticket.assigned_agent_id).is_(None),
+    )
+    .values(
+        assigned_agent_id=bindparam("agent_id"),
+        claimed_at=bindparam("claimed_at", type_=UTCDateTime()),
+        version=col(Ticket.version) + 1,
+    )
+)
 
 
 def _holder_name(session: Session, agent_id: int | None) -> str | None:
@@ -37,13 +53,7 @@ def claim(
     `agent_name` (the claimant's display name, when the caller knows it) saves a query.
     """
     result = session.execute(
-        update(Ticket)
-        .where(
-            col(Ticket.id) == ticket_id,
-            col(Ticket.active) == true(),
-            col(Ticket.assigned_agent_id).is_(None),
-        )
-        .values(assigned_agent_id=agent_id, claimed_at=now, version=col(Ticket.version) + 1)
+        _CLAIM, {"ticket_id": ticket_id, "agent_id": agent_id, "claimed_at": now}
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
         name = agent_name if agent_name is not None else _holder_name(session, agent_id)

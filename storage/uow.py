@@ -38,8 +38,11 @@ def read_session(db: Database) -> Iterator[Session]:
             session.rollback()
 
 
+_AUDIT_LOCK = text("SELECT pg_advisory_xact_lock(7317001)")
+
+
 def lock_for_audit(session: Session) -> None:
     """Serialise appends to the audit chain (PostgreSQL; SQLite's IMMEDIATE already does)."""
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7317001)"))
+        session.execute(_AUDIT_LOCK)

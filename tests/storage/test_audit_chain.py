@@ -40,7 +40,7 @@ def _append(db: Database, n: int) -> list[int]:
     ids = []
     with unit_of_work(db) as s:
         for i in range(n):
-            entry = append_audit(
+            entry_id = append_audit(
                 s,
                 at=START + timedelta(minutes=i),
                 actor="alex",
@@ -50,8 +50,7 @@ def _append(db: Database, n: int) -> list[int]:
                 before={"holder": None},
                 after={"holder": "alex", "n": i},
             )
-            assert entry.id is not None
-            ids.append(entry.id)
+            ids.append(entry_id)
     return ids
 
 
@@ -354,3 +353,61 @@ def test_a_broken_log_is_not_checkpointed(db: Database) -> None:
 def test_an_empty_log_has_no_head_to_checkpoint(db: Database) -> None:
     with pytest.raises(CareDeskError, match="empty"):
         checkpoint(db)
+
+
+def test_any_text_in_an_entry_is_hashed_as_the_verifier_hashes_it(db: Database) -> None:
+    # PostgreSQL chains an entry in one statement, hashing in SQL; the verifier hashes in
+    # Python. Whatever the fields hold, both must agree.
+    odd = [
+        'quote " backslash \\ slash / [bold]x[/]',
+        "tab\tnewline\ncontrol \x01\x1b[31m del \x7f",
+        "é e\u0301 ß 中文 👩\u200d🔧 \u202eevil",
+        "",
+    ]
+    with unit_of_work(db) as s:
+        for n, value in enumerate(odd):
+            append_audit(
+                s,
+                at=START + timedelta(seconds=n),
+                actor=value or "nobody",
+                action="note",
+                entity="ticket",
+                entity_id=value[:60] or "T-0",
+                before={"text": value, value: [value, 1.5, None]},
+                after=None if n % 2 else {"n": n},
+            )
+    assert _verify(db) == ChainReport(entries=len(odd), broken=None)
+
+
+def test_writers_appending_at_once_build_one_unbroken_chain(db: Database) -> None:
+    import threading
+
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        try:
+            barrier.wait(10)
+            for i in range(15):
+                with unit_of_work(db) as s:
+                    append_audit(
+                        s,
+                        at=START + timedelta(minutes=i),
+                        actor=f"agent{w}",
+                        action="claim",
+                        entity="ticket",
+                        entity_id=f"T-{w}-{i}",
+                    )
+        except BaseException as error:  # reported below, not lost in the thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert _verify(db) == ChainReport(entries=60, broken=None)
+    with read_session(db) as s:
+        prevs = s.execute(text("SELECT prev_hash FROM audit_entry")).scalars().all()
+    assert len(set(prevs)) == 60  # no two entries chained to the same one

@@ -33,7 +33,7 @@ def _append(db: Database, n: int, *, actor: str = "alex") -> list[int]:
     ids = []
     with unit_of_work(db) as s:
         for i in range(already, already + n):
-            entry = append_audit(
+            entry_id = append_audit(
                 s,
                 at=START + timedelta(minutes=i),
                 actor=actor,
@@ -42,8 +42,7 @@ def _append(db: Database, n: int, *, actor: str = "alex") -> list[int]:
                 entity_id=f"T-{i + 1}",
                 after={"holder": actor},
             )
-            assert entry.id is not None
-            ids.append(entry.id)
+            ids.append(entry_id)
     return ids
 
 
