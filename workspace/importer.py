@@ -1,8 +1,10 @@
 """`caredesk import`: load customers, orders, tickets and interactions from JSON Lines.
 
-The file is read twice so memory stays flat whatever its size: pass 1 validates every line
-(keeping only the customer and ticket ids that later lines may refer to), pass 2 re-reads it
-and upserts in chunks inside one transaction. Any bad line refuses the whole file.
+The file is read once, in one transaction, and memory stays flat whatever its size: each
+chunk of lines is checked (the references it makes are resolved against what came earlier
+in the file, or the database) and then upserted. A bad line stops the writing; the rest of
+the file is still read so that every problem is listed, and the transaction is rolled back.
+Any bad line refuses the whole file.
 
 A record's id may appear more than once in a file: the later line wins, as if the file had
 been imported line by line. A line replaces every field of its record, so an optional field
@@ -13,17 +15,18 @@ Reading a line into a record is `import_records`; reading one field is `import_f
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlmodel import Session
+
 from storage import upsert
 from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
-from storage.uow import read_session, unit_of_work
+from storage.uow import unit_of_work
 from workspace.errors import InputRejected, Problem
 from workspace.import_fields import Found, show
 from workspace.import_records import PARSERS, Parsed, Rejected, decode, parse_record
@@ -59,7 +62,7 @@ class ImportSummary:
 
 
 class _Scan:
-    """One pass over the file: its lines, a digest of its bytes, and progress to report."""
+    """One pass over the file: its lines, and progress to report."""
 
     def __init__(self, path: Path, progress: Progress | None, done: int, total: int) -> None:
         self.path = path
@@ -68,10 +71,8 @@ class _Scan:
         self.total = total
         self.reported = done
         self.lines = 0
-        self.digest = hashlib.blake2b()
 
     def _advance(self, raw: bytes) -> None:
-        self.digest.update(raw)
         self.done += len(raw)
         if self.progress is not None and self.done - self.reported >= PROGRESS_EVERY:
             self.reported = self.done
@@ -135,11 +136,11 @@ class _References:
     """Checks that each record a line names came earlier in the file or is in the database.
 
     Only customer and ticket ids are kept (nothing names orders or interactions); names not
-    seen earlier are looked up in the database in batches.
+    seen earlier are looked up in the database in batches, inside the import's transaction.
     """
 
-    def __init__(self, db: Database, problems: _Problems) -> None:
-        self.db = db
+    def __init__(self, session: Session, problems: _Problems) -> None:
+        self.session = session
         self.problems = problems
         self.seen: dict[str, set[str]] = {"customer": set(), "ticket": set()}
         self.pending: list[tuple[int, str, str, str]] = []
@@ -161,13 +162,13 @@ class _References:
         wanted: dict[str, set[str]] = {"customer": set(), "ticket": set(), "agent": set()}
         for _, _, kind, ref in self.pending:
             wanted[kind].add(ref)
-        with read_session(self.db) as session:
-            self.agents.update(upsert.agent_ids(session, wanted["agent"]))
-            found = {
-                "customer": upsert.existing_ids(session, "customer", wanted["customer"]),
-                "ticket": upsert.existing_ids(session, "ticket", wanted["ticket"]),
-                "agent": set(self.agents),
-            }
+        session = self.session
+        self.agents.update(upsert.agent_ids(session, wanted["agent"]))
+        found = {
+            "customer": upsert.existing_ids(session, "customer", wanted["customer"]),
+            "ticket": upsert.existing_ids(session, "ticket", wanted["ticket"]),
+            "agent": set(self.agents),
+        }
         self.seen["customer"] |= found["customer"]  # later lines naming them need no lookup
         self.seen["ticket"] |= found["ticket"]
         for lineno, field, kind, ref in self.pending:
@@ -206,24 +207,26 @@ class _Batch:
             tickets.append({**p.row, "assigned_agent_id": assigned})
         writer.tickets(tickets)
         writer.interactions([p.row for p in found["interaction"]])
+        self.clear()
+
+    def clear(self) -> None:
+        """Drop the records held (written, or not to be written)."""
         for by_id in self.pending.values():
             by_id.clear()
         self.size = 0
 
 
 def import_file(db: Database, path: Path, *, progress: Progress | None = None) -> ImportSummary:
-    """Validate `path` whole, then upsert every record in it in one transaction.
+    """Check and upsert every record in `path` in one transaction, in one pass.
 
-    `progress(done, total)` is called now and then with the bytes read over both passes
-    (`total` is twice the file's size). Raises `InputRejected`, listing up to 50 problems with
-    their line and field, and writes nothing, when any line is bad or the file is unreadable.
+    `progress(done, total)` is called now and then with the bytes read (`total` is the
+    file's size). Raises `InputRejected`, listing up to 50 problems with their line and
+    field, and writes nothing, when any line is bad or the file is unreadable.
     """
     try:
         if not path.is_file():
             raise _refuse(path, "not a file that can be read (give a regular file)")
-        total = 2 * path.stat().st_size
-        agents, digest = _validate(db, _Scan(path, progress, 0, total))
-        return _write(db, _Scan(path, progress, total // 2, total), agents, digest)
+        return _import(db, _Scan(path, progress, 0, path.stat().st_size))
     except OSError as exc:
         raise _refuse(path, f"cannot read the file: {exc.strerror or exc}") from exc
 
@@ -232,40 +235,33 @@ def _refuse(path: Path, message: str) -> InputRejected:
     return InputRejected(str(path), [Problem(where=path.name, field=None, message=message)])
 
 
-def _validate(db: Database, scan: _Scan) -> tuple[dict[str, int], str]:
-    """Pass 1: every problem in the file, or else the agents it names and its digest."""
+def _import(db: Database, scan: _Scan) -> ImportSummary:
+    """Read the file once: check each chunk, then write it, unless a problem was found.
+
+    A chunk is written only once every reference in it is resolved, so the database never
+    sees a line that names something missing. After the first problem nothing more is
+    written; the file is read to its end to list every problem, and raising rolls back
+    what was written.
+    """
     problems = _Problems()
-    references = _References(db, problems)
-    for lineno, result in scan.records():
-        if isinstance(result, Parsed):
-            references.add(lineno, result)
-        else:
-            for field, message in result:
-                problems.add(lineno, field, message)
-    references.resolve()
-    if problems.count:
-        raise problems.rejection(scan.path)
-    return references.agents, scan.digest.hexdigest()
-
-
-def _write(db: Database, scan: _Scan, agents: dict[str, int], digest: str) -> ImportSummary:
-    """Pass 2: upsert the validated file in one transaction, unless it changed since pass 1."""
-    changed = "the file changed while it was being imported; nothing was written"
     with unit_of_work(db) as session:
         writer = BulkUpserter(session)
         try:
-            batch = _Batch(agents)
-            for _, result in scan.records():
-                if not isinstance(result, Parsed) or any(
-                    kind == "agent" and ref not in agents for _, kind, ref in result.refs
-                ):
-                    raise _refuse(scan.path, changed)
-                batch.add(result)
+            references = _References(session, problems)
+            batch = _Batch(references.agents)
+            for lineno, result in scan.records():
+                if isinstance(result, Parsed):
+                    references.add(lineno, result)
+                    if not problems.count:
+                        batch.add(result)
+                else:
+                    for field, message in result:
+                        problems.add(lineno, field, message)
                 if batch.size >= CHUNK:
-                    batch.flush(writer)
-            batch.flush(writer)
-            if scan.digest.hexdigest() != digest:
-                raise _refuse(scan.path, changed)
+                    _write_checked(batch, references, problems, writer)
+            _write_checked(batch, references, problems, writer)
+            if problems.count:
+                raise problems.rejection(scan.path)
             writer.finish()
         finally:
             writer.close()
@@ -277,3 +273,14 @@ def _write(db: Database, scan: _Scan, agents: dict[str, int], digest: str) -> Im
         tickets=counts["ticket"],
         lines=scan.lines,
     )
+
+
+def _write_checked(
+    batch: _Batch, references: _References, problems: _Problems, writer: BulkUpserter
+) -> None:
+    """Resolve the references made so far, then write the batch if the file is still good."""
+    references.resolve()
+    if problems.count:
+        batch.clear()
+    else:
+        batch.flush(writer)
