@@ -398,7 +398,7 @@ def test_writers_appending_at_once_build_one_unbroken_chain(db: Database) -> Non
                         entity="ticket",
                         entity_id=f"T-{w}-{i}",
                     )
-        except BaseException as error:  # reported below, not lost in the thread
+        except BaseException as error:  # noqa: BLE001 - reported below, not lost in the thread
             failures.append(error)
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
 from storage.uow import read_session
 from tests.workspace.test_import_export import dump, export_text, write_lines
@@ -96,6 +97,30 @@ def test_a_bad_line_in_a_late_chunk_writes_nothing(db: Database, tmp_path: Path)
 
     assert [p.where for p in caught.value.problems] == [f"feed.jsonl:{len(lines) - 2}"]
     assert all(not rows for rows in dump(db).values())
+
+
+def test_a_write_that_fails_part_way_is_raised_and_writes_nothing(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file is read once and written chunk by chunk as it is read: a failure after the
+    # first chunk must reach the caller and roll back what was already written.
+    path = write_lines(tmp_path / "feed.jsonl", feed(500))
+    real = BulkUpserter.interactions
+    written: list[int] = []
+
+    def failing(self: BulkUpserter, rows: Any) -> None:
+        if written:
+            raise RuntimeError("the disk is full")
+        written.append(len(rows))
+        real(self, rows)
+
+    monkeypatch.setattr(BulkUpserter, "interactions", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        import_file(db, path)
+
+    assert written  # one chunk was written before the failure...
+    assert all(not rows for rows in dump(db).values())  # ...and rolled back with the rest
+    assert search(db, "message") == 0
 
 
 def test_changed_and_repeated_lines_keep_the_text_index_in_step(
