@@ -64,11 +64,15 @@ def customer_token_sql(row: str) -> str:
 
 
 def fill_sql(first_id_param: str = "?") -> str:
-    """Index every interaction whose id is at least the parameter, in one statement."""
+    """Index every interaction whose id is at least the parameter, in one statement.
+
+    In key order: FTS5 writes out what it holds in memory whenever a rowid comes lower than
+    the one before, so keys in any other order cost a segment a row (several times slower).
+    """
     return (
         f"INSERT INTO {SQLITE_TABLE}(rowid, subject, text, customer) "
         f"SELECT {key_sql('interaction')}, subject, text, {customer_token_sql('interaction')} "
-        f"FROM interaction WHERE id >= {first_id_param}"
+        f"FROM interaction WHERE id >= {first_id_param} ORDER BY 1"
     )
 
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from benchmarks.claims import claimable, measure_claims
 from benchmarks.report import FIGURES, table
@@ -98,3 +102,21 @@ def test_claims_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
     assert claims.attempts >= claims.claimed
     assert _is_number(claims.claims_per_s) and claims.claims_per_s > 0
     assert claimable(pg_db.url) == []  # every one claimed, none twice (checked inside)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_a_child_of_a_big_parent_reports_its_own_peak_memory() -> None:
+    # ru_maxrss survives fork and exec: a child of the benchmark, just after it built a set,
+    # would report the parent's size as its own peak.
+    ballast = bytearray(200 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touch every page: resident
+    code = "from benchmarks.memory import peak_rss_mb; print(peak_rss_mb())"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert float(done.stdout) < 150
+    del ballast

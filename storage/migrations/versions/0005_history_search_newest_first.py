@@ -61,7 +61,7 @@ SQLITE_UP = [
         INSERT INTO interaction_search(rowid, subject, text, customer) VALUES ({_row("new")});
     END""",
     "INSERT INTO interaction_search(rowid, subject, text, customer) "
-    f"SELECT {_row('interaction')} FROM interaction",
+    f"SELECT {_row('interaction')} FROM interaction ORDER BY 1",  # key order: see fill_sql
 ]
 
 SQLITE_DOWN = [
