@@ -38,7 +38,7 @@ class ContextPane(Pane):
     def compose(self) -> ComposeResult:
         yield CustomerDigest(id="digest")
         yield Input(
-            placeholder="Search this customer's history: words, or refu* for a prefix",
+            placeholder="Search history: words; refu* for a prefix",
             id="search",
         )
         yield Timeline(id="timeline")
