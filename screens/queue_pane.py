@@ -117,15 +117,27 @@ class QueuePane(Pane):
         index = max(0, min(index, total - 1))
         start = max(0, index - PAGE // 2)
         rows = self.desk.queue_page(flt, offset=start, limit=PAGE + height)
-        self.app.call_from_thread(self._loaded, flt, total, start, rows, index)
+        self.app.call_from_thread(self._loaded, flt, total, start, rows, index, cursor)
 
     def _loaded(
-        self, flt: QueueFilter, total: int, start: int, rows: list[QueueRow], index: int
+        self,
+        flt: QueueFilter,
+        total: int,
+        start: int,
+        rows: list[QueueRow],
+        index: int,
+        asked_at: int,
     ) -> None:
         if flt != self.queue_filter:
             return
         self._generation += 1
         table = self.table
+        if table.cursor != asked_at:
+            # The agent moved while the queue was being read: stay on the row they chose
+            # (where it is now, if this page holds it), not the one the reload started from.
+            chosen = table.current
+            at = next((n for n, r in enumerate(rows) if chosen and r.id == chosen.id), None)
+            index = start + at if at is not None else table.cursor
         table.reset(total)
         table.store(start, rows, total)
         table.select_index(index)

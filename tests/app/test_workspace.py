@@ -340,3 +340,25 @@ async def test_hints_name_the_remapped_keys(desk_db) -> None:
         await pilot.press("escape", "f1")
         await pilot.pause()
         assert "space claims the contact" in screen_text(app)
+
+
+async def test_a_refresh_that_lands_after_the_agent_moved_keeps_their_row(desk_db) -> None:
+    from screens.queue_pane import QueuePane
+    from storage.records import QueueFilter
+
+    app = make_app(desk_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        table = await _ready(pilot)
+        pane = app.screen.query_one(QueuePane)
+        assert pane.desk is not None
+        flt: QueueFilter = pane.queue_filter
+        # A refresh read the queue while the cursor was on the first row, keeping that row...
+        rows = pane.desk.queue_page(flt, offset=0, limit=10)
+        assert table.cursor == 0
+        # ...and before it landed the agent moved down two rows.
+        await pilot.press("down", "down")
+        chosen = table.current
+        assert chosen is not None and chosen.id == rows[2].id
+        pane._loaded(flt, len(rows), 0, rows, 0, 0)  # as the refresh worker hands it over
+        await settle(pilot)
+        assert table.current is not None and table.current.id == chosen.id
