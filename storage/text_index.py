@@ -44,7 +44,6 @@ MAX_TERMS = 16
 SQLITE_TABLE = "interaction_search"
 SQLITE_INSERT_TRIGGER = "interaction_search_insert"
 SQLITE_UPDATE_TRIGGER = "interaction_search_update"
-SQLITE_DELETE_TRIGGER = "interaction_search_delete"
 
 #: The PostgreSQL GIN index and the expression it is built on; queries use exactly this one.
 PG_INDEX = "ix_interaction_search"
