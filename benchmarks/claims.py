@@ -29,7 +29,8 @@ from benchmarks.common import BenchmarkError
 from storage.engine import make_database
 from storage.models import Agent, AuditEntry, Ticket
 from storage.uow import read_session
-from workspace.desk import Desk, resolve_agent
+from workspace.agents import resolve_agent
+from workspace.desk import Desk
 
 #: Seconds to wait for the processes to start, and then to finish.
 TIMEOUT = 600.0

@@ -1,4 +1,4 @@
-"""Policy decisions: `ActionDesk.preview`, the verdict the action form shows as the agent types.
+"""Policy decisions: `Actions.preview`, the verdict the action form shows as the agent types.
 
 Each preview reads the customer, the order, the agent's month and the customer's window
 of grants from the database, then decides; nothing is stored, so the set is unchanged.
@@ -19,8 +19,9 @@ from sqlmodel import col
 from benchmarks.common import median, percentile
 from storage.engine import Database
 from storage.models import Customer, Order, OrderItem
-from workspace.actions import ActionDesk, ActionRequest
-from workspace.desk import resolve_agent
+from workspace.action_view import ActionRequest
+from workspace.actions import Actions
+from workspace.agents import resolve_agent
 from workspace.errors import CareDeskError
 from workspace.policy_store import effective_policy
 from workspace.timefmt import utcnow
@@ -31,7 +32,7 @@ _AMOUNTS = ("5", "12.50", "25", "40", "80", "150")
 
 @dataclass(frozen=True)
 class PolicyDecisions:
-    """Time of one `ActionDesk.preview`, database reads included."""
+    """Time of one `Actions.preview`, database reads included."""
 
     p50_ms: float
     """Median."""
@@ -90,7 +91,7 @@ def proposals(db: Database, count: int, seed: int = 11) -> list[ActionRequest]:
 def measure_policy_decisions(db: Database, count: int = 200) -> PolicyDecisions:
     """Preview `count` proposals as the set's first agent, under the policy in effect."""
     agent = resolve_agent(db, None)
-    desk = ActionDesk(db, agent, effective_policy(db, None), utcnow)
+    desk = Actions(db, agent, effective_policy(db, None), utcnow)
     times: list[float] = []
     verdicts: Counter[str] = Counter()
     for request in proposals(db, count):

@@ -17,10 +17,10 @@ from benchmarks.common import BenchmarkError
 from screens.context_pane import ContextPane
 from screens.workspace import WorkspaceScreen
 from storage.engine import make_database
-from storage.records import QueueRow
 from widgets.queue_table import QueueTable
-from workspace.app import CareDeskApp
-from workspace.desk import Desk
+from workspace.app import AgentLaunch, CareDeskApp
+from workspace.queue import QueueRow
+from workspace.reading import Reading
 
 #: The terminal the workspace is measured in (the test suite's usual size).
 SIZE = (120, 35)
@@ -54,12 +54,12 @@ class Driven:
         return self.screen.query_one(ContextPane)
 
     @property
-    def desk(self) -> Desk:
-        """The agent's desk the workspace opened."""
-        desk = self.screen.desk
-        if desk is None:
+    def reading(self) -> Reading:
+        """What the workspace reads with, once it opened its database."""
+        bench = self.screen.bench
+        if bench is None:
             raise BenchmarkError("the workspace has not opened its database")
-        return desk
+        return bench.reading
 
     async def until(self, check: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
         """Let the app run until `check()` holds; BenchmarkError after `timeout` seconds."""
@@ -95,7 +95,9 @@ class Driven:
 @asynccontextmanager
 async def workspace(url: str, agent: str | None = None) -> AsyncIterator[Driven]:
     """The workspace open on `url`, headless, with the first queue row's customer shown."""
-    app = CareDeskApp(lambda: make_database(url), agent=agent, fill_demo=False, show_clock=False)
+    app = CareDeskApp(
+        AgentLaunch(lambda: make_database(url), agent=agent, fill_demo=False), show_clock=False
+    )
     async with app.run_test(size=SIZE) as pilot:
         driven = Driven(app, pilot)
         await driven.ready()

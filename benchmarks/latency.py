@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from benchmarks.common import BenchmarkError, median, percentile
 from benchmarks.drive import Driven, workspace
-from storage.records import QueueRow
+from workspace.queue import QueueRow
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def measure_queue_moves(url: str, moves: int = 100) -> QueueMoves:
 
 async def _approach(d: Driven, ticket_id: str) -> tuple[int, int, str]:
     """A neighbour row of another customer, the row to land on, and the key between them."""
-    desk = d.desk
+    desk = d.reading
     flt = d.screen.queue.queue_filter
     contact = await asyncio.to_thread(desk.contact, ticket_id)
     if contact is None or not contact.active:

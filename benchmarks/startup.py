@@ -40,9 +40,11 @@ async def _measure(url: str, agent: str | None, since: float) -> dict[str, float
     from storage.engine import make_database
     from widgets.digest import CustomerDigest
     from widgets.queue_table import QueueTable
-    from workspace.app import CareDeskApp
+    from workspace.app import AgentLaunch, CareDeskApp
 
-    app = CareDeskApp(lambda: make_database(url), agent=agent, fill_demo=False, show_clock=False)
+    app = CareDeskApp(
+        AgentLaunch(lambda: make_database(url), agent=agent, fill_demo=False), show_clock=False
+    )
     marks: dict[str, float] = {}
     async with app.run_test(size=(120, 35)) as pilot:
         marks["first_frame_s"] = time.perf_counter() - since

@@ -18,32 +18,30 @@ from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
 from screens.keys import key_of
-from storage.records import OrderRecord
 from workspace.action_view import (
-    LABELS,
-    NEEDS_ORDER,
-    TYPED_AMOUNT,
     ActionOutcome,
     ActionRequest,
     Assessment,
     headroom_text,
     likely_order,
 )
-from workspace.errors import ActionInputError, describe_failure
+from workspace.customers import OrderRecord
+from workspace.errors import ActionInputError, database_lost, describe_failure
+from workspace.text import one_line, preview
+from workspace.vocabulary import ActionKind, VerdictKind, member
 
 if TYPE_CHECKING:
-    from workspace.actions import ActionDesk
-from workspace.text import one_line, preview
+    from workspace.actions import Actions
+    from workspace.reading import Reading
 
+#: Seconds before a verdict the database could not give is asked for again.
+RETRY_ASSESS = 3.0
+
+#: How each verdict stands out: by colour, and by its words for those who do not see colour.
 _VERDICT_STYLE = {
-    "allow": ("ALLOW", "bold black on green"),
-    "needs_approval": ("NEEDS APPROVAL", "bold black on yellow"),
-    "deny": ("DENY", "bold white on red"),
-}
-_SUBMIT = {
-    "allow": "Execute",
-    "needs_approval": "Request approval",
-    "deny": "Cannot be submitted",
+    VerdictKind.ALLOW: "bold black on green",
+    VerdictKind.NEEDS_APPROVAL: "bold black on yellow",
+    VerdictKind.DENY: "bold white on red",
 }
 
 
@@ -101,9 +99,10 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
     ActionFormScreen .hidden { display: none; }
     """
 
-    def __init__(self, actions: ActionDesk, target: ActionTarget) -> None:
+    def __init__(self, actions: Actions, reading: Reading, target: ActionTarget) -> None:
         super().__init__()
         self.actions = actions
+        self.reading = reading
         self.target = target
         self.kinds = actions.available(target.tier)
         self.orders: dict[str, OrderRecord] = {}
@@ -116,6 +115,8 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         self._submit_when_ready = False
         """ctrl+s came before the verdict on the latest change: submit when it arrives."""
         self._generation = 0
+        self._lost = False
+        """The database was found gone while assessing (told once until it is back)."""
 
     def compose(self) -> ComposeResult:
         t = self.target
@@ -130,7 +131,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
                 with Horizontal(classes="row"):
                     yield Label("Action")
                     yield Select(
-                        [(Text(LABELS[k]), k) for k in self.kinds],
+                        [(Text(k.label), k.value) for k in self.kinds],
                         value=self.kinds[0] if self.kinds else Select.NULL,
                         allow_blank=not self.kinds,
                         compact=True,
@@ -182,10 +183,11 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
 
     @work(thread=True, group="orders", exit_on_error=False)
     def load_orders(self) -> None:
-        orders = self.actions.orders(self.target.customer_id)
+        orders = self.reading.orders(self.target.customer_id)
         self.app.call_from_thread(self._orders_loaded, orders)
 
     def _orders_loaded(self, orders: list[OrderRecord]) -> None:
+        self._lost = False
         self.orders = {o.id: o for o in orders}
         select = self.query_one("#action-order", Select)
         options = [(Text(_order_label(o)), o.id) for o in orders]
@@ -210,12 +212,12 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         return value if isinstance(value, str) else None
 
     def _show_fields(self) -> None:
-        kind = self.kind
-        self.query_one("#amount-row").set_class(kind not in TYPED_AMOUNT, "hidden")
-        self.query_one("#items-row").set_class(kind != "replacement", "hidden")
+        kind = member(ActionKind, self.kind or "")
+        self.query_one("#amount-row").set_class(not (kind and kind.typed_amount), "hidden")
+        self.query_one("#items-row").set_class(not (kind and kind.takes_items), "hidden")
         order = self.query_one("#action-order", Select)
         # An action that needs an order cannot be left without one.
-        order.set_class(kind in NEEDS_ORDER, "required")
+        order.set_class(bool(kind and kind.needs_order), "required")
 
     def _refresh_items(self) -> None:
         items = self.query_one("#action-items", SelectionList)
@@ -254,11 +256,12 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         if kind is None:
             return None
         items = self.query_one("#action-items", SelectionList).selected
+        typed = ActionKind(kind).typed_amount
         return ActionRequest(
             kind=kind,
             customer_id=self.target.customer_id,
             order_id=self.order_id,
-            amount=self.query_one("#action-amount", Input).value if kind in TYPED_AMOUNT else None,
+            amount=self.query_one("#action-amount", Input).value if typed else None,
             items=tuple(str(s) for s in items),
             reason=self.query_one("#action-reason", Input).value,
             ticket_id=self.target.ticket_id,
@@ -285,6 +288,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
     def _assessed(self, result: Assessment | ActionInputError, generation: int) -> None:
         if generation != self._generation or not self.is_attached:
             return  # an older state of the form
+        self._lost = False
         submit = self.query_one("#action-submit", Button)
         error = self.query_one("#action-field-error", Static)
         if isinstance(result, ActionInputError):
@@ -299,9 +303,8 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         error.update("")
         error.add_class("empty")
         verdict = result.verdict
-        label, style = _VERDICT_STYLE[verdict.verdict]
         text = Text()
-        text.append(f" {label} ", style=style)
+        text.append(f" {verdict.verdict.label} ", style=_VERDICT_STYLE[verdict.verdict])
         text.append(f"  {result.amount} {result.currency}", style="bold")
         text.append(f"  {verdict.rule}", style="dim")
         text.append(f"\n{verdict.reason}")
@@ -309,9 +312,10 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         if verdict.outside_budget:
             text.append(" (this grant is outside the budget)", style="dim")
         self.query_one("#action-verdict", Static).update(text)
-        submit.label = _SUBMIT[verdict.verdict]
-        submit.disabled = verdict.verdict == "deny"
-        submit.variant = "error" if verdict.verdict == "deny" else "primary"
+        denied = verdict.verdict is VerdictKind.DENY
+        submit.label = verdict.verdict.submit
+        submit.disabled = denied
+        submit.variant = "error" if denied else "primary"
         if self._submit_when_ready:
             self._submit_when_ready = False
             self.action_submit()
@@ -335,7 +339,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         if self.assessment is None:  # the verdict on the latest change is on its way
             self._submit_when_ready = True
             return
-        if self.assessment.verdict.verdict == "deny":
+        if self.assessment.verdict.verdict is VerdictKind.DENY:
             self.notify(
                 f"This cannot be submitted: {self.assessment.verdict.reason}.",
                 severity="error",
@@ -355,11 +359,28 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         error = event.worker.error
         if event.state != WorkerState.ERROR or error is None:
             return
+        message = one_line(describe_failure(error))
         if event.worker.group == "take":
             self.submitting = False
             self.query_one("#action-submit", Button).disabled = False
             self.reassess()
-        self.notify(one_line(describe_failure(error)), severity="error", markup=False)
+        elif event.worker.group == "orders" and database_lost(error):
+            self.set_timer(RETRY_ASSESS, self.load_orders)
+            if self._lost:
+                return
+            self._lost = True
+        elif event.worker.group == "assess" and database_lost(error):
+            # The form stays as typed; the verdict comes back when the database does.
+            self._show_text(f"{message} The form is kept; asking again…", "italic")
+            self.set_timer(RETRY_ASSESS, self._assess_again)
+            if self._lost:
+                return
+            self._lost = True
+        self.notify(message, severity="error", markup=False)
+
+    def _assess_again(self) -> None:
+        if self.assessment is None and self.problem is None and self.is_attached:
+            self.reassess()
 
     @on(Button.Pressed, "#action-cancel")
     def action_cancel(self) -> None:

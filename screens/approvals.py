@@ -19,7 +19,6 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from screens.decision_reason import DecisionReasonScreen
-from storage.records import ActionRecord
 from widgets.approval_rows import (
     CHROME,
     describe,
@@ -28,12 +27,14 @@ from widgets.approval_rows import (
     request_detail,
     request_row,
 )
-from workspace.action_view import Decision
+from workspace.action_view import ActionRecord, Decision
 
 if TYPE_CHECKING:
-    from workspace.actions import ActionDesk
+    from workspace.approvals import Approvals
+    from workspace.reading import Reading
 from workspace.errors import CareDeskError, describe_failure
 from workspace.text import one_line
+from workspace.vocabulary import ActionStatus
 
 PAGE = 200
 """Requests shown at most; the rest are counted, never loaded."""
@@ -113,13 +114,15 @@ class ApprovalsScreen(Screen[None]):
 
     def __init__(
         self,
-        actions: ActionDesk,
+        approvals: Approvals,
+        reading: Reading,
         clock: Callable[[], datetime],
         *,
         refresh_every: float = REFRESH_SECONDS,
     ) -> None:
         super().__init__()
-        self.actions = actions
+        self.approvals = approvals
+        self.reading = reading
         self.clock = clock
         self.refresh_every = refresh_every
         self.records: list[ActionRecord] = []
@@ -153,7 +156,7 @@ class ApprovalsScreen(Screen[None]):
         return self.records[index]
 
     def on_mount(self) -> None:
-        agent = self.actions.agent
+        agent = self.approvals.agent
         self.sub_title = one_line(f"{agent.display_name} ({agent.role})")
         self.query_one("#approvals-queue").border_title = "Waiting · oldest first"
         self.option_list.display = False
@@ -185,7 +188,7 @@ class ApprovalsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=_LOAD)
     def _load(self, generation: int) -> None:
-        records, total = self.actions.pending(PAGE)
+        records, total = self.reading.waiting_requests(PAGE)
         self.post_message(self.Loaded(generation, records, total))
 
     @on(Loaded)
@@ -202,7 +205,7 @@ class ApprovalsScreen(Screen[None]):
         if not self.is_mounted:
             return
         now = self.clock()
-        me = self.actions.agent.id
+        me = self.approvals.agent.id
         last_id = max((record.id for record in self.records), default=0)
         columns = layout(self.size.width - CHROME, last_id)
         rows = [request_row(record, now, me, columns) for record in self.records]
@@ -252,7 +255,7 @@ class ApprovalsScreen(Screen[None]):
         detail = self.query_one("#approvals-detail", Static)
         if record is not None:
             detail.border_title = f"Request #{record.id}"
-            detail.update(request_detail(record, self.clock(), self.actions.agent.id))
+            detail.update(request_detail(record, self.clock(), self.approvals.agent.id))
 
     # -- deciding ---------------------------------------------------------------------------
 
@@ -275,7 +278,7 @@ class ApprovalsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group=_DECIDE)
     def _decide(self, action_id: int, approve: bool, reason: str) -> None:
-        decide = self.actions.approve if approve else self.actions.deny
+        decide = self.approvals.approve if approve else self.approvals.deny
         self.post_message(self.Decided(decide(action_id, reason), approve))
 
     @on(Decided)
@@ -284,7 +287,8 @@ class ApprovalsScreen(Screen[None]):
         if not event.decision.changed:
             self.tell(f"#{record.id} was already {record.status}; nothing changed.", "warning")
         elif event.approve:
-            outcome = "executed" if record.status == "executed" else f"now {record.status}"
+            executed = record.status is ActionStatus.EXECUTED
+            outcome = record.status.label if executed else f"now {record.status.label}"
             self.tell(f"Approved #{record.id}: {describe(record)}; {outcome}.")
         else:
             self.tell(f"Denied #{record.id}: {describe(record)}.")

@@ -12,11 +12,12 @@ from textual.widgets import Input
 
 from screens.entry import EntryScreen
 from screens.pane import Pane
-from storage.records import QueueRow, TimelineKey, TimelineRecord
 from widgets.digest import CustomerDigest
 from widgets.timeline import Timeline
 from workspace.context import CustomerContext
+from workspace.queue import QueueRow
 from workspace.text import one_line
+from workspace.timeline import TimelineKey, TimelineRecord
 
 
 class ContextPane(Pane):
@@ -26,6 +27,8 @@ class ContextPane(Pane):
     closed; older pages and search results meant for a replaced timeline carry an older
     generation (`_generation`) and are dropped.
     """
+
+    BACKGROUND = frozenset({"context", "timeline"})
 
     def __init__(self, *, clock: Callable[[], datetime]) -> None:
         super().__init__(id="context-pane", clock=clock)
@@ -76,8 +79,8 @@ class ContextPane(Pane):
 
     @work(thread=True, exclusive=True, group="context", exit_on_error=False)
     def load(self, row: QueueRow) -> None:
-        assert self.desk is not None
-        context = self.desk.customer_context(row.customer_id, row)
+        assert self.bench is not None
+        context = self.bench.reading.customer_context(row.customer_id, row)
         self.app.call_from_thread(self._loaded, row, context)
 
     def _loaded(self, row: QueueRow, context: CustomerContext) -> None:
@@ -108,8 +111,8 @@ class ContextPane(Pane):
 
     @work(thread=True, exclusive=True, group="timeline", exit_on_error=False)
     def load_more(self, customer_id: str, before: TimelineKey, generation: int) -> None:
-        assert self.desk is not None
-        entries, more = self.desk.timeline_page(customer_id, before)
+        assert self.bench is not None
+        entries, more = self.bench.reading.timeline_page(customer_id, before)
         self.app.call_from_thread(self._more_loaded, generation, entries, more)
 
     def _more_loaded(self, generation: int, entries: list[TimelineRecord], more: bool) -> None:
@@ -151,8 +154,8 @@ class ContextPane(Pane):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, customer_id: str, query: str, generation: int) -> None:
-        assert self.desk is not None
-        found = self.desk.search_history(customer_id, query)
+        assert self.bench is not None
+        found = self.bench.reading.search_history(customer_id, query)
         self.app.call_from_thread(self._searched, generation, query, found)
 
     def _searched(self, generation: int, query: str, found: list[TimelineRecord]) -> None:

@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from storage.records import ActionRecord
 from widgets.approval_rows import describe
+from workspace.action_view import ActionRecord
 from workspace.text import preview
 
 

@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from workspace.outcomes import DISPOSITIONS
 from workspace.text import one_line
+from workspace.vocabulary import Disposition
 
 
 class DispositionScreen(ModalScreen[str | None]):
@@ -35,7 +35,7 @@ class DispositionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(f"Close {one_line(self.ticket_id)} as…"))
-            yield OptionList(*(Option(Text(d.label), id=d.key) for d in DISPOSITIONS.values()))
+            yield OptionList(*(Option(Text(d.label), id=d.value) for d in Disposition))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -9,9 +9,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from storage.records import TimelineRecord
 from workspace.text import one_line, sanitize
 from workspace.timefmt import full
+from workspace.timeline import TimelineRecord
 
 #: Characters shown of one entry; the rest is summarised (a message this long is an attack).
 MAX_SHOWN = 50_000

@@ -12,11 +12,12 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from screens.pane import Pane
-from storage.records import QueueFilter, QueueRow
 from widgets.queue_table import QueueTable
 from workspace.queue import (
     PAGE,
     PageRequest,
+    QueueFilter,
+    QueueRow,
     describe,
     next_channel,
     next_status,
@@ -52,6 +53,8 @@ class QueuePane(Pane):
 
     queue_filter: reactive[QueueFilter] = reactive(QueueFilter, init=False)
 
+    BACKGROUND = frozenset({"queue", "queue-page"})
+
     def __init__(self, *, clock: Callable[[], datetime]) -> None:
         super().__init__(id="queue-pane", clock=clock)
         self._generation = 0
@@ -69,9 +72,9 @@ class QueuePane(Pane):
         self.border_subtitle = "loading…"
 
     def start(self) -> None:
-        """The desk is ready: load the queue and keep it current."""
-        assert self.desk is not None
-        self.table.me = self.desk.agent.id
+        """The bench is ready: load the queue and keep it current."""
+        assert self.bench is not None
+        self.table.me = self.bench.agent.id
         self.table.set_now(self.clock())
         self.set_interval(1.0, lambda: self.table.set_now(self.clock()))
         self.set_interval(REFRESH_EVERY, self._refresh)
@@ -95,14 +98,14 @@ class QueuePane(Pane):
 
     def toggle_mine(self) -> None:
         """Show only my contacts, or everyone's again."""
-        if self.desk is not None:
-            self.queue_filter = toggle_mine(self.queue_filter, self.desk.agent.id)
+        if self.bench is not None:
+            self.queue_filter = toggle_mine(self.queue_filter, self.bench.agent.id)
 
     # -- loading -----------------------------------------------------------------------------
 
     def reload(self, keep: QueueRow | None = None) -> None:
         """Count the queue and load the page around the cursor (or around `keep`)."""
-        if self.desk is not None:
+        if self.bench is not None:
             self.load(self.queue_filter, keep, self.table.cursor, self.table.size.height)
 
     def _refresh(self) -> None:
@@ -111,12 +114,13 @@ class QueuePane(Pane):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self, flt: QueueFilter, keep: QueueRow | None, cursor: int, height: int) -> None:
-        assert self.desk is not None
-        total = self.desk.queue_count(flt)
-        index = self.desk.queue_position(flt, keep.key) if keep is not None else cursor
+        assert self.bench is not None
+        reading = self.bench.reading
+        total = reading.queue_count(flt)
+        index = reading.queue_position(flt, keep.key) if keep is not None else cursor
         index = max(0, min(index, total - 1))
         start = max(0, index - PAGE // 2)
-        rows = self.desk.queue_page(flt, offset=start, limit=PAGE + height)
+        rows = reading.queue_page(flt, offset=start, limit=PAGE + height)
         self.app.call_from_thread(self._loaded, flt, total, start, rows, index, cursor)
 
     def _loaded(
@@ -154,8 +158,8 @@ class QueuePane(Pane):
 
     @work(thread=True, exclusive=True, group="queue-page", exit_on_error=False)
     def fetch(self, flt: QueueFilter, request: PageRequest, generation: int) -> None:
-        assert self.desk is not None
-        rows = self.desk.queue_page(
+        assert self.bench is not None
+        rows = self.bench.reading.queue_page(
             flt,
             after=request.after,
             before=request.before,
@@ -185,8 +189,8 @@ class QueuePane(Pane):
 
     @work(thread=True, group="claim", exit_on_error=False)
     def claim(self, row: QueueRow) -> None:
-        assert self.desk is not None
-        outcome = self.desk.claim(row.id)
+        assert self.bench is not None
+        outcome = self.bench.desk.claim(row.id)
         self.app.call_from_thread(self._claimed, row, outcome.claimed, outcome.reason)
 
     def _claimed(self, row: QueueRow, claimed: bool, reason: str) -> None:
@@ -201,9 +205,9 @@ class QueuePane(Pane):
     @work(thread=True, exclusive=True, group="next", exit_on_error=False)
     def claim_next(self) -> None:
         """Claim the most urgent contact nobody holds, in this view's channel and status."""
-        if self.desk is None:
+        if self.bench is None:
             return
-        row = self.desk.claim_next(replace(self.queue_filter, agent_id=None))
+        row = self.bench.desk.claim_next(replace(self.queue_filter, agent_id=None))
         if row is None:
             self.app.call_from_thread(self.tell, "No unclaimed contact waits in this view.")
         else:

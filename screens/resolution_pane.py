@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
 from screens.action_form import ActionFormScreen, ActionTarget
@@ -17,13 +16,14 @@ from screens.disposition import DispositionScreen
 from screens.keys import key_of
 from screens.pane import Pane
 from screens.saved_replies import SavedRepliesScreen
-from storage.records import ActionRecord, QueueRow
 from widgets.action_strip import ActionStrip
 from widgets.composer import Composer
 from widgets.contact_bar import ContactBar
-from workspace.action_view import ActionOutcome, Decision, likely_order
+from workspace.action_view import ActionOutcome, ActionRecord, Decision, likely_order
+from workspace.queue import QueueRow, holds
 from workspace.replies import REPLIES, ReplyFacts
 from workspace.text import one_line
+from workspace.vocabulary import ActionStatus
 
 
 class ResolutionPane(Pane):
@@ -53,6 +53,8 @@ class ResolutionPane(Pane):
         def __init__(self, ticket_id: str) -> None:
             super().__init__()
             self.ticket_id = ticket_id
+
+    BACKGROUND = frozenset({"actions"})
 
     def __init__(self, *, clock: Callable[[], datetime]) -> None:
         super().__init__(id="resolution-pane", clock=clock)
@@ -98,7 +100,7 @@ class ResolutionPane(Pane):
     def show_contact(self, row: QueueRow | None) -> None:
         """Work on `row` from now on; the reply box writes for it only if the agent holds it."""
         self.row = row
-        me = self.desk.agent.id if self.desk else None
+        me = self.bench.agent.id if self.bench else None
         self.query_one(ContactBar).show(row, me, self.clock())
         self.composer.bind(row.id if row is not None and self._holds(row) else None)
         self.load_actions()
@@ -106,30 +108,30 @@ class ResolutionPane(Pane):
     def load_actions(self) -> None:
         """Show the current customer's recent actions (only while the agent holds a contact)."""
         row = self.row
-        if row is None or self.desk is None or not self._holds(row):
+        if row is None or self.bench is None or not self._holds(row):
             self.strip.clear()
             return
         self._load_actions(row)
 
     @work(thread=True, exclusive=True, group="actions", exit_on_error=False)
     def _load_actions(self, row: QueueRow) -> None:
-        assert self.desk is not None
-        records = self.desk.actions.customer_actions(row.customer_id, limit=20)
+        assert self.bench is not None
+        records = self.bench.reading.customer_actions(row.customer_id, limit=20)
         self.app.call_from_thread(self._actions_loaded, row, records)
 
     def _actions_loaded(self, row: QueueRow, records: list[ActionRecord]) -> None:
-        if self.row is None or self.row.id != row.id or self.desk is None:
+        if self.row is None or self.row.id != row.id or self.bench is None:
             return  # the agent moved on
-        self.strip.show(records, self.desk.agent.id, self.clock())
+        self.strip.show(records, self.bench.agent.id, self.clock())
 
     # -- actions ------------------------------------------------------------------------------
 
     def act(self) -> None:
         """Open the action form for the held contact's customer."""
         row = self._held()
-        if row is None or self.desk is None:
+        if row is None or self.bench is None:
             return
-        if not self.desk.actions.available(row.tier):
+        if not self.bench.actions.available(row.tier):
             self.tell("The policy allows no actions for this customer.", severity="warning")
             return
         target = ActionTarget(
@@ -139,17 +141,14 @@ class ResolutionPane(Pane):
             ticket_id=row.id,
             subject=row.subject,
         )
-        self.app.push_screen(ActionFormScreen(self.desk.actions, target), self._acted)
+        form = ActionFormScreen(self.bench.actions, self.bench.reading, target)
+        self.app.push_screen(form, self._acted)
 
     def _acted(self, outcome: ActionOutcome | None) -> None:
         if outcome is None:
             return
-        status = outcome.record.status
-        severity: SeverityLevel = (
-            "error" if status == "denied" else "warning" if status == "requested" else "information"
-        )
         prefix = "Already submitted: " if outcome.repeated else ""
-        self.tell(prefix + outcome.message, severity=severity)
+        self.tell(prefix + outcome.message, severity=outcome.record.status.severity)
         self.load_actions()
         self.post_message(self.Acted(outcome.record.ticket_id))
 
@@ -157,12 +156,12 @@ class ResolutionPane(Pane):
         """Withdraw the agent's own waiting request for this customer; the first press says
         which one, a second press within a few seconds withdraws it."""
         row = self._held()
-        if row is None or self.desk is None:
+        if row is None or self.bench is None:
             return
         mine = [
             r
             for r in self.strip.records
-            if r.status == "requested" and r.agent_id == self.desk.agent.id
+            if r.status is ActionStatus.REQUESTED and r.agent_id == self.bench.agent.id
         ]
         if not mine:
             self.tell("You have no request waiting for this customer.", severity="warning")
@@ -182,8 +181,8 @@ class ResolutionPane(Pane):
 
     @work(thread=True, group="write", exit_on_error=False)
     def _withdraw(self, action_id: int, ticket_id: str) -> None:
-        assert self.desk is not None
-        decision = self.desk.actions.withdraw(action_id)
+        assert self.bench is not None
+        decision = self.bench.approvals.withdraw(action_id)
         self.app.call_from_thread(self._withdrawn, decision, ticket_id)
 
     def _withdrawn(self, decision: Decision, ticket_id: str) -> None:
@@ -198,7 +197,7 @@ class ResolutionPane(Pane):
         self.post_message(self.Acted(ticket_id))
 
     def _holds(self, row: QueueRow) -> bool:
-        return self.desk is not None and row.holder_id == self.desk.agent.id and row.active
+        return self.bench is not None and holds(row, self.bench.agent.id)
 
     def _held(self) -> QueueRow | None:
         if self.row is None or not self._holds(self.row):
@@ -223,8 +222,8 @@ class ResolutionPane(Pane):
 
     @work(thread=True, group="write", name="send", exit_on_error=False)
     def send(self, ticket_id: str, text: str, note: bool, key: str) -> None:
-        assert self.desk is not None
-        self.desk.write(ticket_id, text, note=note, key=key)
+        assert self.bench is not None
+        self.bench.desk.write(ticket_id, text, note=note, key=key)
         self.app.call_from_thread(self._sent, ticket_id, note)
 
     def _sent(self, ticket_id: str, note: bool) -> None:
@@ -244,11 +243,11 @@ class ResolutionPane(Pane):
 
     @work(thread=True, exclusive=True, group="replies", exit_on_error=False)
     def _reply_facts(self, row: QueueRow) -> None:
-        assert self.desk is not None
-        orders = self.desk.actions.orders(row.customer_id, limit=20)
+        assert self.bench is not None
+        orders = self.bench.reading.orders(row.customer_id, limit=20)
         facts = ReplyFacts(
             customer_name=row.customer_name,
-            agent_name=self.desk.agent.display_name,
+            agent_name=self.bench.agent.display_name,
             order_id=likely_order(orders, row.subject, self.clock().date()),
         )
         self.app.call_from_thread(self._offer_replies, row, facts)
@@ -281,12 +280,12 @@ class ResolutionPane(Pane):
 
     @work(thread=True, group="write", exit_on_error=False)
     def close(self, row: QueueRow, disposition: str | None) -> None:
-        assert self.desk is not None
+        assert self.bench is not None
         if disposition is None:
-            self.desk.release(row.id)
+            self.bench.desk.release(row.id)
             message = f"{one_line(row.id)} is back in the queue."
         else:
-            self.desk.resolve(row.id, disposition)
+            self.bench.desk.resolve(row.id, disposition)
             message = f"{one_line(row.id)} closed as {disposition}."
         self.app.call_from_thread(self._did_close, row, message)
 

@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TextArea
-from textual.worker import Worker, WorkerState
 
 from screens.approvals import ApprovalsScreen
 from screens.commands import BindingCommands
+from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
 from screens.help import HelpScreen
 from screens.keys import key_of
+from screens.news import NewsWatcher, identity
 from screens.queue_pane import QueuePane
 from screens.resolution_pane import ResolutionPane
-from storage.records import ActionRecord
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
-from workspace.errors import describe_failure
-from workspace.text import one_line
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.boot import BootResult
-    from workspace.desk import Desk
+    from workspace.workbench import Workbench
 
 #: Terminals at least this wide put the three panes side by side.
 WIDE = 200
@@ -51,15 +48,14 @@ TYPED_KEYS = frozenset(
         "approvals",
     }
 )
-#: Seconds between looks for decisions on the agent's requests (and new ones, for supervisors).
-POLL = 3.0
 
 
 class WorkspaceScreen(Screen[None]):
-    """Opens the database, then wires the three panes: each owns its state and workers.
+    """Wires the three panes: each owns its state and workers.
 
     The queue says which contact is current; the screen passes that down to the context
     and resolution panes, and tells the queue when the resolution pane closed a contact.
+    The boot (`screens.boot`) opens the database while this screen waits beneath it.
     """
 
     CSS_PATH = "workspace.tcss"
@@ -166,31 +162,23 @@ class WorkspaceScreen(Screen[None]):
         Binding("escape", "escape", "Back", show=False, id="workspace.escape"),
     ]
 
-    def __init__(
-        self,
-        boot: Callable[[], BootResult],
-        clock: Callable[[], datetime],
-        *,
-        show_clock: bool = True,
-    ) -> None:
+    def __init__(self, clock: Callable[[], datetime], *, show_clock: bool = True) -> None:
         super().__init__()
-        self._boot = boot
         self._show_clock = show_clock
         self.clock = clock
-        self.desk: Desk | None = None
-        self._seen: datetime | None = None
-        """Decisions on the agent's requests up to here were told (None: ask the database)."""
+        self.bench: Workbench | None = None
+        """The agent's use cases, once the boot has opened the database."""
         self._waiting = 0
         """Requests waiting for approval at the last look (supervisors)."""
-        self._told: set[int] = set()
-        """Requests whose decision was told (decisions at the watermark come again)."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self._show_clock)
+        yield ConnectionWatch(id="connection")
         yield QueuePane(clock=self.clock)
         with Horizontal(id="bottom"):
             yield ContextPane(clock=self.clock)
             yield ResolutionPane(clock=self.clock)
+        yield NewsWatcher()
         yield Footer()
 
     @property
@@ -208,40 +196,33 @@ class WorkspaceScreen(Screen[None]):
         """The resolution pane."""
         return self.query_one(ResolutionPane)
 
+    @property
+    def connection(self) -> ConnectionWatch:
+        """The database's state, shown while it is gone."""
+        return self.query_one(ConnectionWatch)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Single-letter commands are hidden while the agent types (the letters are text);
         the approval queue is there for supervisors only."""
-        if action == "approvals" and (self.desk is None or not self.desk.actions.can_approve):
+        if action == "approvals" and (self.bench is None or not self.bench.agent.can_approve):
             return False
         return not (action in TYPED_KEYS and isinstance(self.focused, (Input, TextArea)))
 
     def on_mount(self) -> None:
         self.queue.table.focus()
-        self.boot()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE, "wide")
         self.set_class(self.size.height < SHORT, "short")
 
-    # -- start-up -------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="boot", exit_on_error=False)
-    def boot(self) -> None:
-        result = self._boot()
-        self.app.call_from_thread(self._booted, result)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The workspace cannot work without its database: say why, and stop."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            message = describe_failure(event.worker.error)
-            self.app.exit(return_code=2, message=f"caredesk: {message}")
-
-    def _booted(self, result: BootResult) -> None:
-        self.desk = result.desk
-        agent = result.desk.agent
-        self.app.sub_title = one_line(f"{agent.display_name} ({agent.role})")
+    def booted(self, result: BootResult) -> None:
+        """The boot opened the database: hand the agent's use cases to the panes, and start."""
+        bench = result.bench
+        self.bench = bench
+        self.app.sub_title = identity(bench.agent, None, "")
         for pane in (self.queue, self.context_pane, self.resolution):
-            pane.desk = result.desk
+            pane.bench = bench
+        self.connection.ping = bench.reading.ping
         if result.demo is not None:
             d = result.demo
             self.notify(
@@ -256,59 +237,53 @@ class WorkspaceScreen(Screen[None]):
         self.context_pane.placeholder("Select a contact to see the customer.")
         self.queue.start()
         self.refresh_bindings()
-        self.set_interval(POLL, self.poll)
-        self.poll()
+        self.query_one(NewsWatcher).start(bench)
 
     # -- news: decisions on the agent's requests, and requests waiting for a supervisor -------
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def poll(self) -> None:
-        """Look for decisions on the agent's requests since the last look (the first look
-        after start-up reaches back to what an earlier session told)."""
-        desk = self.desk
-        if desk is None:
-            return
-        first_look = self._seen is None
-        decided, mark = desk.actions.news(self._seen)
-        waiting = desk.actions.count_pending() if desk.actions.can_approve else None
-        self.app.call_from_thread(self._news, decided, mark, waiting)
-        if decided or first_look:
-            # What was told is behind the next session's mark (`>=` would tell it again).
-            desk.actions.saw_news(mark + timedelta(microseconds=1) if decided else mark)
-
-    def _news(self, decided: list[ActionRecord], mark: datetime, waiting: int | None) -> None:
-        if self.desk is None:
-            return
-        self._seen = mark
-        decided = [r for r in decided if r.id not in self._told]
-        for record in decided:
-            self._told.add(record.id)
-            severity: SeverityLevel = "information" if record.status == "executed" else "warning"
+    @on(NewsWatcher.Decided)
+    def _decided(self, event: NewsWatcher.Decided) -> None:
+        for record in event.records:
             self.notify(
-                action_message(record), title="Your request", severity=severity, markup=False
+                action_message(record),
+                title="Your request",
+                severity=record.status.severity,
+                markup=False,
             )
-        if decided:
-            self.resolution.load_actions()
-            row = self.queue.table.current
-            if row is not None and any(r.customer_id == row.customer_id for r in decided):
-                self.context_pane.reload(row)
-        agent = self.desk.agent
-        title = f"{agent.display_name} ({agent.role})"
-        if waiting is not None:
-            key = key_of(self.app, "workspace.approvals", "p")
-            title += (
-                f" · {waiting} approval(s) waiting ({key})"
-                if waiting
-                else " · no approvals waiting"
+        self.resolution.load_actions()
+        row = self.queue.table.current
+        if row is not None and any(r.customer_id == row.customer_id for r in event.records):
+            self.context_pane.reload(row)
+
+    @on(NewsWatcher.Waiting)
+    def _waiting_changed(self, event: NewsWatcher.Waiting) -> None:
+        if self.bench is None:
+            return
+        key = key_of(self.app, "workspace.approvals", "p")
+        if event.count > self._waiting:
+            self.notify(
+                f"{event.count} request(s) wait for your approval ({key}).",
+                title="Approvals",
+                markup=False,
             )
-            if waiting > self._waiting:
-                self.notify(
-                    f"{waiting} request(s) wait for your approval ({key}).",
-                    title="Approvals",
-                    markup=False,
-                )
-            self._waiting = waiting
-        self.app.sub_title = one_line(title)
+        self._waiting = event.count
+        self.app.sub_title = identity(self.bench.agent, event.count, key)
+
+    # -- the database going away and coming back -------------------------------------------------
+
+    @on(DatabaseLost)
+    def _database_lost(self, event: DatabaseLost) -> None:
+        self.connection.database_lost(event.reason)
+
+    @on(DatabaseBack)
+    def _database_back(self) -> None:
+        self.notify("The database answers again.", title="Database", markup=False)
+        self.queue.reload(keep=self.queue.table.current)
+        row = self.queue.table.current
+        if row is not None:
+            self.context_pane.reload(row)
+        self.resolution.load_actions()
+        self.query_one(NewsWatcher).look()
 
     # -- the panes talking to each other ----------------------------------------------------
 
@@ -356,13 +331,14 @@ class WorkspaceScreen(Screen[None]):
         self.resolution.withdraw()
 
     def action_approvals(self) -> None:
-        if self.desk is None or not self.desk.actions.can_approve:
+        if self.bench is None or not self.bench.agent.can_approve:
             self.notify("Only supervisors decide requests.", severity="warning", markup=False)
             return
-        self.app.push_screen(ApprovalsScreen(self.desk.actions, self.clock), self._approvals_closed)
+        screen = ApprovalsScreen(self.bench.approvals, self.bench.reading, self.clock)
+        self.app.push_screen(screen, self._approvals_closed)
 
     def _approvals_closed(self, _result: object) -> None:
-        self.poll()
+        self.query_one(NewsWatcher).look()
 
     def action_search(self) -> None:
         self.context_pane.open_search()

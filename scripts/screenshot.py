@@ -20,7 +20,7 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 from storage.testing import fresh_sqlite  # noqa: E402
-from workspace.app import CareDeskApp  # noqa: E402
+from workspace.app import AgentLaunch, CareDeskApp  # noqa: E402
 from workspace.demo import build_demo  # noqa: E402
 
 NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
 async def main() -> None:
     db = fresh_sqlite(Path(tempfile.mkdtemp()))
     build_demo(db, now=NOW)
-    app = CareDeskApp(lambda: db, fill_demo=False, clock=lambda: NOW, show_clock=False)
+    app = CareDeskApp(AgentLaunch(lambda: db, fill_demo=False), clock=lambda: NOW, show_clock=False)
     async with app.run_test(size=(120, 35)) as pilot:
         for _ in range(3):
             await app.workers.wait_for_complete()

@@ -7,16 +7,16 @@ or deciding a request that was withdrawn meanwhile, changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, select, true, update
+from sqlalchemy import Row, bindparam, case, func, literal, select, true, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.models import Action, Agent, Customer
-from storage.records import COMMITTED, ActionRecord, ActionUsage, OrderUsage
 from storage.types import UTCDateTime, to_money
 
 _Decider = aliased(Agent)
@@ -27,56 +27,49 @@ def _at(value: datetime) -> Any:
     return literal(value, UTCDateTime())
 
 
+#: An action as the workspace shows it, labelled by the workspace's names; `items` is the
+#: JSON array of SKUs as stored (see `insert_action`).
+_COLUMNS: tuple[Any, ...] = (
+    col(Action.id).label("id"),
+    col(Action.ref).label("ref"),
+    col(Action.kind).label("kind"),
+    col(Action.customer_id).label("customer_id"),
+    col(Customer.name).label("customer_name"),
+    col(Customer.tier).label("customer_tier"),
+    col(Action.order_id).label("order_id"),
+    col(Action.ticket_id).label("ticket_id"),
+    col(Action.agent_id).label("agent_id"),
+    col(Agent.display_name).label("agent_name"),
+    col(Action.amount).label("amount"),
+    col(Action.currency).label("currency"),
+    col(Action.items).label("items"),
+    col(Action.reason).label("reason"),
+    col(Action.verdict).label("verdict"),
+    col(Action.rule).label("rule"),
+    col(Action.verdict_reason).label("verdict_reason"),
+    col(Action.outside_budget).label("outside_budget"),
+    col(Action.policy_hash).label("policy_hash"),
+    col(Action.status).label("status"),
+    col(Action.requested_at).label("requested_at"),
+    col(Action.decided_at).label("decided_at"),
+    col(_Decider.display_name).label("decided_by_name"),
+    col(Action.decision_reason).label("decision_reason"),
+    col(Action.executed_at).label("executed_at"),
+)
+
+
 def _select() -> Any:
     return (
-        select(
-            Action,
-            col(Customer.name),
-            col(Customer.tier),
-            col(Agent.display_name),
-            _Decider.display_name,  # type: ignore[call-overload]
-        )
+        select(*_COLUMNS)
         .join(Customer, col(Customer.id) == col(Action.customer_id))
         .join(Agent, col(Agent.id) == col(Action.agent_id))
-        .outerjoin(_Decider, _Decider.id == col(Action.decided_by))
-    )
-
-
-def _record(row: Any) -> ActionRecord:
-    a, customer_name, tier, agent_name, decider = row
-    assert a.id is not None
-    return ActionRecord(
-        id=a.id,
-        ref=a.ref,
-        kind=a.kind,
-        customer_id=a.customer_id,
-        customer_name=customer_name,
-        customer_tier=tier,
-        order_id=a.order_id,
-        ticket_id=a.ticket_id,
-        agent_id=a.agent_id,
-        agent_name=agent_name,
-        amount=a.amount,
-        currency=a.currency,
-        items=tuple(json.loads(a.items)) if a.items else (),
-        reason=a.reason,
-        verdict=a.verdict,
-        rule=a.rule,
-        verdict_reason=a.verdict_reason,
-        outside_budget=a.outside_budget,
-        policy_hash=a.policy_hash,
-        status=a.status,
-        requested_at=a.requested_at,
-        decided_at=a.decided_at,
-        decided_by_name=decider,
-        decision_reason=a.decision_reason,
-        executed_at=a.executed_at,
+        .outerjoin(_Decider, col(_Decider.id) == col(Action.decided_by))
     )
 
 
 def _usage_statement() -> Any:
     """The statement `usage` runs, built once: its values are all bound parameters."""
-    committed = col(Action.status).in_(COMMITTED)
+    counted = col(Action.status).in_(bindparam("counted", expanding=True))
     kind: Any = bindparam("kind")
     agent = (
         select(
@@ -88,7 +81,7 @@ def _usage_statement() -> Any:
             col(Action.kind) == kind,
             col(Action.requested_at) >= bindparam("month_start", type_=UTCDateTime()),
             col(Action.outside_budget).is_(False),
-            committed,
+            counted,
         )
         .subquery("agent_usage")
     )
@@ -98,11 +91,11 @@ def _usage_statement() -> Any:
             col(Action.customer_id) == bindparam("customer_id"),
             col(Action.kind) == kind,
             col(Action.requested_at) >= bindparam("window_start", type_=UTCDateTime()),
-            committed,
+            counted,
         )
         .subquery("customer_usage")
     )
-    money_back = col(Action.kind).in_(("refund", "discount"))
+    money_back = col(Action.kind).in_(bindparam("money_back", expanding=True))
     order = (
         select(
             func.coalesce(func.sum(case((money_back, col(Action.amount)), else_=0)), 0).label(
@@ -113,11 +106,18 @@ def _usage_statement() -> Any:
                 func.sum(case((col(Action.outside_budget).is_(True), 1), else_=0)), 0
             ).label("promised"),
         )
-        .where(col(Action.order_id) == bindparam("order_id"), committed)
+        .where(col(Action.order_id) == bindparam("order_id"), counted)
         .subquery("order_usage")
     )
     return (
-        select(agent.c.amount, agent.c.n, customer.c.n, *order.c)
+        select(
+            agent.c.amount.label("agent_month_amount"),
+            agent.c.n.label("agent_month_count"),
+            customer.c.n.label("customer_count"),
+            order.c.given_back.label("order_given_back"),
+            order.c.same.label("order_same_kind"),
+            order.c.promised.label("order_guarantee_grants"),
+        )
         .select_from(agent)
         .join(customer, true())
         .join(order, true())
@@ -138,18 +138,25 @@ def usage(
     kind: str,
     month_start: datetime,
     window_start: datetime | None,
-    order_id: str | None = None,
-) -> tuple[ActionUsage, OrderUsage | None]:
-    """What is already committed, in one statement (a decision waits on it):
+    order_id: str | None,
+    counted: Sequence[str],
+    money_back: Sequence[str],
+) -> Row[Any]:
+    """What is already committed, in one statement (a decision waits on it). Only actions
+    in a `counted` status count:
 
-    - this agent's budget use of `kind` since `month_start` (guarantee grants excluded);
-    - this customer's grants of `kind` since `window_start` (0 without a window);
-    - on `order_id`, by anyone: money given back by refunds and discounts, actions of
-      `kind`, and grants made under a guarantee (None without an order).
+    - this agent's budget use of `kind` since `month_start` (guarantee grants excluded):
+      `agent_month_amount`, `agent_month_count`;
+    - this customer's grants of `kind` since `window_start` (0 without a window):
+      `customer_count`;
+    - on `order_id`, by anyone (0 without an order): money given back by the `money_back`
+      kinds, actions of `kind`, and grants made under a guarantee: `order_given_back`,
+      `order_same_kind`, `order_guarantee_grants`.
 
-    Each part is an aggregate over its own index, so the row always comes back.
+    Each part is an aggregate over its own index, so the row always comes back; the money
+    comes back as a Decimal (summed as Money, and the CASE keeps its type).
     """
-    row = session.execute(
+    return session.execute(
         _USAGE,
         {
             "agent_id": agent_id,
@@ -158,33 +165,22 @@ def usage(
             "customer_id": customer_id,
             "window_start": window_start if window_start is not None else _NO_WINDOW,
             "order_id": order_id,  # None: `order_id = NULL` holds for no row
+            "counted": list(counted),
+            "money_back": list(money_back),
         },
     ).one()
-    amount, count, customer_count, given_back, same, promised = row
-    used = ActionUsage(
-        agent_month_amount=to_money(amount),  # summed as Money: already a Decimal
-        agent_month_count=int(count),
-        customer_count=int(customer_count),
-    )
-    if order_id is None:
-        return used, None
-    return used, OrderUsage(
-        given_back=to_money(given_back),  # the CASE keeps the amount's Money type: a Decimal
-        same_kind=int(same),
-        guarantee_grants=int(promised),
-    )
 
 
-def by_ref(session: Session, ref: str) -> ActionRecord | None:
+def by_ref(session: Session, ref: str) -> Row[Any] | None:
     """The action stored under this idempotency key, or None."""
-    row = session.execute(_select().where(col(Action.ref) == ref)).first()
-    return _record(row) if row else None
+    row: Row[Any] | None = session.execute(_select().where(col(Action.ref) == ref)).first()
+    return row
 
 
-def get_action(session: Session, action_id: int) -> ActionRecord | None:
+def get_action(session: Session, action_id: int) -> Row[Any] | None:
     """One action, or None."""
-    row = session.execute(_select().where(col(Action.id) == action_id)).first()
-    return _record(row) if row else None
+    row: Row[Any] | None = session.execute(_select().where(col(Action.id) == action_id)).first()
+    return row
 
 
 def insert_action(session: Session, values: dict[str, Any]) -> int:
@@ -220,57 +216,58 @@ def move(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def pending(session: Session, limit: int = 200) -> list[ActionRecord]:
-    """Requests waiting for a supervisor, oldest first."""
-    rows = session.execute(
+def in_status(session: Session, status: str, limit: int = 200) -> Sequence[Row[Any]]:
+    """Actions in `status`, oldest request first."""
+    rows: Sequence[Row[Any]] = session.execute(
         _select()
-        .where(col(Action.status) == "requested")
+        .where(col(Action.status) == status)
         .order_by(col(Action.requested_at), col(Action.id))
         .limit(limit)
     ).all()
-    return [_record(r) for r in rows]
+    return rows
 
 
-def count_waiting_for(session: Session, customer_id: str) -> int:
-    """How many of this customer's requests wait for a supervisor."""
+def count_for_customer(session: Session, customer_id: str, status: str) -> int:
+    """How many of this customer's actions are in `status`."""
     return int(
         session.execute(
             select(func.count()).where(
-                col(Action.customer_id) == customer_id, col(Action.status) == "requested"
+                col(Action.customer_id) == customer_id, col(Action.status) == status
             )
         ).scalar_one()
     )
 
 
-def count_pending(session: Session) -> int:
-    """How many requests wait for a supervisor."""
+def count_in_status(session: Session, status: str) -> int:
+    """How many actions are in `status`."""
     return int(
-        session.execute(select(func.count()).where(col(Action.status) == "requested")).scalar_one()
+        session.execute(select(func.count()).where(col(Action.status) == status)).scalar_one()
     )
 
 
 def customer_actions(
     session: Session, customer_id: str, since: datetime, limit: int = 50
-) -> list[ActionRecord]:
+) -> Sequence[Row[Any]]:
     """The customer's actions since `since`, newest first."""
-    rows = session.execute(
+    rows: Sequence[Row[Any]] = session.execute(
         _select()
         .where(col(Action.customer_id) == customer_id, col(Action.requested_at) >= _at(since))
         .order_by(col(Action.requested_at).desc(), col(Action.id).desc())
         .limit(limit)
     ).all()
-    return [_record(r) for r in rows]
+    return rows
 
 
-def compensation(session: Session, customer_id: str, since: datetime) -> tuple[Decimal, int]:
-    """Money given to the customer by executed actions since `since` (cancellations excluded),
-    and how many actions gave it."""
+def given(
+    session: Session, customer_id: str, since: datetime, *, status: str, kinds: Sequence[str]
+) -> tuple[Decimal, int]:
+    """Money of the customer's actions of `kinds` in `status` since `since`, and how many."""
     total, count = session.execute(
         select(func.coalesce(func.sum(col(Action.amount)), 0), func.count()).where(
             col(Action.customer_id) == customer_id,
             col(Action.requested_at) >= _at(since),
-            col(Action.status) == "executed",
-            col(Action.kind) != "cancel_order",
+            col(Action.status) == status,
+            col(Action.kind).in_(list(kinds)),
         )
     ).one()
     return to_money(total), int(count)  # summed as Money: already a Decimal
@@ -278,9 +275,9 @@ def compensation(session: Session, customer_id: str, since: datetime) -> tuple[D
 
 def decided_for(
     session: Session, agent_id: int, since: datetime, limit: int = 50
-) -> list[ActionRecord]:
-    """This agent's requests that someone else decided at or after `since`, oldest first."""
-    rows = session.execute(
+) -> Sequence[Row[Any]]:
+    """This agent's actions that someone else decided at or after `since`, oldest first."""
+    rows: Sequence[Row[Any]] = session.execute(
         _select()
         .where(
             col(Action.agent_id) == agent_id,
@@ -290,4 +287,4 @@ def decided_for(
         .order_by(col(Action.decided_at), col(Action.id))
         .limit(limit)
     ).all()
-    return [_record(r) for r in rows]
+    return rows

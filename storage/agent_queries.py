@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import literal, or_, select, update
+from sqlalchemy import Row, literal, or_, select, update
 from sqlmodel import Session, col
 
 from storage.models import Agent
-from storage.records import AgentRecord
 from storage.types import UTCDateTime
 
+#: An agent as the workspace knows them.
+_AGENT: Any = select(
+    col(Agent.id).label("id"),
+    col(Agent.name).label("name"),
+    col(Agent.display_name).label("display_name"),
+    col(Agent.role).label("role"),
+)
 
-def _record(a: Agent) -> AgentRecord:
-    assert a.id is not None
-    return AgentRecord(id=a.id, name=a.name, display_name=a.display_name, role=a.role)
 
-
-def agent_by_name(session: Session, name: str) -> AgentRecord | None:
+def agent_by_name(session: Session, name: str) -> Row[Any] | None:
     """The agent with this login name, or None."""
-    row = session.execute(select(Agent).where(col(Agent.name) == name)).first()
-    return _record(row[0]) if row else None
+    row: Row[Any] | None = session.execute(_AGENT.where(col(Agent.name) == name)).first()
+    return row
 
 
-def first_agent(session: Session) -> AgentRecord | None:
+def first_agent(session: Session) -> Row[Any] | None:
     """The first agent created (the default identity), or None in an empty database."""
-    row = session.execute(select(Agent).order_by(col(Agent.id)).limit(1)).first()
-    return _record(row[0]) if row else None
+    row: Row[Any] | None = session.execute(_AGENT.order_by(col(Agent.id)).limit(1)).first()
+    return row
 
 
 def news_seen_at(session: Session, agent_id: int) -> datetime | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import Row, bindparam, func, select, true, update
 from sqlmodel import Session, col
 
 from storage.models import Agent, Interaction, Ticket
-from storage.records import ClaimOutcome
 from storage.types import UTCDateTime
 
 #: The claim: one conditional UPDATE, built once (agents claim all day long).
@@ -28,14 +27,6 @@ _CLAIM = (
 )
 
 
-def _holder_name(session: Session, agent_id: int | None) -> str | None:
-    if agent_id is None:
-        return None
-    return session.execute(
-        select(col(Agent.display_name)).where(col(Agent.id) == agent_id)
-    ).scalar_one_or_none()
-
-
 def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
     """The fence of every write on a contact: it is active and this agent holds it."""
     return (
@@ -45,31 +36,28 @@ def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
     )
 
 
-def claim(
-    session: Session, ticket_id: str, agent_id: int, now: datetime, agent_name: str | None = None
-) -> ClaimOutcome:
-    """Give the contact to `agent_id` if nobody holds it: one conditional UPDATE, atomic.
-
-    `agent_name` (the claimant's display name, when the caller knows it) saves a query.
-    """
+def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> bool:
+    """Give the contact to `agent_id` if it is active and nobody holds it: one conditional
+    UPDATE, atomic, so two agents never hold one. True when this claim took it."""
     result = session.execute(
         _CLAIM, {"ticket_id": ticket_id, "agent_id": agent_id, "claimed_at": now}
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        name = agent_name if agent_name is not None else _holder_name(session, agent_id)
-        return ClaimOutcome(True, ticket_id, name, "claimed")
-    row = session.execute(
-        select(col(Ticket.assigned_agent_id), col(Ticket.active)).where(col(Ticket.id) == ticket_id)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def holder(session: Session, ticket_id: str) -> Row[Any] | None:
+    """Who holds the contact (`holder_id`, `holder_name`) and whether it is `active`; None
+    when there is no such contact."""
+    row: Row[Any] | None = session.execute(
+        select(
+            col(Ticket.assigned_agent_id).label("holder_id"),
+            col(Agent.display_name).label("holder_name"),
+            col(Ticket.active).label("active"),
+        )
+        .outerjoin(Agent, col(Agent.id) == col(Ticket.assigned_agent_id))
+        .where(col(Ticket.id) == ticket_id)
     ).first()
-    if row is None:
-        return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} does not exist")
-    holder_id, active = row
-    if not active:
-        return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} is already resolved")
-    name = _holder_name(session, holder_id)
-    if holder_id == agent_id:
-        return ClaimOutcome(True, ticket_id, name, "already yours")
-    return ClaimOutcome(False, ticket_id, name, f"{name} already holds contact {ticket_id}")
+    return row
 
 
 def release(session: Session, ticket_id: str, agent_id: int) -> bool:
@@ -96,17 +84,19 @@ def add_interaction(
     agent_id: int,
     author: str,
     kind: str,
+    direction: str,
     text: str,
     now: datetime,
+    responds: bool,
 ) -> bool:
     """Store a reply or note on a contact the agent holds; False if they do not hold it.
 
     `ref` is the idempotency key of the draft; the caller checks it was not stored already,
-    and the unique index on `ref` refuses a second copy racing this one. The first outbound
-    reply stamps the contact's first-response time.
+    and the unique index on `ref` refuses a second copy racing this one. An interaction that
+    `responds` to the customer stamps the contact's first-response time, once.
     """
     values: dict[str, object] = {"version": col(Ticket.version) + 1}
-    if kind == "message":
+    if responds:
         values["first_response_at"] = func.coalesce(col(Ticket.first_response_at), now)
     fenced = session.execute(update(Ticket).where(*_held_by(ticket_id, agent_id)).values(**values))
     if fenced.rowcount != 1:  # type: ignore[attr-defined]
@@ -120,7 +110,7 @@ def add_interaction(
             ticket_id=ticket_id,
             at=now,
             channel=ticket.channel,
-            direction="outbound" if kind == "message" else "internal",
+            direction=direction,
             kind=kind,
             subject=None,
             text=text,
@@ -138,22 +128,23 @@ def set_outcome(
     agent_id: int,
     status: str,
     disposition: str,
-    now: datetime,
+    resolved_at: datetime | None,
+    release: bool,
 ) -> bool:
-    """Close (or park as pending) a contact the agent holds; False if not held.
+    """Close (or park) a contact the agent holds; False if not held.
 
-    A resolved contact keeps its holder as who resolved it; a pending one goes back to the
-    queue unheld, waiting on the customer.
+    `resolved_at` stamps a contact that is no longer worked (it keeps its holder as who
+    resolved it); `release` hands a contact that stays in the queue back, unheld.
     """
     values: dict[str, object] = {
         "status": status,
-        "active": status != "resolved",
+        "active": resolved_at is None,
         "disposition": disposition,
         "version": col(Ticket.version) + 1,
     }
-    if status == "resolved":
-        values["resolved_at"] = now
-    else:
+    if resolved_at is not None:
+        values["resolved_at"] = resolved_at
+    if release:
         values["assigned_agent_id"] = None
         values["claimed_at"] = None
     result = session.execute(update(Ticket).where(*_held_by(ticket_id, agent_id)).values(**values))

@@ -3,109 +3,132 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Integer, func, literal, select, text, tuple_
+from sqlalchemy import Integer, Row, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
 from storage import text_index
 from storage.models import Customer, Interaction, Order, OrderItem, Ticket
-from storage.records import (
-    CustomerRecord,
-    OrderItemRecord,
-    OrderRecord,
-    TicketRecord,
-    TimelineKey,
-    TimelineRecord,
-)
 from storage.types import UTCDateTime
 
 #: Orders looked at for order events on the timeline (a customer's newest).
 MAX_ORDERS = 500
 
+OrderRows = tuple[Row[Any], Sequence[Row[Any]]]
+"""An order's row and the rows of its items, in line order."""
 
-def get_customer(session: Session, customer_id: str) -> CustomerRecord | None:
+
+class Before(Protocol):
+    """A timeline entry's place, newest first (the workspace's timeline key is one)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def source(self) -> int:
+        """0 an interaction, 1 an order event."""
+
+    @property
+    def id(self) -> int | str: ...
+
+
+_CUSTOMER: tuple[Any, ...] = (
+    col(Customer.id).label("id"),
+    col(Customer.name).label("name"),
+    col(Customer.email).label("email"),
+    col(Customer.phone).label("phone"),
+    col(Customer.tier).label("tier"),
+    col(Customer.since).label("since"),
+)
+_ORDER: tuple[Any, ...] = (
+    col(Order.id).label("id"),
+    col(Order.customer_id).label("customer_id"),
+    col(Order.placed_at).label("placed_at"),
+    col(Order.status).label("status"),
+    col(Order.promised_by).label("promised_by"),
+    col(Order.delivered_at).label("delivered_at"),
+    col(Order.total).label("total"),
+)
+_ITEM: tuple[Any, ...] = (
+    col(OrderItem.order_id).label("order_id"),
+    col(OrderItem.sku).label("sku"),
+    col(OrderItem.name).label("name"),
+    col(OrderItem.price).label("price"),
+    col(OrderItem.quantity).label("quantity"),
+)
+_TICKET: tuple[Any, ...] = (
+    col(Ticket.id).label("id"),
+    col(Ticket.channel).label("channel"),
+    col(Ticket.subject).label("subject"),
+    col(Ticket.status).label("status"),
+    col(Ticket.priority).label("priority"),
+    col(Ticket.opened_at).label("opened_at"),
+    col(Ticket.resolved_at).label("resolved_at"),
+    col(Ticket.disposition).label("disposition"),
+)
+#: An interaction as the timeline shows it.
+_INTERACTION: tuple[Any, ...] = (
+    col(Interaction.id).label("id"),
+    col(Interaction.at).label("at"),
+    col(Interaction.kind).label("kind"),
+    col(Interaction.channel).label("channel"),
+    col(Interaction.direction).label("direction"),
+    col(Interaction.subject).label("subject"),
+    col(Interaction.text).label("text"),
+    col(Interaction.author).label("author"),
+    col(Interaction.ref).label("ref"),
+    col(Interaction.ticket_id).label("ticket_id"),
+)
+
+
+def get_customer(session: Session, customer_id: str) -> Row[Any] | None:
     """The customer's profile, or None."""
-    c = session.get(Customer, customer_id)
-    if c is None:
-        return None
-    return CustomerRecord(
-        id=c.id, name=c.name, email=c.email, phone=c.phone, tier=c.tier, since=c.since
-    )
+    return session.execute(select(*_CUSTOMER).where(col(Customer.id) == customer_id)).first()
 
 
-def customer_orders(
-    session: Session, customer_id: str, limit: int = MAX_ORDERS
-) -> list[OrderRecord]:
-    """The customer's orders, newest first, with their items."""
+def customer_orders(session: Session, customer_id: str, limit: int = MAX_ORDERS) -> list[OrderRows]:
+    """The customer's orders, newest first, each with its items."""
     orders = session.execute(
-        select(Order)
+        select(*_ORDER)
         .where(col(Order.customer_id) == customer_id)
         .order_by(col(Order.placed_at).desc())
         .limit(limit)
     ).all()
-    items: dict[str, list[OrderItemRecord]] = defaultdict(list)
-    ids = [o[0].id for o in orders]
+    items: dict[str, list[Row[Any]]] = defaultdict(list)
+    ids = [o.id for o in orders]
     if ids:
-        for it in session.execute(
-            select(OrderItem)
+        for item in session.execute(
+            select(*_ITEM)
             .where(col(OrderItem.order_id).in_(ids))
             .order_by(col(OrderItem.order_id), col(OrderItem.line))
-        ).all():
-            row = it[0]
-            items[row.order_id].append(
-                OrderItemRecord(sku=row.sku, name=row.name, price=row.price, quantity=row.quantity)
-            )
-    return [
-        OrderRecord(
-            id=o.id,
-            customer_id=o.customer_id,
-            placed_at=o.placed_at,
-            status=o.status,
-            promised_by=o.promised_by,
-            delivered_at=o.delivered_at,
-            total=o.total,
-            items=tuple(items[o.id]),
-        )
-        for (o,) in orders
-    ]
+        ):
+            items[item.order_id].append(item)
+    return [(o, items[o.id]) for o in orders]
 
 
-def customer_tickets(session: Session, customer_id: str, limit: int = 20) -> list[TicketRecord]:
+def customer_tickets(session: Session, customer_id: str, limit: int = 20) -> Sequence[Row[Any]]:
     """The customer's contacts, newest first."""
-    rows = session.execute(
-        select(Ticket)
+    return session.execute(
+        select(*_TICKET)
         .where(col(Ticket.customer_id) == customer_id)
         .order_by(col(Ticket.opened_at).desc())
         .limit(limit)
     ).all()
-    return [
-        TicketRecord(
-            id=t.id,
-            channel=t.channel,
-            subject=t.subject,
-            status=t.status,
-            priority=t.priority,
-            opened_at=t.opened_at,
-            resolved_at=t.resolved_at,
-            disposition=t.disposition,
-        )
-        for (t,) in rows
-    ]
 
 
 def interactions_since(
     session: Session, customer_id: str, since: datetime, limit: int = 50
-) -> list[TimelineRecord]:
+) -> Sequence[Row[Any]]:
     """The customer's interactions at or after `since`, newest first."""
     stmt = (
-        select(Interaction)
+        select(*_INTERACTION)
         .where(col(Interaction.customer_id) == customer_id, col(Interaction.at) >= since)
         .order_by(col(Interaction.at).desc(), col(Interaction.id).desc())
         .limit(limit)
     )
-    return [_interaction_record(i) for (i,) in session.execute(stmt)]
+    return session.execute(stmt).all()
 
 
 def count_interactions(session: Session, customer_id: str) -> int:
@@ -114,35 +137,15 @@ def count_interactions(session: Session, customer_id: str) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def _interaction_record(i: Interaction) -> TimelineRecord:
-    assert i.id is not None
-    return TimelineRecord(
-        key=TimelineKey(at=i.at, source=0, id=i.id),
-        kind=i.kind,
-        at=i.at,
-        channel=i.channel,
-        direction=i.direction,
-        subject=i.subject,
-        text=i.text,
-        author=i.author,
-        ref=i.ref,
-        ticket_id=i.ticket_id,
-    )
-
-
-def _sort_key(k: TimelineKey) -> tuple[datetime, int, Any]:
-    return (k.at, k.source, k.id)
-
-
 def interactions_page(
-    session: Session, customer_id: str, before: TimelineKey | None, limit: int
-) -> list[TimelineRecord]:
+    session: Session, customer_id: str, before: Before | None, limit: int
+) -> Sequence[Row[Any]]:
     """Up to `limit` of the customer's interactions older than `before`, newest first.
 
     A keyset read over `ix_interaction_timeline`. `before` may be an order event's key
     (source 1): interactions at that same moment sort after it, so they are included.
     """
-    stmt = select(Interaction).where(col(Interaction.customer_id) == customer_id)
+    stmt = select(*_INTERACTION).where(col(Interaction.customer_id) == customer_id)
     if before is not None:
         if before.source == 0:
             key = tuple_(literal(before.at, UTCDateTime()), literal(before.id, Integer()))
@@ -150,12 +153,12 @@ def interactions_page(
         else:
             stmt = stmt.where(col(Interaction.at) <= before.at)
     stmt = stmt.order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(limit)
-    return [_interaction_record(i) for (i,) in session.execute(stmt)]
+    return session.execute(stmt).all()
 
 
 def search_history(
     session: Session, customer_id: str | None, query: str, limit: int = 200
-) -> list[TimelineRecord]:
+) -> list[Row[Any]]:
     """The newest `limit` interactions matching every word of `query`, newest first.
 
     One customer's, or (with `customer_id` None) everyone's. The words and how they match
@@ -185,33 +188,20 @@ def search_history(
     ids = [r[0] for r in session.execute(text(sql), params)]
     if not ids:
         return []
-    rows = session.execute(select(Interaction).where(col(Interaction.id).in_(ids))).all()
-    found = [_interaction_record(i) for (i,) in rows]
-    return sorted(found, key=lambda e: _sort_key(e.key), reverse=True)
+    rows = session.execute(select(*_INTERACTION).where(col(Interaction.id).in_(ids))).all()
+    return sorted(rows, key=lambda r: (r.at, r.id), reverse=True)
 
 
-def get_order(session: Session, order_id: str) -> OrderRecord | None:
+def get_order(session: Session, order_id: str) -> OrderRows | None:
     """One order with its items, or None (one statement: a decision waits on it)."""
     rows = session.execute(
-        select(Order, OrderItem)
+        select(*_ORDER, *_ITEM)
         .outerjoin(OrderItem, col(OrderItem.order_id) == col(Order.id))
         .where(col(Order.id) == order_id)
         .order_by(col(OrderItem.line))
     ).all()
     if not rows:
         return None
-    order = rows[0][0]
-    return OrderRecord(
-        id=order.id,
-        customer_id=order.customer_id,
-        placed_at=order.placed_at,
-        status=order.status,
-        promised_by=order.promised_by,
-        delivered_at=order.delivered_at,
-        total=order.total,
-        items=tuple(
-            OrderItemRecord(sku=r.sku, name=r.name, price=r.price, quantity=r.quantity)
-            for (_, r) in rows
-            if r is not None
-        ),
-    )
+    # Each joined row holds the order's columns and one item's (an order without items
+    # has one row with no item): the labels of the two do not overlap.
+    return rows[0], [r for r in rows if r.sku is not None]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -32,15 +35,16 @@ def normalise_url(url: str | URL) -> URL:
 
 
 @dataclass(frozen=True)
-class Database:
-    """The engines of one database: `read` for queries, `write` for units of work."""
+class Reader:
+    """A database opened for reading: every query runs in its own short transaction.
+
+    What a read-only viewer (the supervisor's monitor) holds: it has no engine to write with.
+    """
 
     url: str
     """The URL, with the psycopg driver named for PostgreSQL."""
     read: Engine
-    """For queries: each read runs in its own short transaction."""
-    write: Engine
-    """The same pool, for units of work (BEGIN IMMEDIATE on SQLite)."""
+    """For queries."""
 
     @property
     def safe_url(self) -> str:
@@ -57,20 +61,32 @@ class Database:
         self.read.dispose()
 
 
-def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+@dataclass(frozen=True)
+class Database(Reader):
+    """A database opened for work: `read` for queries, `write` for units of work."""
+
+    write: Engine
+    """The same pool as `read`, for units of work (BEGIN IMMEDIATE on SQLite)."""
+
+
+#: Seconds a SQLite statement waits for another connection's lock before giving up.
+BUSY_TIMEOUT = 10.0
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, so writes can be IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if not read_only:
-            cursor.execute("PRAGMA journal_mode = WAL")
-        # Money moves through this database: a committed transaction survives power loss.
-        cursor.execute("PRAGMA synchronous = FULL")
         if read_only:
             cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # Money moves through this database: a committed transaction survives power loss.
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -81,19 +97,54 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def make_database(url: str | URL, *, read_only: bool = False, echo: bool = False) -> Database:
-    """Build the engines for `url`; nothing connects until the first query."""
-    parsed = normalise_url(url)
+def _engine(parsed: URL, *, read_only: bool, echo: bool, busy_timeout: float) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo}
     is_sqlite = parsed.get_backend_name() == "sqlite"
-    if is_sqlite:
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+    if is_sqlite and read_only:
+        # The file itself is opened read-only (an SQLite URI with mode=ro), so not even a
+        # statement that slipped past query_only could write.
+        uri = f"file:{quote(str(Path(parsed.database or '').resolve()))}?mode=ro"
+        kwargs["creator"] = lambda: sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=busy_timeout
+        )
+    elif is_sqlite:
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
         kwargs["pool_pre_ping"] = True
         if read_only:
             kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
     engine = create_engine(parsed, **kwargs)
     if is_sqlite:
-        _configure_sqlite(engine, read_only=read_only)
+        _configure_sqlite(engine, read_only=read_only, busy_timeout=busy_timeout)
+    elif read_only:
+        # Every transaction is declared READ ONLY too, whatever the server's defaults say.
+        engine = engine.execution_options(postgresql_readonly=True)
+    return engine
+
+
+def make_database(
+    url: str | URL, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
+) -> Database:
+    """Build the engines for `url`; nothing connects until the first query.
+
+    `busy_timeout` is how long SQLite waits on another connection's lock (PostgreSQL waits
+    on row locks as long as they are held).
+    """
+    parsed = normalise_url(url)
+    engine = _engine(parsed, read_only=False, echo=echo, busy_timeout=busy_timeout)
     write = engine.execution_options(**{IMMEDIATE: True})
     return Database(url=parsed.render_as_string(hide_password=False), read=engine, write=write)
+
+
+def make_reader(
+    url: str | URL, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
+) -> Reader:
+    """Open `url` read-only for real, with no engine that could write.
+
+    SQLite opens the file with `mode=ro` (the file itself refuses writes) and `query_only`;
+    PostgreSQL runs every transaction READ ONLY. Nothing connects until the first query.
+    """
+    parsed = normalise_url(url)
+    shown = parsed.render_as_string(hide_password=False)
+    engine = _engine(parsed, read_only=True, echo=echo, busy_timeout=busy_timeout)
+    return Reader(url=shown, read=engine)

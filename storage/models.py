@@ -8,7 +8,6 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.records import PRIORITY_RANK as PRIORITY_RANK
 from storage.types import Money, UTCDateTime
 
 
@@ -24,7 +23,7 @@ class Agent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     display_name: str = Field(sa_column=Column(String(200), nullable=False))
-    role: str = Field(default="agent", sa_column=Column(String(16), nullable=False))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
     news_seen_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     """Decisions on this agent's requests up to here were told to them."""
 
@@ -38,7 +37,7 @@ class Customer(SQLModel, table=True):
     name: str = Field(sa_column=Column(Text, nullable=False))
     email: str | None = Field(default=None, sa_column=Column(Text))
     phone: str | None = Field(default=None, sa_column=Column(Text))
-    tier: str = Field(default="standard", sa_column=Column(String(32), nullable=False))
+    tier: str = Field(sa_column=Column(String(32), nullable=False))
     since: date | None = None
 
 
@@ -88,7 +87,7 @@ class Interaction(SQLModel, table=True):
     at: datetime = Field(sa_column=_dt())
     channel: str = Field(sa_column=Column(String(16), nullable=False))
     direction: str = Field(sa_column=Column(String(16), nullable=False))
-    kind: str = Field(default="message", sa_column=Column(String(16), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
     subject: str | None = Field(default=None, sa_column=Column(Text))
     text: str = Field(sa_column=Column(Text, nullable=False))
     author: str | None = Field(default=None, sa_column=Column(Text))
@@ -146,9 +145,9 @@ class Ticket(SQLModel, table=True):
     channel: str = Field(sa_column=Column(String(16), nullable=False))
     subject: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
-    active: bool = True
+    active: bool
     priority: str = Field(sa_column=Column(String(16), nullable=False))
-    priority_rank: int = 2
+    priority_rank: int
     opened_at: datetime = Field(sa_column=_dt())
     sla_due_at: datetime = Field(sa_column=_dt())
     assigned_agent_id: int | None = Field(default=None, foreign_key="agent.id")

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlmodel import Session, col
 
 from storage.models import PolicyVersion
-from storage.records import InstalledPolicy
 
 
-def installed_policy(session: Session) -> InstalledPolicy | None:
-    """The newest installed policy, or None when none was installed."""
-    row = session.execute(
-        select(PolicyVersion).order_by(col(PolicyVersion.id).desc()).limit(1)
+def installed_policy(session: Session) -> Row[Any] | None:
+    """The newest installed policy (installed_at, installed_by, fingerprint, source, body),
+    or None when none was installed."""
+    row: Row[Any] | None = session.execute(
+        select(
+            col(PolicyVersion.installed_at).label("installed_at"),
+            col(PolicyVersion.installed_by).label("installed_by"),
+            col(PolicyVersion.fingerprint).label("fingerprint"),
+            col(PolicyVersion.source).label("source"),
+            col(PolicyVersion.body).label("body"),
+        )
+        .order_by(col(PolicyVersion.id).desc())
+        .limit(1)
     ).first()
-    if row is None:
-        return None
-    p = row[0]
-    return InstalledPolicy(p.installed_at, p.installed_by, p.fingerprint, p.source, p.body)
+    return row
 
 
 def install_policy(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import literal, select, text
 from sqlmodel import Session
 
-from storage.engine import Database
+from storage.engine import Database, Reader
 
 
 @contextmanager
@@ -29,7 +29,7 @@ def unit_of_work(db: Database) -> Iterator[Session]:
 
 
 @contextmanager
-def read_session(db: Database) -> Iterator[Session]:
+def read_session(db: Reader) -> Iterator[Session]:
     """A read-only session for queries; nothing it does is committed."""
     with Session(db.read) as session:
         try:
@@ -46,3 +46,15 @@ def lock_for_audit(session: Session) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(_AUDIT_LOCK)
+
+
+def ping(db: Reader) -> None:
+    """One trivial round trip: raises when the database cannot be reached. A database opened
+    for work is asked for its write lock too (SQLite's BEGIN IMMEDIATE), so a file another
+    program keeps locked for writing is not taken for back while reads already answer."""
+    if isinstance(db, Database):
+        with unit_of_work(db) as session:
+            session.execute(select(literal(1))).scalar_one()
+        return
+    with read_session(db) as session:
+        session.execute(select(literal(1))).scalar_one()

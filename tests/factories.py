@@ -7,8 +7,11 @@ from decimal import Decimal
 
 from storage.engine import Database
 from storage.models import Agent, Customer, Interaction, Order, OrderItem, Ticket
-from storage.records import PRIORITY_RANK, AgentRecord
 from storage.uow import unit_of_work
+from workspace.agents import AgentRecord
+from workspace.desk import Desk
+from workspace.reading import Reading
+from workspace.vocabulary import ContactStatus, Priority
 
 NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
 
@@ -52,9 +55,9 @@ def add_ticket(
                 channel=channel,
                 subject=subject,
                 status=status,
-                active=status != "resolved",
+                active=ContactStatus(status).active,
                 priority=priority,
-                priority_rank=PRIORITY_RANK[priority],
+                priority_rank=Priority(priority).rank,
                 opened_at=NOW - timedelta(minutes=opened_ago),
                 sla_due_at=NOW + timedelta(minutes=due_in),
                 assigned_agent_id=holder,
@@ -71,6 +74,7 @@ def add_message(
     at: datetime,
     channel: str = "chat",
     direction: str = "inbound",
+    kind: str = "message",
     text: str = "hello",
     subject: str | None = None,
     ticket: str | None = None,
@@ -84,6 +88,7 @@ def add_message(
                 at=at,
                 channel=channel,
                 direction=direction,
+                kind=kind,
                 text=text,
                 subject=subject,
             )
@@ -119,3 +124,8 @@ def add_order(
                 order_id=oid, line=1, sku="BL-200", name="Countertop blender", price=Decimal(price)
             )
         )
+
+
+def reading(desk: Desk) -> Reading:
+    """What the agent at `desk` reads: the same database and clock, in the default currency."""
+    return Reading(desk.db, "USD", desk.clock)

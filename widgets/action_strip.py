@@ -7,17 +7,17 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from storage.records import ActionRecord
-from workspace.action_view import LABELS
+from workspace.action_view import ActionRecord
 from workspace.text import one_line
 from workspace.timefmt import when
+from workspace.vocabulary import ActionStatus, Tone
 
-_MARK = {
-    "executed": ("✓", "green"),
-    "requested": ("…", "bold yellow"),
-    "approved": ("✓", "green"),
-    "denied": ("✗", "red"),
-    "withdrawn": ("-", "dim"),
+#: How a status's mark and words are coloured, by what it means.
+TONE_STYLE: dict[Tone, str] = {
+    "done": "green",
+    "waiting": "bold yellow",
+    "refused": "red",
+    "void": "dim",
 }
 
 
@@ -44,7 +44,7 @@ class ActionStrip(Static):
         """Show the customer's actions; the agent's own waiting request comes first, so a
         short terminal still shows what `w` would withdraw."""
         self.records = tuple(records)
-        mine = [r for r in records if r.status == "requested" and r.agent_id == me]
+        mine = [r for r in records if r.status is ActionStatus.REQUESTED and r.agent_id == me]
         t = Text()
         if mine:
             t.append(f"{self.keys['withdraw']} ", style="bold")
@@ -53,10 +53,10 @@ class ActionStrip(Static):
         t.append("act: discount, refund, replacement, credit, reship, cancel", style="dim")
         shown = ([mine[0]] if mine else []) + [r for r in records if not mine or r is not mine[0]]
         for r in shown[:3]:
-            mark, style = _MARK.get(r.status, ("?", ""))
-            t.append(f"\n{mark} ", style=style)
-            t.append(f"#{r.id} {LABELS.get(r.kind, r.kind)} {r.amount} {r.currency}")
-            t.append(f"  {r.status.replace('requested', 'waiting for approval')}", style=style)
+            style = TONE_STYLE[r.status.tone]
+            t.append(f"\n{r.status.mark} ", style=style)
+            t.append(f"#{r.id} {r.label} {r.amount} {r.currency}")
+            t.append(f"  {r.status.label}", style=style)
             t.append(f"  {one_line(r.agent_name)} {when(r.requested_at, now)}", style="dim")
         self.update(t)
 

@@ -8,9 +8,8 @@ from datetime import datetime
 from rich.cells import cell_len
 from rich.text import Text
 
-from storage.records import ActionRecord
 from widgets.cells import fit
-from workspace.action_view import LABELS
+from workspace.action_view import ActionRecord
 from workspace.sla import format_duration
 from workspace.text import one_line, preview
 from workspace.timefmt import when
@@ -24,7 +23,7 @@ _WIDE = 120
 
 def describe(record: ActionRecord) -> str:
     """`discount of 60.00 USD for Dana Whitfield`: what a request is, safe to show."""
-    label = LABELS.get(record.kind, one_line(record.kind)).lower()
+    label = record.label.lower()
     return f"{label} of {record.amount} {record.currency} for {preview(record.customer_name, 60)}"
 
 
@@ -67,7 +66,7 @@ def _cells(record: ActionRecord, now: datetime, me: int) -> dict[str, str]:
         "id": f"#{record.id}",
         "waited": waited(record, now),
         "agent": "you" if record.agent_id == me else preview(record.agent_name, 40),
-        "kind": LABELS.get(record.kind, one_line(record.kind)),
+        "kind": record.label,
         "amount": f"{record.amount} {record.currency}",
         "customer": preview(record.customer_name, 80),
         "tier": one_line(record.customer_tier),
@@ -107,7 +106,7 @@ def request_detail(record: ActionRecord, now: datetime, me: int) -> Text:
     """Everything a supervisor weighs: what, for whom, the policy's sentence, the agent's why."""
     order = f", order {one_line(record.order_id)}" if record.order_id else ""
     text = Text.assemble(
-        (LABELS.get(record.kind, one_line(record.kind)), "bold"),
+        (record.label, "bold"),
         (f" of {record.amount} {record.currency}", "bold"),
         " for ",
         (preview(record.customer_name, 120), "bold"),

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from storage.records import QueueRow
+from workspace.queue import QueueRow, holds
 from workspace.sla import format_duration
 from workspace.text import one_line, preview
 
@@ -22,7 +22,7 @@ class ContactBar(Static):
 
     def show(self, row: QueueRow | None, me: int | None, now: datetime) -> None:
         """Describe `row` as seen by agent `me`."""
-        held = row is not None and row.holder_id is not None and row.holder_id == me
+        held = holds(row, me)
         self.set_class(held, "held")
         if row is None:
             self.update(Text("No contact selected."))

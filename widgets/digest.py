@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from storage.records import OrderRecord
 from workspace.context import Compensation, Digest
+from workspace.customers import OrderRecord
 from workspace.text import one_line, preview
 from workspace.timefmt import day, when
 
@@ -97,9 +97,6 @@ def _late(order: OrderRecord) -> str:
     return f"{one_line(order.id)} promised {order.promised_by}, {outcome}"
 
 
-_STATUS = {"executed": "", "requested": " waiting", "denied": " denied", "withdrawn": " withdrawn"}
-
-
 def _compensation(t: Text, given: Compensation, now: datetime) -> None:
     """Compensation of the last 90 days, so nobody gives twice for the same trouble."""
     if not given.recent and not given.given_count:
@@ -111,7 +108,7 @@ def _compensation(t: Text, given: Compensation, now: datetime) -> None:
     t.append("  ·  ")
     t.append(
         "  ·  ".join(
-            f"{a.kind.replace('_', ' ')} {a.amount}{_STATUS.get(a.status, ' ' + a.status)}"
+            f"{a.words} {a.amount}{f' {a.status.brief}' if a.status.brief else ''}"
             f" {when(a.requested_at, now)}"
             for a in given.recent[:3]
         ),

@@ -12,10 +12,9 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from storage.records import QueueKey, QueueRow
 from widgets.cells import cell
 from widgets.cursor_view import CursorView
-from workspace.queue import QueueCells, cells
+from workspace.queue import QueueCells, QueueKey, QueueRow, cells
 from workspace.sla import SlaLevel
 
 #: Rows kept in memory at most; the rest are fetched again when scrolled back to.

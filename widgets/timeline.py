@@ -11,17 +11,15 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from storage.records import TimelineKey, TimelineRecord
 from widgets.cells import cell
 from widgets.cursor_view import CursorView
 from workspace.text import preview
 from workspace.timefmt import when
+from workspace.timeline import TimelineKey, TimelineRecord
+from workspace.vocabulary import Direction, member
 
 #: Runs of plain white space, folded to one space in a one-line summary.
 _SPACES = re.compile(r"[ \t\r\n]+")
-
-#: How an entry's direction is labelled (text, so it reads without colour or glyphs).
-DIRECTION = {"inbound": "IN", "outbound": "OUT", "internal": "NOTE", "event": "EVENT"}
 
 
 class Timeline(CursorView):
@@ -170,19 +168,20 @@ class Timeline(CursorView):
         overlay = self.get_component_rich_style(f"timeline--{entry.direction}", partial=True)
         dir_style = base + overlay
         when_style = base + self.get_component_rich_style("timeline--when", partial=True)
-        if entry.direction == "event":
+        direction = member(Direction, entry.direction)
+        if direction is Direction.EVENT:
             summary = entry.text
         elif entry.subject:
             summary = f"{entry.subject}: {entry.text}"
         else:
             summary = entry.text
-        if entry.author and entry.direction not in ("inbound", "event"):
+        if entry.author and direction not in (Direction.INBOUND, Direction.EVENT):
             summary = f"{entry.author}: {summary}"
         label = entry.channel.upper()
         segments = [
             cell(" " + when(entry.at, self.now), 14, when_style),
             cell(label, 7, base),
-            cell(DIRECTION.get(entry.direction, entry.direction), 6, dir_style),
+            cell(direction.label if direction else preview(entry.direction, 6), 6, dir_style),
             cell(preview(_SPACES.sub(" ", summary[:2000]), 400), max(width - 27, 4), base),
         ]
         return Strip(segments).adjust_cell_length(width, base)

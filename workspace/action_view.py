@@ -4,25 +4,19 @@ start-up without loading the database stack."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from storage.money import to_money
-from storage.records import ActionRecord, OrderRecord
+from workspace.customers import OrderRecord
 from workspace.errors import ActionInputError
 from workspace.policy import Headroom, Verdict
 from workspace.text import one_line, preview
-
-APPROVER_ROLES = frozenset({"supervisor"})
-"""Roles that may approve or deny other agents' requests."""
-
-TYPED_AMOUNT = frozenset({"discount", "refund", "store_credit"})
-"""Actions whose amount the agent types; a replacement is worth its items, a reship its order."""
-
-NEEDS_ORDER = frozenset({"refund", "replacement", "reship", "cancel_order"})
-"""Actions that are always taken on an order."""
+from workspace.vocabulary import OPEN_ORDERS, ActionKind, ActionStatus, member
 
 COMPENSATION_WINDOW = timedelta(days=90)
 """The customer context shows actions and compensation of this many days."""
@@ -30,15 +24,104 @@ COMPENSATION_WINDOW = timedelta(days=90)
 MAX_AMOUNT = Decimal("1000000")
 """Typed amounts at or over this are refused as a typing mistake."""
 
-LABELS: Mapping[str, str] = {
-    "discount": "Discount",
-    "refund": "Refund",
-    "replacement": "No-charge replacement",
-    "store_credit": "Store credit",
-    "reship": "Reship",
-    "cancel_order": "Cancel order",
-}
-"""How each action is named to people."""
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One action as the workspace shows it."""
+
+    id: int
+    """Its number (`#12`)."""
+    ref: str
+    """Its idempotency key."""
+    kind: str
+    """One of `ActionKind`."""
+    customer_id: str
+    """For whom."""
+    customer_name: str
+    """The customer's name (untrusted text)."""
+    customer_tier: str
+    """The customer's tier."""
+    order_id: str | None
+    """On which order."""
+    ticket_id: str | None
+    """From which contact."""
+    agent_id: int
+    """Who asked."""
+    agent_name: str
+    """The asking agent's display name."""
+    amount: Decimal
+    """Its value."""
+    currency: str
+    """In this currency."""
+    items: tuple[str, ...]
+    """The SKUs replaced."""
+    reason: str
+    """Why, as the agent typed it (untrusted text)."""
+    verdict: str
+    """One of `VerdictKind`."""
+    rule: str
+    """The policy key path that decided."""
+    verdict_reason: str
+    """The verdict's sentence."""
+    outside_budget: bool
+    """Granted by a broken guarantee."""
+    policy_hash: str
+    """The fingerprint of the policy that decided it."""
+    status: ActionStatus
+    """Where it stands."""
+    requested_at: datetime
+    """When it was asked for."""
+    decided_at: datetime | None
+    """When a supervisor (or the requester, withdrawing) decided it."""
+    decided_by_name: str | None
+    """Who decided it."""
+    decision_reason: str | None
+    """The decider's reason (untrusted text)."""
+    executed_at: datetime | None
+    """When it was carried out."""
+
+    @property
+    def label(self) -> str:
+        """What kind of action it is, as people name it."""
+        kind = member(ActionKind, self.kind)
+        return kind.label if kind is not None else one_line(self.kind)
+
+    @property
+    def words(self) -> str:
+        """Its kind in a sentence: `store credit`."""
+        kind = member(ActionKind, self.kind)
+        return kind.words if kind is not None else one_line(self.kind)
+
+
+def action_record(r: Any) -> ActionRecord:
+    """An action from a row of `storage.action_queries`."""
+    return ActionRecord(
+        id=r.id,
+        ref=r.ref,
+        kind=r.kind,
+        customer_id=r.customer_id,
+        customer_name=r.customer_name,
+        customer_tier=r.customer_tier,
+        order_id=r.order_id,
+        ticket_id=r.ticket_id,
+        agent_id=r.agent_id,
+        agent_name=r.agent_name,
+        amount=r.amount,
+        currency=r.currency,
+        items=tuple(json.loads(r.items)) if r.items else (),
+        reason=r.reason,
+        verdict=r.verdict,
+        rule=r.rule,
+        verdict_reason=r.verdict_reason,
+        outside_budget=r.outside_budget,
+        policy_hash=r.policy_hash,
+        status=ActionStatus(r.status),
+        requested_at=r.requested_at,
+        decided_at=r.decided_at,
+        decided_by_name=r.decided_by_name,
+        decision_reason=r.decision_reason,
+        executed_at=r.executed_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -46,7 +129,7 @@ class ActionRequest:
     """What an agent proposes, as typed: validated when it is assessed."""
 
     kind: str
-    """One of `ACTIONS`."""
+    """One of `ActionKind`, as typed (an unknown one is refused when it is assessed)."""
     customer_id: str
     """For whom."""
     order_id: str | None = None
@@ -121,22 +204,21 @@ def parse_amount(text: str | Decimal | None) -> Decimal:
 
 def action_message(record: ActionRecord) -> str:
     """One sentence saying where an action stands; names and reasons are made safe to show."""
-    what = f"{LABELS.get(record.kind, record.kind)} of {record.amount} {record.currency}"
+    what = f"{record.label} of {record.amount} {record.currency}"
     what += f" for {preview(record.customer_name, 60)}"
     who = preview(record.decided_by_name or "", 60)
     why = f": {preview(record.decision_reason, 200)}" if record.decision_reason else ""
-    if record.status == "executed":
+    status = record.status
+    if status is ActionStatus.EXECUTED:
         by = f", approved by {who}{why}" if record.decided_by_name else ""
         return f"#{record.id} {what}: executed{by}."
-    if record.status == "requested":
+    if status is ActionStatus.REQUESTED:
         return f"#{record.id} {what}: waiting for a supervisor's approval."
-    if record.status == "denied":
+    if status is ActionStatus.DENIED:
         if record.decided_by_name:
             return f"#{record.id} {what}: denied by {who}{why}."
         return f"#{record.id} {what}: denied: {one_line(record.verdict_reason)}."
-    if record.status == "withdrawn":
-        return f"#{record.id} {what}: withdrawn."
-    return f"#{record.id} {what}: {one_line(record.status)}."
+    return f"#{record.id} {what}: {status.label}."
 
 
 def headroom_text(room: Headroom, currency: str) -> str:
@@ -167,11 +249,7 @@ def likely_order(orders: Sequence[OrderRecord], subject: str, today: date) -> st
         if order.id and order.id in subject:
             return order.id
     for order in orders:
-        if (
-            order.status in ("pending", "shipped")
-            and order.promised_by
-            and today > order.promised_by
-        ):
+        if order.status in OPEN_ORDERS and order.promised_by and today > order.promised_by:
             return order.id
     for order in orders:
         if (
@@ -181,6 +259,6 @@ def likely_order(orders: Sequence[OrderRecord], subject: str, today: date) -> st
         ):
             return order.id
     for order in orders:
-        if order.status in ("pending", "shipped"):
+        if order.status in OPEN_ORDERS:
             return order.id
     return orders[0].id if orders else None

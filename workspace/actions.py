@@ -1,4 +1,4 @@
-"""Policy-bounded actions: preview a verdict, take an action, and decide approvals.
+"""Policy-bounded actions: preview a verdict, take an action, and the one way to execute it.
 
 The verdict is decided and enforced inside the transaction that records the action: the
 deciding transaction first takes the write lock every audited change takes (SQLite's
@@ -9,7 +9,7 @@ agents spending the same budget at the same moment cannot overspend it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,38 +17,32 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import action_queries, agent_queries, customer_queries, queue_queries
-from storage.audit import append_audit
+from storage import action_queries, customer_queries, queue_queries
 from storage.engine import Database
 from storage.money import to_money
-from storage.records import ActionRecord, AgentRecord, OrderRecord
 from storage.uow import lock_for_audit, read_session, unit_of_work
 from workspace.action_view import (
-    APPROVER_ROLES,
-    COMPENSATION_WINDOW,
-    LABELS,
-    NEEDS_ORDER,
-    TYPED_AMOUNT,
     ActionOutcome,
+    ActionRecord,
     ActionRequest,
     Assessment,
-    Decision,
-    action_message,
-    headroom_text,
+    action_record,
     month_start,
     parse_amount,
 )
-from workspace.context import days_late
-from workspace.errors import ActionInputError, CareDeskError, NotAllowed, NotHeld
-from workspace.policy import (
-    ACTIONS,
-    Policy,
-    Proposal,
-    Usage,
-    decide,
-    fingerprint,
-    resolve,
-)
+from workspace.agents import AgentRecord
+from workspace.audit_trail import AuditTrail
+from workspace.customers import OrderRecord, customer_record, days_late, order_record
+from workspace.errors import ActionInputError, NotHeld
+from workspace.policy import Policy, Proposal, Usage, decide, fingerprint, resolve
+from workspace.queue import holds, queue_row
+from workspace.vocabulary import ActionKind, ActionStatus, AuditEvent, Entity, member
+
+COUNTED = ActionStatus.counted()
+"""What counts against budgets and allowances, as the usage query is told."""
+
+MONEY_BACK = tuple(k for k in ActionKind if k.money_back)
+"""What gives money back on an order, as the usage query is told."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +52,40 @@ class _Facts:
     items: tuple[str, ...]
 
 
-class ActionDesk:
-    """One agent's actions on one database, under one policy; safe to call from workers."""
+def execute(session: Session, trail: AuditTrail, action_id: int, at: datetime) -> ActionRecord:
+    """The one way an action becomes executed, inside the unit of work that approved it
+    (the policy, taking it, or a supervisor, deciding it): from approved to executed, once,
+    audited. Returns the action as it now stands."""
+    moved = action_queries.move(
+        session,
+        action_id,
+        from_status=ActionStatus.APPROVED,
+        values={"status": ActionStatus.EXECUTED, "executed_at": at},
+    )
+    if not moved:
+        raise RuntimeError(f"action #{action_id} was not approved in this transaction")
+    trail.record(
+        session,
+        at,
+        AuditEvent.ACTION_EXECUTE,
+        Entity.ACTION,
+        str(action_id),
+        before={"status": ActionStatus.APPROVED.value},
+        after={"status": ActionStatus.EXECUTED.value},
+    )
+    return stored(session, action_id)
+
+
+def stored(session: Session, action_id: int) -> ActionRecord:
+    """The action as this transaction sees it now."""
+    row = action_queries.get_action(session, action_id)
+    if row is None:
+        raise RuntimeError(f"action #{action_id} is not stored")
+    return action_record(row)
+
+
+class Actions:
+    """One agent's policy-bounded actions under one policy; safe to call from workers."""
 
     def __init__(
         self, db: Database, agent: AgentRecord, policy: Policy, clock: Callable[[], datetime]
@@ -68,45 +94,44 @@ class ActionDesk:
         self.agent = agent
         self.policy = policy
         self.clock = clock
+        self.trail = AuditTrail(agent.name)
         self.fingerprint = fingerprint(policy)
         """The policy's fingerprint, stored with every action it decides."""
 
-    @property
-    def can_approve(self) -> bool:
-        """Whether this agent decides other agents' requests."""
-        return self.agent.role in APPROVER_ROLES
-
-    def available(self, tier: str) -> tuple[str, ...]:
+    def available(self, tier: str) -> tuple[ActionKind, ...]:
         """The actions this policy lets this agent take for a customer of `tier`."""
-        return tuple(a for a in ACTIONS if resolve(self.policy, a, tier, self.agent.role))
+        return tuple(a for a in ActionKind if resolve(self.policy, a, tier, self.agent.role))
 
     # -- deciding --------------------------------------------------------------------------
 
     def _facts(self, session: Session, request: ActionRequest, now: datetime) -> _Facts:
-        if request.kind not in ACTIONS:
-            choices = ", ".join(ACTIONS)
+        kind = member(ActionKind, request.kind)
+        if kind is None:
+            choices = ", ".join(ActionKind)
             raise ActionInputError("action", f"unknown action {request.kind!r}; one of {choices}")
-        customer = customer_queries.get_customer(session, request.customer_id)
-        if customer is None:
+        found = customer_queries.get_customer(session, request.customer_id)
+        if found is None:
             raise ActionInputError("customer", f"customer {request.customer_id} does not exist")
+        customer = customer_record(found)
         order = None
         if request.order_id:
-            order = customer_queries.get_order(session, request.order_id)
+            rows = customer_queries.get_order(session, request.order_id)
+            order = order_record(*rows) if rows is not None else None
             if order is None or order.customer_id != customer.id:
                 raise ActionInputError(
                     "order", f"order {request.order_id} is not one of {customer.id}'s orders"
                 )
-        elif request.kind in NEEDS_ORDER:
-            raise ActionInputError("order", f"choose the order to {_verb(request.kind)}")
+        elif kind.needs_order:
+            raise ActionInputError("order", f"choose the order to {kind.verb}")
         if request.ticket_id is not None:
             row = queue_queries.get_row(session, request.ticket_id)
-            if row is None or not row.active or row.holder_id != self.agent.id:
+            if not holds(queue_row(row) if row is not None else None, self.agent.id):
                 raise NotHeld(f"you no longer hold contact {request.ticket_id}; nothing was done")
         items: tuple[str, ...] = ()
-        if request.kind == "replacement":
+        if kind.takes_items:
             assert order is not None
             amount, items = _replacement_value(order, request.items)
-        elif request.kind in ("reship", "cancel_order"):
+        elif kind.whole_order:
             assert order is not None
             amount = order.total
         else:
@@ -116,7 +141,7 @@ class ActionDesk:
             since = order.delivered_at or order.placed_at
             age = max(0, (now.date() - since.astimezone(UTC).date()).days)
         proposal = Proposal(
-            action=request.kind,
+            action=kind,
             amount=amount,
             order_total=order.total if order else None,
             order_status=order.status if order else None,
@@ -132,7 +157,7 @@ class ActionDesk:
         proposal = facts.proposal
         rule = resolve(self.policy, proposal.action, proposal.customer_tier, self.agent.role)
         cap = rule.rule.per_customer if rule else None
-        used, on_order = action_queries.usage(
+        used = action_queries.usage(
             session,
             agent_id=self.agent.id,
             customer_id=customer_id,
@@ -140,14 +165,16 @@ class ActionDesk:
             month_start=month_start(now),
             window_start=now - timedelta(days=cap.days) if cap else None,
             order_id=facts.order.id if facts.order is not None else None,
+            counted=COUNTED,
+            money_back=MONEY_BACK,
         )
         return Usage(
-            agent_month_amount=used.agent_month_amount,
-            agent_month_count=used.agent_month_count,
-            customer_grants_in_window=used.customer_count,
-            order_given_back=on_order.given_back if on_order else Decimal("0.00"),
-            order_same_action=on_order.same_kind if on_order else 0,
-            order_guarantee_grants=on_order.guarantee_grants if on_order else 0,
+            agent_month_amount=to_money(used.agent_month_amount),
+            agent_month_count=int(used.agent_month_count),
+            customer_grants_in_window=int(used.customer_count),
+            order_given_back=to_money(used.order_given_back),
+            order_same_action=int(used.order_same_kind),
+            order_guarantee_grants=int(used.order_guarantee_grants),
         )
 
     def preview(self, request: ActionRequest) -> Assessment:
@@ -173,7 +200,7 @@ class ActionDesk:
                 existing = action_queries.by_ref(s, ref)
             if existing is None:
                 raise
-            return ActionOutcome(existing, repeated=True)
+            return ActionOutcome(action_record(existing), repeated=True)
 
     def _take(self, request: ActionRequest, ref: str) -> ActionOutcome:
         now = self.clock()
@@ -181,16 +208,17 @@ class ActionDesk:
             lock_for_audit(s)  # every decider waits here, then counts what is committed
             existing = action_queries.by_ref(s, ref)
             if existing is not None:
-                return ActionOutcome(existing, repeated=True)
+                return ActionOutcome(action_record(existing), repeated=True)
             facts = self._facts(s, request, now)
             usage = self._usage(s, facts, request.customer_id, now)
             verdict = decide(self.policy, facts.proposal, usage)
-            status = {"allow": "executed", "needs_approval": "requested", "deny": "denied"}[
-                verdict.verdict
-            ]
+            status = verdict.verdict.status
+            # An allowed action is approved by the policy, then executed the one way every
+            # action is; a denied one is decided at once.
+            recorded = ActionStatus.APPROVED if status is ActionStatus.EXECUTED else status
             values = {
                 "ref": ref,
-                "kind": request.kind,
+                "kind": facts.proposal.action,
                 "customer_id": request.customer_id,
                 "order_id": facts.order.id if facts.order else None,
                 "ticket_id": request.ticket_id,
@@ -204,216 +232,39 @@ class ActionDesk:
                 "verdict_reason": verdict.reason,
                 "outside_budget": verdict.outside_budget,
                 "policy_hash": self.fingerprint,
-                "status": status,
+                "status": recorded,
                 "requested_at": now,
-                "decided_at": now if status == "denied" else None,
-                "executed_at": now if status == "executed" else None,
+                "decided_at": now if status is ActionStatus.DENIED else None,
             }
             action_id = action_queries.insert_action(s, values)
-            self._audit(
+            asked = ("kind", "customer_id", "order_id", "ticket_id", "amount", "items", "reason")
+            self.trail.record(
                 s,
                 now,
-                "action.request",
-                action_id,
-                after={
-                    k: values[k]
-                    for k in ("kind", "customer_id", "order_id", "ticket_id", "amount", "items")
-                }
-                | {"reason": values["reason"]},
+                AuditEvent.ACTION_REQUEST,
+                Entity.ACTION,
+                str(action_id),
+                after={k: values[k] for k in asked},
             )
-            self._audit(
+            self.trail.record(
                 s,
                 now,
-                "action.verdict",
-                action_id,
+                AuditEvent.ACTION_VERDICT,
+                Entity.ACTION,
+                str(action_id),
                 after={
-                    "verdict": verdict.verdict,
+                    "verdict": verdict.verdict.value,
                     "rule": verdict.rule,
                     "reason": verdict.reason,
                     "outside_budget": verdict.outside_budget,
                     "policy": self.fingerprint,
                 },
             )
-            if status == "executed":
-                self._audit(s, now, "action.execute", action_id, after={"status": "executed"})
-            record = action_queries.get_action(s, action_id)
-            assert record is not None
+            if recorded is ActionStatus.APPROVED:
+                record = execute(s, self.trail, action_id, now)
+            else:
+                record = stored(s, action_id)
         return ActionOutcome(record, repeated=False, headroom=verdict.headroom)
-
-    # -- approvals -------------------------------------------------------------------------
-
-    def pending(self, limit: int = 200) -> tuple[list[ActionRecord], int]:
-        """Requests waiting for a supervisor, oldest first, and how many there are in all."""
-        with read_session(self.db) as s:
-            return action_queries.pending(s, limit), action_queries.count_pending(s)
-
-    def count_pending(self) -> int:
-        """How many requests wait for a supervisor."""
-        with read_session(self.db) as s:
-            return action_queries.count_pending(s)
-
-    def approve(self, action_id: int, reason: str) -> Decision:
-        """Approve another agent's request and execute it, once."""
-        return self._decide(action_id, reason, approve=True)
-
-    def deny(self, action_id: int, reason: str) -> Decision:
-        """Deny another agent's request, once."""
-        return self._decide(action_id, reason, approve=False)
-
-    def _decide(self, action_id: int, reason: str, *, approve: bool) -> Decision:
-        if not self.can_approve:
-            raise NotAllowed(f"only a supervisor decides requests; you are {self.agent.role}")
-        if not reason.strip():
-            raise ActionInputError("reason", "give a reason for the decision")
-        now = self.clock()
-        with unit_of_work(self.db) as s:
-            lock_for_audit(s)
-            current = action_queries.get_action(s, action_id)
-            if current is None:
-                raise CareDeskError(f"there is no action #{action_id}")
-            if current.agent_id == self.agent.id:
-                raise NotAllowed("nobody approves their own request")
-            status = "approved" if approve else "denied"
-            decided = {
-                "status": status,
-                "decided_at": now,
-                "decided_by": self.agent.id,
-                "decision_reason": reason.strip(),
-            }
-            if not action_queries.move(
-                s, action_id, from_status="requested", values=decided, not_agent=self.agent.id
-            ):
-                return Decision(current, changed=False)
-            before = {"status": "requested"}
-            after = {"status": status, "reason": reason.strip()}
-            verb = "action.approve" if approve else "action.deny"
-            self._audit(s, now, verb, action_id, before, after)
-            if approve:
-                executed = action_queries.move(
-                    s,
-                    action_id,
-                    from_status="approved",
-                    values={"status": "executed", "executed_at": now},
-                )
-                assert executed
-                self._audit(
-                    s,
-                    now,
-                    "action.execute",
-                    action_id,
-                    {"status": "approved"},
-                    {"status": "executed"},
-                )
-            record = action_queries.get_action(s, action_id)
-            assert record is not None
-        return Decision(record, changed=True)
-
-    def withdraw(self, action_id: int) -> Decision:
-        """Withdraw one's own waiting request; a decided one stays as it is."""
-        now = self.clock()
-        with unit_of_work(self.db) as s:
-            lock_for_audit(s)
-            current = action_queries.get_action(s, action_id)
-            if current is None:
-                raise CareDeskError(f"there is no action #{action_id}")
-            if current.agent_id != self.agent.id:
-                raise NotAllowed("only the agent who asked can withdraw a request")
-            values = {"status": "withdrawn", "decided_at": now, "decided_by": self.agent.id}
-            if not action_queries.move(
-                s, action_id, from_status="requested", values=values, only_agent=self.agent.id
-            ):
-                return Decision(current, changed=False)
-            self._audit(
-                s,
-                now,
-                "action.withdraw",
-                action_id,
-                {"status": "requested"},
-                {"status": "withdrawn"},
-            )
-            record = action_queries.get_action(s, action_id)
-            assert record is not None
-        return Decision(record, changed=True)
-
-    def news(self, since: datetime | None) -> tuple[list[ActionRecord], datetime]:
-        """Decisions on this agent's requests since `since` (None: since the agent was last
-        told, even in an earlier session), and the mark to pass next time."""
-        with read_session(self.db) as s:
-            if since is None:
-                since = agent_queries.news_seen_at(s, self.agent.id) or self.clock()
-            decided = action_queries.decided_for(s, self.agent.id, since)
-        latest = max((r.decided_at for r in decided if r.decided_at), default=since)
-        return decided, max(since, latest)
-
-    def saw_news(self, upto: datetime) -> None:
-        """Remember that decisions up to `upto` were told, for the next session."""
-        with unit_of_work(self.db) as s:
-            agent_queries.saw_news(s, self.agent.id, upto)
-
-    def decided_since(self, since: datetime) -> list[ActionRecord]:
-        """This agent's requests that a supervisor decided at or after `since`, oldest first."""
-        with read_session(self.db) as s:
-            return action_queries.decided_for(s, self.agent.id, since)
-
-    # -- the customer's actions ------------------------------------------------------------
-
-    def orders(self, customer_id: str, limit: int = 50) -> list[OrderRecord]:
-        """The customer's orders to act on, newest first."""
-        with read_session(self.db) as s:
-            return customer_queries.customer_orders(s, customer_id, limit)
-
-    def customer_actions(self, customer_id: str, limit: int = 50) -> list[ActionRecord]:
-        """The customer's actions of the last 90 days, newest first."""
-        since = self.clock() - COMPENSATION_WINDOW
-        with read_session(self.db) as s:
-            return action_queries.customer_actions(s, customer_id, since, limit)
-
-    def _audit(
-        self,
-        session: Session,
-        at: datetime,
-        action: str,
-        action_id: int,
-        before: Mapping[str, object] | None = None,
-        after: Mapping[str, object] | None = None,
-    ) -> None:
-        append_audit(
-            session,
-            at=at,
-            actor=self.agent.name,
-            action=action,
-            entity="action",
-            entity_id=str(action_id),
-            before=before,
-            after=after,
-        )
-
-
-__all__ = [
-    "APPROVER_ROLES",
-    "COMPENSATION_WINDOW",
-    "LABELS",
-    "NEEDS_ORDER",
-    "TYPED_AMOUNT",
-    "ActionDesk",
-    "ActionOutcome",
-    "ActionRequest",
-    "Assessment",
-    "Decision",
-    "action_message",
-    "headroom_text",
-    "month_start",
-    "parse_amount",
-]
-
-
-def _verb(kind: str) -> str:
-    return {
-        "refund": "refund",
-        "replacement": "replace items of",
-        "reship": "reship",
-        "cancel_order": "cancel",
-    }.get(kind, "act on")
 
 
 def _replacement_value(

@@ -1,30 +1,57 @@
-"""The Textual App: the composition root that wires settings, storage and screens."""
+"""The Textual App: the composition root that wires settings, storage and screens.
+
+Each kind of session (the agent's workspace now; the supervisor's monitor and the trainer's
+replay next) is a `Launch`: the steps that open the database for it, run in the boot worker
+after the first frame, and the screen that shows it. The App starts one launch and knows
+nothing of the others' steps.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual.app import App
+from textual.screen import Screen
 
+from screens.boot import BootScreen
 from screens.workspace import WorkspaceScreen
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
-    from storage.engine import Database
+    from storage.engine import Database, Reader
     from workspace.boot import BootResult
     from workspace.policy import Policy
 
+Booted = TypeVar("Booted")
 
-class CareDeskApp(App[None]):
-    """The agent's workspace. It only wires; the screens own state and workers.
 
-    The database is opened by `open_database` inside the boot worker, so the first frame
-    never waits on importing or connecting to it.
-    """
+class Launch(ABC, Generic[Booted]):
+    """One kind of session: how it boots, and the screen it shows."""
 
-    TITLE = "CareDesk"
+    @abstractmethod
+    def boot(self, clock: Callable[[], datetime]) -> Booted:
+        """Open the database and whatever the session needs first; runs in a worker thread
+        and raises `CareDeskError` with one line for the user when it cannot."""
+
+    @abstractmethod
+    def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
+        """The session's screen, composed before the boot ends; `booted` is given to it."""
+
+    @abstractmethod
+    def booted(self, screen: Screen[None], result: Booted) -> None:
+        """Hand what the boot produced to the screen."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the database, once the app ends."""
+
+
+class AgentLaunch(Launch["BootResult"]):
+    """The agent's workspace: migrate the schema, fill an empty database with demo data (on
+    request), and find the agent and the policy in effect."""
 
     def __init__(
         self,
@@ -32,37 +59,73 @@ class CareDeskApp(App[None]):
         *,
         agent: str | None = None,
         fill_demo: bool = True,
-        clock: Callable[[], datetime] = utcnow,
-        keymap: dict[str, str] | None = None,
-        show_clock: bool = True,
         policy: Policy | None = None,
     ) -> None:
-        super().__init__()
         self.open_database = open_database
-        self.agent_name = agent
+        self.agent = agent
+        """Who works here (a login name); None: the first agent of the database."""
         self.fill_demo = fill_demo
+        self.policy = policy
+        """The local policy file's policy; None: the installed one, else the one shipped."""
+        self.db: Reader | None = None
+
+    def boot(self, clock: Callable[[], datetime]) -> BootResult:
+        from workspace.boot import open_database, open_workspace
+
+        db = open_database(self.open_database)
+        self.db = db
+        return open_workspace(
+            db, self.agent, fill_demo=self.fill_demo, clock=clock, policy=self.policy
+        )
+
+    def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
+        return WorkspaceScreen(clock, show_clock=show_clock)
+
+    def booted(self, screen: Screen[None], result: BootResult) -> None:
+        assert isinstance(screen, WorkspaceScreen)
+        screen.booted(result)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.dispose()
+
+
+class CareDeskApp(App[None]):
+    """CareDesk. It only wires; the screens own state and workers.
+
+    The database is opened inside the boot worker, so the first frame never waits on
+    importing or connecting to it.
+    """
+
+    TITLE = "CareDesk"
+
+    def __init__(
+        self,
+        launch: Launch[Any],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        keymap: Mapping[str, str] | None = None,
+        show_clock: bool = True,
+    ) -> None:
+        super().__init__()
+        self.launch = launch
         self.clock = clock
         self.show_clock = show_clock
-        self.policy = policy
-        """The policy actions are decided by; None: the one CareDesk ships with."""
-        self.db: Database | None = None
         self.keymap = dict(keymap or {})
         """Keys remapped by binding id, kept so on-screen hints name the keys that work."""
         if keymap:
-            self.set_keymap(keymap)
-
-    def boot(self) -> BootResult:
-        """Open the database and the agent's desk (runs in a worker thread)."""
-        from workspace.boot import open_database, open_workspace
-
-        self.db = open_database(self.open_database)
-        return open_workspace(
-            self.db, self.agent_name, fill_demo=self.fill_demo, clock=self.clock, policy=self.policy
-        )
+            self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
-        self.push_screen(WorkspaceScreen(self.boot, self.clock, show_clock=self.show_clock))
+        launch = self.launch
+        screen = launch.screen(self.clock, show_clock=self.show_clock)
+        self.push_screen(screen)
+
+        def booted(result: object | None) -> None:
+            if result is not None:
+                launch.booted(screen, result)
+
+        self.push_screen(BootScreen(lambda: launch.boot(self.clock)), booted)
 
     def on_unmount(self) -> None:
-        if self.db is not None:
-            self.db.dispose()
+        self.launch.close()

@@ -1,25 +1,35 @@
-"""Opening a workspace: migrate the database, fill it on first run, and find the agent."""
+"""Starting a session: each kind opens the database with its own steps, and only those.
+
+The agent's workspace migrates the schema, fills an empty database with demo data and finds
+the agent; a read-only viewer opens the database read-only and changes nothing, not even
+the schema.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from storage.bulk import is_empty
-from storage.engine import Database, UnsupportedDatabase
+from storage.engine import Database, Reader, UnsupportedDatabase
 from storage.migrate import current_revision, head_revision, is_known, upgrade
-from workspace.desk import Desk, resolve_agent
+from workspace.agents import resolve_agent
 from workspace.errors import CareDeskError
 from workspace.policy import Policy
 from workspace.policy_store import effective_policy
+from workspace.reading import Reading
 from workspace.timefmt import utcnow
+from workspace.workbench import Workbench
 
 if TYPE_CHECKING:
     from workspace.demo import DemoSummary
+
+
+_Opened = TypeVar("_Opened", bound=Reader)
 
 
 class DatabaseUnavailable(CareDeskError):
@@ -30,8 +40,8 @@ class DatabaseUnavailable(CareDeskError):
 class BootResult:
     """What opening the workspace produced."""
 
-    desk: Desk
-    """The agent's desk on the database."""
+    bench: Workbench
+    """The agent's use cases on the database."""
     demo: DemoSummary | None
     """What was generated, when an empty database was just filled with demo data."""
     upgraded_from: str | None
@@ -52,7 +62,7 @@ def migrate(db: Database) -> str | None:
     return None
 
 
-def open_database(factory: Callable[[], Database]) -> Database:
+def open_database(factory: Callable[[], _Opened]) -> _Opened:
     """Build the database from `factory`, turning any reason it cannot be used into one line."""
     try:
         return factory()
@@ -99,4 +109,26 @@ def _open(
             demo = None  # another workspace filled it first: use what it made
     agent = resolve_agent(db, agent_name)
     policy = effective_policy(db, policy)  # the team's installed policy, where there is one
-    return BootResult(desk=Desk(db, agent, clock, policy), demo=demo, upgraded_from=upgraded)
+    bench = Workbench.open(db, agent, policy, clock)
+    return BootResult(bench=bench, demo=demo, upgraded_from=upgraded)
+
+
+def open_viewer(
+    reader: Reader, *, clock: Callable[[], datetime] = utcnow, policy: Policy | None = None
+) -> Reading:
+    """Reading for a read-only viewer: the schema must already be current (a viewer never
+    migrates), and nothing is written, not even a mark of who looked."""
+    try:
+        revision = current_revision(reader.read)
+        if revision != head_revision():
+            now = f"schema {revision}" if revision else "no CareDesk schema"
+            raise DatabaseUnavailable(
+                f"{reader.safe_url} has {now}; this CareDesk reads {head_revision()}: "
+                "run `caredesk db upgrade` first"
+            )
+        currency = effective_policy(reader, policy).currency
+    except (OperationalError, ArgumentError, UnsupportedDatabase, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        where = reader.safe_url
+        raise DatabaseUnavailable(f"cannot read the database {where}: {reason}") from error
+    return Reading(reader, currency, clock)

@@ -122,15 +122,15 @@ def _run_workspace(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     policy = policy_of(settings)  # a bad file is refused here, before anything opens
 
-    from workspace.app import CareDeskApp
+    from workspace.app import AgentLaunch, CareDeskApp
 
-    app = CareDeskApp(
+    launch = AgentLaunch(
         partial(database_of, settings),
         agent=settings.agent,
         fill_demo=not args.no_demo,
-        keymap=settings.keymap,
         policy=policy,
     )
+    app = CareDeskApp(launch, keymap=settings.keymap)
     app.run()
     return app.return_code or 0
 

@@ -16,18 +16,19 @@ from workspace.cli_support import (
     policy_of,
     settings_of,
 )
+from workspace.vocabulary import ActionKind
 
 if TYPE_CHECKING:
     from storage.engine import Database
-    from storage.records import InstalledPolicy
-    from workspace.actions import ActionOutcome
+    from workspace.action_view import ActionOutcome
     from workspace.audit_check import Checkpoint
     from workspace.policy import Headroom, Policy
+    from workspace.policy_store import InstalledPolicy
     from workspace.settings import Settings
 
 
-ACTION_CHOICES = ("discount", "refund", "replacement", "store_credit", "reship", "cancel_order")
-"""`workspace.policy.ACTIONS`, spelled out so building the parser imports nothing heavy."""
+ACTION_CHOICES = tuple(ActionKind)
+"""What `--action` takes."""
 
 ACT_DESCRIPTION = """\
 Take one action for a customer, decided by the policy in the same transaction that records
@@ -61,18 +62,6 @@ ACT_OPTIONS = {
     "reason": "--reason",
 }
 """The option a user typed for each field `ActionInputError` can name."""
-
-ACT_EXIT = {"executed": 0, "approved": 0, "requested": 3, "denied": 4, "withdrawn": 4}
-"""The exit status of `caredesk act` by where the action stands."""
-
-ACT_STATE = {
-    "executed": "executed",
-    "approved": "approved",
-    "requested": "waiting for a supervisor's approval",
-    "denied": "denied; nothing was done",
-    "withdrawn": "withdrawn; nothing was done",
-}
-"""Where an action stands, in words."""
 
 MAX_KEY = 62
 """An idempotency key is stored as `A-<key>` in a 64-character column."""
@@ -428,18 +417,19 @@ def _act_result(outcome: ActionOutcome, headroom: Headroom) -> dict[str, object]
 
 
 def run_act(args: argparse.Namespace) -> int:
-    from workspace.actions import TYPED_AMOUNT, ActionDesk, ActionRequest
+    from workspace.action_view import ActionRequest
+    from workspace.actions import Actions
+    from workspace.agents import resolve_agent
     from workspace.boot import migrate
-    from workspace.desk import resolve_agent
     from workspace.errors import ActionInputError, CareDeskError
     from workspace.policy_store import effective_policy
     from workspace.text import one_line
     from workspace.timefmt import utcnow
 
     items = tuple(sku.strip() for sku in args.items.split(",") if sku.strip())
-    if args.amount is not None and args.action not in TYPED_AMOUNT:
+    if args.amount is not None and not ActionKind(args.action).typed_amount:
         raise CareDeskError(f"--amount: the amount of {args.action} is derived; leave it out")
-    if items and args.action != "replacement":
+    if items and not ActionKind(args.action).takes_items:
         raise CareDeskError("--items: only a replacement takes items")
     settings = settings_of(args)
     local = policy_of(settings)  # a bad file is refused before the database is touched
@@ -455,7 +445,7 @@ def run_act(args: argparse.Namespace) -> int:
     try:
         migrate(db)
         policy = effective_policy(db, local)  # the team's installed policy, where there is one
-        desk = ActionDesk(db, resolve_agent(db, settings.agent), policy, utcnow)
+        desk = Actions(db, resolve_agent(db, settings.agent), policy, utcnow)
         try:
             outcome = desk.take(request, key=args.key)
             # The headroom decided under the lock; a repeat reports the headroom now.
@@ -469,10 +459,10 @@ def run_act(args: argparse.Namespace) -> int:
         print(json.dumps(_act_result(outcome, before)))
     else:
         print(f"{record.verdict}: {one_line(record.verdict_reason)} (rule {one_line(record.rule)})")
-        state = ACT_STATE.get(record.status, record.status)
+        state = record.status.outcome
         if outcome.repeated:
             state += f" (a repeat of --key {args.key}: nothing new was done)"
         print(f"action #{record.id}: {state}")
         label = "headroom now" if outcome.repeated else "headroom before this action"
         print(f"{label}: {_headroom_text(before)}")
-    return ACT_EXIT.get(record.status, 4)
+    return record.status.exit_code

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from storage.records import (
-    ActionRecord,
-    CustomerRecord,
-    OrderRecord,
-    TicketRecord,
-    TimelineRecord,
-)
+from workspace.action_view import ActionRecord
+from workspace.customers import CustomerRecord, OrderRecord, TicketRecord, is_late
+from workspace.timeline import TimelineRecord
+from workspace.vocabulary import OPEN_ORDERS, Direction
 
-OPEN_ORDER_STATUSES = ("pending", "shipped")
 REPEAT_WINDOW = timedelta(days=7)
 
 
@@ -83,26 +79,6 @@ class CustomerContext:
     """Whether older entries exist beyond `timeline`."""
 
 
-def days_late(order: OrderRecord) -> int | None:
-    """How many days after its promised date the order was delivered (None: on time, or not yet)."""
-    if order.promised_by is None or order.delivered_at is None:
-        return None
-    days = (order.delivered_at.date() - order.promised_by).days
-    return days if days > 0 else None
-
-
-def is_late(order: OrderRecord, today: date) -> bool:
-    """Whether a live order broke its delivery promise (delivered late, or overdue now).
-
-    Cancelled and returned orders are settled, so they are never listed as late.
-    """
-    if order.promised_by is None or order.status in ("cancelled", "returned"):
-        return False
-    if order.delivered_at is not None:
-        return days_late(order) is not None
-    return today > order.promised_by
-
-
 def repeat_contact(
     recent: list[TimelineRecord], current_channel: str | None, now: datetime
 ) -> RepeatContact | None:
@@ -111,7 +87,7 @@ def repeat_contact(
     hits = [
         r
         for r in recent
-        if r.direction == "inbound" and r.at >= since and r.channel != current_channel
+        if r.direction == Direction.INBOUND and r.at >= since and r.channel != current_channel
     ]
     if not hits:
         return None
@@ -136,7 +112,7 @@ def make_digest(
     today = now.date()
     return Digest(
         customer=customer,
-        open_orders=tuple(o for o in orders if o.status in OPEN_ORDER_STATUSES),
+        open_orders=tuple(o for o in orders if o.status in OPEN_ORDERS),
         late_orders=tuple(o for o in orders if is_late(o, today))[:3],
         recent_tickets=tuple(tickets[:3]),
         repeat=repeat_contact(recent, current_channel, now),

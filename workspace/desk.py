@@ -1,148 +1,92 @@
-"""The agent's use cases: what the workspace screens call, each in one unit of work."""
+"""The agent's desk: claiming contacts, writing on them, releasing and resolving them.
+
+Each use case runs in one unit of work, fenced by the claim: a write on a contact the agent
+no longer holds (released, resolved, taken over) changes nothing and says so.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from storage import action_queries, contact_writes, customer_queries, queue_queries
-from storage.agent_queries import agent_by_name, first_agent
-from storage.audit import append_audit
+from storage import contact_writes, queue_queries
 from storage.engine import Database
-from storage.records import (
-    AgentRecord,
-    ClaimOutcome,
-    QueueFilter,
-    QueueKey,
-    QueueRow,
-    TimelineKey,
-    TimelineRecord,
-)
 from storage.uow import read_session, unit_of_work
-from workspace.actions import COMPENSATION_WINDOW, ActionDesk
-from workspace.context import REPEAT_WINDOW, Compensation, CustomerContext, make_digest
-from workspace.errors import CareDeskError, NotHeld, UnknownAgent
-from workspace.outcomes import DISPOSITIONS
-from workspace.policy import Policy
-from workspace.policy_file import default_policy
+from workspace.agents import AgentRecord
+from workspace.audit_trail import AuditTrail
+from workspace.errors import CareDeskError, NotHeld
+from workspace.queue import QueueFilter, QueueRow, queue_row
 from workspace.timefmt import utcnow
-from workspace.timeline import merge_page
-
-#: Timeline entries loaded per page.
-TIMELINE_PAGE = 50
+from workspace.vocabulary import AuditEvent, Disposition, Entity, InteractionKind, member
 
 
-def resolve_agent(db: Database, name: str | None) -> AgentRecord:
-    """The agent called `name`, or the first agent when no name is given."""
-    with read_session(db) as session:
-        agent = agent_by_name(session, name) if name else first_agent(session)
-    if agent is None:
-        if name:
-            raise UnknownAgent(f"no agent called {name!r} in this database")
-        raise UnknownAgent("this database has no agents yet: run `caredesk demo` or import some")
-    return agent
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """The result of trying to claim a contact."""
+
+    claimed: bool
+    """True when this agent now holds it."""
+    ticket_id: str
+    """The contact."""
+    holder_name: str | None
+    """Who holds it (this agent on success, another on failure)."""
+    reason: str
+    """One plain sentence for the agent."""
 
 
 class Desk:
-    """One agent's view of one database; every method is safe to call from a worker thread."""
+    """One agent's work on contacts; every method is safe to call from a worker thread."""
 
     def __init__(
-        self,
-        db: Database,
-        agent: AgentRecord,
-        clock: Callable[[], datetime] = utcnow,
-        policy: Policy | None = None,
+        self, db: Database, agent: AgentRecord, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self.db = db
         self.agent = agent
         self.clock = clock
-        self.policy = policy if policy is not None else default_policy()
-        self.actions = ActionDesk(db, agent, self.policy, clock)
-        """Policy-bounded actions and approvals."""
-
-    def _audit(
-        self,
-        session: Session,
-        at: datetime,
-        action: str,
-        ticket_id: str,
-        *,
-        before: Mapping[str, object] | None = None,
-        after: Mapping[str, object] | None = None,
-    ) -> None:
-        append_audit(
-            session,
-            at=at,
-            actor=self.agent.name,
-            action=action,
-            entity="ticket",
-            entity_id=ticket_id,
-            before=before,
-            after=after,
-        )
-
-    # -- the queue -------------------------------------------------------------------------
-
-    def queue_count(self, flt: QueueFilter) -> int:
-        """How many contacts the filter shows."""
-        with read_session(self.db) as s:
-            return queue_queries.count_queue(s, flt)
-
-    def queue_page(
-        self,
-        flt: QueueFilter,
-        *,
-        after: QueueKey | None = None,
-        before: QueueKey | None = None,
-        offset: int | None = None,
-        limit: int = 100,
-    ) -> list[QueueRow]:
-        """A page of the queue: after a key, before a key, or (to jump) at an offset."""
-        with read_session(self.db) as s:
-            if before is not None:
-                return queue_queries.page_before(s, flt, before, limit)
-            if offset is not None and after is None:
-                return queue_queries.page_at(s, flt, offset, limit)
-            return queue_queries.page_after(s, flt, after, limit)
-
-    def queue_position(self, flt: QueueFilter, key: QueueKey) -> int:
-        """Where a row stands in the filtered queue."""
-        with read_session(self.db) as s:
-            return queue_queries.position_of(s, flt, key)
-
-    def contact(self, ticket_id: str) -> QueueRow | None:
-        """One contact, fresh from the database."""
-        with read_session(self.db) as s:
-            return queue_queries.get_row(s, ticket_id)
-
-    # -- claims and the conversation --------------------------------------------------------
+        self.trail = AuditTrail(agent.name)
 
     def claim(self, ticket_id: str) -> ClaimOutcome:
         """Take the contact if nobody holds it; atomic, so two agents never hold one."""
         now = self.clock()
+        me = self.agent
         with unit_of_work(self.db) as s:
-            outcome = contact_writes.claim(
-                s, ticket_id, self.agent.id, now, self.agent.display_name
-            )
-            if outcome.claimed and outcome.reason == "claimed":
-                holder = {"holder": self.agent.name}
-                self._audit(s, now, "claim", ticket_id, before={"holder": None}, after=holder)
-        return outcome
+            if contact_writes.claim(s, ticket_id, me.id, now):
+                self.trail.record(
+                    s,
+                    now,
+                    AuditEvent.CLAIM,
+                    Entity.TICKET,
+                    ticket_id,
+                    before={"holder": None},
+                    after={"holder": me.name},
+                )
+                return ClaimOutcome(True, ticket_id, me.display_name, "claimed")
+            found = contact_writes.holder(s, ticket_id)
+        if found is None:
+            return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} does not exist")
+        if not found.active:
+            return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} is already resolved")
+        if found.holder_id == me.id:
+            return ClaimOutcome(True, ticket_id, found.holder_name, "already yours")
+        reason = f"{found.holder_name} already holds contact {ticket_id}"
+        return ClaimOutcome(False, ticket_id, found.holder_name, reason)
 
     def claim_next(self, flt: QueueFilter) -> QueueRow | None:
         """Claim the most urgent contact nobody holds; None when none is left in the view."""
         for _attempt in range(5):
             with read_session(self.db) as s:
-                candidates = queue_queries.first_unheld(s, flt)
+                candidates = [queue_row(r) for r in queue_queries.first_unheld(s, flt)]
             if not candidates:
                 return None
             for row in candidates:
                 if self.claim(row.id).claimed:
-                    return self.contact(row.id)
+                    with read_session(self.db) as s:
+                        taken = queue_queries.get_row(s, row.id)
+                    return queue_row(taken) if taken is not None else None
         return None
 
     def release(self, ticket_id: str) -> None:
@@ -151,8 +95,15 @@ class Desk:
         with unit_of_work(self.db) as s:
             if not contact_writes.release(s, ticket_id, self.agent.id):
                 raise NotHeld(f"you do not hold contact {ticket_id}")
-            holder = {"holder": self.agent.name}
-            self._audit(s, now, "release", ticket_id, before=holder, after={"holder": None})
+            self.trail.record(
+                s,
+                now,
+                AuditEvent.RELEASE,
+                Entity.TICKET,
+                ticket_id,
+                before={"holder": self.agent.name},
+                after={"holder": None},
+            )
 
     def write(
         self, ticket_id: str, text: str, *, note: bool = False, key: str | None = None
@@ -164,6 +115,7 @@ class Desk:
         """
         if not text.strip():
             raise CareDeskError("the message is empty")
+        kind = InteractionKind.NOTE if note else InteractionKind.MESSAGE
         ref = f"I-{key or uuid.uuid4().hex}"
         now = self.clock()
         try:
@@ -176,14 +128,17 @@ class Desk:
                     ticket_id=ticket_id,
                     agent_id=self.agent.id,
                     author=self.agent.display_name,
-                    kind="note" if note else "message",
+                    kind=kind,
+                    direction=kind.direction,
                     text=text,
                     now=now,
+                    responds=kind is InteractionKind.MESSAGE,
                 )
                 if not stored:
                     raise NotHeld(f"you no longer hold contact {ticket_id}; nothing was sent")
+                event = AuditEvent.NOTE if note else AuditEvent.REPLY
                 after = {"interaction": ref, "chars": len(text)}
-                self._audit(s, now, "note" if note else "reply", ticket_id, after=after)
+                self.trail.record(s, now, event, Entity.TICKET, ticket_id, after=after)
         except IntegrityError:
             with read_session(self.db) as s:
                 if contact_writes.interaction_exists(s, ref):
@@ -192,8 +147,9 @@ class Desk:
         return ref
 
     def resolve(self, ticket_id: str, disposition: str) -> None:
-        """End the contact with a disposition (resolved, escalated, or pending on the customer)."""
-        outcome = DISPOSITIONS.get(disposition)
+        """End the contact with a disposition: resolved or escalated close it; pending parks
+        it in the queue, unheld, waiting on the customer."""
+        outcome = member(Disposition, disposition)
         if outcome is None:
             raise CareDeskError(f"unknown disposition {disposition!r}")
         status = outcome.status
@@ -204,69 +160,11 @@ class Desk:
                 ticket_id=ticket_id,
                 agent_id=self.agent.id,
                 status=status,
-                disposition=disposition,
-                now=now,
+                disposition=outcome,
+                resolved_at=None if status.active else now,
+                release=status.active,
             )
             if not ok:
                 raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")
-            after = {"status": status, "disposition": disposition}
-            self._audit(s, now, "resolve", ticket_id, after=after)
-
-    # -- the customer context ---------------------------------------------------------------
-
-    def customer_context(self, customer_id: str, contact: QueueRow | None) -> CustomerContext:
-        """The digest and first timeline page for a customer, read in one session."""
-        now = self.clock()
-        with read_session(self.db) as s:
-            customer = customer_queries.get_customer(s, customer_id)
-            if customer is None:
-                raise CareDeskError(f"customer {customer_id} does not exist")
-            orders = customer_queries.customer_orders(s, customer_id)
-            tickets = customer_queries.customer_tickets(s, customer_id, limit=4)
-            recent = customer_queries.interactions_since(s, customer_id, now - REPEAT_WINDOW)
-            count = customer_queries.count_interactions(s, customer_id)
-            recent_page = customer_queries.interactions_page(
-                s, customer_id, None, TIMELINE_PAGE + 1
-            )
-            since = now - COMPENSATION_WINDOW
-            actions = action_queries.customer_actions(s, customer_id, since, limit=20)
-            given, given_count = action_queries.compensation(s, customer_id, since)
-            waiting = action_queries.count_waiting_for(s, customer_id)
-        page = merge_page(recent_page, orders, None, TIMELINE_PAGE + 1)
-        digest = make_digest(
-            customer,
-            orders,
-            [t for t in tickets if contact is None or t.id != contact.id],
-            recent,
-            count,
-            contact.channel if contact else None,
-            now,
-            Compensation(
-                given=given,
-                given_count=given_count,
-                currency=self.policy.currency,
-                waiting=waiting,
-                recent=tuple(actions[:5]),
-            ),
-        )
-        return CustomerContext(
-            ticket_id=contact.id if contact else None,
-            digest=digest,
-            timeline=tuple(page[:TIMELINE_PAGE]),
-            has_more=len(page) > TIMELINE_PAGE,
-        )
-
-    def timeline_page(
-        self, customer_id: str, before: TimelineKey, limit: int = TIMELINE_PAGE
-    ) -> tuple[list[TimelineRecord], bool]:
-        """The next older page of the timeline, and whether more remain."""
-        with read_session(self.db) as s:
-            older = customer_queries.interactions_page(s, customer_id, before, limit + 1)
-            orders = customer_queries.customer_orders(s, customer_id)
-        page = merge_page(older, orders, before, limit + 1)
-        return page[:limit], len(page) > limit
-
-    def search_history(self, customer_id: str, query: str) -> list[TimelineRecord]:
-        """The customer's newest interactions matching every word of `query` (see text_index)."""
-        with read_session(self.db) as s:
-            return customer_queries.search_history(s, customer_id, query)
+            after = {"status": status.value, "disposition": outcome.value}
+            self.trail.record(s, now, AuditEvent.RESOLVE, Entity.TICKET, ticket_id, after=after)

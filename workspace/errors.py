@@ -77,3 +77,14 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, SQLAlchemyError):
         return f"The database refused that ({error.__class__.__name__}). Nothing was changed."
     return one_line(f"Something went wrong: {error.__class__.__name__}: {error}")
+
+
+def database_lost(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or used just now (a server
+    restarting, a network gone, a file locked past the busy timeout), rather than that the
+    request was wrong: such work is worth trying again once the database answers."""
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+
+    if isinstance(error, (OperationalError, InterfaceError, DisconnectionError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

@@ -14,20 +14,27 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from storage.records import PRIORITY_RANK
 from storage.types import CENT
+from workspace.vocabulary import (
+    STORED_DIRECTIONS,
+    Channel,
+    ContactStatus,
+    InteractionKind,
+    OrderStatus,
+    Priority,
+)
 
 #: Largest amount, unit price or order total: far above any order, far below the cents column.
 MAX_MONEY = Decimal("999999999999.99")
 #: Largest quantity on one order line.
 MAX_QUANTITY = 1_000_000
 
-CHANNELS = ("chat", "email", "call", "social", "sms")
-DIRECTIONS = ("inbound", "outbound", "internal")
-KINDS = ("message", "note")
-ORDER_STATUSES = ("pending", "shipped", "delivered", "cancelled", "returned")
-TICKET_STATUSES = ("open", "pending", "resolved")
-PRIORITIES = tuple(PRIORITY_RANK)
+CHANNELS = tuple(Channel)
+DIRECTIONS = STORED_DIRECTIONS
+KINDS = tuple(InteractionKind)
+ORDER_STATUSES = tuple(OrderStatus)
+TICKET_STATUSES = tuple(ContactStatus)
+PRIORITIES = tuple(Priority)
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from storage.records import PRIORITY_RANK
 from workspace.import_fields import (
     CHANNELS,
     DIRECTIONS,
@@ -40,6 +39,7 @@ from workspace.import_fields import (
     unstorable,
 )
 from workspace.sla import sla_due
+from workspace.vocabulary import DEFAULT_TIER, ContactStatus, InteractionKind, Priority
 
 
 class Parsed(NamedTuple):
@@ -83,7 +83,7 @@ def _customer(obj: dict[str, Any]) -> Parsed | Found:
         "name": f.get("name", parse_text),
         "email": f.get("email", parse_text, required=False),
         "phone": f.get("phone", parse_text, required=False),
-        "tier": f.get("tier", parse_short32, required=False, default="standard"),
+        "tier": f.get("tier", parse_short32, required=False, default=DEFAULT_TIER),
         "since": f.get("since", parse_date, required=False),
     }
     return f.problems or Parsed("customer", row, [], [])
@@ -126,6 +126,7 @@ _INTERACTION_KEYS = frozenset(
     {"type", "id", "customer", "at", "channel", "direction", "text", "subject", "author"}
     | {"kind", "ticket"}
 )
+_MESSAGE = InteractionKind.MESSAGE.value
 _CHANNELS = frozenset(CHANNELS)
 _DIRECTIONS = frozenset(DIRECTIONS)
 _KINDS = frozenset(KINDS)
@@ -141,9 +142,9 @@ def _fast_interaction(obj: dict[str, Any]) -> Parsed | None:
     get = obj.get
     ref, customer, ticket = get("id"), get("customer"), get("ticket")
     at, channel, direction = get("at"), get("channel"), get("direction")
-    kind, subject, text, author = get("kind", "message"), get("subject"), get("text"), get("author")
+    kind, subject, text, author = get("kind", _MESSAGE), get("subject"), get("text"), get("author")
     if kind is None:
-        kind = "message"
+        kind = _MESSAGE
     if not (
         type(ref) is str
         and type(customer) is str
@@ -201,7 +202,7 @@ def _interaction_fields(obj: dict[str, Any]) -> Parsed | Found:
         "at": f.get("at", parse_timestamp),
         "channel": f.get("channel", parse_channel),
         "direction": f.get("direction", parse_direction),
-        "kind": f.get("kind", parse_kind, required=False, default="message"),
+        "kind": f.get("kind", parse_kind, required=False, default=_MESSAGE),
         "subject": f.get("subject", parse_text, required=False),
         "text": f.get("text", parse_text),
         "author": f.get("author", parse_text, required=False),
@@ -235,8 +236,8 @@ def _ticket(obj: dict[str, Any]) -> Parsed | Found:
     agent = f.get("assigned_to", parse_ident, required=False)
     if f.problems:
         return f.problems
-    row["active"] = row["status"] != "resolved"
-    row["priority_rank"] = PRIORITY_RANK[row["priority"]]
+    row["active"] = ContactStatus(row["status"]).active
+    row["priority_rank"] = Priority(row["priority"]).rank
     if row["sla_due_at"] is None:
         row["sla_due_at"] = sla_due(row["channel"], row["priority"], row["opened_at"])
     row["assigned_agent_id"] = None  # filled in from `assigned_to` when written

@@ -11,21 +11,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from storage.money import to_money
-
-ACTIONS = ("discount", "refund", "replacement", "store_credit", "reship", "cancel_order")
-"""Every action an agent can take from the resolution pane."""
-
-MONEY_BACK = ("refund", "discount")
-"""Actions that give money back on an order; together they never exceed its total."""
-
-ONCE_PER_ORDER = ("cancel_order", "reship")
-"""Actions that make sense once per order."""
-
-ORDER_STATUSES = ("pending", "shipped", "delivered", "cancelled", "returned")
-"""The states an order can be in, as `order_status` may name them."""
+from workspace.vocabulary import ActionKind, VerdictKind, member
 
 Leaf = bool | int | Decimal | tuple[str, ...]
 """One validated value of an action rule."""
@@ -33,8 +21,6 @@ Leaf = bool | int | Decimal | tuple[str, ...]
 Layer = Mapping[str, Leaf]
 """One mapping of an action rule, flattened to leaf paths (`limit.amount`) so layers merge
 key by key."""
-
-VerdictKind = Literal["allow", "needs_approval", "deny"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +89,7 @@ class Guarantee:
     """Its key under `guarantees` (`two_day_shipping`)."""
     late_by_days: int
     """Broken when the order was delivered at least this many days after its promised date."""
-    action: str
+    action: ActionKind
     """The action granted when it is broken."""
     amount: Decimal
     """Up to this much is allowed without approval and outside the budget."""
@@ -146,7 +132,7 @@ class Proposal:
     """An action an agent proposes to take, with the facts the policy checks."""
 
     action: str
-    """One of `ACTIONS`."""
+    """One of `ActionKind` (anything else is denied as unknown)."""
     amount: Decimal
     """Its value in the policy's currency (0 for actions that move no money)."""
     order_total: Decimal | None
@@ -203,7 +189,7 @@ class Verdict:
     """The one verdict a proposal gets, why, and what is left."""
 
     verdict: VerdictKind
-    """allow, needs_approval or deny."""
+    """The verdict."""
     rule: str
     """The key path that decided it (`tiers.gold.discount.limit.amount`)."""
     reason: str
@@ -367,17 +353,18 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
     """
     action, amount = proposal.action, proposal.amount
     resolved = resolve(policy, action, proposal.customer_tier, proposal.agent_role)
-    if resolved is None:
+    kind_of = member(ActionKind, action)
+    if resolved is None or kind_of is None:
         reason = f"{action} is not an action this policy allows"
-        return Verdict("deny", f"actions.{action}", reason, NO_HEADROOM)
+        return Verdict(VerdictKind.DENY, f"actions.{action}", reason, NO_HEADROOM)
     rule, room = resolved.rule, headroom(resolved.rule, usage)
     what = f"{action} of {_fmt(amount)}"
 
     def deny(leaf: str, reason: str) -> Verdict:
-        return Verdict("deny", resolved.path(leaf), reason, room)
+        return Verdict(VerdictKind.DENY, resolved.path(leaf), reason, room)
 
     if amount < 0:
-        return Verdict("deny", f"actions.{action}", f"{what} is negative", room)
+        return Verdict(VerdictKind.DENY, f"actions.{action}", f"{what} is negative", room)
     if rule.requires_reason and not proposal.reason.strip():
         return deny("requires_reason", f"{action} needs a reason, and none was given")
     if rule.order_status is not None and proposal.order_status not in rule.order_status:
@@ -403,26 +390,28 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
             f"the customer already had {usage.customer_grants_in_window} {action} grant(s) in "
             f"the last {cap.days} days; at most {cap.count} are allowed",
         )
-    if action in ONCE_PER_ORDER and usage.order_same_action > 0:
+    if kind_of.once_per_order and usage.order_same_action > 0:
         return Verdict(
-            "deny",
+            VerdictKind.DENY,
             f"actions.{action}",
-            f"this order already has a {action.replace('_', ' ')}; it is done once per order",
+            f"this order already has a {kind_of.words}; it is done once per order",
             room,
         )
     total = proposal.order_total
-    if action in MONEY_BACK and total is not None and usage.order_given_back + amount > total:
+    if kind_of.money_back and total is not None and usage.order_given_back + amount > total:
         given = usage.order_given_back
         already = f" with the {_fmt(given)} already given back" if given else ""
         reason = f"{what}{already} would be more than the order's {_fmt(total)} total"
-        return Verdict("deny", f"actions.{action}", reason, room)
+        return Verdict(VerdictKind.DENY, f"actions.{action}", reason, room)
     promise = None if usage.order_guarantee_grants else broken_guarantee(policy, proposal)
     if promise is not None:
         reason = (
             f"{what} is within the {_fmt(promise.amount)} guaranteed by {promise.name} "
             f"(delivered {proposal.late_by_days} day(s) late); it is outside the budget"
         )
-        return Verdict("allow", f"guarantees.{promise.name}", reason, room, outside_budget=True)
+        return Verdict(
+            VerdictKind.ALLOW, f"guarantees.{promise.name}", reason, room, outside_budget=True
+        )
     band = rule.approval
     if band is not None and amount > band.up_to_amount:
         return deny(
@@ -434,7 +423,7 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
         if band is None
         else f"; a supervisor can approve up to {_fmt(band.up_to_amount)}"
     )
-    kind: VerdictKind = "deny" if band is None else "needs_approval"
+    kind = VerdictKind.DENY if band is None else VerdictKind.NEEDS_APPROVAL
     limit = _limit_cap(resolved, proposal)
     if limit is not None and amount > limit[0]:
         reason = f"{what} is above the {limit[2]} an agent may give alone{approve}"
@@ -450,4 +439,4 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
         reason = f"all {budget.count} {action} grants of this month's budget are used{approve}"
         return Verdict(kind, resolved.path("budget.count"), reason, room)
     reason = f"{what} is within what an agent may give alone"
-    return Verdict("allow", f"actions.{action}", reason, room)
+    return Verdict(VerdictKind.ALLOW, f"actions.{action}", reason, room)

@@ -17,7 +17,11 @@ from yaml.nodes import Node
 
 from storage.money import to_money
 from workspace.errors import InputRejected, Problem
-from workspace.policy import ACTIONS, ORDER_STATUSES, Guarantee, Layer, Leaf, Policy
+from workspace.policy import Guarantee, Layer, Leaf, Policy
+from workspace.vocabulary import ActionKind, OrderStatus
+
+_ACTIONS = tuple(ActionKind)
+_ORDER_STATUSES = tuple(OrderStatus)
 
 MAX_BYTES = 1024 * 1024
 """Policy files over 1 MB are refused unread."""
@@ -81,8 +85,8 @@ def _flag(value: object) -> bool:
 
 
 def _statuses(value: object) -> tuple[str, ...]:
-    known = ", ".join(ORDER_STATUSES)
-    if not isinstance(value, list) or not value or any(v not in ORDER_STATUSES for v in value):
+    known = ", ".join(_ORDER_STATUSES)
+    if not isinstance(value, list) or not value or any(v not in _ORDER_STATUSES for v in value):
         raise _Bad(f"expected a list of order states from {known}, got {value!r}")
     return tuple(str(v) for v in value)
 
@@ -162,9 +166,9 @@ class _Reader:
     ) -> dict[str, Layer]:
         """Rules by action name: the base `actions`, or one tier's or role's overrides."""
         data = self.mapping(value, path, "actions")
-        self.known(data, path, ACTIONS)
+        self.known(data, path, _ACTIONS)
         rules: dict[str, Layer] = {}
-        for name in (n for n in data if n in ACTIONS):
+        for name in (n for n in data if n in _ACTIONS):
             at = f"{path}.{name}"
             rules[name] = rule = self.layer(data[name], at)
             if base is not None and name not in base:
@@ -206,7 +210,7 @@ class _Reader:
         if len(self.problems) > before:
             return None
         assert isinstance(late, int) and isinstance(amount, Decimal) and isinstance(action, str)
-        return Guarantee(name=name, late_by_days=late, action=action, amount=amount)
+        return Guarantee(name=name, late_by_days=late, action=ActionKind(action), amount=amount)
 
     def required(self, data: Mapping[str, object], path: str, check: _Check) -> Leaf | None:
         key = path.rsplit(".", 1)[1]

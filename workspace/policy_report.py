@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from storage.money import to_money
-from workspace.policy import ACTIONS, ActionRule, Guarantee, Layer, Leaf, Policy, build_rule
+from workspace.policy import ActionRule, Guarantee, Layer, Leaf, Policy, build_rule
 from workspace.text import one_line
+from workspace.vocabulary import ActionKind
 
 COLUMNS = (
     "action",
@@ -124,11 +125,11 @@ def policy_table(policy: Policy) -> str:
     ]
     table = [COLUMNS] + [
         _cells(action, build_rule(policy.actions[action]))
-        for action in ACTIONS
+        for action in ActionKind
         if action in policy.actions
     ]
     lines += _table(table)
-    absent = [action for action in ACTIONS if action not in policy.actions]
+    absent = [action for action in ActionKind if action not in policy.actions]
     if absent:
         lines.append(f"cannot be taken: {', '.join(absent)}")
     lines += _overrides("tiers", "customers of tier", policy.tiers, policy.actions)

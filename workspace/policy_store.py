@@ -8,18 +8,35 @@ file that says something else is refused, so nobody loosens their own limits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from storage import policy_queries
-from storage.audit import append_audit
-from storage.engine import Database
-from storage.records import InstalledPolicy
+from storage.engine import Database, Reader
 from storage.uow import read_session, unit_of_work
+from workspace.audit_trail import AuditTrail
 from workspace.errors import CareDeskError
 from workspace.policy import Policy, fingerprint
 from workspace.policy_file import default_policy, policy_from_text, read_policy_text
 from workspace.text import one_line
+from workspace.vocabulary import AuditEvent, Entity
+
+
+@dataclass(frozen=True)
+class InstalledPolicy:
+    """The team's policy as installed in the database."""
+
+    installed_at: datetime
+    """When."""
+    installed_by: str
+    """By whom."""
+    fingerprint: str
+    """Its fingerprint."""
+    source: str
+    """The file name it was installed from."""
+    body: str
+    """The file's text."""
 
 
 class PolicyConflict(CareDeskError):
@@ -36,29 +53,31 @@ def install(db: Database, path: Path, *, by: str, at: datetime) -> tuple[Policy,
         policy_queries.install_policy(
             s, at=at, by=by, fingerprint=mark, source=path.name, body=text
         )
-        append_audit(
+        AuditTrail(by).record(
             s,
-            at=at,
-            actor=by,
-            action="policy.install",
-            entity="policy",
-            entity_id=mark,
+            at,
+            AuditEvent.POLICY_INSTALL,
+            Entity.POLICY,
+            mark,
             before={"fingerprint": before.fingerprint} if before else None,
             after={"fingerprint": mark, "source": path.name},
         )
     return policy, mark
 
 
-def installed(db: Database) -> tuple[Policy, InstalledPolicy] | None:
+def installed(db: Reader) -> tuple[Policy, InstalledPolicy] | None:
     """The team's installed policy, validated again as it is read; None if none was."""
     with read_session(db) as s:
-        stored = policy_queries.installed_policy(s)
-    if stored is None:
+        row = policy_queries.installed_policy(s)
+    if row is None:
         return None
+    stored = InstalledPolicy(
+        row.installed_at, row.installed_by, row.fingerprint, row.source, row.body
+    )
     return policy_from_text(stored.body, Path(stored.source)), stored
 
 
-def effective_policy(db: Database, local: Policy | None) -> Policy:
+def effective_policy(db: Reader, local: Policy | None) -> Policy:
     """The policy that decides on `db`: the installed one, else `local`, else the default.
 
     A local policy that differs from the installed one is refused (PolicyConflict).

@@ -5,27 +5,123 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from storage.records import ACTIVE, QueueFilter, QueueKey, QueueRow
 from workspace.sla import SlaState, format_duration, sla_state
 from workspace.text import one_line, preview
-
-CHANNELS = ("chat", "email", "call", "social", "sms")
-STATUSES = (ACTIVE, "open", "pending", "resolved")
+from workspace.vocabulary import ACTIVE, Channel, ContactStatus
 
 #: Rows fetched around the viewport at a time.
 PAGE = 100
 
 
-def next_channel(current: str | None) -> str | None:
+@dataclass(frozen=True)
+class QueueKey:
+    """A row's place in queue order: time to SLA breach, then priority, then waiting."""
+
+    sla_due_at: datetime
+    """When the SLA is breached."""
+    priority_rank: int
+    """`Priority.rank`: 0 urgent to 3 low."""
+    opened_at: datetime
+    """When the contact arrived."""
+    id: str
+    """Ticket id, the final tie-breaker."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which contacts the queue shows."""
+
+    status: ContactStatus | None = None
+    """Only contacts in this status; None: the active ones (open and pending together)."""
+    channel: Channel | None = None
+    """Only this channel, or every channel."""
+    agent_id: int | None = None
+    """Only the contacts this agent holds ("mine"), or everyone's."""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One contact as the queue shows it."""
+
+    id: str
+    """Ticket id."""
+    customer_id: str
+    """The customer's id."""
+    customer_name: str
+    """The customer's name (untrusted text)."""
+    tier: str
+    """The customer's tier."""
+    channel: str
+    """One of `Channel`."""
+    subject: str
+    """Subject line (untrusted text)."""
+    status: str
+    """One of `ContactStatus`."""
+    priority: str
+    """One of `Priority`."""
+    opened_at: datetime
+    """When the contact arrived."""
+    sla_due_at: datetime
+    """When its SLA is breached."""
+    holder_id: int | None
+    """The agent holding it, if any."""
+    holder_name: str | None
+    """That agent's display name."""
+    claimed_at: datetime | None
+    """When it was claimed."""
+    version: int
+    """Optimistic-concurrency version: it moves on every change of the contact."""
+    key: QueueKey
+    """Its place in queue order."""
+
+    @property
+    def active(self) -> bool:
+        """Whether the contact is still being worked (open or pending)."""
+        return self.status != ContactStatus.RESOLVED
+
+
+def queue_row(r: Any) -> QueueRow:
+    """A queue row from a row of `storage.queue_queries`."""
+    return QueueRow(
+        id=r.id,
+        customer_id=r.customer_id,
+        customer_name=r.customer_name,
+        tier=r.tier,
+        channel=r.channel,
+        subject=r.subject,
+        status=r.status,
+        priority=r.priority,
+        opened_at=r.opened_at,
+        sla_due_at=r.sla_due_at,
+        holder_id=r.holder_id,
+        holder_name=r.holder_name,
+        claimed_at=r.claimed_at,
+        version=r.version,
+        key=QueueKey(r.sla_due_at, r.priority_rank, r.opened_at, r.id),
+    )
+
+
+def holds(row: QueueRow | None, agent_id: int | None) -> bool:
+    """Whether agent `agent_id` holds the contact now: it is theirs and still being worked.
+
+    The one answer to "may this agent write on, act for or close this contact"; the
+    database fences every such write the same way.
+    """
+    return row is not None and agent_id is not None and row.holder_id == agent_id and row.active
+
+
+def next_channel(current: Channel | None) -> Channel | None:
     """Cycle the channel filter: every channel, then each in turn."""
-    order: list[str | None] = [None, *CHANNELS]
+    order: list[Channel | None] = [None, *Channel]
     return order[(order.index(current) + 1) % len(order)]
 
 
-def next_status(current: str) -> str:
+def next_status(current: ContactStatus | None) -> ContactStatus | None:
     """Cycle the status filter: active, open, pending, resolved."""
-    return STATUSES[(STATUSES.index(current) + 1) % len(STATUSES)]
+    order: list[ContactStatus | None] = [None, *ContactStatus]
+    return order[(order.index(current) + 1) % len(order)]
 
 
 def toggle_mine(flt: QueueFilter, agent_id: int) -> QueueFilter:
@@ -35,7 +131,7 @@ def toggle_mine(flt: QueueFilter, agent_id: int) -> QueueFilter:
 
 def describe(flt: QueueFilter) -> str:
     """The filter in a few words, for the pane's title."""
-    parts = [flt.status, flt.channel or "all channels"]
+    parts = [flt.status or ACTIVE, flt.channel or "all channels"]
     if flt.agent_id is not None:
         parts.append("mine")
     return " · ".join(parts)
@@ -101,12 +197,12 @@ def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
     if row.holder_id is not None:
         holder = "you" if row.holder_id == me else one_line(row.holder_name or "?")
     return QueueCells(
-        sla=sla_state(row.sla_due_at, now, resolved=row.status == "resolved"),
+        sla=sla_state(row.sla_due_at, now, resolved=not row.active),
         channel=row.channel,
         customer=preview(row.customer_name, 120),
         subject=preview(row.subject, 300),
         tier=one_line(row.tier),
         waiting=format_duration(max(0, int((now - row.opened_at).total_seconds()))),
         holder=holder,
-        mine=row.holder_id == me,
+        mine=holds(row, me),
     )

@@ -6,13 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from workspace.vocabulary import Channel, Priority
+
+
+def _minutes(urgent: int, high: int, normal: int, low: int) -> dict[str, int]:
+    return dict(zip(Priority, (urgent, high, normal, low), strict=True))
+
+
 #: Time to first resolution by channel and priority (minutes), used when a source gives none.
 SLA_MINUTES: dict[str, dict[str, int]] = {
-    "call": {"urgent": 2, "high": 5, "normal": 10, "low": 20},
-    "chat": {"urgent": 5, "high": 10, "normal": 20, "low": 45},
-    "sms": {"urgent": 30, "high": 60, "normal": 240, "low": 480},
-    "social": {"urgent": 30, "high": 60, "normal": 240, "low": 480},
-    "email": {"urgent": 120, "high": 480, "normal": 1440, "low": 2880},
+    Channel.CALL: _minutes(2, 5, 10, 20),
+    Channel.CHAT: _minutes(5, 10, 20, 45),
+    Channel.SMS: _minutes(30, 60, 240, 480),
+    Channel.SOCIAL: _minutes(30, 60, 240, 480),
+    Channel.EMAIL: _minutes(120, 480, 1440, 2880),
 }
 
 #: Under this much time left, a contact is at risk.
@@ -42,7 +49,7 @@ class SlaState:
 
 def sla_due(channel: str, priority: str, opened_at: datetime) -> datetime:
     """When a contact opened at `opened_at` breaches its SLA, by channel and priority."""
-    minutes = SLA_MINUTES.get(channel, SLA_MINUTES["email"]).get(priority, 60)
+    minutes = SLA_MINUTES.get(channel, SLA_MINUTES[Channel.EMAIL]).get(priority, 60)
     return opened_at + timedelta(minutes=minutes)
 
 

@@ -2,19 +2,80 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from storage.records import OrderRecord, TimelineKey, TimelineRecord
-from workspace.context import days_late
+from workspace.customers import OrderRecord, days_late
+from workspace.vocabulary import ORDER_CHANNEL, Direction, OrderEvent
+
+INTERACTION, ORDER_EVENT = 0, 1
+"""A timeline key's source: ties at one moment keep interactions after order events."""
 
 
-def _event(order: OrderRecord, kind: str, at: datetime, subject: str, text: str) -> TimelineRecord:
+@dataclass(frozen=True)
+class TimelineKey:
+    """A timeline entry's place, newest first: time, then source, then id."""
+
+    at: datetime
+    """When it happened."""
+    source: int
+    """`INTERACTION` or `ORDER_EVENT`."""
+    id: int | str
+    """The interaction's id (int), or the order event's id (`W1001/placed`)."""
+
+
+@dataclass(frozen=True)
+class TimelineRecord:
+    """One entry of the unified timeline."""
+
+    key: TimelineKey
+    """Its place, for paging."""
+    kind: str
+    """One of `InteractionKind` or `OrderEvent`."""
+    at: datetime
+    """When it happened."""
+    channel: str
+    """One of `Channel`, or `ORDER_CHANNEL` for order events."""
+    direction: str
+    """One of `Direction`."""
+    subject: str | None
+    """Subject (untrusted text)."""
+    text: str
+    """Full text (untrusted text)."""
+    author: str | None
+    """Who wrote it, for outbound messages and notes."""
+    ref: str
+    """Source id: the interaction's ref or the order's id."""
+    ticket_id: str | None
+    """The contact it belongs to, if any."""
+
+
+def interaction_record(r: Any) -> TimelineRecord:
+    """A timeline entry from an interaction's row of `storage.customer_queries`."""
     return TimelineRecord(
-        key=TimelineKey(at=at, source=1, id=f"{order.id}/{kind.removeprefix('order_')}"),
+        key=TimelineKey(at=r.at, source=INTERACTION, id=r.id),
+        kind=r.kind,
+        at=r.at,
+        channel=r.channel,
+        direction=r.direction,
+        subject=r.subject,
+        text=r.text,
+        author=r.author,
+        ref=r.ref,
+        ticket_id=r.ticket_id,
+    )
+
+
+def _event(
+    order: OrderRecord, kind: OrderEvent, at: datetime, subject: str, text: str
+) -> TimelineRecord:
+    return TimelineRecord(
+        key=TimelineKey(at=at, source=ORDER_EVENT, id=f"{order.id}/{kind.word}"),
         kind=kind,
         at=at,
-        channel="order",
-        direction="event",
+        channel=ORDER_CHANNEL,
+        direction=Direction.EVENT,
         subject=subject,
         text=text,
         author=None,
@@ -29,14 +90,14 @@ def order_events(orders: list[OrderRecord]) -> list[TimelineRecord]:
     for o in orders:
         lines = ", ".join(f"{it.name} x{it.quantity}" for it in o.items)
         text = f"Order {o.id} placed: {lines} ({o.total})"
-        events.append(_event(o, "order_placed", o.placed_at, f"Order {o.id} placed", text))
+        events.append(_event(o, OrderEvent.PLACED, o.placed_at, f"Order {o.id} placed", text))
         if o.delivered_at is not None:
             late = ""
             if (days := days_late(o)) is not None:
                 late = f", {days} day{'s' if days != 1 else ''} after the promised {o.promised_by}"
             text = f"Order {o.id} delivered{late}."
             subject = f"Order {o.id} delivered"
-            events.append(_event(o, "order_delivered", o.delivered_at, subject, text))
+            events.append(_event(o, OrderEvent.DELIVERED, o.delivered_at, subject, text))
     return events
 
 

@@ -11,7 +11,7 @@ from textual.worker import WorkerState
 
 from storage.engine import Database
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
-from workspace.app import CareDeskApp
+from workspace.app import AgentLaunch, CareDeskApp
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def fill_desk(sqlite_db: Database) -> Database:
 def make_app(db: Database, agent: str | None = None) -> CareDeskApp:
     """The app on `db`, with the clock frozen at NOW and no demo fill."""
     return CareDeskApp(
-        lambda: db, agent=agent, fill_demo=False, clock=lambda: NOW, show_clock=False
+        AgentLaunch(lambda: db, agent=agent, fill_demo=False), clock=lambda: NOW, show_clock=False
     )
 
 

@@ -9,16 +9,18 @@ from sqlalchemy import select
 from textual.widgets import Button, Input, Select, SelectionList, Static
 
 from screens.action_form import ActionFormScreen
+from screens.news import NewsWatcher
 from screens.workspace import WorkspaceScreen
-from storage.agent_queries import agent_by_name
 from storage.engine import Database
 from storage.models import Action
 from storage.uow import read_session
 from tests.app.conftest import make_app, settle
 from tests.app.screen import screen_text
 from tests.factories import NOW, add_agents
-from workspace.actions import ActionDesk, ActionRequest
+from workspace.action_view import ActionRequest
+from workspace.agents import resolve_agent
 from workspace.policy_file import default_policy
+from workspace.workbench import Workbench
 
 SIZE = (120, 35)
 
@@ -116,12 +118,12 @@ async def test_a_request_waits_and_the_agent_sees_the_decision_live(desk_db: Dat
         assert _actions(desk_db) == [("discount", "50.00", "requested")]
         assert "waiting for a supervisor's approval" in _told(app)
         # A supervisor in another terminal approves it.
-        supervisor = ActionDesk(desk_db, jordan, default_policy(), clock=lambda: NOW)
-        (request,), _ = supervisor.pending()
-        assert supervisor.approve(request.id, "long-standing customer").changed
+        supervisor = Workbench.open(desk_db, jordan, default_policy(), clock=lambda: NOW)
+        (request,), _ = supervisor.reading.waiting_requests()
+        assert supervisor.approvals.approve(request.id, "long-standing customer").changed
         screen = app.screen
         assert isinstance(screen, WorkspaceScreen)
-        screen.poll()  # what the 3-second timer does
+        screen.query_one(NewsWatcher).look()  # what the 3-second timer does
         await settle(pilot)
         assert _actions(desk_db) == [("discount", "50.00", "executed")]
         told = _told(app)
@@ -215,16 +217,16 @@ async def test_a_decision_made_while_away_is_told_once_at_the_next_start(
     app = make_app(desk_db)
     async with app.run_test(size=SIZE) as pilot:  # alex's first session marks "now"
         await settle(pilot)
-    with read_session(desk_db) as s:
-        me = agent_by_name(s, "alex")
-    assert me is not None
+    me = resolve_agent(desk_db, "alex")
     later = NOW + timedelta(hours=1)
-    asking = ActionDesk(desk_db, me, default_policy(), clock=lambda: later)
-    request = asking.take(
+    asking = Workbench.open(desk_db, me, default_policy(), clock=lambda: later)
+    request = asking.actions.take(
         ActionRequest(kind="discount", customer_id="C-1", order_id="W1001", amount="50", reason="x")
     ).record
     assert request.status == "requested"
-    ActionDesk(desk_db, jordan, default_policy(), clock=lambda: later).deny(request.id, "no")
+    Workbench.open(desk_db, jordan, default_policy(), clock=lambda: later).approvals.deny(
+        request.id, "no"
+    )
 
     for expected in (True, False):  # told at the next start, not again at the one after
         app = make_app(desk_db)

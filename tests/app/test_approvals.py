@@ -14,14 +14,15 @@ from textual.widgets import OptionList, Static
 from screens.approvals import PAGE, ApprovalsScreen, DecisionReasonScreen
 from storage.engine import Database
 from storage.models import Action
-from storage.records import AgentRecord
 from storage.uow import read_session
 from tests.app.conftest import settle
 from tests.app.screen import foreign_sequences, screen_text, terminal_output
 from tests.factories import NOW, add_agents, add_customer, add_order
 from tests.hostile import INLINE_CASES, load_hostile_cases
-from workspace.actions import ActionDesk, ActionRequest
+from workspace.action_view import ActionRequest
+from workspace.agents import AgentRecord
 from workspace.policy_file import default_policy
+from workspace.workbench import Workbench
 
 POLICY = default_policy()
 
@@ -37,15 +38,16 @@ class ApprovalsApp(App[None]):
 
     def __init__(self, db: Database, supervisor: AgentRecord) -> None:
         super().__init__()
-        self.actions = ActionDesk(db, supervisor, POLICY, clock=lambda: NOW)
+        self.bench = Workbench.open(db, supervisor, POLICY, clock=lambda: NOW)
 
     def on_mount(self) -> None:
-        self.push_screen(ApprovalsScreen(self.actions, clock=lambda: NOW))
+        bench = self.bench
+        self.push_screen(ApprovalsScreen(bench.approvals, bench.reading, clock=lambda: NOW))
 
 
-def _desk(db: Database, agent: AgentRecord, minutes_ago: int = 0) -> ActionDesk:
+def _desk(db: Database, agent: AgentRecord, minutes_ago: int = 0) -> Workbench:
     at = NOW - timedelta(minutes=minutes_ago)
-    return ActionDesk(db, agent, POLICY, clock=lambda: at)
+    return Workbench.open(db, agent, POLICY, clock=lambda: at)
 
 
 def _shop(db: Database, cid: str = "C-1", name: str = "Dana Whitfield", tier: str = "silver"):
@@ -60,11 +62,11 @@ def _shop(db: Database, cid: str = "C-1", name: str = "Dana Whitfield", tier: st
     )
 
 
-def _ask(desk: ActionDesk, cid: str = "C-1", reason: str = "parcel two weeks late") -> int:
+def _ask(desk: Workbench, cid: str = "C-1", reason: str = "parcel two weeks late") -> int:
     request = ActionRequest(
         kind="discount", customer_id=cid, order_id=f"W-{cid}", amount="30", reason=reason
     )
-    record = desk.take(request).record
+    record = desk.actions.take(request).record
     assert record.status == "requested"
     return record.id
 
@@ -200,7 +202,7 @@ async def test_a_request_withdrawn_meanwhile_changes_nothing(
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await settle(pilot)
         assert _listed(app) == [action_id]
-        assert desk.withdraw(action_id).changed
+        assert desk.approvals.withdraw(action_id).changed
         await _decide(pilot, "a", "ok then")
         assert f"#{action_id} was already withdrawn; nothing changed." in _messages(app)
         assert _status(sqlite_db, action_id)[0] == "withdrawn"
@@ -307,7 +309,7 @@ def _fill_snapshot(db: Database) -> AgentRecord:
     refund = ActionRequest(
         kind="refund", customer_id="C-2", order_id="W-C-2", amount="180", reason="Charged twice"
     )
-    assert _desk(db, sam, 12).take(refund).record.status == "requested"
+    assert _desk(db, sam, 12).actions.take(refund).record.status == "requested"
     replacement = ActionRequest(
         kind="replacement",
         customer_id="C-3",
@@ -315,7 +317,7 @@ def _fill_snapshot(db: Database) -> AgentRecord:
         items=("BL-200",),
         reason="Motor burnt out on first use",
     )
-    assert _desk(db, jordan, 3).take(replacement).record.status == "requested"
+    assert _desk(db, jordan, 3).actions.take(replacement).record.status == "requested"
     return jordan
 
 

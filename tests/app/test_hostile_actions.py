@@ -24,10 +24,10 @@ from textual.widgets import Input, Label, Static
 from screens.action_form import ActionFormScreen
 from screens.approvals import ApprovalsScreen
 from screens.decision_reason import DecisionReasonScreen
+from screens.news import NewsWatcher
 from screens.workspace import WorkspaceScreen
 from storage.engine import Database
 from storage.models import Action, Agent
-from storage.records import AgentRecord
 from storage.uow import read_session, unit_of_work
 from tests.app.conftest import fill_desk, make_app, settle
 from tests.app.screen import foreign_sequences, screen_text, terminal_output
@@ -38,9 +38,11 @@ from tests.hostile import INLINE_CASES, load_hostile_cases
 from widgets.action_strip import ActionStrip
 from widgets.digest import CustomerDigest
 from widgets.queue_table import QueueTable
-from workspace.actions import ActionDesk, ActionRequest
+from workspace.action_view import ActionRequest
+from workspace.agents import AgentRecord
 from workspace.policy_file import default_policy
 from workspace.text import one_line, preview
+from workspace.workbench import Workbench
 
 POLICY = default_policy()
 
@@ -135,9 +137,9 @@ def _add_colleague(db: Database, name: str, display_name: str) -> AgentRecord:
         return AgentRecord(agent.id, agent.name, agent.display_name, agent.role)
 
 
-def _desk(db: Database, agent: AgentRecord, minutes_ago: int = 0) -> ActionDesk:
+def _desk(db: Database, agent: AgentRecord, minutes_ago: int = 0) -> Workbench:
     at = NOW - timedelta(minutes=minutes_ago)
-    return ActionDesk(db, agent, POLICY, clock=lambda: at)
+    return Workbench.open(db, agent, POLICY, clock=lambda: at)
 
 
 def _discount(cid: str, amount: str, reason: str, ticket: str | None) -> ActionRequest:
@@ -165,9 +167,9 @@ def _plant(db: Database, alex: AgentRecord, cases: list[tuple[str, str]]) -> lis
         add_order(db, f"W-{cid}", cid, placed=NOW - timedelta(days=6))  # 129.00, delivered
         add_ticket(db, tid, cid, due_in=i, holder=alex.id)
         colleague = _add_colleague(db, f"kim-{i:02d}", text[:200])
-        done = _desk(db, colleague, 120).take(_discount(cid, "20", text, None)).record
+        done = _desk(db, colleague, 120).actions.take(_discount(cid, "20", text, None)).record
         assert done.status == "executed", (cid, done.verdict_reason)
-        waiting = _desk(db, alex, 5).take(_discount(cid, "50", text, tid)).record
+        waiting = _desk(db, alex, 5).actions.take(_discount(cid, "50", text, tid)).record
         assert waiting.status == "requested", (cid, waiting.verdict_reason)
         requests.append(waiting.id)
     return requests
@@ -189,7 +191,7 @@ async def test_hostile_names_and_reasons_are_inert_wherever_actions_show(
     (alex,) = add_agents(sqlite_db, "alex")
     (jordan,) = add_agents(sqlite_db, "jordan", role="supervisor")
     requests = _plant(sqlite_db, alex, cases)
-    supervisor = ActionDesk(sqlite_db, jordan, POLICY, clock=lambda: NOW)
+    supervisor = Workbench.open(sqlite_db, jordan, POLICY, clock=lambda: NOW)
     app = make_app(sqlite_db, agent="alex")
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await settle(pilot)
@@ -250,9 +252,9 @@ async def test_hostile_names_and_reasons_are_inert_wherever_actions_show(
             # A supervisor decides, with the hostile text as the reason; the poll tells Alex.
             app.clear_notifications()
             approve = i % 2 == 0
-            decide = supervisor.approve if approve else supervisor.deny
+            decide = supervisor.approvals.approve if approve else supervisor.approvals.deny
             assert decide(request, text).changed, kind
-            workspace.poll()
+            workspace.query_one(NewsWatcher).look()
             await settle(pilot)
             outcome = "executed, approved by Jordan" if approve else "denied by Jordan"
             sentence = (
@@ -293,7 +295,9 @@ def _supervised(db: Database) -> int:
     add_customer(db, "C-1", _SUPERVISED_NAME, "gold")
     add_order(db, "W-C-1", "C-1", placed=NOW - timedelta(days=6))
     add_ticket(db, "T-1", "C-1", holder=alex.id)
-    record = _desk(db, alex, 5).take(_discount("C-1", "50", _SUPERVISED_REASON, "T-1")).record
+    record = (
+        _desk(db, alex, 5).actions.take(_discount("C-1", "50", _SUPERVISED_REASON, "T-1")).record
+    )
     assert record.status == "requested"
     return record.id
 

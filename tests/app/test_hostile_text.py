@@ -24,7 +24,6 @@ from screens.disposition import DispositionScreen
 from screens.entry import EntryScreen
 from storage.engine import Database
 from storage.models import Customer, Interaction, Order, OrderItem, Ticket
-from storage.records import PRIORITY_RANK
 from storage.uow import unit_of_work
 from tests.app.conftest import make_app, settle
 from tests.app.screen import foreign_sequences, screen_text, terminal_output
@@ -37,6 +36,7 @@ from widgets.digest import CustomerDigest
 from widgets.queue_table import QueueTable
 from widgets.timeline import Timeline
 from workspace.text import one_line
+from workspace.vocabulary import Priority
 
 #: What must never reach the terminal from customer text: ESC, C1, bidi and zero-width controls.
 _DANGEROUS = re.compile("[\x1b\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -192,7 +192,7 @@ def _ticket(
         status="resolved" if disposition else "open",
         active=disposition is None,
         priority="normal",
-        priority_rank=PRIORITY_RANK["normal"],
+        priority_rank=Priority.NORMAL.rank,
         opened_at=NOW - opened_ago,
         sla_due_at=NOW + timedelta(minutes=due_in),
         assigned_agent_id=holder,
@@ -234,6 +234,7 @@ def _plant(db: Database, cases: list[tuple[str, str]]) -> None:
                     at=NOW - timedelta(hours=1),
                     channel="email",
                     direction="outbound",
+                    kind="message",
                     text="We sent a replacement.",
                     author=text,
                 )

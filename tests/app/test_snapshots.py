@@ -13,7 +13,7 @@ from storage.engine import Database, make_database
 from storage.testing import fresh_sqlite
 from tests.app.conftest import settle
 from tests.factories import NOW
-from workspace.app import CareDeskApp
+from workspace.app import AgentLaunch, CareDeskApp
 from workspace.demo import build_demo
 
 
@@ -39,7 +39,9 @@ def demo_db(demo_file: Path, tmp_path: Path) -> Database:
 
 
 def _app(db: Database) -> CareDeskApp:
-    return CareDeskApp(lambda: db, fill_demo=False, clock=lambda: NOW, show_clock=False)
+    return CareDeskApp(
+        AgentLaunch(lambda: db, fill_demo=False), clock=lambda: NOW, show_clock=False
+    )
 
 
 async def _settle(pilot) -> None:

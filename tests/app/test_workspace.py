@@ -12,6 +12,7 @@ from tests.app.screen import screen_text
 from widgets.composer import Composer
 from widgets.queue_table import QueueTable
 from widgets.timeline import Timeline
+from workspace.agents import AgentRecord
 from workspace.desk import Desk
 
 SIZE = (120, 35)
@@ -115,7 +116,7 @@ async def test_a_claim_lost_to_a_colleague_between_screens_is_refused(desk_db) -
     app = make_app(desk_db)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot, rows=4)
-        sam = Desk(desk_db, app.screen.desk.agent.__class__(2, "sam", "Sam", "agent"))
+        sam = Desk(desk_db, AgentRecord(2, "sam", "Sam", "agent"))
         assert sam.claim("T-2").claimed  # Sam takes it after Alex's screen loaded
         await pilot.press("enter")
         await _ready(pilot)
@@ -199,11 +200,10 @@ async def test_help_and_palette_list_the_keys(desk_db) -> None:
 
 async def test_an_unreachable_database_is_a_clear_error(capsys) -> None:
     from storage.engine import make_database
-    from workspace.app import CareDeskApp
+    from workspace.app import AgentLaunch, CareDeskApp
 
-    app = CareDeskApp(
-        lambda: make_database("postgresql://nobody:secret@127.0.0.1:1/none"), show_clock=False
-    )
+    launch = AgentLaunch(lambda: make_database("postgresql://nobody:secret@127.0.0.1:1/none"))
+    app = CareDeskApp(launch, show_clock=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app.return_code == 2
@@ -214,11 +214,13 @@ async def test_an_unreachable_database_is_a_clear_error(capsys) -> None:
 
 
 async def test_keys_are_remappable_by_binding_id(desk_db) -> None:
-    from workspace.app import CareDeskApp
+    from workspace.app import AgentLaunch, CareDeskApp
     from workspace.settings import Settings
 
     settings = Settings(keymap={"workspace.next": "ctrl+n"})
-    app = CareDeskApp(lambda: desk_db, fill_demo=False, keymap=settings.keymap, show_clock=False)
+    app = CareDeskApp(
+        AgentLaunch(lambda: desk_db, fill_demo=False), keymap=settings.keymap, show_clock=False
+    )
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot, rows=4)
         await pilot.press("n")
@@ -240,9 +242,11 @@ def test_keymap_is_read_from_the_environment(monkeypatch) -> None:
 
 async def test_an_unsupported_database_url_is_a_clear_error(capsys) -> None:
     from storage.engine import make_database
-    from workspace.app import CareDeskApp
+    from workspace.app import AgentLaunch, CareDeskApp
 
-    app = CareDeskApp(lambda: make_database("mysql://nobody@127.0.0.1/x"), show_clock=False)
+    app = CareDeskApp(
+        AgentLaunch(lambda: make_database("mysql://nobody@127.0.0.1/x")), show_clock=False
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app.return_code == 2
@@ -322,10 +326,12 @@ async def test_each_held_contact_keeps_its_own_draft(desk_db) -> None:
 
 
 async def test_hints_name_the_remapped_keys(desk_db) -> None:
-    from workspace.app import CareDeskApp
+    from workspace.app import AgentLaunch, CareDeskApp
 
     keymap = {"composer.send": "ctrl+g", "workspace.resolve": "ctrl+r", "queue.claim": "space"}
-    app = CareDeskApp(lambda: desk_db, fill_demo=False, keymap=keymap, show_clock=False)
+    app = CareDeskApp(
+        AgentLaunch(lambda: desk_db, fill_demo=False), keymap=keymap, show_clock=False
+    )
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot, rows=4)
         assert "space (or n) claims it" in screen_text(app)
@@ -344,16 +350,16 @@ async def test_hints_name_the_remapped_keys(desk_db) -> None:
 
 async def test_a_refresh_that_lands_after_the_agent_moved_keeps_their_row(desk_db) -> None:
     from screens.queue_pane import QueuePane
-    from storage.records import QueueFilter
+    from workspace.queue import QueueFilter
 
     app = make_app(desk_db)
     async with app.run_test(size=(120, 35)) as pilot:
         table = await _ready(pilot)
         pane = app.screen.query_one(QueuePane)
-        assert pane.desk is not None
+        assert pane.bench is not None
         flt: QueueFilter = pane.queue_filter
         # A refresh read the queue while the cursor was on the first row, keeping that row...
-        rows = pane.desk.queue_page(flt, offset=0, limit=10)
+        rows = pane.bench.reading.queue_page(flt, offset=0, limit=10)
         assert table.cursor == 0
         # ...and before it landed the agent moved down two rows.
         await pilot.press("down", "down")

@@ -33,9 +33,13 @@ from sqlmodel import Session
 
 from storage import action_queries, agent_queries, audit, customer_queries, queue_queries
 from storage.engine import Database
-from storage.records import QueueFilter, QueueKey, TimelineKey
 from storage.uow import read_session, unit_of_work
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
+from workspace.actions import COUNTED, MONEY_BACK
+from workspace.queue import QueueFilter, QueueKey
+from workspace.reading import GIVING
+from workspace.timeline import TimelineKey
+from workspace.vocabulary import ActionStatus
 
 #: The tables that grow with the business; a tiny table (agent, policy_version) may be scanned.
 BIG = frozenset(
@@ -121,22 +125,24 @@ def _seed(db: Database) -> Seed:
                 s, at=NOW, actor="sam", action="claim", entity="ticket", entity_id=f"T-{i:02d}"
             )
     with read_session(db) as s:
-        key = queue_queries.page_at(s, QueueFilter(), 2, 1)[0].key
+        row = queue_queries.page_at(s, QueueFilter(), 2, 1)[0]
+        key = QueueKey(row.sla_due_at, row.priority_rank, row.opened_at, row.id)
     return Seed(agent_id=sam.id, key=key)
 
 
 # -- the cases --------------------------------------------------------------------------------
 
-#: Queue filters as (status, channel, mine), and the index that must serve each (or a longer
-#: one that begins with it: `ix_ticket_queue_status_channel` narrows by status as well).
+#: Queue filters as (status, channel, mine; status None is the active view), and the index
+#: that must serve each (or a longer one that begins with it: `ix_ticket_queue_status_channel`
+#: narrows by status as well).
 FILTERS = {
-    "active": (("active", None, False), "ix_ticket_queue_active"),
+    "active": ((None, None, False), "ix_ticket_queue_active"),
     "status": (("open", None, False), "ix_ticket_queue_status"),
-    "channel": (("active", "chat", False), "ix_ticket_queue_active_channel"),
+    "channel": ((None, "chat", False), "ix_ticket_queue_active_channel"),
     "status+channel": (("pending", "email", False), "ix_ticket_queue_status_channel"),
-    "mine": (("active", None, True), "ix_ticket_queue_holder_active"),
+    "mine": ((None, None, True), "ix_ticket_queue_holder_active"),
     "mine+status": (("resolved", None, True), "ix_ticket_queue_holder_status"),
-    "mine+channel": (("active", "chat", True), "ix_ticket_queue_holder_active"),
+    "mine+channel": ((None, "chat", True), "ix_ticket_queue_holder_active"),
 }
 
 
@@ -234,15 +240,18 @@ def _action_cases() -> Iterator[Case]:
             month_start=NOW - timedelta(days=30),
             window_start=NOW - timedelta(days=90),
             order_id="W1",
+            counted=COUNTED,
+            money_back=MONEY_BACK,
         ),
         ("ix_action_budget", "ix_action_customer", "ix_action_order"),
     )
-    yield Case("pending", lambda s, d: a.pending(s), ("ix_action_status",))
-    yield Case("count_pending", lambda s, d: a.count_pending(s), ("ix_action_status",))
+    waiting = ActionStatus.REQUESTED
+    yield Case("in_status", lambda s, d: a.in_status(s, waiting), ("ix_action_status",))
+    yield Case("count_in_status", lambda s, d: a.count_in_status(s, waiting), ("ix_action_status",))
     # By customer, not by status: "requested" is every customer's waiting requests.
     yield Case(
-        "count_waiting_for",
-        lambda s, d: a.count_waiting_for(s, "C-1"),
+        "count_for_customer",
+        lambda s, d: a.count_for_customer(s, "C-1", waiting),
         ("ix_action_customer_status",),
     )
     yield Case(
@@ -252,8 +261,10 @@ def _action_cases() -> Iterator[Case]:
     )
     # By customer, not by status: "executed" since then is every customer's compensation.
     yield Case(
-        "compensation",
-        lambda s, d: a.compensation(s, "C-1", NOW - timedelta(days=90)),
+        "given",
+        lambda s, d: a.given(
+            s, "C-1", NOW - timedelta(days=90), status=ActionStatus.EXECUTED, kinds=GIVING
+        ),
         ("ix_action_customer_status",),
     )
     yield Case(

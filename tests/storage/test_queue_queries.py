@@ -3,52 +3,78 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import event, text
 
 from storage import queue_queries as q
 from storage.engine import Database
-from storage.records import QueueFilter
 from storage.uow import read_session
 from tests.factories import add_agents, add_customer, add_ticket
+from workspace.queue import QueueFilter
 
 CHANNELS = ["chat", "email", "call", "social", "sms"]
+#: Priorities, most urgent first: the queue's order within one SLA due time.
 PRIORITIES = ["urgent", "high", "normal", "low"]
 
 
-def _fill(db: Database, n: int = 60) -> None:
+@dataclass(frozen=True)
+class Made:
+    """A contact as `_fill` made it: what the queue must find, worked out without it."""
+
+    id: str
+    channel: str
+    priority: str
+    due_in: int
+    opened_ago: int
+    status: str
+    held: bool
+
+
+def _fill(db: Database, n: int = 60) -> tuple[list[Made], int]:
+    """`n` contacts with ties on purpose (priority, then wait, then id decide), and the id
+    of the agent holding every seventh."""
     rnd = random.Random(3)
     add_customer(db)
     (agent,) = add_agents(db, "sam")
+    made = []
     for i in range(n):
-        add_ticket(
-            db,
-            f"T-{i:03d}",
+        ticket = Made(
+            id=f"T-{i:03d}",
             channel=rnd.choice(CHANNELS),
             priority=rnd.choice(PRIORITIES),
-            due_in=rnd.randint(-30, 30),  # ties on purpose: priority, then wait, then id decide
+            due_in=rnd.randint(-30, 30),
             opened_ago=rnd.randint(1, 3),
             status=rnd.choice(["open", "open", "pending", "resolved"]),
-            holder=agent.id if i % 7 == 0 else None,
+            held=i % 7 == 0,
         )
+        add_ticket(
+            db,
+            ticket.id,
+            channel=ticket.channel,
+            priority=ticket.priority,
+            due_in=ticket.due_in,
+            opened_ago=ticket.opened_ago,
+            status=ticket.status,
+            holder=agent.id if ticket.held else None,
+        )
+        made.append(ticket)
+    return made, agent.id
 
 
-def _expected(db: Database, flt: QueueFilter) -> list[str]:
-    with read_session(db) as s:
-        all_rows = [
-            r
-            for st in ("open", "pending", "resolved")
-            for r in q.page_at(
-                s, QueueFilter(status=st, channel=flt.channel, agent_id=flt.agent_id), 0, 10_000
-            )
-        ]
-    if flt.status == "active":
-        all_rows = [r for r in all_rows if r.status != "resolved"]
-    else:
-        all_rows = [r for r in all_rows if r.status == flt.status]
-    all_rows.sort(key=lambda r: (r.sla_due_at, r.key.priority_rank, r.opened_at, r.id))
-    return [r.id for r in all_rows]
+def _expected(made: list[Made], flt: QueueFilter, holder: int) -> list[str]:
+    """The ids the filter shows, in queue order: the soonest SLA breach first (the latest
+    opening, a larger `opened_ago`, waits longest), computed here from what was made."""
+    shown = [
+        t
+        for t in made
+        if (t.status != "resolved" if flt.status is None else t.status == flt.status)
+        and flt.channel in (None, t.channel)
+        and (flt.agent_id is None or (t.held and flt.agent_id == holder))
+    ]
+    shown.sort(key=lambda t: (t.due_in, PRIORITIES.index(t.priority), -t.opened_ago, t.id))
+    return [t.id for t in shown]
 
 
 @pytest.mark.parametrize(
@@ -58,24 +84,26 @@ def _expected(db: Database, flt: QueueFilter) -> list[str]:
         QueueFilter(channel="chat"),
         QueueFilter(status="pending"),
         QueueFilter(agent_id=1),
+        QueueFilter(status="resolved", channel="email"),
     ],
 )
 def test_keyset_pages_walk_the_whole_queue_in_order(db: Database, flt: QueueFilter) -> None:
-    _fill(db)
-    expected = _expected(db, flt)
+    made, holder = _fill(db)
+    expected = _expected(made, flt, holder)
+    assert len(expected) >= 3  # each filter shows enough rows to page through
     seen: list[str] = []
     with read_session(db) as s:
         assert q.count_queue(s, flt) == len(expected)
         page = q.page_after(s, flt, None, 7)
         while page:
             seen += [r.id for r in page]
-            page = q.page_after(s, flt, page[-1].key, 7)
+            page = q.page_after(s, flt, page[-1], 7)
         assert seen == expected
         if len(expected) > 10:
             last = q.page_at(s, flt, 10, 1)[0]
-            back = q.page_before(s, flt, last.key, 4)
+            back = q.page_before(s, flt, last, 4)
             assert [r.id for r in back] == expected[6:10]
-            assert q.position_of(s, flt, last.key) == 10
+            assert q.position_of(s, flt, last) == 10
 
 
 def test_queue_order_is_sla_then_priority_then_wait(sqlite_db: Database) -> None:
@@ -125,8 +153,8 @@ def test_queue_pages_are_index_scans_without_a_sort(
         first = q.page_after(s, flt, None, 5)
         assert first
         for run in (
-            lambda: q.page_after(s, flt, first[-1].key, 50),
-            lambda: q.page_before(s, flt, first[-1].key, 50),
+            lambda: q.page_after(s, flt, first[-1], 50),
+            lambda: q.page_before(s, flt, first[-1], 50),
             lambda: q.count_queue(s, flt),
         ):
             details = explain(sqlite_db, run)
@@ -156,11 +184,9 @@ def test_keyset_paging_is_right_whatever_the_server_time_zone() -> None:
                 assert zone == "America/New_York"
                 flt = QueueFilter()
                 first = q.page_after(s, flt, None, 5)
-                second = q.page_after(s, flt, first[-1].key, 5)
+                second = q.page_after(s, flt, first[-1], 5)
                 assert not {r.id for r in first} & {r.id for r in second}
-                assert q.position_of(s, flt, second[0].key) == 5
-                assert [r.id for r in q.page_before(s, flt, second[0].key, 5)] == [
-                    r.id for r in first
-                ]
+                assert q.position_of(s, flt, second[0]) == 5
+                assert [r.id for r in q.page_before(s, flt, second[0], 5)] == [r.id for r in first]
         finally:
             other.dispose()

@@ -14,22 +14,17 @@ from storage.engine import Database
 from storage.models import Action, AuditEntry
 from storage.uow import read_session
 from tests.factories import NOW, add_agents, add_customer, add_order, add_ticket
-from workspace.actions import (
-    ActionDesk,
-    ActionRequest,
-    action_message,
-    month_start,
-    parse_amount,
-)
+from workspace.action_view import ActionRequest, action_message, month_start, parse_amount
 from workspace.errors import ActionInputError, NotAllowed, NotHeld
 from workspace.policy_file import default_policy, parse_policy
+from workspace.workbench import Workbench
 
 POLICY = default_policy()
 
 
-def _desk(db: Database, name: str, role: str = "agent") -> ActionDesk:
+def _desk(db: Database, name: str, role: str = "agent") -> Workbench:
     (agent,) = add_agents(db, name, role=role)
-    return ActionDesk(db, agent, POLICY, clock=lambda: NOW)
+    return Workbench.open(db, agent, POLICY, clock=lambda: NOW)
 
 
 def _shop(db: Database, tier: str = "standard") -> None:
@@ -62,7 +57,7 @@ def _audit(db: Database) -> list[tuple[str, str, str]]:
 def test_allowed_action_is_executed_and_audited(db: Database) -> None:
     _shop(db)
     alex = _desk(db, "alex")
-    outcome = alex.take(_discount("20"))
+    outcome = alex.actions.take(_discount("20"))
     record = outcome.record
     assert (record.status, record.verdict, record.rule) == ("executed", "allow", "actions.discount")
     assert record.amount == Decimal("20.00") and record.executed_at == NOW
@@ -78,22 +73,22 @@ def test_allowed_action_is_executed_and_audited(db: Database) -> None:
 def test_request_above_limit_waits_and_is_approved_once(db: Database) -> None:
     _shop(db)
     alex, jordan = _desk(db, "alex"), _desk(db, "jordan", role="supervisor")
-    record = alex.take(_discount("30")).record
+    record = alex.actions.take(_discount("30")).record
     assert record.status == "requested" and record.verdict == "needs_approval"
     assert record.rule == "actions.discount.limit.amount"
-    assert alex.pending()[1] == 1
+    assert alex.reading.waiting_requests()[1] == 1
 
-    first = jordan.approve(record.id, "loyal customer")
+    first = jordan.approvals.approve(record.id, "loyal customer")
     assert first.changed and first.record.status == "executed"
     assert first.record.decided_by_name == "Jordan"
     assert first.record.decision_reason == "loyal customer"
-    again = jordan.approve(record.id, "again")
+    again = jordan.approvals.approve(record.id, "again")
     assert not again.changed and again.record.status == "executed"
-    assert not jordan.deny(record.id, "changed my mind").changed
+    assert not jordan.approvals.deny(record.id, "changed my mind").changed
     actions = [a for _, a, _ in _audit(db)]
     assert actions.count("action.approve") == 1 and actions.count("action.execute") == 1
-    assert alex.pending() == ([], 0)
-    (seen,) = alex.decided_since(NOW - timedelta(seconds=1))
+    assert alex.reading.waiting_requests() == ([], 0)
+    (seen,) = alex.approvals.decided_since(NOW - timedelta(seconds=1))
     assert seen.id == record.id and seen.status == "executed"
 
 
@@ -101,14 +96,14 @@ def test_nobody_approves_their_own_request_and_agents_cannot_approve(db: Databas
     _shop(db)
     jordan = _desk(db, "jordan", role="supervisor")
     alex = _desk(db, "alex")
-    own = jordan.take(_discount("30")).record
+    own = jordan.actions.take(_discount("30")).record
     with pytest.raises(NotAllowed, match="own request"):
-        jordan.approve(own.id, "fine")
-    other = ActionDesk(db, alex.agent, POLICY, clock=lambda: NOW)
+        jordan.approvals.approve(own.id, "fine")
+    other = Workbench.open(db, alex.agent, POLICY, clock=lambda: NOW)
     with pytest.raises(NotAllowed, match="only a supervisor"):
-        other.approve(own.id, "fine")
+        other.approvals.approve(own.id, "fine")
     with pytest.raises(ActionInputError, match="reason"):
-        _desk(db, "morgan", role="supervisor").approve(own.id, "  ")
+        _desk(db, "morgan", role="supervisor").approvals.approve(own.id, "  ")
     with read_session(db) as s:
         assert s.execute(select(Action.status)).scalar_one() == "requested"
 
@@ -116,24 +111,24 @@ def test_nobody_approves_their_own_request_and_agents_cannot_approve(db: Databas
 def test_withdrawn_request_cannot_be_decided(db: Database) -> None:
     _shop(db)
     alex, jordan = _desk(db, "alex"), _desk(db, "jordan", role="supervisor")
-    record = alex.take(_discount("30")).record
+    record = alex.actions.take(_discount("30")).record
     with pytest.raises(NotAllowed):
-        jordan.withdraw(record.id)
-    assert alex.withdraw(record.id).changed
-    late = jordan.approve(record.id, "ok")
+        jordan.approvals.withdraw(record.id)
+    assert alex.approvals.withdraw(record.id).changed
+    late = jordan.approvals.approve(record.id, "ok")
     assert not late.changed and late.record.status == "withdrawn"
-    assert not alex.withdraw(record.id).changed
-    assert alex.decided_since(NOW - timedelta(seconds=1)) == []  # own withdrawal: no news
+    assert not alex.approvals.withdraw(record.id).changed
+    assert alex.approvals.decided_since(NOW - timedelta(seconds=1)) == []  # own withdrawal: no news
 
 
 def test_denied_request_is_recorded_as_denied(db: Database) -> None:
     _shop(db)
     alex, jordan = _desk(db, "alex"), _desk(db, "jordan", role="supervisor")
-    over = alex.take(_discount("150")).record
+    over = alex.actions.take(_discount("150")).record
     assert over.status == "denied" and over.rule == "actions.discount.approval.up_to_amount"
     assert "above the 100.00 a supervisor may approve" in over.verdict_reason
-    asked = alex.take(_discount("50")).record
-    decision = jordan.deny(asked.id, "we already gave a voucher")
+    asked = alex.actions.take(_discount("50")).record
+    decision = jordan.approvals.deny(asked.id, "we already gave a voucher")
     assert decision.changed and decision.record.status == "denied"
     assert action_message(decision.record).endswith("denied by Jordan: we already gave a voucher.")
     assert [a for _, a, _ in _audit(db)][-1] == "action.deny"
@@ -142,8 +137,8 @@ def test_denied_request_is_recorded_as_denied(db: Database) -> None:
 def test_same_submission_twice_is_stored_once(db: Database) -> None:
     _shop(db)
     alex = _desk(db, "alex")
-    first = alex.take(_discount("10"), key="draft-1")
-    second = alex.take(_discount("10"), key="draft-1")
+    first = alex.actions.take(_discount("10"), key="draft-1")
+    second = alex.actions.take(_discount("10"), key="draft-1")
     assert not first.repeated and second.repeated and first.record.id == second.record.id
     with read_session(db) as s:
         assert len(s.execute(select(Action.id)).all()) == 1
@@ -152,8 +147,8 @@ def test_same_submission_twice_is_stored_once(db: Database) -> None:
 def test_preview_stores_nothing_and_shows_headroom(sqlite_db: Database) -> None:
     _shop(sqlite_db)
     alex = _desk(sqlite_db, "alex")
-    alex.take(_discount("20"))
-    seen = alex.preview(_discount("5"))
+    alex.actions.take(_discount("20"))
+    seen = alex.actions.preview(_discount("5"))
     assert seen.verdict.verdict == "allow"
     room = seen.verdict.headroom
     assert (room.budget_amount_left, room.budget_count_left, room.per_customer_left) == (
@@ -168,21 +163,21 @@ def test_preview_stores_nothing_and_shows_headroom(sqlite_db: Database) -> None:
 def test_per_customer_allowance_counts_every_agent(sqlite_db: Database) -> None:
     _shop(sqlite_db)
     alex, sam, riley = (_desk(sqlite_db, n) for n in ("alex", "sam", "riley"))
-    assert alex.take(_discount("10")).record.status == "executed"
-    assert sam.take(_discount("10")).record.status == "executed"
-    third = riley.take(_discount("10")).record
+    assert alex.actions.take(_discount("10")).record.status == "executed"
+    assert sam.actions.take(_discount("10")).record.status == "executed"
+    third = riley.actions.take(_discount("10")).record
     assert third.status == "denied" and third.rule == "actions.discount.per_customer.count"
 
 
 def test_waiting_requests_count_against_the_allowance_until_decided(sqlite_db: Database) -> None:
     _shop(sqlite_db)
     alex, jordan = _desk(sqlite_db, "alex"), _desk(sqlite_db, "jordan", role="supervisor")
-    a = alex.take(_discount("30")).record
-    b = alex.take(_discount("30")).record
+    a = alex.actions.take(_discount("30")).record
+    b = alex.actions.take(_discount("30")).record
     assert (a.status, b.status) == ("requested", "requested")
-    assert alex.take(_discount("5")).record.status == "denied"  # two grants pending
-    jordan.deny(a.id, "no")
-    assert alex.take(_discount("5")).record.status == "executed"
+    assert alex.actions.take(_discount("5")).record.status == "denied"  # two grants pending
+    jordan.approvals.deny(a.id, "no")
+    assert alex.actions.take(_discount("5")).record.status == "executed"
 
 
 def test_guarantee_grants_outside_the_budget(sqlite_db: Database) -> None:
@@ -198,10 +193,10 @@ def test_guarantee_grants_outside_the_budget(sqlite_db: Database) -> None:
     credit = ActionRequest(
         kind="store_credit", customer_id="C-1", order_id="W1", amount="10", reason="late"
     )
-    record = alex.take(credit).record
+    record = alex.actions.take(credit).record
     assert record.status == "executed" and record.rule == "guarantees.two_day_shipping"
     assert record.outside_budget
-    after = alex.preview(credit).verdict.headroom
+    after = alex.actions.preview(credit).verdict.headroom
     assert after.budget_amount_left == Decimal("400.00")  # the grant did not touch the budget
 
 
@@ -216,12 +211,12 @@ def test_budget_resets_with_the_calendar_month(sqlite_db: Database) -> None:
     )
     add_customer(sqlite_db, "C-1", "Dana Whitfield", "standard")
     (agent,) = add_agents(sqlite_db, "alex")
-    october = ActionDesk(sqlite_db, agent, policy, clock=lambda: NOW - timedelta(days=10))
-    november = ActionDesk(sqlite_db, agent, policy, clock=lambda: NOW)
+    october = Workbench.open(sqlite_db, agent, policy, clock=lambda: NOW - timedelta(days=10))
+    november = Workbench.open(sqlite_db, agent, policy, clock=lambda: NOW)
     credit = ActionRequest(kind="store_credit", customer_id="C-1", amount="40", reason="x")
-    assert october.take(credit).record.status == "executed"
-    assert november.take(credit).record.status == "executed"
-    third = november.take(credit).record
+    assert october.actions.take(credit).record.status == "executed"
+    assert november.actions.take(credit).record.status == "executed"
+    third = november.actions.take(credit).record
     assert third.status == "denied" and third.rule == "actions.store_credit.budget.amount"
     assert third.currency == "EUR"
     assert month_start(NOW) == NOW.replace(day=1, hour=0)
@@ -233,16 +228,16 @@ def test_replacement_is_worth_its_items(sqlite_db: Database) -> None:
     ok = ActionRequest(
         kind="replacement", customer_id="C-1", order_id="W1", items=("BL-200",), reason="cracked"
     )
-    record = alex.take(ok).record
+    record = alex.actions.take(ok).record
     assert record.amount == Decimal("200.00") and record.items == ("BL-200",)
     assert record.status == "executed"
     with pytest.raises(ActionInputError, match="no item 'NOPE'; its items are BL-200") as bad:
-        alex.preview(
+        alex.actions.preview(
             ActionRequest(kind="replacement", customer_id="C-1", order_id="W1", items=("NOPE",))
         )
     assert bad.value.field == "items"
     with pytest.raises(ActionInputError, match="choose the items"):
-        alex.preview(ActionRequest(kind="replacement", customer_id="C-1", order_id="W1"))
+        alex.actions.preview(ActionRequest(kind="replacement", customer_id="C-1", order_id="W1"))
 
 
 @pytest.mark.parametrize(
@@ -269,7 +264,7 @@ def test_bad_requests_name_the_field(
     _shop(sqlite_db)
     alex = _desk(sqlite_db, "alex")
     with pytest.raises(ActionInputError, match=message) as error:
-        alex.take(request_)
+        alex.actions.take(request_)
     assert error.value.field == field
     with read_session(sqlite_db) as s:
         assert s.execute(select(Action.id)).first() is None
@@ -302,13 +297,13 @@ def test_an_action_from_a_contact_needs_the_contact_held(sqlite_db: Database) ->
     alex = _desk(sqlite_db, "alex")
     add_ticket(sqlite_db, "T-1", "C-1")
     with pytest.raises(NotHeld):
-        alex.take(_discount("5", ticket_id="T-1"))
+        alex.actions.take(_discount("5", ticket_id="T-1"))
 
 
 def test_request_and_verdict_are_in_the_audit_with_figures(sqlite_db: Database) -> None:
     _shop(sqlite_db)
     alex = _desk(sqlite_db, "alex")
-    alex.take(_discount("30", reason="broken lid"))
+    alex.actions.take(_discount("30", reason="broken lid"))
     with read_session(sqlite_db) as s:
         afters = s.execute(select(AuditEntry.action, AuditEntry.after)).all()
     request, verdict = (json.loads(a) for _, a in afters)
@@ -320,15 +315,15 @@ def test_request_and_verdict_are_in_the_audit_with_figures(sqlite_db: Database) 
 # -- races: the last of a budget, the last grant for a customer ------------------------------
 
 
-def _race(jobs: list[ActionDesk], request: ActionRequest) -> list[str]:
+def _race(jobs: list[Workbench], request: ActionRequest) -> list[str]:
     barrier = threading.Barrier(len(jobs))
     results: list[str] = []
     errors: list[BaseException] = []
 
-    def run(desk: ActionDesk) -> None:
+    def run(desk: Workbench) -> None:
         barrier.wait()
         try:
-            results.append(desk.take(request).record.status)
+            results.append(desk.actions.take(request).record.status)
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -353,11 +348,11 @@ def test_one_agent_in_many_sessions_cannot_overspend_the_budget(db: Database) ->
     )
     add_customer(db, "C-1", "Dana Whitfield", "standard")
     (agent,) = add_agents(db, "alex")
-    sessions = [ActionDesk(db, agent, policy, clock=lambda: NOW) for _ in range(8)]
+    sessions = [Workbench.open(db, agent, policy, clock=lambda: NOW) for _ in range(8)]
     credit = ActionRequest(kind="store_credit", customer_id="C-1", amount="18", reason="x")
     spent = Decimal(0)
     while spent + 18 <= 270:
-        assert sessions[0].take(credit).record.status == "executed"
+        assert sessions[0].actions.take(credit).record.status == "executed"
         spent += 18
     # 270.00 spent: 30.00 left, so exactly one more 18.00 fits.
     results = _race(sessions, credit)
@@ -371,7 +366,7 @@ def test_many_agents_cannot_exceed_a_per_customer_allowance(db: Database) -> Non
     """Eight agents race to give one customer a discount; the policy allows two in 90 days."""
     _shop(db)
     agents = add_agents(db, *(f"agent{i}" for i in range(8)))
-    desks = [ActionDesk(db, a, POLICY, clock=lambda: NOW) for a in agents]
+    desks = [Workbench.open(db, a, POLICY, clock=lambda: NOW) for a in agents]
     results = _race(desks, _discount("10"))
     assert sorted(results) == ["denied"] * 6 + ["executed"] * 2
 
@@ -389,10 +384,10 @@ def test_a_guarantee_is_kept_once_per_order(sqlite_db: Database) -> None:
     credit = ActionRequest(
         kind="store_credit", customer_id="C-1", order_id="W1", amount="10", reason="late"
     )
-    assert alex.take(credit).record.rule == "guarantees.two_day_shipping"
-    again = sam.take(credit).record  # another agent, same broken promise
+    assert alex.actions.take(credit).record.rule == "guarantees.two_day_shipping"
+    again = sam.actions.take(credit).record  # another agent, same broken promise
     assert again.rule == "actions.store_credit" and not again.outside_budget
-    assert sam.preview(credit).verdict.headroom.budget_amount_left == Decimal("390.00")
+    assert sam.actions.preview(credit).verdict.headroom.budget_amount_left == Decimal("390.00")
 
 
 def test_money_given_back_never_exceeds_the_order_total(db: Database) -> None:
@@ -401,13 +396,13 @@ def test_money_given_back_never_exceeds_the_order_total(db: Database) -> None:
     refund = ActionRequest(
         kind="refund", customer_id="C-1", order_id="W1", amount="150", reason="broken"
     )
-    assert alex.take(refund).record.status == "executed"
-    second = sam.take(refund).record
+    assert alex.actions.take(refund).record.status == "executed"
+    second = sam.actions.take(refund).record
     assert second.status == "denied" and second.rule == "actions.refund"
     assert "with the 150.00 already given back would be more than the order's 200.00 total" in (
         second.verdict_reason
     )
-    assert sam.take(_discount("20")).record.status == "executed"  # 170.00 of 200.00
+    assert sam.actions.take(_discount("20")).record.status == "executed"  # 170.00 of 200.00
 
 
 def test_an_order_is_cancelled_once(sqlite_db: Database) -> None:
@@ -415,22 +410,22 @@ def test_an_order_is_cancelled_once(sqlite_db: Database) -> None:
     add_order(sqlite_db, "W2", placed=NOW - timedelta(days=1), status="pending")
     alex, sam = _desk(sqlite_db, "alex"), _desk(sqlite_db, "sam")
     cancel = ActionRequest(kind="cancel_order", customer_id="C-1", order_id="W2", reason="x")
-    assert alex.take(cancel).record.status == "executed"
-    second = sam.take(cancel).record
+    assert alex.actions.take(cancel).record.status == "executed"
+    second = sam.actions.take(cancel).record
     assert second.status == "denied" and "once per order" in second.verdict_reason
 
 
 def test_two_supervisors_approving_at_once_execute_it_once(db: Database) -> None:
     _shop(db)
     alex = _desk(db, "alex")
-    record = alex.take(_discount("30")).record
+    record = alex.actions.take(_discount("30")).record
     supervisors = [_desk(db, f"boss{i}", role="supervisor") for i in range(4)]
     barrier = threading.Barrier(len(supervisors))
     changed: list[bool] = []
 
-    def decide(desk: ActionDesk) -> None:
+    def decide(desk: Workbench) -> None:
         barrier.wait()
-        changed.append(desk.approve(record.id, "ok").changed)
+        changed.append(desk.approvals.approve(record.id, "ok").changed)
 
     threads = [threading.Thread(target=decide, args=(d,)) for d in supervisors]
     for t in threads:

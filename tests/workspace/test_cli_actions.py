@@ -17,8 +17,8 @@ from storage.uow import read_session
 from tests.factories import add_agents, add_customer, add_order
 from workspace.cli import main
 from workspace.cli_ops import ACTION_CHOICES
-from workspace.policy import ACTIONS
 from workspace.policy_file import DEFAULT_POLICY
+from workspace.vocabulary import ActionKind
 
 BROKEN_POLICY = """\
 version: 1
@@ -83,7 +83,7 @@ def _write(tmp_path: Path, body: str, name: str = "policy.yaml") -> Path:
 
 
 def test_the_action_choices_are_the_policys_actions() -> None:
-    assert ACTION_CHOICES == ACTIONS
+    assert tuple(ActionKind) == ACTION_CHOICES
 
 
 def test_help_lists_the_new_commands(capsys) -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from storage.records import CustomerRecord, OrderRecord, TimelineKey, TimelineRecord
 from tests.factories import NOW
 from workspace.context import is_late, make_digest, repeat_contact
+from workspace.customers import CustomerRecord, OrderRecord
+from workspace.timeline import TimelineKey, TimelineRecord
 
 CUSTOMER = CustomerRecord("C-1", "Dana", None, None, "gold", date(2019, 4, 2))
 

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from storage.audit import GENESIS, entry_hash
 from storage.engine import Database
 from storage.models import AuditEntry, Interaction, Ticket
-from storage.records import QueueFilter
 from storage.uow import read_session
 from tests.factories import (
     NOW,
@@ -19,9 +18,11 @@ from tests.factories import (
     add_message,
     add_order,
     add_ticket,
+    reading,
 )
-from workspace.desk import Desk, NotHeld
-from workspace.errors import CareDeskError
+from workspace.desk import Desk
+from workspace.errors import CareDeskError, NotHeld
+from workspace.queue import QueueFilter
 
 
 @pytest.fixture
@@ -75,9 +76,9 @@ def test_audit_entries_chain_by_hash(desk: Desk) -> None:
 def test_pending_goes_back_to_the_queue_unheld(desk: Desk) -> None:
     desk.claim("T-1")
     desk.resolve("T-1", "pending")
-    row = desk.contact("T-1")
+    row = reading(desk).contact("T-1")
     assert row is not None and row.status == "pending" and row.holder_id is None
-    assert desk.queue_count(QueueFilter(status="pending")) == 1
+    assert reading(desk).queue_count(QueueFilter(status="pending")) == 1
     with pytest.raises(CareDeskError):
         desk.resolve("T-1", "vanished")
 
@@ -116,8 +117,8 @@ def test_customer_context_digest_and_timeline(desk: Desk) -> None:
     for i in range(60):
         add_message(db, f"I-{i}", at=NOW - timedelta(days=30, minutes=i), text=f"old {i}")
     add_message(db, "I-mail", at=NOW - timedelta(days=1), channel="email", text="cracked jug")
-    row = desk.contact("T-1")
-    ctx = desk.customer_context("C-1", row)
+    row = reading(desk).contact("T-1")
+    ctx = reading(desk).customer_context("C-1", row)
     d = ctx.digest
     assert d.interactions == 61
     assert d.repeat is not None and d.repeat.channels == ("email",)
@@ -127,12 +128,12 @@ def test_customer_context_digest_and_timeline(desk: Desk) -> None:
         ctx.timeline[1].kind == "order_delivered" and "after the promised" in ctx.timeline[1].text
     )
     assert ctx.has_more and len(ctx.timeline) == 50
-    older, more = desk.timeline_page("C-1", ctx.timeline[-1].key)
+    older, more = reading(desk).timeline_page("C-1", ctx.timeline[-1].key)
     refs = [e.ref for e in ctx.timeline] + [e.ref for e in older]
     assert not more and len(refs) == 63 and len(set(e.key for e in older)) == len(older)
     assert refs[-1] == "I-59"
-    assert [e.ref for e in desk.search_history("C-1", "crack")] == ["I-mail"]
-    assert desk.search_history("C-1", "   ") == []
+    assert [e.ref for e in reading(desk).search_history("C-1", "crack")] == ["I-mail"]
+    assert reading(desk).search_history("C-1", "   ") == []
 
 
 def test_the_same_draft_sent_twice_is_stored_once(desk: Desk) -> None:
@@ -171,6 +172,6 @@ def test_a_resolved_contact_cannot_be_released(desk: Desk) -> None:
     desk.resolve("T-1", "resolved")
     with pytest.raises(NotHeld):
         desk.release("T-1")
-    row = desk.contact("T-1")
+    row = reading(desk).contact("T-1")
     assert row is not None and row.holder_name == "Alex"  # who resolved it is kept
     assert [a.action for a in _audit(desk.db)] == ["claim", "resolve"]

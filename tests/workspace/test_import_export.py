@@ -82,7 +82,7 @@ def another(db: Database, tmp_path: Path) -> Iterator[Database]:
 
 def add_agent(db: Database, name: str) -> int:
     with unit_of_work(db) as session:
-        agent = Agent(name=name, display_name=name.title())
+        agent = Agent(name=name, display_name=name.title(), role="agent")
         session.add(agent)
         session.flush()
         assert agent.id is not None
@@ -385,9 +385,10 @@ def test_money_and_times_read_back_exactly(sqlite_db: Database, tmp_path: Path) 
 
 
 def test_reimporting_a_feed_does_not_release_a_claim(db: Database, tmp_path: Path) -> None:
-    from storage.agent_queries import agent_by_name
     from storage.models import Agent
-    from storage.uow import read_session, unit_of_work
+    from storage.uow import unit_of_work
+    from tests.factories import reading
+    from workspace.agents import resolve_agent
     from workspace.desk import Desk
 
     with unit_of_work(db) as s:
@@ -401,11 +402,8 @@ def test_reimporting_a_feed_does_not_release_a_claim(db: Database, tmp_path: Pat
         encoding="utf-8",
     )
     import_file(db, feed)
-    with read_session(db) as s:
-        alex = agent_by_name(s, "alex")
-    assert alex is not None
-    desk = Desk(db, alex)
+    desk = Desk(db, resolve_agent(db, "alex"))
     assert desk.claim("T-1").claimed
     import_file(db, feed)  # the nightly feed again: it names no holder
-    row = desk.contact("T-1")
+    row = reading(desk).contact("T-1")
     assert row is not None and row.holder_name == "Alex" and row.claimed_at is not None

@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.records import QueueFilter, QueueKey, QueueRow
 from tests.factories import NOW
-from workspace.queue import cells, describe, next_channel, next_status, plan_page, toggle_mine
+from workspace.queue import (
+    QueueFilter,
+    QueueKey,
+    QueueRow,
+    cells,
+    describe,
+    next_channel,
+    next_status,
+    plan_page,
+    toggle_mine,
+)
 
 
 def _key(i: int) -> QueueKey:
@@ -36,8 +45,9 @@ def test_plan_is_clamped_to_the_queue() -> None:
 def test_filters_cycle() -> None:
     assert next_channel(None) == "chat"
     assert next_channel("sms") is None
-    assert next_status("active") == "open"
-    assert next_status("resolved") == "active"
+    assert next_status(None) == "open"
+    assert next_status("pending") == "resolved"
+    assert next_status("resolved") is None  # back to the active view
     mine = toggle_mine(QueueFilter(), 7)
     assert mine.agent_id == 7 and toggle_mine(mine, 7).agent_id is None
     assert describe(QueueFilter(channel="chat", agent_id=1)) == "active · chat · mine"

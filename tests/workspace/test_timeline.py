@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from storage.records import OrderItemRecord, OrderRecord, TimelineKey, TimelineRecord
 from tests.factories import NOW
-from workspace.timeline import merge_page, order_events
+from workspace.customers import OrderItemRecord, OrderRecord
+from workspace.timeline import TimelineKey, TimelineRecord, merge_page, order_events
 
 ITEM = OrderItemRecord("BL-200", "Countertop blender", Decimal("129.00"), 1)
 

@@ -11,17 +11,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from workspace.vocabulary import DEFAULT_TIER, Channel, Priority, Role
+
 #: The demo team, in id order: the first is the default identity.
 AGENTS: tuple[tuple[str, str, str], ...] = (
-    ("alex", "Alex Morgan", "agent"),
-    ("sam", "Sam Okafor", "senior"),
-    ("riley", "Riley Chen", "agent"),
-    ("jordan", "Jordan Blake", "supervisor"),
-    ("casey", "Casey Ruiz", "trainer"),
-    ("priya", "Priya Nair", "agent"),
+    ("alex", "Alex Morgan", Role.AGENT),
+    ("sam", "Sam Okafor", Role.SENIOR),
+    ("riley", "Riley Chen", Role.AGENT),
+    ("jordan", "Jordan Blake", Role.SUPERVISOR),
+    ("casey", "Casey Ruiz", Role.TRAINER),
+    ("priya", "Priya Nair", Role.AGENT),
 )
 
-CHANNELS: tuple[str, ...] = ("chat", "email", "call", "social", "sms")
+CHANNELS: tuple[str, ...] = tuple(Channel)
 
 #: The retailer the demo customers buy from.
 SHOP = "Brightside Home"
@@ -35,11 +37,11 @@ HISTORY_GAP = timedelta(days=2)
 
 #: How long an open contact may have been waiting, by channel.
 MAX_WAIT: dict[str, timedelta] = {
-    "call": timedelta(hours=3),
-    "chat": timedelta(hours=3),
-    "sms": timedelta(hours=10),
-    "social": timedelta(hours=10),
-    "email": timedelta(hours=48),
+    Channel.CALL: timedelta(hours=3),
+    Channel.CHAT: timedelta(hours=3),
+    Channel.SMS: timedelta(hours=10),
+    Channel.SOCIAL: timedelta(hours=10),
+    Channel.EMAIL: timedelta(hours=48),
 }
 
 
@@ -135,10 +137,10 @@ CARRIERS: tuple[str, ...] = ("UPS", "FedEx", "USPS", "DHL")
 PROMO_CODES: tuple[str, ...] = ("WELCOME15", "SPRING15", "HOME15", "THANKYOU15")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-TIERS: tuple[str, ...] = ("standard", "silver", "gold", "platinum")
+TIERS: tuple[str, ...] = (DEFAULT_TIER, "silver", "gold", "platinum")
 TIER_WEIGHTS = (72, 16, 8, 4)
 
-PRIORITIES: tuple[str, ...] = ("urgent", "high", "normal", "low")
+PRIORITIES: tuple[str, ...] = tuple(Priority)
 PRIORITY_WEIGHTS = (8, 22, 55, 15)
 
 #: Channels customers pick for history threads.
@@ -153,18 +155,18 @@ HOLDER_WEIGHTS = {"sam": 3, "riley": 3, "jordan": 1, "casey": 1, "priya": 3}
 
 #: Gaps before an agent's reply and before a customer's next message, in seconds.
 REPLY_GAP: dict[str, tuple[int, int]] = {
-    "chat": (40, 300),
-    "call": (60, 540),
-    "sms": (600, 4 * 3600),
-    "social": (900, 5 * 3600),
-    "email": (3600, 20 * 3600),
+    Channel.CHAT: (40, 300),
+    Channel.CALL: (60, 540),
+    Channel.SMS: (600, 4 * 3600),
+    Channel.SOCIAL: (900, 5 * 3600),
+    Channel.EMAIL: (3600, 20 * 3600),
 }
 CUSTOMER_GAP: dict[str, tuple[int, int]] = {
-    "chat": (30, 240),
-    "call": (3 * 3600, 48 * 3600),
-    "sms": (1800, 20 * 3600),
-    "social": (3600, 24 * 3600),
-    "email": (2 * 3600, 24 * 3600),
+    Channel.CHAT: (30, 240),
+    Channel.CALL: (3 * 3600, 48 * 3600),
+    Channel.SMS: (1800, 20 * 3600),
+    Channel.SOCIAL: (3600, 24 * 3600),
+    Channel.EMAIL: (2 * 3600, 24 * 3600),
 }
 
 

@@ -43,6 +43,7 @@ from workspace.demo.threads import (
     SIGN_OFFS,
 )
 from workspace.demo.values import ascii_name, dollars, short_date
+from workspace.vocabulary import Channel, Direction, InteractionKind
 
 #: Steps after the customer's first message, by thread length.
 _SCRIPTS: dict[int, tuple[str, ...]] = {
@@ -102,6 +103,10 @@ _PRESALES = {
 _OTHERS = {p.sku: tuple(o for o in CATALOGUE if o is not p) for p in CATALOGUE}
 
 
+#: Channels a customer thanks on hours later, rather than at once.
+_WRITTEN_LATER = (Channel.EMAIL, Channel.SMS, Channel.SOCIAL)
+
+
 class Conversations:
     """Writes threads in a customer's and an agent's words; the base of the generator."""
 
@@ -152,12 +157,12 @@ class Conversations:
     def _style_in(self, channel: str, body: str, ctx: dict[str, str], first_msg: bool) -> str:
         """A customer's words as they arrive on `channel`."""
         dice = self.dice
-        if channel == "email":
+        if channel == Channel.EMAIL:
             greeting = dice.pick(GREETINGS)
             return f"{greeting}\n\n{body}\n\n{dice.pick(SIGN_OFFS)}\n{ctx['first']}"
-        if channel == "call":
+        if channel == Channel.CALL:
             return f'Phone call. {ctx["first"]}: "{body}"'
-        if channel == "social" and first_msg:
+        if channel == Channel.SOCIAL and first_msg:
             return f"{SHOP_HANDLE} {body}"
         return body
 
@@ -165,13 +170,13 @@ class Conversations:
         """An agent's words as they go out on `channel`."""
         display = self.display[agent]
         first_name = self.first_names[agent]
-        if channel == "email":
+        if channel == Channel.EMAIL:
             return f"Hi {ctx['first']},\n\n{body}\n\nKind regards,\n{display}\n{SHOP} Customer Care"
-        if channel == "call":
+        if channel == Channel.CALL:
             return f'Phone call. {first_name}: "{body}"'
-        if channel == "chat":
+        if channel == Channel.CHAT:
             return body
-        if channel == "social":
+        if channel == Channel.SOCIAL:
             initials = "".join(part[0] for part in display.split())
             return f"Hi {ctx['first']}! {body} ^{initials}"
         return f"{body} - {first_name}, {SHOP}"
@@ -192,9 +197,9 @@ class Conversations:
         """The customer chasing on `channel` what they raised on `prev` `gap` ago."""
         if prev == channel:
             pool = NUDGES_SAME
-        elif prev == "email":
+        elif prev == Channel.EMAIL:
             pool = NUDGES_FROM_EMAIL
-        elif channel == "email":
+        elif channel == Channel.EMAIL:
             pool = NUDGES_TO_EMAIL
         else:
             pool = NUDGES_OTHER
@@ -222,23 +227,29 @@ class Conversations:
         t = _EPOCH
 
         def inbound(ch: str, body: str, first_msg: bool) -> None:
-            subj = (subject if first_msg else f"Re: {subject}") if ch == "email" else None
+            subj = (subject if first_msg else f"Re: {subject}") if ch == Channel.EMAIL else None
             styled = self._style_in(ch, body, ctx, first_msg)
-            msgs.append(Msg(t, ch, "inbound", "message", styled, None, subj))
+            msgs.append(Msg(t, ch, Direction.INBOUND, InteractionKind.MESSAGE, styled, None, subj))
 
         def outbound(ch: str, body: str) -> None:
-            subj = f"Re: {subject}" if ch == "email" else None
+            subj = f"Re: {subject}" if ch == Channel.EMAIL else None
             styled = self._style_out(ch, body, ctx, agent)
-            msgs.append(Msg(t, ch, "outbound", "message", styled, author, subj))
+            msgs.append(
+                Msg(t, ch, Direction.OUTBOUND, InteractionKind.MESSAGE, styled, author, subj)
+            )
 
         opening = scenario.opens[pick].format_map(ctx)
         if size >= 3 and dice.random() < 0.2:
-            first_channel = "email" if channel != "email" else dice.pick(("chat", "call"))
+            first_channel = (
+                Channel.EMAIL
+                if channel != Channel.EMAIL
+                else dice.pick((Channel.CHAT, Channel.CALL))
+            )
             inbound(first_channel, opening, True)
             gap = timedelta(seconds=dice.randint(5 * 3600, 40 * 3600))
             t += gap
             nudge = self._nudge(first_channel, channel, gap, ctx)
-            inbound(channel, nudge if channel == "email" else f"{nudge} {opening}", True)
+            inbound(channel, nudge if channel == Channel.EMAIL else f"{nudge} {opening}", True)
             script = _CROSS_SCRIPTS[size]
         else:
             inbound(channel, opening, True)
@@ -250,7 +261,7 @@ class Conversations:
             elif step == "note":
                 t += timedelta(seconds=dice.randint(120, 1200))
                 note = path.note.format_map(ctx)
-                msgs.append(Msg(t, channel, "internal", "note", note, author))
+                msgs.append(Msg(t, channel, Direction.INTERNAL, InteractionKind.NOTE, note, author))
             elif step == "followup":
                 t += self._gap(CUSTOMER_GAP, channel)
                 inbound(channel, path.followup.format_map(ctx), False)
@@ -259,7 +270,7 @@ class Conversations:
                 outbound(channel, path.answer.format_map(ctx))
             else:  # thanks
                 t += self._gap(CUSTOMER_GAP, channel)
-                later = scenario.thanks_later if channel in ("email", "sms", "social") else ()
+                later = scenario.thanks_later if channel in _WRITTEN_LATER else ()
                 pool = later if later and dice.random() < 0.5 else QUICK_THANKS
                 inbound(channel, dice.pick(pool).format_map(ctx), False)
         return msgs, subject

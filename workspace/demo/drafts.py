@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from workspace.demo.catalogue import Product
+from workspace.vocabulary import ContactStatus
 
 
 @dataclass(slots=True)
@@ -19,7 +20,7 @@ class OpenPlan:
     channel: str
     priority: str
     level: str
-    status: str = "open"
+    status: str = ContactStatus.OPEN
     holder: str | None = None
 
 

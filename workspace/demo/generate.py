@@ -36,6 +36,7 @@ from workspace.demo.open_contacts import OpenContacts
 from workspace.demo.team import Team
 from workspace.demo.threads import GENERIC_STORIES, OPEN_KEY_WEIGHTS, OPEN_KEYS, ORDER_STORIES
 from workspace.demo.values import ascii_name, between, whole_seconds
+from workspace.vocabulary import OrderStatus
 
 _TIERS = Weighted(TIERS, TIER_WEIGHTS)
 _OPEN_KEYS = Weighted(OPEN_KEYS, OPEN_KEY_WEIGHTS)
@@ -259,18 +260,18 @@ class Builder(History, OpenContacts):
         promised_by = (placed_at + timedelta(days=dice.randint(2, 5))).date()
         delivered_at: datetime | None = None
         if key == "late":
-            status = "shipped"
+            status = OrderStatus.SHIPPED
             promised_by = (placed_at + timedelta(days=dice.randint(2, 4))).date()
         elif key == "where":
-            status = "shipped"
+            status = OrderStatus.SHIPPED
             promised_by = (now + timedelta(days=dice.randint(1, 3))).date()
         elif key in ("address", "cancel"):
-            status = "pending"
+            status = OrderStatus.PENDING
         elif key in ("damaged", "wrong_item", "refund", "warranty"):
             delivered_at = whole_seconds(placed_at + timedelta(hours=dice.uniform(30, 60)))
-            status = "returned" if key == "refund" else "delivered"
+            status = OrderStatus.RETURNED if key == "refund" else OrderStatus.DELIVERED
         elif key is None and dice.random() < 0.05:
-            status = "cancelled"
+            status = OrderStatus.CANCELLED
         else:
             late_p = 0.12
             shipped_at = placed_at + timedelta(hours=dice.uniform(6, 36))
@@ -283,9 +284,13 @@ class Builder(History, OpenContacts):
             delivered = whole_seconds(max(delivered, shipped_at + timedelta(hours=4)))
             if delivered < now - timedelta(minutes=30):
                 delivered_at = delivered
-                status = "returned" if key is None and dice.random() < 0.07 else "delivered"
+                status = (
+                    OrderStatus.RETURNED
+                    if key is None and dice.random() < 0.07
+                    else OrderStatus.DELIVERED
+                )
             else:
-                status = "shipped" if shipped_at < now else "pending"
+                status = OrderStatus.SHIPPED if shipped_at < now else OrderStatus.PENDING
         batch.orders.append((oid, cid, placed_at, status, promised_by, delivered_at, total))
         batch.items.extend(
             (oid, line, product.sku, product.name, product.price, qty)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from datetime import UTC, datetime, time, timedelta
 
-from storage.records import PRIORITY_RANK
 from workspace.demo.catalogue import (
     CHANNELS,
     HISTORY_GAP,
@@ -25,6 +24,7 @@ from workspace.demo.team import Team
 from workspace.demo.threads import GENERIC_STORIES, SCENARIOS
 from workspace.demo.values import between, whole_seconds
 from workspace.sla import sla_due
+from workspace.vocabulary import ContactStatus, Direction, Disposition, OrderStatus, Priority
 
 _CHANNELS = Weighted(CHANNELS, THREAD_CHANNEL_WEIGHTS)
 _PRIORITIES = Weighted(PRIORITIES, PRIORITY_WEIGHTS)
@@ -115,7 +115,7 @@ class History(Conversations):
         if key in ("double_charge", "promo"):
             return placed + timedelta(days=1), placed + timedelta(days=9)
         if key == "refund":
-            if o.status == "returned" and d is not None:
+            if o.status == OrderStatus.RETURNED and d is not None:
                 return d + timedelta(days=8), d + timedelta(days=25)
             return placed + timedelta(days=3), placed + timedelta(days=10)
         if key in ("address", "cancel"):
@@ -127,20 +127,20 @@ class History(Conversations):
     def _history_candidates(self, orders: list[PlacedOrder]) -> Candidates:
         found: list[tuple[str, PlacedOrder | None, int]] = []
         for o in orders:
-            if o.status == "cancelled":
+            if o.status == OrderStatus.CANCELLED:
                 found += [("cancel", o, 3), ("refund", o, 1)]
                 continue
             found += [("where", o, 2), ("double_charge", o, 1), ("promo", o, 1)]
             found.append(("address", o, 1))
             if o.delivered_at is not None:
                 found += [("damaged", o, 3), ("wrong_item", o, 1)]
-                if o.status == "delivered":
+                if o.status == OrderStatus.DELIVERED:
                     found.append(("compliment", o, 1))
                 if o.delivered_at.date() > o.promised_by:
                     found.append(("late", o, 8))
                 if any(p.warranty_months for p, _ in o.items):
                     found.append(("warranty", o, 1))
-            if o.status == "returned":
+            if o.status == OrderStatus.RETURNED:
                 found.append(("refund", o, 5))
         return Candidates(found)
 
@@ -161,7 +161,9 @@ class History(Conversations):
         """
         dice = self.dice
         if size == 1:  # a lone message: a thank-you for a delivery, or an unanswered question
-            delivered = [o for o in orders if o.status == "delivered" and o.id not in used]
+            delivered = [
+                o for o in orders if o.status == OrderStatus.DELIVERED and o.id not in used
+            ]
             if delivered:
                 thanked = dice.pick(delivered)
                 used[thanked.id] = 2  # a thank-you closes the order's story
@@ -240,7 +242,7 @@ class History(Conversations):
             for m in thread:
                 m.at = whole_seconds(m.at + shift)
             budget -= len(thread)
-            if wanted_tickets > 0 and any(m.direction == "outbound" for m in thread):
+            if wanted_tickets > 0 and any(m.direction == Direction.OUTBOUND for m in thread):
                 wanted_tickets -= 1
                 self._resolved_ticket(batch, cid, thread, subject, agent)
             msgs.extend(thread)
@@ -252,7 +254,7 @@ class History(Conversations):
         self.ticket_seq += 1
         tid = f"T-{self.ticket_seq:06d}"
         opened = thread[0]
-        first_out = next(m for m in thread if m.direction == "outbound")
+        first_out = next(m for m in thread if m.direction == Direction.OUTBOUND)
         channel = opened.channel
         priority = dice.weighted(_PRIORITIES)
         claimed = max(opened.at, first_out.at - timedelta(seconds=dice.randint(20, 300)))
@@ -265,17 +267,17 @@ class History(Conversations):
                 cid,
                 channel,
                 subject,
-                "resolved",
-                False,
+                ContactStatus.RESOLVED,
+                ContactStatus.RESOLVED.active,
                 priority,
-                PRIORITY_RANK[priority],
+                Priority(priority).rank,
                 opened.at,
                 sla_due(channel, priority, opened.at),
                 self.agent_ids[agent],
                 claimed,
                 first_out.at,
                 resolved,
-                "escalated" if dice.random() < 0.15 else "resolved",
+                Disposition.ESCALATED if dice.random() < 0.15 else Disposition.RESOLVED,
                 0,
             )
         )

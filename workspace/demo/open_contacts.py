@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from storage.records import PRIORITY_RANK
 from workspace.demo.catalogue import MAX_WAIT
 from workspace.demo.conversation import Conversations
 from workspace.demo.drafts import Batch, Msg, OpenPlan, Story
@@ -17,6 +16,7 @@ from workspace.demo.team import Team
 from workspace.demo.threads import HOLD_NOTES, SCENARIOS
 from workspace.demo.values import between, whole_seconds
 from workspace.sla import AT_RISK, SLA_MINUTES, sla_due
+from workspace.vocabulary import Channel, ContactStatus, Direction, InteractionKind, Priority
 
 
 class OpenContacts(Conversations):
@@ -76,50 +76,54 @@ class OpenContacts(Conversations):
         if story.after is not None:  # the customer already contacted us about this
             gap = opened_at - story.after.opened_at
             nudge = self._nudge(story.after.plan.channel, plan.channel, gap, ctx)
-            opening = nudge if plan.channel == "email" else f"{nudge} {opening}"
+            opening = nudge if plan.channel == Channel.EMAIL else f"{nudge} {opening}"
         elif extra > 0 and dice.random() < 0.25:
-            prev = "email" if plan.channel != "email" else dice.pick(("chat", "call"))
+            prev = (
+                Channel.EMAIL
+                if plan.channel != Channel.EMAIL
+                else dice.pick((Channel.CHAT, Channel.CALL))
+            )
             gap = timedelta(hours=dice.uniform(2, 40))
             own.append(
                 Msg(
                     at=whole_seconds(opened_at - gap),
                     channel=prev,
-                    direction="inbound",
-                    kind="message",
+                    direction=Direction.INBOUND,
+                    kind=InteractionKind.MESSAGE,
                     text=self._style_in(prev, opening, ctx, True),
                     author=None,
-                    subject=subject if prev == "email" else None,
+                    subject=subject if prev == Channel.EMAIL else None,
                 )
             )
             nudge = self._nudge(prev, plan.channel, gap, ctx)
-            opening = nudge if plan.channel == "email" else f"{nudge} {opening}"
+            opening = nudge if plan.channel == Channel.EMAIL else f"{nudge} {opening}"
             extra -= 1
         own.append(
             Msg(
                 at=opened_at,
                 channel=plan.channel,
-                direction="inbound",
-                kind="message",
+                direction=Direction.INBOUND,
+                kind=InteractionKind.MESSAGE,
                 text=self._style_in(plan.channel, opening, ctx, True),
                 author=None,
-                subject=subject if plan.channel == "email" else None,
+                subject=subject if plan.channel == Channel.EMAIL else None,
                 ticket_id=tid,
             )
         )
         first_response: datetime | None = None
         claimed_at: datetime | None = None
-        if plan.status == "pending" and extra > 0 and scenario.asks:
+        if plan.status == ContactStatus.PENDING and extra > 0 and scenario.asks:
             at = between(rng, opened_at + (now - opened_at) * 0.2, now - timedelta(seconds=5))
             ask = dice.pick(scenario.asks).format_map(ctx)
             own.append(
                 Msg(
                     at=at,
                     channel=plan.channel,
-                    direction="outbound",
-                    kind="message",
+                    direction=Direction.OUTBOUND,
+                    kind=InteractionKind.MESSAGE,
                     text=self._style_out(plan.channel, ask, ctx, agent),
                     author=self.display[agent],
-                    subject=f"Re: {subject}" if plan.channel == "email" else None,
+                    subject=f"Re: {subject}" if plan.channel == Channel.EMAIL else None,
                     ticket_id=tid,
                 )
             )
@@ -134,8 +138,8 @@ class OpenContacts(Conversations):
                     Msg(
                         at=at,
                         channel=plan.channel,
-                        direction="internal",
-                        kind="note",
+                        direction=Direction.INTERNAL,
+                        kind=InteractionKind.NOTE,
                         text=note,
                         author=self.display[holder],
                         ticket_id=tid,
@@ -149,9 +153,9 @@ class OpenContacts(Conversations):
                 plan.channel,
                 subject,
                 plan.status,
-                True,
+                ContactStatus(plan.status).active,
                 plan.priority,
-                PRIORITY_RANK[plan.priority],
+                Priority(plan.priority).rank,
                 opened_at,
                 sla_due(plan.channel, plan.priority, opened_at),
                 self.agent_ids[holder] if holder else None,

@@ -16,6 +16,7 @@ from workspace.demo.catalogue import (
 from workspace.demo.dice import Dice, Weighted
 from workspace.demo.drafts import OpenPlan
 from workspace.sla import SLA_MINUTES
+from workspace.vocabulary import Channel, ContactStatus, Priority
 
 _CHANNELS = Weighted(CHANNELS, OPEN_CHANNEL_WEIGHTS)
 _PRIORITIES = Weighted(PRIORITIES, PRIORITY_WEIGHTS)
@@ -66,12 +67,12 @@ def plan_open(rng: random.Random, contacts: int, holders: Weighted[str]) -> list
     level; the rest are drawn at random. `alex` holds three; `holders` the others held.
     """
     dice = Dice(rng)
-    fixed = (
-        ("email", "high", "breached"),
-        ("chat", "normal", "at_risk"),
-        ("sms", "normal", "ok"),
-        ("call", "high", "breached"),
-        ("social", "low", "ok"),
+    fixed: tuple[tuple[str, str, str], ...] = (
+        (Channel.EMAIL, Priority.HIGH, "breached"),
+        (Channel.CHAT, Priority.NORMAL, "at_risk"),
+        (Channel.SMS, Priority.NORMAL, "ok"),
+        (Channel.CALL, Priority.HIGH, "breached"),
+        (Channel.SOCIAL, Priority.LOW, "ok"),
     )
     plans: list[OpenPlan] = []
     for n in range(contacts):
@@ -86,8 +87,8 @@ def plan_open(rng: random.Random, contacts: int, holders: Weighted[str]) -> list
         plans.append(OpenPlan(number=n + 1, channel=channel, priority=priority, level=level))
     for plan in plans[len(fixed) :]:
         if rng.random() < 0.15:
-            plan.status = "pending"
-    open_ones = [p for p in plans if p.status == "open"]
+            plan.status = ContactStatus.PENDING
+    open_ones = [p for p in plans if p.status == ContactStatus.OPEN]
     held = rng.sample(open_ones, min(len(open_ones), 3 + round(contacts * 0.10)))
     for i, plan in enumerate(held):
         plan.holder = "alex" if i < 3 else dice.weighted(holders)

@@ -21,13 +21,14 @@ from workspace.demo.catalogue import (
 )
 from workspace.demo.dice import Weighted
 from workspace.demo.values import ascii_name
+from workspace.vocabulary import Role
 
 #: Roles of generated agents, and how often each comes up.
-ROLES = ("agent", "senior", "supervisor")
+ROLES = (Role.AGENT, Role.SENIOR, Role.SUPERVISOR)
 ROLE_WEIGHTS = (80, 15, 5)
 #: How much each role answers history threads, and holds open contacts.
-ROLE_REPLY_WEIGHT = {"agent": 5, "senior": 5, "supervisor": 1}
-ROLE_HOLD_WEIGHT = {"agent": 3, "senior": 3, "supervisor": 1}
+ROLE_REPLY_WEIGHT: dict[str, int] = {Role.AGENT: 5, Role.SENIOR: 5, Role.SUPERVISOR: 1}
+ROLE_HOLD_WEIGHT: dict[str, int] = {Role.AGENT: 3, Role.SENIOR: 3, Role.SUPERVISOR: 1}
 #: The named agents who ask the question of a pending contact that nobody holds.
 RESPONDERS = ("alex", "sam", "riley", "priya")
 
@@ -79,5 +80,5 @@ def make_team(size: int | None, seed: int) -> Team:
             REPLY_WEIGHTS + tuple(ROLE_REPLY_WEIGHT[r] for _, _, r in generated),
         ),
         holders=Weighted(tuple(holders), tuple(holders.values())),
-        responders=RESPONDERS + tuple(n for n, _, r in generated if r != "supervisor"),
+        responders=RESPONDERS + tuple(n for n, _, r in generated if r != Role.SUPERVISOR),
     )

@@ -13,6 +13,7 @@ from workspace.demo.threads_billing import BILLING
 from workspace.demo.threads_delivery import DELIVERY
 from workspace.demo.threads_general import GENERAL
 from workspace.demo.threads_orders import ORDER_CHANGES
+from workspace.vocabulary import Channel
 
 #: Every kind of conversation, by key.
 SCENARIOS: dict[str, Scenario] = {s.key: s for s in (*DELIVERY, *BILLING, *ORDER_CHANGES, *GENERAL)}
@@ -73,19 +74,19 @@ NUDGES_SAME: tuple[str, ...] = (
     "Any update? I wrote {when} about {topic}.",
 )
 #: How a customer names the contact they made before ("my ...") and its channel ("by ...").
-PREV_NAMES = {
-    "chat": "chat",
-    "call": "call",
-    "sms": "text message",
-    "social": "message on social media",
-    "email": "email",
+PREV_NAMES: dict[str, str] = {
+    Channel.CHAT: "chat",
+    Channel.CALL: "call",
+    Channel.SMS: "text message",
+    Channel.SOCIAL: "message on social media",
+    Channel.EMAIL: "email",
 }
-PREV_BY = {
-    "chat": "chat",
-    "call": "phone",
-    "sms": "text",
-    "social": "social media",
-    "email": "email",
+PREV_BY: dict[str, str] = {
+    Channel.CHAT: "chat",
+    Channel.CALL: "phone",
+    Channel.SMS: "text",
+    Channel.SOCIAL: "social media",
+    Channel.EMAIL: "email",
 }
 
 GREETINGS = ("Hi,", "Hello,", "Hi there,", "Dear support team,")

@@ -7,8 +7,9 @@ import threading
 import pytest
 
 from storage.engine import Database
-from tests.factories import NOW, add_agents, add_customer, add_ticket
-from workspace.desk import Desk, NotHeld
+from tests.factories import NOW, add_agents, add_customer, add_ticket, reading
+from workspace.desk import Desk
+from workspace.errors import NotHeld
 
 
 def _desks(db: Database, n: int) -> list[Desk]:
@@ -38,7 +39,7 @@ def test_two_claimants_get_exactly_one_success(db: Database) -> None:
     winner = next(name for name, r in results.items() if r.claimed)
     assert losses[0].holder_name == winner.title()
     assert f"{winner.title()} already holds contact T-1" == losses[0].reason
-    row = desks[0].contact("T-1")
+    row = reading(desks[0]).contact("T-1")
     assert row is not None and row.holder_name == winner.title()
 
 

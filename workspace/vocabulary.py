@@ -1,0 +1,442 @@
+"""The words CareDesk's rules are written in, each spelled here and only here.
+
+Channels, statuses, priorities, action kinds and the rest are `StrEnum`s: a member is the
+string stored in the database and written in files, so it compares equal to that string,
+and what each word means (how it is shown, whether it counts against a budget, the exit
+status it gives) is a property of the member. Storage never imports this module (it sits
+below the domain); the workspace passes these words down as the values of its queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, TypeVar
+
+Severity = Literal["information", "warning", "error"]
+"""How loudly a message is told: the levels of a notification."""
+
+Tone = Literal["done", "waiting", "refused", "void"]
+"""What a status feels like to the agent; widgets choose its colour from it."""
+
+
+class Channel(StrEnum):
+    """Where a contact came in."""
+
+    CHAT = "chat"
+    EMAIL = "email"
+    CALL = "call"
+    SOCIAL = "social"
+    SMS = "sms"
+
+
+class ContactStatus(StrEnum):
+    """Where a contact stands."""
+
+    OPEN = "open"
+    PENDING = "pending"
+    """Waiting on the customer; still in the queue."""
+    RESOLVED = "resolved"
+
+    @property
+    def active(self) -> bool:
+        """Whether contacts in this status are still being worked (in the queue)."""
+        return self is not ContactStatus.RESOLVED
+
+
+ACTIVE = "active"
+"""The queue's default view, open and pending contacts together, as it is named to people."""
+
+
+class Priority(StrEnum):
+    """How soon a contact must be answered, within equal SLA due times."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Queue order within equal SLA due times: the lower, the sooner."""
+        return _PRIORITY_RANKS[self]
+
+
+_PRIORITY_RANKS = {priority: rank for rank, priority in enumerate(Priority)}
+
+
+class Disposition(StrEnum):
+    """How an agent ends a contact."""
+
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    PENDING = "pending"
+
+    @property
+    def status(self) -> ContactStatus:
+        """The status it leaves the contact in."""
+        return ContactStatus.PENDING if self is Disposition.PENDING else ContactStatus.RESOLVED
+
+    @property
+    def label(self) -> str:
+        """What the agent reads when choosing."""
+        return _DISPOSITION_LABELS[self]
+
+
+_DISPOSITION_LABELS = {
+    Disposition.RESOLVED: "Resolved: the customer has what they needed",
+    Disposition.ESCALATED: "Escalated: handed to another team",
+    Disposition.PENDING: "Pending: waiting on the customer (back to the queue)",
+}
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands."""
+
+    PENDING = "pending"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+OPEN_ORDERS = (OrderStatus.PENDING, OrderStatus.SHIPPED)
+"""Orders not yet delivered, and not called off."""
+
+SETTLED_ORDERS = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+"""Orders called off: no delivery promise is kept or broken any more."""
+
+
+class Direction(StrEnum):
+    """Who an entry of the customer's history is from."""
+
+    INBOUND = "inbound"
+    """From the customer."""
+    OUTBOUND = "outbound"
+    """From us to the customer."""
+    INTERNAL = "internal"
+    """A note between colleagues; the customer never sees it."""
+    EVENT = "event"
+    """Something that happened to an order (the timeline's own entries, never stored)."""
+
+    @property
+    def label(self) -> str:
+        """How the timeline labels it: text, so it reads without colour or glyphs."""
+        return _DIRECTION_LABELS[self]
+
+
+_DIRECTION_LABELS = {
+    Direction.INBOUND: "IN",
+    Direction.OUTBOUND: "OUT",
+    Direction.INTERNAL: "NOTE",
+    Direction.EVENT: "EVENT",
+}
+
+STORED_DIRECTIONS = (Direction.INBOUND, Direction.OUTBOUND, Direction.INTERNAL)
+"""The directions an interaction can be stored (and imported) with."""
+
+
+class InteractionKind(StrEnum):
+    """What an interaction is."""
+
+    MESSAGE = "message"
+    """To or from the customer."""
+    NOTE = "note"
+    """Internal."""
+
+    @property
+    def direction(self) -> Direction:
+        """The direction an agent's interaction of this kind is stored with."""
+        return Direction.OUTBOUND if self is InteractionKind.MESSAGE else Direction.INTERNAL
+
+
+class OrderEvent(StrEnum):
+    """The timeline's entries for an order."""
+
+    PLACED = "order_placed"
+    DELIVERED = "order_delivered"
+
+    @property
+    def word(self) -> str:
+        """`placed`, `delivered`: the event's own word, in its key (`W1001/placed`)."""
+        return self.value.removeprefix("order_")
+
+
+ORDER_CHANNEL = "order"
+"""The channel an order event is shown under on the timeline."""
+
+DEFAULT_TIER = "standard"
+"""The tier of a customer who has no other; every policy knows it."""
+
+
+class Role(StrEnum):
+    """What a member of the team does."""
+
+    AGENT = "agent"
+    SENIOR = "senior"
+    SUPERVISOR = "supervisor"
+    TRAINER = "trainer"
+
+    @property
+    def approves(self) -> bool:
+        """Whether this role decides other agents' requests."""
+        return self is Role.SUPERVISOR
+
+
+class ActionStatus(StrEnum):
+    """Where an action stands; it only ever moves forward."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+    EXECUTED = "executed"
+
+    @property
+    def facts(self) -> StatusFacts:
+        """Everything this status means, in one place."""
+        return _STATUS_FACTS[self]
+
+    @property
+    def committed(self) -> bool:
+        """Whether actions in this status count against budgets and per-customer allowances
+        (waiting ones included, so two requests cannot both be approved past a limit)."""
+        return self.facts.committed
+
+    @property
+    def label(self) -> str:
+        """A few words for lists: `waiting for approval`."""
+        return self.facts.label
+
+    @property
+    def brief(self) -> str:
+        """One word or none beside an amount (`waiting`; nothing for an executed action)."""
+        return self.facts.brief
+
+    @property
+    def outcome(self) -> str:
+        """Where the action stands, as `caredesk act` says it."""
+        return self.facts.outcome
+
+    @property
+    def mark(self) -> str:
+        """A one-cell mark for lists."""
+        return self.facts.mark
+
+    @property
+    def tone(self) -> Tone:
+        """What it means for the agent, for widgets to colour."""
+        return self.facts.tone
+
+    @property
+    def severity(self) -> Severity:
+        """How loudly an action reaching this status is told."""
+        return _SEVERITY[self.facts.tone]
+
+    @property
+    def exit_code(self) -> int:
+        """The exit status of `caredesk act` for an action that stands here."""
+        return self.facts.exit_code
+
+    @classmethod
+    def counted(cls) -> tuple[ActionStatus, ...]:
+        """The statuses that count against budgets and allowances."""
+        return tuple(s for s in cls if s.committed)
+
+
+@dataclass(frozen=True)
+class StatusFacts:
+    """What one action status means."""
+
+    label: str
+    """A few words for lists."""
+    brief: str
+    """One word or none beside an amount."""
+    outcome: str
+    """A sentence's end for `caredesk act`."""
+    mark: str
+    """A one-cell mark."""
+    tone: Tone
+    """What it means for the agent."""
+    exit_code: int
+    """`caredesk act`'s exit status."""
+    committed: bool
+    """Whether it counts against budgets and allowances."""
+
+
+_STATUS_FACTS = {
+    ActionStatus.REQUESTED: StatusFacts(
+        "waiting for approval", "waiting", "waiting for a supervisor's approval", "…",
+        "waiting", 3, True,
+    ),
+    ActionStatus.APPROVED: StatusFacts(
+        "approved", "approved", "approved", "✓", "done", 0, True
+    ),
+    ActionStatus.DENIED: StatusFacts(
+        "denied", "denied", "denied; nothing was done", "✗", "refused", 4, False
+    ),
+    ActionStatus.WITHDRAWN: StatusFacts(
+        "withdrawn", "withdrawn", "withdrawn; nothing was done", "-", "void", 4, False
+    ),
+    ActionStatus.EXECUTED: StatusFacts("executed", "", "executed", "✓", "done", 0, True),
+}  # fmt: skip
+
+_SEVERITY: dict[Tone, Severity] = {
+    "done": "information",
+    "waiting": "warning",
+    "refused": "error",
+    "void": "warning",
+}
+
+
+class VerdictKind(StrEnum):
+    """The one verdict the policy gives a proposed action."""
+
+    ALLOW = "allow"
+    NEEDS_APPROVAL = "needs_approval"
+    DENY = "deny"
+
+    @property
+    def status(self) -> ActionStatus:
+        """Where an action with this verdict stands once it is taken."""
+        return _VERDICT_STATUS[self]
+
+    @property
+    def label(self) -> str:
+        """The verdict as the action form shows it."""
+        return self.value.replace("_", " ").upper()
+
+    @property
+    def submit(self) -> str:
+        """What submitting a form with this verdict does."""
+        return _VERDICT_SUBMIT[self]
+
+
+_VERDICT_STATUS = {
+    VerdictKind.ALLOW: ActionStatus.EXECUTED,
+    VerdictKind.NEEDS_APPROVAL: ActionStatus.REQUESTED,
+    VerdictKind.DENY: ActionStatus.DENIED,
+}
+_VERDICT_SUBMIT = {
+    VerdictKind.ALLOW: "Execute",
+    VerdictKind.NEEDS_APPROVAL: "Request approval",
+    VerdictKind.DENY: "Cannot be submitted",
+}
+
+
+class ActionKind(StrEnum):
+    """Every action an agent can take for a customer, in the order the form offers them."""
+
+    DISCOUNT = "discount"
+    REFUND = "refund"
+    REPLACEMENT = "replacement"
+    STORE_CREDIT = "store_credit"
+    RESHIP = "reship"
+    CANCEL_ORDER = "cancel_order"
+
+    @property
+    def label(self) -> str:
+        """How it is named to people."""
+        return _ACTION_LABELS[self]
+
+    @property
+    def words(self) -> str:
+        """Its name in a sentence: `store credit`."""
+        return self.value.replace("_", " ")
+
+    @property
+    def typed_amount(self) -> bool:
+        """The agent types its amount (a replacement is worth its items, a reship its order)."""
+        return self in (ActionKind.DISCOUNT, ActionKind.REFUND, ActionKind.STORE_CREDIT)
+
+    @property
+    def needs_order(self) -> bool:
+        """It is always taken on an order."""
+        return self in (
+            ActionKind.REFUND,
+            ActionKind.REPLACEMENT,
+            ActionKind.RESHIP,
+            ActionKind.CANCEL_ORDER,
+        )
+
+    @property
+    def whole_order(self) -> bool:
+        """It is worth its whole order."""
+        return self in (ActionKind.RESHIP, ActionKind.CANCEL_ORDER)
+
+    @property
+    def takes_items(self) -> bool:
+        """The agent chooses the order's items it is for."""
+        return self is ActionKind.REPLACEMENT
+
+    @property
+    def money_back(self) -> bool:
+        """It gives money back on an order: together such actions never exceed its total."""
+        return self in (ActionKind.REFUND, ActionKind.DISCOUNT)
+
+    @property
+    def once_per_order(self) -> bool:
+        """It makes sense once per order."""
+        return self in (ActionKind.CANCEL_ORDER, ActionKind.RESHIP)
+
+    @property
+    def gives(self) -> bool:
+        """It gives the customer something, counted as compensation (a cancellation does not)."""
+        return self is not ActionKind.CANCEL_ORDER
+
+    @property
+    def verb(self) -> str:
+        """What it does to its order: `choose the order to {verb}`."""
+        return _ACTION_VERBS.get(self, "act on")
+
+
+_ACTION_LABELS = {
+    ActionKind.DISCOUNT: "Discount",
+    ActionKind.REFUND: "Refund",
+    ActionKind.REPLACEMENT: "No-charge replacement",
+    ActionKind.STORE_CREDIT: "Store credit",
+    ActionKind.RESHIP: "Reship",
+    ActionKind.CANCEL_ORDER: "Cancel order",
+}
+_ACTION_VERBS = {
+    ActionKind.REFUND: "refund",
+    ActionKind.REPLACEMENT: "replace items of",
+    ActionKind.RESHIP: "reship",
+    ActionKind.CANCEL_ORDER: "cancel",
+}
+
+
+class AuditEvent(StrEnum):
+    """What an audit entry records."""
+
+    CLAIM = "claim"
+    RELEASE = "release"
+    REPLY = "reply"
+    NOTE = "note"
+    RESOLVE = "resolve"
+    ACTION_REQUEST = "action.request"
+    ACTION_VERDICT = "action.verdict"
+    ACTION_APPROVE = "action.approve"
+    ACTION_DENY = "action.deny"
+    ACTION_WITHDRAW = "action.withdraw"
+    ACTION_EXECUTE = "action.execute"
+    POLICY_INSTALL = "policy.install"
+
+
+class Entity(StrEnum):
+    """What kind of record an audit entry is about."""
+
+    TICKET = "ticket"
+    ACTION = "action"
+    POLICY = "policy"
+
+
+_Word = TypeVar("_Word", bound=StrEnum)
+
+
+def member(kind: type[_Word], value: str) -> _Word | None:
+    """The member of `kind` spelled `value`, or None: a word no member spells never raises."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None

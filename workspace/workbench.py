@@ -1,0 +1,47 @@
+"""The use cases one agent's workspace runs on, opened together for one agent and policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.engine import Database
+from workspace.actions import Actions
+from workspace.agents import AgentRecord
+from workspace.approvals import Approvals
+from workspace.desk import Desk
+from workspace.policy import Policy
+from workspace.reading import Reading
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """What the workspace's panes call, by use case; every method is safe from workers."""
+
+    agent: AgentRecord
+    """Who works here."""
+    policy: Policy
+    """The policy their actions are decided by."""
+    reading: Reading
+    """The queue, the customer context and history, actions and requests: reads only."""
+    desk: Desk
+    """Claims, replies and notes, releases and resolutions."""
+    actions: Actions
+    """Verdicts previewed and actions taken under the policy."""
+    approvals: Approvals
+    """Decisions on requests, withdrawals, and the news of decisions."""
+
+    @classmethod
+    def open(
+        cls, db: Database, agent: AgentRecord, policy: Policy, clock: Callable[[], datetime]
+    ) -> Workbench:
+        """The use cases of `agent` on `db`, under `policy`."""
+        return cls(
+            agent=agent,
+            policy=policy,
+            reading=Reading(db, policy.currency, clock),
+            desk=Desk(db, agent, clock),
+            actions=Actions(db, agent, policy, clock),
+            approvals=Approvals(db, agent, clock),
+        )
