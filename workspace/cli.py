@@ -229,21 +229,14 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _run_export(args: argparse.Namespace) -> int:
     from workspace.exporter import export_all
+    from workspace.files import write_atomically
 
     db = database_of(settings_of(args))
     if args.output is None:
         count = export_all(db, sys.stdout)
         sys.stdout.flush()
     else:
-        # Written beside the target and renamed: a failed export never leaves half a file.
-        target: Path = args.output
-        partial_file = target.with_name(f".{target.name}.partial")
-        try:
-            with partial_file.open("w", encoding="utf-8", newline="\n") as out:
-                count = export_all(db, out)
-            partial_file.replace(target)
-        finally:
-            partial_file.unlink(missing_ok=True)
+        count = write_atomically(args.output, partial(export_all, db))
     print(f"exported {count} records", file=sys.stderr)
     return 0
 

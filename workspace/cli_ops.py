@@ -356,9 +356,8 @@ def _audit_verify(db: Database, saved: Checkpoint | None) -> int:
 
 
 def _audit_checkpoint(db: Database, output: Path | None) -> int:
-    import os
-
     from workspace.audit_check import ChainBroken, checkpoint
+    from workspace.files import write_atomically
 
     try:
         head = checkpoint(db)
@@ -369,16 +368,7 @@ def _audit_checkpoint(db: Database, output: Path | None) -> int:
         sys.stdout.write(head.to_json())
         sys.stdout.flush()
     else:
-        # Written beside the target and renamed: a failure never leaves half a checkpoint.
-        partial_file = output.with_name(f".{output.name}.partial")
-        try:
-            with partial_file.open("w", encoding="utf-8", newline="\n") as out:
-                out.write(head.to_json())
-                out.flush()
-                os.fsync(out.fileno())
-            partial_file.replace(output)
-        finally:
-            partial_file.unlink(missing_ok=True)
+        write_atomically(output, lambda out: out.write(head.to_json()))
     where = "" if output is None else f", written to {output}"
     print(
         f"audit checkpoint: {head.entries:,} {'entry' if head.entries == 1 else 'entries'} "
