@@ -16,7 +16,7 @@ from storage.models import Action, AuditEntry
 from storage.uow import read_session
 from tests.factories import add_agents, add_customer, add_order
 from workspace.cli import main
-from workspace.cli_ops import ACTION_CHOICES
+from workspace.cli.act import ACTION_CHOICES
 from workspace.policy import ACTIONS
 from workspace.policy_file import DEFAULT_POLICY
 

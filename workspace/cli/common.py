@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from storage.engine import Database
     from workspace.policy import Policy
     from workspace.settings import Settings
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What a command module's `add` adds its parser to."""
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,95 @@
+"""`caredesk`: the workspace, and the commands operations run around it.
+
+One module per command, each with `add(commands)` and `run(args)`; a new command (`agent`,
+`monitor`, `report`, `replay`, `scenario`, `deliver`) is a module here and a line in COMMANDS.
+Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+from workspace.cli import act, audit, db, demo, desk, export, importing, policy
+from workspace.cli.common import Subparsers
+
+
+class Command(Protocol):
+    """A command module: it adds its parser, which names its `run` as the default `run`."""
+
+    def add(self, commands: Subparsers) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+COMMANDS: tuple[Command, ...] = (db, demo, importing, export, policy, act, audit)
+"""The commands, in the order `caredesk --help` lists them."""
+
+DESCRIPTION = """\
+CareDesk: a keyboard-first workspace for customer-care teams.
+
+Run with no command to open the agent workspace. The first run on a new database
+fills it with demo data."""
+
+EPILOG = """\
+commands:
+  policy check FILE   validate a policy file and print what it allows
+  policy show         print the policy in effect
+  act                 take one action for a customer under the policy (for scripts)
+  audit verify        check the audit log's hash chain
+  db, demo, import, export: see `caredesk COMMAND --help`
+
+The database is a SQLite file in your data directory unless --db or CAREDESK_DB names
+another (sqlite:///path.db or postgresql://user@host/db). Actions are bounded by the
+policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy file."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with a --help for every command."""
+    parser = argparse.ArgumentParser(
+        prog="caredesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    desk.add(parser)
+    commands = parser.add_subparsers(metavar="COMMAND")
+    for command in COMMANDS:
+        command.add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `caredesk` console script."""
+    args = build_parser().parse_args(argv)
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from storage.engine import UnsupportedDatabase
+    from workspace.errors import CareDeskError
+
+    try:
+        code: int = args.run(args)
+        return code
+    except CareDeskError as error:
+        from workspace.text import one_line  # ids and names in messages can be hostile
+
+        lines = [one_line(line) for line in str(error).splitlines()] or [""]
+        print("caredesk: " + "\n".join(lines), file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, ArgumentError, UnsupportedDatabase, CommandError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`caredesk export | head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        print(f"caredesk: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

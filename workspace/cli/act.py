@@ -1,0 +1,215 @@
+"""`caredesk act`: take one action for a customer, headless, through the same policy,
+transaction and audit as the workspace (for scripts)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+from workspace.cli.common import Subparsers, add_common, database_of, policy_of, settings_of
+
+if TYPE_CHECKING:
+    from workspace.actions import ActionOutcome
+    from workspace.policy import Headroom
+
+
+ACTION_CHOICES = ("discount", "refund", "replacement", "store_credit", "reship", "cancel_order")
+"""`workspace.policy.ACTIONS`, spelled out so building the parser imports nothing heavy."""
+
+ACT_DESCRIPTION = """\
+Take one action for a customer, decided by the policy in the same transaction that records
+and audits it, exactly as from the workspace: within the limits it is executed, above them
+it waits for a supervisor, beyond the approval band (or not eligible) it is denied."""
+
+ACT_EPILOG = """\
+output:
+  the verdict with the rule that decided it and why, the action's number and where it
+  stands, and the headroom before this action (budget and grants left this month, grants
+  left for this customer). With --json, one JSON object on standard output instead:
+  verdict, rule, reason, headroom {budget_amount_left, budget_count_left,
+  per_customer_left}, action_id, status, amount, currency, repeated; money is a string.
+  Bad input is still one line on standard error (exit status 2), never JSON.
+
+idempotency:
+  --key KEY names this action: running the line again with the same key stores nothing
+  new and reports the first action ("repeated"), as it stands now and with the headroom
+  as it stands now.
+
+exit status:
+  0 executed, 3 waiting for a supervisor's approval, 4 denied (or withdrawn),
+  2 bad input (unknown customer, order or item, a bad amount, a bad policy file)."""
+
+ACT_OPTIONS = {
+    "action": "--action",
+    "customer": "--customer",
+    "order": "--order",
+    "amount": "--amount",
+    "items": "--items",
+    "reason": "--reason",
+}
+"""The option a user typed for each field `ActionInputError` can name."""
+
+ACT_EXIT = {"executed": 0, "approved": 0, "requested": 3, "denied": 4, "withdrawn": 4}
+"""The exit status of `caredesk act` by where the action stands."""
+
+ACT_STATE = {
+    "executed": "executed",
+    "approved": "approved",
+    "requested": "waiting for a supervisor's approval",
+    "denied": "denied; nothing was done",
+    "withdrawn": "withdrawn; nothing was done",
+}
+"""Where an action stands, in words."""
+
+MAX_KEY = 62
+"""An idempotency key is stored as `A-<key>` in a 64-character column."""
+
+
+def _key(text: str) -> str:
+    """An idempotency key: 1 to MAX_KEY printable ASCII characters, no spaces."""
+    if not 0 < len(text) <= MAX_KEY or not text.isascii() or not text.isprintable() or " " in text:
+        raise argparse.ArgumentTypeError(
+            f"expected 1 to {MAX_KEY} printable ASCII characters without spaces"
+        )
+    return text
+
+
+def add(commands: Subparsers) -> None:
+    act = commands.add_parser(
+        "act",
+        help="take one action for a customer under the policy (for scripts)",
+        description=ACT_DESCRIPTION,
+        epilog=ACT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common(act)
+    act.add_argument("--customer", metavar="ID", required=True, help="the customer's id")
+    act.add_argument(
+        "--order",
+        metavar="ID",
+        help="the customer's order (required for refund, replacement, reship, cancel_order)",
+    )
+    act.add_argument(
+        "--action",
+        choices=ACTION_CHOICES,
+        metavar="TYPE",
+        required=True,
+        help="what to do: %(choices)s",
+    )
+    act.add_argument(
+        "--amount",
+        metavar="X",
+        help="the amount, e.g. 20 or 19.99 (discount, refund, store_credit; a replacement is "
+        "worth its items, a reship or cancellation its order)",
+    )
+    act.add_argument(
+        "--items", metavar="SKU,...", default="", help="the SKUs to replace (replacement)"
+    )
+    act.add_argument("--reason", metavar="TEXT", required=True, help="why (audited)")
+    act.add_argument(
+        "--agent",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="who acts (default: CAREDESK_AGENT, else the first agent in the database)",
+    )
+    act.add_argument(
+        "--json", action="store_true", help="print the result as one JSON object (see below)"
+    )
+    act.add_argument(
+        "--key",
+        metavar="KEY",
+        type=_key,
+        default=None,
+        help="idempotency key: a retried line with the same key does not act twice",
+    )
+    act.set_defaults(run=run)
+
+
+def _headroom_text(headroom: Headroom) -> str:
+    """`budget 280.00 and 14 grants left this month; 1 grant left for this customer`."""
+
+    def grants(n: int) -> str:
+        return f"{n} grant" if n == 1 else f"{n} grants"
+
+    month = []
+    if headroom.budget_amount_left is not None:
+        month.append(f"budget {headroom.budget_amount_left:f}")
+    if headroom.budget_count_left is not None:
+        month.append(grants(headroom.budget_count_left))
+    parts = [" and ".join(month) + " left this month"] if month else []
+    if headroom.per_customer_left is not None:
+        parts.append(f"{grants(headroom.per_customer_left)} left for this customer")
+    return "; ".join(parts) or "no budget"
+
+
+def _act_result(outcome: ActionOutcome, headroom: Headroom) -> dict[str, object]:
+    """The `--json` object: money as strings, never floats."""
+    record = outcome.record
+    amount_left = headroom.budget_amount_left
+    return {
+        "verdict": record.verdict,
+        "rule": record.rule,
+        "reason": record.verdict_reason,
+        "headroom": {
+            "budget_amount_left": None if amount_left is None else f"{amount_left:f}",
+            "budget_count_left": headroom.budget_count_left,
+            "per_customer_left": headroom.per_customer_left,
+        },
+        "action_id": record.id,
+        "status": record.status,
+        "amount": f"{record.amount:f}",
+        "currency": record.currency,
+        "repeated": outcome.repeated,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from workspace.actions import TYPED_AMOUNT, ActionDesk, ActionRequest
+    from workspace.boot import migrate
+    from workspace.desk import resolve_agent
+    from workspace.errors import ActionInputError, CareDeskError
+    from workspace.policy_store import effective_policy
+    from workspace.text import one_line
+    from workspace.timefmt import utcnow
+
+    items = tuple(sku.strip() for sku in args.items.split(",") if sku.strip())
+    if args.amount is not None and args.action not in TYPED_AMOUNT:
+        raise CareDeskError(f"--amount: the amount of {args.action} is derived; leave it out")
+    if items and args.action != "replacement":
+        raise CareDeskError("--items: only a replacement takes items")
+    settings = settings_of(args)
+    local = policy_of(settings)  # a bad file is refused before the database is touched
+    request = ActionRequest(
+        kind=args.action,
+        customer_id=args.customer,
+        order_id=args.order,
+        amount=args.amount,
+        items=items,
+        reason=args.reason,
+    )
+    db = database_of(settings)
+    try:
+        migrate(db)
+        policy = effective_policy(db, local)  # the team's installed policy, where there is one
+        desk = ActionDesk(db, resolve_agent(db, settings.agent), policy, utcnow)
+        try:
+            outcome = desk.take(request, key=args.key)
+            # The headroom decided under the lock; a repeat reports the headroom now.
+            before = outcome.headroom or desk.preview(request).verdict.headroom
+        except ActionInputError as error:
+            raise CareDeskError(f"{ACT_OPTIONS.get(error.field, error.field)}: {error}") from None
+    finally:
+        db.dispose()
+    record = outcome.record
+    if args.json:
+        print(json.dumps(_act_result(outcome, before)))
+    else:
+        print(f"{record.verdict}: {one_line(record.verdict_reason)} (rule {one_line(record.rule)})")
+        state = ACT_STATE.get(record.status, record.status)
+        if outcome.repeated:
+            state += f" (a repeat of --key {args.key}: nothing new was done)"
+        print(f"action #{record.id}: {state}")
+        label = "headroom now" if outcome.repeated else "headroom before this action"
+        print(f"{label}: {_headroom_text(before)}")
+    return ACT_EXIT.get(record.status, 4)

@@ -1,0 +1,41 @@
+"""`caredesk` with no command: the agent workspace.
+
+The only CLI module that imports `workspace.app`, and only once the settings and the policy
+have been checked, so every other command starts without Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from workspace.cli.common import add_common, database_of, policy_of, settings_of
+
+
+def add(parser: argparse.ArgumentParser) -> None:
+    """The workspace runs when no command is named, so its options are the top level's."""
+    add_common(parser)
+    parser.add_argument(
+        "--agent", metavar="NAME", help="who you are (default: the first agent in the database)"
+    )
+    parser.add_argument(
+        "--no-demo", action="store_true", help="do not fill an empty database with demo data"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    policy = policy_of(settings)  # a bad file is refused here, before anything opens
+
+    from workspace.app import CareDeskApp
+
+    app = CareDeskApp(
+        partial(database_of, settings),
+        agent=settings.agent,
+        fill_demo=not args.no_demo,
+        keymap=settings.keymap,
+        policy=policy,
+    )
+    app.run()
+    return app.return_code or 0
