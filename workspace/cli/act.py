@@ -7,7 +7,15 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from workspace.cli.common import Subparsers, add_common, database_of, policy_of, settings_of
+from workspace.cli.common import (
+    Subparsers,
+    add_agent,
+    add_db,
+    add_policy,
+    database_of,
+    policy_of,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     from workspace.actions import ActionOutcome
@@ -83,7 +91,8 @@ def add(commands: Subparsers) -> None:
         epilog=ACT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_common(act)
+    add_db(act)
+    add_policy(act)
     act.add_argument("--customer", metavar="ID", required=True, help="the customer's id")
     act.add_argument(
         "--order",
@@ -107,12 +116,7 @@ def add(commands: Subparsers) -> None:
         "--items", metavar="SKU,...", default="", help="the SKUs to replace (replacement)"
     )
     act.add_argument("--reason", metavar="TEXT", required=True, help="why (audited)")
-    act.add_argument(
-        "--agent",
-        metavar="NAME",
-        default=argparse.SUPPRESS,
-        help="who acts (default: CAREDESK_AGENT, else the first agent in the database)",
-    )
+    add_agent(act, "who acts (default: CAREDESK_AGENT, else the first agent in the database)")
     act.add_argument(
         "--json", action="store_true", help="print the result as one JSON object (see below)"
     )

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workspace.cli.common import Subparsers, add_common, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 if TYPE_CHECKING:
     from storage.engine import Database
@@ -55,7 +55,6 @@ def add(commands: Subparsers) -> None:
         "to the one before by its hash, so an entry changed by hand breaks the chain. Entries "
         "deleted from the end are found by comparing with a checkpoint kept elsewhere.",
     )
-    add_common(audit)
     what = audit.add_subparsers(dest="what", metavar="ACTION", required=True)
     verify = what.add_parser(
         "verify",
@@ -64,7 +63,7 @@ def add(commands: Subparsers) -> None:
         epilog=AUDIT_VERIFY_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_common(verify)
+    add_db(verify)
     verify.add_argument(
         "--checkpoint",
         metavar="FILE",
@@ -79,7 +78,7 @@ def add(commands: Subparsers) -> None:
         epilog=AUDIT_CHECKPOINT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_common(checkpoint)
+    add_db(checkpoint)
     checkpoint.add_argument(
         "-o",
         "--output",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from workspace.cli.common import Subparsers, add_common, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 
 def add(commands: Subparsers) -> None:
     parser = commands.add_parser("db", help="database schema: upgrade or show its revision")
-    add_common(parser)
+    add_db(parser)
     parser.add_argument("action", choices=["upgrade", "status"], help="what to do")
     parser.set_defaults(run=run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workspace.cli.common import Subparsers, add_common, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 
 def _count(text: str) -> int:
@@ -23,7 +23,7 @@ def add(commands: Subparsers) -> None:
         description="Generate a realistic, deterministic demo set (for trials and benchmarks). "
         "Start from a --size preset; the options after it change its figures.",
     )
-    add_common(parser)
+    add_db(parser)
     parser.add_argument(
         "--size",
         choices=["demo", "large"],

@@ -9,15 +9,14 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from workspace.cli.common import add_common, database_of, policy_of, settings_of
+from workspace.cli.common import add_agent, add_db, add_policy, database_of, policy_of, settings_of
 
 
 def add(parser: argparse.ArgumentParser) -> None:
     """The workspace runs when no command is named, so its options are the top level's."""
-    add_common(parser)
-    parser.add_argument(
-        "--agent", metavar="NAME", help="who you are (default: the first agent in the database)"
-    )
+    add_db(parser)
+    add_policy(parser)
+    add_agent(parser, "who you are (default: the first agent in the database)")
     parser.add_argument(
         "--no-demo", action="store_true", help="do not fill an empty database with demo data"
     )

@@ -7,14 +7,14 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from workspace.cli.common import Subparsers, add_common, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 
 def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "export", help="write every record as JSON Lines (the import format)"
     )
-    add_common(parser)
+    add_db(parser)
     parser.add_argument(
         "-o", "--output", type=Path, default=None, help="file to write (default: standard output)"
     )

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workspace.cli.common import Subparsers, add_common, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 
 def add(commands: Subparsers) -> None:
@@ -19,7 +19,7 @@ def add(commands: Subparsers) -> None:
         description="Import a JSON Lines file (see the import format). All or nothing: a file "
         "with any bad line imports nothing and every bad line is listed.",
     )
-    add_common(parser)
+    add_db(parser)
     parser.add_argument("file", type=Path, help="the .jsonl file")
     parser.set_defaults(run=run)
 

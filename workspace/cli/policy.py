@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from workspace.cli.common import (
     Subparsers,
-    add_common,
+    add_agent,
+    add_db,
+    add_policy,
     database_of,
     policy_in_effect,
     policy_of,
@@ -25,11 +27,10 @@ if TYPE_CHECKING:
 def add(commands: Subparsers) -> None:
     policy = commands.add_parser(
         "policy",
-        help="check a policy file, or show the policy in effect",
+        help="check a policy file, show the policy in effect, or install the team's",
         description="Policy files say how far an agent may go alone (see the policy "
         "specification). A file with any mistake is refused whole, every mistake listed.",
     )
-    add_common(policy)
     what = policy.add_subparsers(dest="what", metavar="ACTION", required=True)
     check = what.add_parser(
         "check",
@@ -45,7 +46,8 @@ def add(commands: Subparsers) -> None:
         description="Print the rules of the policy in effect: the one installed in the "
         "database, else --policy, else CAREDESK_POLICY, else the one CareDesk ships with.",
     )
-    add_common(show)
+    add_db(show)
+    add_policy(show)
     install = what.add_parser(
         "install",
         help="make FILE the team's policy, stored in the database",
@@ -55,7 +57,11 @@ def add(commands: Subparsers) -> None:
         "audited; the previous policy is kept for the record.",
     )
     install.add_argument("file", type=Path, metavar="FILE", help="the policy file (YAML)")
-    add_common(install)
+    add_db(install)
+    add_agent(
+        install,
+        "who installs it, as the audit log records (default: CAREDESK_AGENT, else your login name)",
+    )
     policy.set_defaults(run=run)
 
 
