@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, NoReturn, Protocol
 
 from workspace.cli import act, audit, db, demo, desk, export, importing, policy
 from workspace.cli.common import Subparsers
@@ -47,6 +47,26 @@ another (sqlite:///path.db or postgresql://user@host/db). Actions are bounded by
 policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy file."""
 
 
+class _Version(argparse.Action):
+    """`--version`: reads the installed version only when asked (importlib.metadata takes
+    tens of milliseconds to import, which every other command would pay)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        from importlib.metadata import version
+
+        print(f"caredesk {version('caredesk')}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with a --help for every command."""
     parser = argparse.ArgumentParser(
@@ -55,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     desk.add(parser)
     commands = parser.add_subparsers(metavar="COMMAND")
     for command in COMMANDS:
