@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Protocol
 
 from workspace.cli import act, audit, db, demo, desk, export, importing, policy
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     desk.add(parser)
-    commands = parser.add_subparsers(metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.add(commands)
     return parser
@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `caredesk` console script."""
     args = build_parser().parse_args(argv)
+    # No command opens the workspace; a command's parser names its own run (never a fallback
+    # to the workspace, which a command that forgot would otherwise open).
+    run: Callable[[argparse.Namespace], int] = desk.run if args.command is None else args.run
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -93,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workspace.errors import CareDeskError
 
     try:
-        code: int = args.run(args)
-        return code
+        return run(args)
     except CareDeskError as error:
         from workspace.text import one_line  # ids and names in messages can be hostile
 
