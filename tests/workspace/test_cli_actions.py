@@ -86,14 +86,6 @@ def test_the_action_choices_are_the_policys_actions() -> None:
     assert ACTION_CHOICES == ACTIONS
 
 
-def test_help_lists_the_new_commands(capsys) -> None:
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    out = capsys.readouterr().out
-    for word in ("policy check FILE", "policy show", "act", "audit verify", "--policy"):
-        assert word in out
-
-
 # -- policy --------------------------------------------------------------------------------
 
 

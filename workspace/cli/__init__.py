@@ -35,12 +35,7 @@ Run with no command to open the agent workspace. The first run on a new database
 fills it with demo data."""
 
 EPILOG = """\
-commands:
-  policy check FILE   validate a policy file and print what it allows
-  policy show         print the policy in effect
-  act                 take one action for a customer under the policy (for scripts)
-  audit verify        check the audit log's hash chain
-  db, demo, import, export: see `caredesk COMMAND --help`
+Every command explains itself: caredesk COMMAND --help.
 
 The database is a SQLite file in your data directory unless --db or CAREDESK_DB names
 another (sqlite:///path.db or postgresql://user@host/db). Actions are bounded by the
@@ -77,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     desk.add(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.add(commands)
     return parser

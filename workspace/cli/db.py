@@ -8,7 +8,13 @@ from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 
 def add(commands: Subparsers) -> None:
-    parser = commands.add_parser("db", help="database schema: upgrade or show its revision")
+    parser = commands.add_parser(
+        "db",
+        help="database schema: upgrade or show its revision",
+        description="Migrate the schema to the newest revision (upgrade), or show the revision "
+        "it is at (status). The workspace upgrades an older database when it opens it; "
+        "`db upgrade` does the same without opening the workspace.",
+    )
     add_db(parser)
     parser.add_argument("action", choices=["upgrade", "status"], help="what to do")
     parser.set_defaults(run=run)

@@ -12,11 +12,21 @@ from workspace.cli.common import Subparsers, add_db, database_of, settings_of
 
 def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "export", help="write every record as JSON Lines (the import format)"
+        "export",
+        help="write every record as JSON Lines (the import format)",
+        description="Write every customer, order, ticket and interaction as JSON Lines in the "
+        "import format, parents first, from one consistent snapshot: `caredesk import` reads "
+        "it back as it is. With -o, it is written beside FILE and renamed over it, so a failed "
+        "export never leaves half a file.",
     )
     add_db(parser)
     parser.add_argument(
-        "-o", "--output", type=Path, default=None, help="file to write (default: standard output)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="file to write (default: standard output)",
     )
     parser.set_defaults(run=run)
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def add(commands: Subparsers) -> None:
     policy = commands.add_parser(
         "policy",
-        help="check a policy file, show the policy in effect, or install the team's",
+        help="check, show or install the policy that bounds agents' actions",
         description="Policy files say how far an agent may go alone (see the policy "
         "specification). A file with any mistake is refused whole, every mistake listed.",
     )
