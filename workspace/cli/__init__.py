@@ -1,7 +1,7 @@
-"""`caredesk`: the workspace, and the commands operations run around it.
+"""`caredesk`: the workspace (no command), and the commands operations run around it.
 
-One module per command, each with `add(commands)` and `run(args)`; a new command (`agent`,
-`monitor`, `report`, `replay`, `scenario`, `deliver`) is a module here and a line in COMMANDS.
+One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
+Commands still to come (agent, monitor, report, replay, scenario, deliver) go the same way.
 Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 """
 
@@ -18,7 +18,7 @@ from workspace.cli.common import Subparsers
 
 
 class Command(Protocol):
-    """A command module: it adds its parser, which names its `run` as the default `run`."""
+    """A command module: `add` adds its parser and sets its `run` as the parser's default."""
 
     def add(self, commands: Subparsers) -> None: ...
 
