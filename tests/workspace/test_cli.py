@@ -1,13 +1,23 @@
-"""The command line: clear messages and exit status 2 for what a user can get wrong."""
+"""The command line: the commands and the options each offers, read from the parser itself;
+clear messages and exit status 2 for what a user can get wrong."""
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from storage.migrate import HEAD
-from workspace.cli import main
+from storage.models import AuditEntry
+from storage.uow import read_session
+from workspace.cli import act, audit, build_parser, db, demo, export, importing, main, policy
+from workspace.policy_file import DEFAULT_POLICY
 
 SPEC_LINES = [
     '{"type": "customer", "id": "C-1001", "name": "Dana Whitfield", "tier": "gold", '
@@ -24,13 +34,174 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def test_help_lists_the_commands(capsys) -> None:
+SHARED = {"--db", "--policy", "--agent"}
+"""The options commands share; each offers those its run reads from the settings."""
+
+OFFERS = {
+    (): {"--db", "--policy", "--agent"},
+    ("db",): {"--db"},
+    ("demo",): {"--db"},
+    ("import",): {"--db"},
+    ("export",): {"--db"},
+    ("policy",): set(),
+    ("policy", "check"): set(),
+    ("policy", "show"): {"--db", "--policy"},
+    ("policy", "install"): {"--db", "--agent"},
+    ("act",): {"--db", "--policy", "--agent"},
+    ("audit",): set(),
+    ("audit", "verify"): {"--db"},
+    ("audit", "checkpoint"): {"--db"},
+}
+"""Every parser of the command line, by the words that reach it, with the shared options it
+offers."""
+
+RUNS = [
+    (["db", "status"], db),
+    (["demo"], demo),
+    (["import", "f.jsonl"], importing),
+    (["export"], export),
+    (["policy", "check", "p.yaml"], policy),
+    (["policy", "show"], policy),
+    (["policy", "install", "p.yaml"], policy),
+    (["act", "--customer", "C-1", "--action", "discount", "--reason", "r"], act),
+    (["audit", "verify"], audit),
+    (["audit", "checkpoint"], audit),
+]
+"""The least each command's line needs, and the module that runs it."""
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parsers of `parser`'s commands by name; none when it takes no command."""
+    found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(found[0].choices) if found else {}
+
+
+def _parser(*words: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for word in words:
+        parser = _commands(parser)[word]
+    return parser
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    return {option for action in parser._actions for option in action.option_strings}
+
+
+def test_the_commands_are_exactly_these() -> None:
+    assert list(_commands(_parser())) == [
+        "db",
+        "demo",
+        "import",
+        "export",
+        "policy",
+        "act",
+        "audit",
+    ]
+    assert set(_commands(_parser("policy"))) == {"check", "show", "install"}
+    assert set(_commands(_parser("audit"))) == {"verify", "checkpoint"}
+    assert {words for words in OFFERS if words} == {
+        (*above, name) for above in OFFERS for name in _commands(_parser(*above))
+    }
+
+
+@pytest.mark.parametrize("words", list(OFFERS), ids=lambda words: " ".join(words) or "caredesk")
+def test_each_parser_offers_only_the_shared_options_it_uses(words: tuple[str, ...]) -> None:
+    assert _options(_parser(*words)) & SHARED == OFFERS[words]
+
+
+@pytest.mark.parametrize(
+    "argv", [["db", "status"], ["demo"], ["import", "f.jsonl"], ["export"], ["audit", "verify"]]
+)
+def test_a_command_without_a_policy_refuses_one(argv: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
-        main(["--help"])
+        main([*argv, "--policy", str(DEFAULT_POLICY)])
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --policy" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "module"), RUNS, ids=[" ".join(argv[:2]) for argv, _ in RUNS])
+def test_each_command_runs_its_own_module(argv: list[str], module: ModuleType) -> None:
+    assert build_parser().parse_args(argv).run is module.run
+
+
+def test_no_command_is_the_workspace(monkeypatch) -> None:
+    opened: list[str | None] = []
+
+    class Launch:
+        """Stands in for the workspace's launch: records who it opens for."""
+
+        def __init__(self, *args: object, agent: str | None, **kwargs: object) -> None:
+            opened.append(agent)
+
+    class App:
+        """Stands in for the workspace's App: shows nothing."""
+
+        def __init__(self, launch: Launch, **kwargs: object) -> None:
+            self.return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    fake = SimpleNamespace(CareDeskApp=App, AgentLaunch=Launch)
+    monkeypatch.setitem(sys.modules, "workspace.app", fake)
+    assert main(["--agent", "sam", "--no-demo"]) == 0
+    assert opened == ["sam"]
+
+
+def test_version_prints_the_installed_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
     assert exit_.value.code == 0
-    out = capsys.readouterr().out
-    for command in ("db", "demo", "import", "export", "--agent", "--db"):
-        assert command in out
+    assert capsys.readouterr().out == f"caredesk {version('caredesk')}\n"
+
+
+@pytest.mark.parametrize("words", list(OFFERS), ids=lambda words: " ".join(words) or "caredesk")
+def test_each_command_explains_itself(words: tuple[str, ...], capsys) -> None:
+    description = _parser(*words).description
+    assert description
+    with pytest.raises(SystemExit) as exit_:
+        main([*words, "--help"])
+    assert exit_.value.code == 0
+    assert " ".join(description.split()) in " ".join(capsys.readouterr().out.split())
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """`caredesk --help` answers at once: no database, settings or Textual stack loads."""
+    heavy = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "pydantic", "pydantic_settings")
+    heavy += ("platformdirs", "yaml", "textual", "rich", "httpx", "importlib.metadata")
+    helps = [[*words, "--help"] for words in OFFERS]
+    script = (
+        "import contextlib, io, sys\n"
+        "from workspace.cli import main\n"
+        f"for argv in {helps!r}:\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main(argv)\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_policy_install_names_the_installer_in_the_audit_log(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    monkeypatch.setenv("CAREDESK_AGENT", "riley")
+    assert _run(capsys, "policy", "install", str(DEFAULT_POLICY), "--db", url)[0] == 0
+    argv = ("policy", "install", str(DEFAULT_POLICY), "--db", url, "--agent", "jordan")
+    assert _run(capsys, *argv)[0] == 0
+    assert _run(capsys, "--agent", "sam", *argv[:-2])[0] == 0
+    from storage.engine import make_database
+
+    database = make_database(url)
+    try:
+        with read_session(database) as s:
+            actors = s.execute(select(AuditEntry.actor).order_by(AuditEntry.id)).scalars().all()
+    finally:
+        database.dispose()
+    assert actors == ["riley", "jordan", "sam"]
 
 
 def test_db_upgrade_import_export_and_status(tmp_path: Path, capsys) -> None:
@@ -98,9 +269,6 @@ def test_export_to_a_missing_folder_is_one_line_and_leaves_nothing(tmp_path: Pat
 
 
 def test_export_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     url = f"sqlite:///{tmp_path / 'c.db'}"
     main(["demo", "--db", url])  # megabytes of JSON: far more than a pipe buffers
     reader = subprocess.Popen(

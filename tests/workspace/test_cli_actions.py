@@ -16,7 +16,7 @@ from storage.models import Action, AuditEntry
 from storage.uow import read_session
 from tests.factories import add_agents, add_customer, add_order
 from workspace.cli import main
-from workspace.cli_ops import ACTION_CHOICES
+from workspace.cli.act import ACTION_CHOICES
 from workspace.policy_file import DEFAULT_POLICY
 from workspace.vocabulary import ActionKind
 
@@ -84,14 +84,6 @@ def _write(tmp_path: Path, body: str, name: str = "policy.yaml") -> Path:
 
 def test_the_action_choices_are_the_policys_actions() -> None:
     assert tuple(ActionKind) == ACTION_CHOICES
-
-
-def test_help_lists_the_new_commands(capsys) -> None:
-    with pytest.raises(SystemExit):
-        main(["--help"])
-    out = capsys.readouterr().out
-    for word in ("policy check FILE", "policy show", "act", "audit verify", "--policy"):
-        assert word in out
 
 
 # -- policy --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What every `caredesk` command shares: its options, settings, database and policy.
+"""What `caredesk` commands share: the options they offer, settings, database and policy.
 
 Heavy imports are deferred into each function so `caredesk --help` answers at once.
 """
@@ -7,21 +7,29 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from storage.engine import Database
     from workspace.policy import Policy
     from workspace.settings import Settings
 
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What a command module's `add` adds its parser to."""
 
-def add_common(parser: argparse.ArgumentParser) -> None:
+
+def add_db(parser: argparse.ArgumentParser) -> None:
+    """`--db`, for a command that opens the database."""
     parser.add_argument(
         "--db",
         metavar="URL",
         default=argparse.SUPPRESS,
         help="database URL (default: CAREDESK_DB, else a SQLite file in the data directory)",
     )
+
+
+def add_policy(parser: argparse.ArgumentParser) -> None:
+    """`--policy`, for a command that decides, or shows, by the policy."""
     parser.add_argument(
         "--policy",
         metavar="FILE",
@@ -32,7 +40,13 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_agent(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`--agent`, for a command that acts as someone; `help_text` says as whom."""
+    parser.add_argument("--agent", metavar="NAME", default=argparse.SUPPRESS, help=help_text)
+
+
 def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings from the environment, overridden by the options this command offers."""
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
@@ -58,6 +72,7 @@ def settings_of(args: argparse.Namespace) -> Settings:
 
 
 def database_of(settings: Settings, *, create_dir: bool = True) -> Database:
+    """The settings' database; the default SQLite file's folder is made unless told not to."""
     from storage.engine import make_database
 
     url = settings.database_url()

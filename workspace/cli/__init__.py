@@ -1,0 +1,113 @@
+"""`caredesk`: the workspace (no command), and the commands operations run around it.
+
+One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
+Commands still to come (agent, monitor, report, replay, scenario, deliver) go the same way.
+Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, Protocol
+
+from workspace.cli import act, audit, db, demo, desk, export, importing, policy
+from workspace.cli.common import Subparsers
+
+
+class Command(Protocol):
+    """A command module: `add` adds its parser and sets its `run` as the parser's default."""
+
+    def add(self, commands: Subparsers) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+COMMANDS: tuple[Command, ...] = (db, demo, importing, export, policy, act, audit)
+"""The commands, in the order `caredesk --help` lists them."""
+
+DESCRIPTION = """\
+CareDesk: a keyboard-first workspace for customer-care teams.
+
+Run with no command to open the agent workspace. The first run on a new database
+fills it with demo data."""
+
+EPILOG = """\
+Every command explains itself: caredesk COMMAND --help.
+
+The database is a SQLite file in your data directory unless --db or CAREDESK_DB names
+another (sqlite:///path.db or postgresql://user@host/db). Actions are bounded by the
+policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy file."""
+
+
+class _Version(argparse.Action):
+    """`--version`: reads the installed version only when asked (importlib.metadata takes
+    tens of milliseconds to import, which every other command would pay)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        from importlib.metadata import version
+
+        print(f"caredesk {version('caredesk')}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with a --help for every command."""
+    parser = argparse.ArgumentParser(
+        prog="caredesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
+    desk.add(parser)
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `caredesk` console script."""
+    args = build_parser().parse_args(argv)
+    # No command opens the workspace; a command's parser names its own run (never a fallback
+    # to the workspace, which a command that forgot would otherwise open).
+    run: Callable[[argparse.Namespace], int] = desk.run if args.command is None else args.run
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from storage.engine import UnsupportedDatabase
+    from workspace.errors import CareDeskError
+
+    try:
+        return run(args)
+    except CareDeskError as error:
+        from workspace.text import one_line  # ids and names in messages can be hostile
+
+        lines = [one_line(line) for line in str(error).splitlines()] or [""]
+        print("caredesk: " + "\n".join(lines), file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, ArgumentError, UnsupportedDatabase, CommandError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`caredesk export | head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        print(f"caredesk: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,39 @@
+"""`caredesk` with no command: the agent workspace.
+
+The only CLI module that imports `workspace.app`, and only once the settings and the policy
+have been checked, so every other command starts without Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from workspace.cli.common import add_agent, add_db, add_policy, database_of, policy_of, settings_of
+
+
+def add(parser: argparse.ArgumentParser) -> None:
+    """The workspace runs when no command is named, so its options are the top level's."""
+    add_db(parser)
+    add_policy(parser)
+    add_agent(parser, "who you are (default: the first agent in the database)")
+    parser.add_argument(
+        "--no-demo", action="store_true", help="do not fill an empty database with demo data"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_of(args)
+    policy = policy_of(settings)  # a bad file is refused here, before anything opens
+
+    from workspace.app import AgentLaunch, CareDeskApp
+
+    launch = AgentLaunch(
+        partial(database_of, settings),
+        agent=settings.agent,
+        fill_demo=not args.no_demo,
+        policy=policy,
+    )
+    app = CareDeskApp(launch, keymap=settings.keymap)
+    app.run()
+    return app.return_code or 0

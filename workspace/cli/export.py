@@ -1,0 +1,45 @@
+"""`caredesk export`: every record as JSON Lines, in the format `caredesk import` reads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+
+
+def add(commands: Subparsers) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="write every record as JSON Lines (the import format)",
+        description="Write every customer, order, ticket and interaction as JSON Lines in the "
+        "import format, parents first, from one consistent snapshot: `caredesk import` reads "
+        "it back as it is. With -o, it is written beside FILE and renamed over it, so a failed "
+        "export never leaves half a file.",
+    )
+    add_db(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="file to write (default: standard output)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workspace.exporter import export_all
+    from workspace.files import write_atomically
+
+    db = database_of(settings_of(args))
+    if args.output is None:
+        count = export_all(db, sys.stdout)
+        sys.stdout.flush()
+    else:
+        count = write_atomically(args.output, partial(export_all, db))
+    print(f"exported {count} records", file=sys.stderr)
+    return 0
