@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
@@ -18,6 +17,7 @@ from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
 from screens.keys import key_of
+from widgets.commands import bindings
 from workspace.action_view import (
     ActionOutcome,
     ActionRequest,
@@ -69,10 +69,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
     `needs_approval` files a request, `deny` cannot be submitted.
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Submit", priority=True, id="action.submit"),
-        Binding("escape", "cancel", "Cancel", id="action.cancel"),
-    ]
+    BINDINGS = bindings("action")
 
     DEFAULT_CSS = """
     ActionFormScreen { align: center middle; }
@@ -169,7 +166,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
                 yield Button("Execute", variant="primary", id="action-submit", disabled=True)
 
     def _hints(self) -> Text:
-        submit = key_of(self.app, "action.submit", "ctrl+s")
+        submit = key_of(self.app, "action.submit")
         return Text(f"{submit} submit · esc cancel · tab next field", style="dim")
 
     def on_mount(self) -> None:

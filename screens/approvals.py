@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -27,6 +26,7 @@ from widgets.approval_rows import (
     request_detail,
     request_row,
 )
+from widgets.commands import bindings
 from workspace.action_view import ActionRecord, Decision
 
 if TYPE_CHECKING:
@@ -55,26 +55,7 @@ class ApprovalsScreen(Screen[None]):
 
     TITLE = "Approvals"
 
-    BINDINGS = [
-        Binding(
-            "a",
-            "approve",
-            "Approve",
-            tooltip="Approve the highlighted request, with a reason",
-            id="approvals.approve",
-        ),
-        Binding(
-            "d",
-            "deny",
-            "Deny",
-            tooltip="Deny the highlighted request, with a reason",
-            id="approvals.deny",
-        ),
-        Binding("f5", "reload", "Reload", tooltip="Look for requests now", id="approvals.reload"),
-        Binding(
-            "escape,q", "close", "Close", tooltip="Back to the workspace", id="approvals.close"
-        ),
-    ]
+    BINDINGS = bindings("approvals")
 
     DEFAULT_CSS = """
     ApprovalsScreen #approvals-queue, ApprovalsScreen #approvals-detail {

@@ -1,4 +1,5 @@
-"""The command palette lists the commands the bindings declare: one declaration, every place."""
+"""The command palette lists CareDesk's own commands (the registry in `widgets.commands`) that
+work where the agent is, each with the key that runs it now."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from widgets.commands import BY_ID
+
 
 class BindingCommands(Provider):
     """Offers every binding active where the agent is, with its key as a hint."""
@@ -18,7 +21,7 @@ class BindingCommands(Provider):
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             ident = binding.id or binding.action
-            if not binding.description or ident in seen or not active.enabled:
+            if binding.id not in BY_ID or ident in seen or not active.enabled:
                 continue
             seen.add(ident)
             shown = self.app.get_key_display(binding) or key

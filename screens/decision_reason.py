@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from widgets.approval_rows import describe
+from widgets.commands import bindings
 from workspace.action_view import ActionRecord
 from workspace.text import preview
 
@@ -18,7 +18,7 @@ from workspace.text import preview
 class DecisionReasonScreen(ModalScreen[str | None]):
     """Asks why, before a request is approved or denied: enter confirms, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="decision_reason.cancel")]
+    BINDINGS = bindings("decision_reason")
 
     DEFAULT_CSS = """
     DecisionReasonScreen { align: center middle; }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from widgets.commands import bindings
 from workspace.text import one_line
 from workspace.vocabulary import Disposition
 
@@ -17,7 +17,7 @@ from workspace.vocabulary import Disposition
 class DispositionScreen(ModalScreen[str | None]):
     """A short list; enter picks, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="disposition.cancel")]
+    BINDINGS = bindings("disposition")
 
     DEFAULT_CSS = """
     DispositionScreen { align: center middle; }

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from widgets.commands import bindings
 from workspace.text import one_line, sanitize
 from workspace.timefmt import full
 from workspace.timeline import TimelineRecord
@@ -20,7 +20,7 @@ MAX_SHOWN = 50_000
 class EntryScreen(ModalScreen[None]):
     """Shows a message, note or order event with every character visible and none active."""
 
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="entry.close")]
+    BINDINGS = bindings("entry")
 
     DEFAULT_CSS = """
     EntryScreen { align: center middle; }

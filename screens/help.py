@@ -1,55 +1,49 @@
-"""F1: what the focused pane is for, and every key that works there right now."""
+"""F1: what the focused pane is for, and every command that works there, with its keys."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Collection
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from screens.keys import key_of
+from screens.keys import key_of, keys_shown
+from widgets.commands import RESERVED, bindings, of_pane
 
-#: What each pane is for; {names} are the keys that do it, after the user's remapping.
+#: What each pane is for; `<id>` is the key of the command with that id, as remapped.
 ABOUT = {
     "queue": (
         "The queue: contacts waiting, most urgent first (time to SLA breach, then priority, "
         "then waiting time). The SLA column reads without colour: BREACHED, '!' at risk. "
-        "{claim} claims the contact under the cursor; nobody else can then take it. "
-        "{next} claims the most urgent contact nobody holds."
+        "<queue.claim> claims the contact under the cursor; nobody else can then take it. "
+        "<workspace.next> claims the most urgent contact nobody holds."
     ),
     "context": (
         "Customer context: the digest (tier, open and late orders, REPEAT when they already "
         "contacted us this week on another channel) above the timeline of every message, note "
-        "and order event, newest first. {open} opens an entry in full; {search} searches the "
-        "history."
+        "and order event, newest first. <timeline.open> opens an entry in full; "
+        "<workspace.search> searches the history."
     ),
     "resolution": (
-        "Resolution: write a reply to the customer or an internal note ({toggle} switches), "
-        "{send} sends. {resolve} resolves with a disposition; {release} releases the contact "
-        "to the queue."
+        "Resolution: write a reply to the customer or an internal note "
+        "(<composer.toggle> switches), <composer.send> sends. <workspace.resolve> resolves "
+        "with a disposition; <workspace.release> releases the contact to the queue."
     ),
 }
 
-#: The binding behind each name used in ABOUT, with its default key.
-ABOUT_KEYS = {
-    "claim": ("queue.claim", "enter"),
-    "next": ("workspace.next", "n"),
-    "open": ("timeline.open", "enter"),
-    "search": ("workspace.search", "slash"),
-    "toggle": ("composer.toggle", "ctrl+t"),
-    "send": ("composer.send", "ctrl+s"),
-    "resolve": ("workspace.resolve", "r"),
-    "release": ("workspace.release", "x"),
-}
+_PLACE = re.compile(r"<([a-z_]+\.[a-z_0-9]+)>")
 
 
 class HelpScreen(ModalScreen[None]):
-    """Built from the live bindings, so it never disagrees with the keys."""
+    """Built from the command registry, so it never disagrees with the keys."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
+    BINDINGS = bindings("help")
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -60,33 +54,26 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-about { height: auto; margin-bottom: 1; }
     """
 
-    def __init__(self, pane: str, bindings: dict[str, ActiveBinding]) -> None:
+    def __init__(self, pane: str, unavailable: Collection[str] = ()) -> None:
         super().__init__()
         self.pane = pane
-        self.bindings = bindings
+        self.unavailable = frozenset(unavailable)
+        """Ids of commands this agent cannot use here (the approval queue, for an agent)."""
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
         table.add_column("Key", no_wrap=True)
         table.add_column("Does")
-        seen: set[str] = set()
-
-        # The focused widget's keys first, then the screen's, then the app's.
-        def rank(active: ActiveBinding) -> int:
-            return 2 if active.node is self.app else 1 if isinstance(active.node, Screen) else 0
-
-        ordered = sorted(self.bindings.items(), key=lambda kv: rank(kv[1]))
-        for key, active in ordered:
-            b = active.binding
-            ident = b.id or b.action
-            if not b.description or ident in seen:
+        for command in of_pane(self.pane):
+            if command.id in self.unavailable:
                 continue
-            seen.add(ident)
-            does = f"{b.description}: {b.tooltip}" if b.tooltip else b.description
-            table.add_row(Text(self.app.get_key_display(b) or key), Text(does))
+            does = f"{command.title}: {command.tooltip}" if command.tooltip else command.title
+            table.add_row(Text(keys_shown(self.app, command.id)), Text(does))
+        for key, does in RESERVED.items():
+            table.add_row(Text(self.app.get_key_display(Binding(key, ""))), Text(does.capitalize()))
+        about = _PLACE.sub(lambda m: key_of(self.app, m.group(1)), ABOUT.get(self.pane, ""))
         with Vertical():
-            keys = {name: key_of(self.app, b, d) for name, (b, d) in ABOUT_KEYS.items()}
-            yield Static(Text(ABOUT.get(self.pane, "").format(**keys)), id="help-about")
+            yield Static(Text(about), id="help-about")
             with VerticalScroll():
                 yield Static(table)
 

@@ -1,13 +1,26 @@
-"""The key that runs a binding right now, after the user's remapping, for hints on screen."""
+"""The key that runs a command right now, after the user's remapping, for hints on screen."""
 
 from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
 
+from widgets.commands import BY_ID, keys_of
 
-def key_of(app: App[object], binding_id: str, default: str) -> str:
-    """How to show the key bound to `binding_id` (`default` unless the keymap moved it)."""
+
+def keymap_of(app: App[object]) -> dict[str, str]:
+    """The user's remapping by command id (empty when there is none)."""
     keymap: dict[str, str] = getattr(app, "keymap", None) or {}
-    key = keymap.get(binding_id, default).split(",")[0].strip()
+    return keymap
+
+
+def key_of(app: App[object], command_id: str) -> str:
+    """How to show the first key of the command `command_id`, as the user mapped it."""
+    key = keys_of(BY_ID[command_id], keymap_of(app))[0]
     return app.get_key_display(Binding(key, ""))
+
+
+def keys_shown(app: App[object], command_id: str) -> str:
+    """Every key of the command, shown as the footer shows keys (`home g`)."""
+    keys = keys_of(BY_ID[command_id], keymap_of(app))
+    return " ".join(app.get_key_display(Binding(k, "")) for k in keys)

@@ -72,19 +72,19 @@ class ResolutionPane(Pane):
         self.border_title = "Resolution"
         app = self.app
         self.composer.set_keys(
-            key_of(app, "composer.send", "ctrl+s"),
-            key_of(app, "composer.toggle", "ctrl+t"),
-            key_of(app, "composer.saved", "ctrl+r"),
+            key_of(app, "composer.send"),
+            key_of(app, "composer.toggle"),
+            key_of(app, "composer.saved"),
         )
         self.strip.keys = {
-            "act": key_of(app, "workspace.act", "a"),
-            "withdraw": key_of(app, "workspace.withdraw", "w"),
+            "act": key_of(app, "workspace.act"),
+            "withdraw": key_of(app, "workspace.withdraw"),
         }
         self.query_one(ContactBar).keys = {
-            "claim": key_of(app, "queue.claim", "enter"),
-            "next": key_of(app, "workspace.next", "n"),
-            "resolve": key_of(app, "workspace.resolve", "r"),
-            "release": key_of(app, "workspace.release", "x"),
+            "claim": key_of(app, "queue.claim"),
+            "next": key_of(app, "workspace.next"),
+            "resolve": key_of(app, "workspace.resolve"),
+            "release": key_of(app, "workspace.release"),
         }
 
     @property
@@ -169,7 +169,7 @@ class ResolutionPane(Pane):
         target = mine[0].id
         if self._withdraw_armed != target:
             self._withdraw_armed = target
-            key = key_of(self.app, "workspace.withdraw", "w")
+            key = key_of(self.app, "workspace.withdraw")
             self.tell(f"Press {key} again to withdraw request #{target}.", severity="warning")
             self.set_timer(5, self._disarm_withdraw)
             return

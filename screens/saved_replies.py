@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from widgets.commands import bindings
 from workspace.replies import ReplyFacts, SavedReply, fill
 from workspace.text import sanitize
 
@@ -22,15 +22,7 @@ _NUMBERED = 9
 class SavedRepliesScreen(ModalScreen[str | None]):
     """The replies by title, with the highlighted one filled in below; enter or 1-9 picks."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="saved_replies.cancel"),
-        *(
-            Binding(
-                str(n), f"pick({n - 1})", f"Insert reply {n}", show=False, id=f"saved_replies.{n}"
-            )
-            for n in range(1, _NUMBERED + 1)
-        ),
-    ]
+    BINDINGS = bindings("saved_replies")
 
     DEFAULT_CSS = """
     SavedRepliesScreen { align: center middle; }

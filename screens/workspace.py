@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TextArea
@@ -18,10 +17,11 @@ from screens.commands import BindingCommands
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
 from screens.help import HelpScreen
-from screens.keys import key_of
+from screens.keys import key_of, keymap_of
 from screens.news import NewsWatcher, identity
 from screens.queue_pane import QueuePane
 from screens.resolution_pane import ResolutionPane
+from widgets.commands import bindings, of_pane, typed_actions
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
 
@@ -33,21 +33,6 @@ if TYPE_CHECKING:  # the database layers load in the boot worker, after the firs
 WIDE = 200
 #: Terminals less tall than this get a compact digest and queue.
 SHORT = 30
-#: Actions bound to printable keys: while typing, those keys are text, not commands.
-TYPED_KEYS = frozenset(
-    {
-        "next_contact",
-        "resolve",
-        "release",
-        "search",
-        "cycle_channel",
-        "cycle_status",
-        "toggle_mine",
-        "act",
-        "withdraw",
-        "approvals",
-    }
-)
 
 
 class WorkspaceScreen(Screen[None]):
@@ -61,106 +46,7 @@ class WorkspaceScreen(Screen[None]):
     CSS_PATH = "workspace.tcss"
     COMMANDS = {BindingCommands}
 
-    BINDINGS = [
-        Binding(
-            "1,f2", "focus_pane('queue')", "Queue", tooltip="Go to the queue", id="workspace.queue"
-        ),
-        Binding(
-            "2,f3",
-            "focus_pane('context')",
-            "Context",
-            tooltip="Go to the customer's history",
-            id="workspace.context",
-        ),
-        Binding(
-            "3,f4",
-            "focus_pane('reply')",
-            "Reply",
-            tooltip="Go to the reply box",
-            id="workspace.reply",
-        ),
-        Binding(
-            "n",
-            "next_contact",
-            "Next",
-            tooltip="Claim the most urgent contact nobody holds",
-            id="workspace.next",
-        ),
-        Binding(
-            "r",
-            "resolve",
-            "Resolve",
-            tooltip="Close the contact you hold, with a disposition",
-            id="workspace.resolve",
-        ),
-        Binding(
-            "x",
-            "release",
-            "Release",
-            tooltip="Hand the contact you hold back to the queue",
-            id="workspace.release",
-        ),
-        Binding(
-            "a",
-            "act",
-            "Act",
-            tooltip="Discount, refund, replacement, credit, reship or cancel, within the policy",
-            id="workspace.act",
-        ),
-        Binding(
-            "w",
-            "withdraw",
-            "Withdraw",
-            show=False,
-            tooltip="Withdraw your request waiting for approval for this customer",
-            id="workspace.withdraw",
-        ),
-        Binding(
-            "p",
-            "approvals",
-            "Approvals",
-            tooltip="Requests waiting for a supervisor's decision (supervisors)",
-            id="workspace.approvals",
-        ),
-        Binding(
-            "slash",
-            "search",
-            "Search history",
-            tooltip="Find words in this customer's history",
-            id="workspace.search",
-        ),
-        Binding(
-            "c",
-            "cycle_channel",
-            "Channel",
-            tooltip="Filter the queue by channel",
-            id="workspace.channel",
-        ),
-        Binding(
-            "s",
-            "cycle_status",
-            "Status",
-            tooltip="Filter the queue by status",
-            id="workspace.status",
-        ),
-        Binding(
-            "m",
-            "toggle_mine",
-            "Mine",
-            tooltip="Filter the queue to the contacts you hold",
-            id="workspace.mine",
-        ),
-        Binding(
-            "f5",
-            "reload",
-            "Reload",
-            show=False,
-            tooltip="Reload the queue now",
-            id="workspace.reload",
-        ),
-        Binding("f1,question_mark", "help", "Help", id="workspace.help"),
-        Binding("escape", "escape", "Back", show=False, id="workspace.escape"),
-    ]
+    BINDINGS = bindings("workspace")
 
     def __init__(self, clock: Callable[[], datetime], *, show_clock: bool = True) -> None:
         super().__init__()
@@ -201,12 +87,18 @@ class WorkspaceScreen(Screen[None]):
         """The database's state, shown while it is gone."""
         return self.query_one(ConnectionWatch)
 
+    def _allowed(self, action: str) -> bool:
+        """Whether this agent may use `action` at all: the approval queue is for supervisors."""
+        return action != "approvals" or (self.bench is not None and self.bench.agent.can_approve)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Single-letter commands are hidden while the agent types (the letters are text);
         the approval queue is there for supervisors only."""
-        if action == "approvals" and (self.bench is None or not self.bench.agent.can_approve):
+        if not self._allowed(action):
             return False
-        return not (action in TYPED_KEYS and isinstance(self.focused, (Input, TextArea)))
+        if not isinstance(self.focused, (Input, TextArea)):
+            return True
+        return action not in typed_actions("workspace", keymap_of(self.app))
 
     def on_mount(self) -> None:
         self.queue.table.focus()
@@ -259,7 +151,7 @@ class WorkspaceScreen(Screen[None]):
     def _waiting_changed(self, event: NewsWatcher.Waiting) -> None:
         if self.bench is None:
             return
-        key = key_of(self.app, "workspace.approvals", "p")
+        key = key_of(self.app, "workspace.approvals")
         if event.count > self._waiting:
             self.notify(
                 f"{event.count} request(s) wait for your approval ({key}).",
@@ -375,4 +267,5 @@ class WorkspaceScreen(Screen[None]):
                 if isinstance(node, (QueuePane, ContextPane, ResolutionPane)):
                     pane = (node.id or "queue-pane").removesuffix("-pane")
                     break
-        self.app.push_screen(HelpScreen(pane, self.active_bindings))
+        unavailable = {c.id for c in of_pane(pane) if not self._allowed(c.action)}
+        self.app.push_screen(HelpScreen(pane, unavailable))

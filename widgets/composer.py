@@ -6,12 +6,12 @@ import uuid
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, TextArea
 
+from widgets.commands import bindings
 from workspace.text import sanitize
 
 #: The mode line and the placeholder, for a reply (False) and for an internal note (True).
@@ -30,19 +30,7 @@ _MODES = {
 class Composer(Vertical):
     """Types a reply or a note; posts Submitted, and the screen decides what happens."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "Send", priority=True, id="composer.send"),
-        Binding("ctrl+t", "toggle_note", "Reply/Note", priority=True, id="composer.toggle"),
-        Binding(
-            "ctrl+r",
-            "saved_reply",
-            "Saved reply",
-            priority=True,
-            show=False,  # the mode line names it; the footer keeps room for the pane keys
-            tooltip="Insert a saved reply, filled with the customer's name and order",
-            id="composer.saved",
-        ),
-    ]
+    BINDINGS = bindings("composer")
 
     DEFAULT_CSS = """
     Composer {

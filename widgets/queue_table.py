@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
 from widgets.cells import cell
+from widgets.commands import bindings
 from widgets.cursor_view import CursorView
 from workspace.queue import QueueCells, QueueKey, QueueRow, cells
 from workspace.sla import SlaLevel
@@ -34,15 +34,7 @@ _COLUMNS = (
 class QueueTable(CursorView):
     """Contacts in queue order. Holds only the rows near the viewport; asks for the rest."""
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="queue.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="queue.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page_down"),
-        Binding("home,g", "jump(0)", "Top", show=False, id="queue.top"),
-        Binding("end,G", "jump(-1)", "Bottom", show=False, id="queue.bottom"),
-        Binding("enter", "claim", "Claim", id="queue.claim"),
-    ]
+    BINDINGS = bindings("queue")
 
     COMPONENT_CLASSES = {
         "queue-table--header",

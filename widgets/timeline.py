@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
 from widgets.cells import cell
+from widgets.commands import bindings
 from widgets.cursor_view import CursorView
 from workspace.text import preview
 from workspace.timefmt import when
@@ -25,15 +25,7 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 class Timeline(CursorView):
     """Every interaction and order event, newest first; more load as the cursor nears the end."""
 
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="timeline.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="timeline.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="timeline.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="timeline.page_down"),
-        Binding("home,g", "jump(0)", "Newest", show=False, id="timeline.top"),
-        Binding("end,G", "jump(-1)", "Oldest", show=False, id="timeline.bottom"),
-        Binding("enter,o", "open", "Open entry", id="timeline.open"),
-    ]
+    BINDINGS = bindings("timeline")
 
     COMPONENT_CLASSES = {
         "timeline--cursor",

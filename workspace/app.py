@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from screens.boot import BootScreen
 from screens.workspace import WorkspaceScreen
+from widgets.commands import check_keymap
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -112,7 +113,8 @@ class CareDeskApp(App[None]):
         self.clock = clock
         self.show_clock = show_clock
         self.keymap = dict(keymap or {})
-        """Keys remapped by binding id, kept so on-screen hints name the keys that work."""
+        """Keys remapped by command id, kept so on-screen hints name the keys that work."""
+        check_keymap(self.keymap)  # an unknown id or a clash is refused before anything shows
         if keymap:
             self.set_keymap(self.keymap)
 
