@@ -22,7 +22,7 @@ class DatabaseLost(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
-        """One line saying what the database said, for the banner."""
+        """What the database said, in one line, for the banner."""
 
 
 class DatabaseBack(Message):
@@ -35,7 +35,7 @@ class ConnectionWatch(Static):
 
     DEFAULT_CSS = """
     ConnectionWatch {
-        display: none; dock: top; height: 1; padding: 0 1;
+        display: none; height: 1; padding: 0 1;
         background: $error; color: $text; text-style: bold;
     }
     ConnectionWatch.-lost { display: block; }
@@ -57,8 +57,8 @@ class ConnectionWatch(Static):
         """Show the banner and start asking the database until it answers."""
         self.update(
             Text(
-                f"Lost the database ({reason}). Everything you typed is kept; "
-                f"trying again every {self.retry_every:g} s…",
+                f"Lost the database; everything you typed is kept; trying again every "
+                f"{self.retry_every:g} s. ({reason})",
                 no_wrap=True,
                 overflow="ellipsis",
             )

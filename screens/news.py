@@ -13,7 +13,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.connection import DatabaseLost
 from workspace.action_view import ActionRecord
-from workspace.errors import database_lost, describe_failure
+from workspace.errors import database_lost, describe_failure, failure_reason
 from workspace.text import one_line
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
@@ -115,7 +115,7 @@ class NewsWatcher(Widget):
             return
         message = describe_failure(error)
         if database_lost(error):
-            self.post_message(DatabaseLost(message))
+            self.post_message(DatabaseLost(failure_reason(error)))
             return
         self.log.error(f"{event.worker.name} failed", error)
         if message != self._failure:

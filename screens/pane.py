@@ -11,7 +11,7 @@ from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from screens.connection import DatabaseLost
-from workspace.errors import CareDeskError, database_lost, describe_failure
+from workspace.errors import CareDeskError, database_lost, describe_failure, failure_reason
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Pane(Vertical):
         self.failed(worker)
         lost = database_lost(error)
         if lost:
-            self.post_message(DatabaseLost(describe_failure(error)))
+            self.post_message(DatabaseLost(failure_reason(error)))
         elif not isinstance(error, CareDeskError):
             self.log.error(f"{worker.name} failed", error)
         if not (lost and worker.group in self.BACKGROUND):

@@ -7,7 +7,7 @@ or deciding a request that was withdrawn meanwhile, changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -198,7 +198,7 @@ def move(
     action_id: int,
     *,
     from_status: str,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     not_agent: int | None = None,
     only_agent: int | None = None,
 ) -> bool:

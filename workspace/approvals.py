@@ -3,7 +3,7 @@ and the news of each decision reaches the agent who asked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +60,28 @@ class Approvals:
             raise CareDeskError(f"there is no action #{action_id}")
         return action_record(row)
 
+    def _answer(
+        self,
+        session: Session,
+        at: datetime,
+        action_id: int,
+        values: Mapping[str, object],
+        event: AuditEvent,
+        after: Mapping[str, object],
+        **fence: int,
+    ) -> bool:
+        """Move a waiting request on, once, and audit it; False when it no longer waits (or
+        the fence, `not_agent` or `only_agent`, refuses this agent)."""
+        if not action_queries.move(
+            session, action_id, from_status=ActionStatus.REQUESTED, values=values, **fence
+        ):
+            return False
+        before = {"status": ActionStatus.REQUESTED.value}
+        self.trail.record(
+            session, at, event, Entity.ACTION, str(action_id), before=before, after=after
+        )
+        return True
+
     def _decide(self, action_id: int, reason: str, *, approve: bool) -> Decision:
         if not self.can_approve:
             raise NotAllowed(f"only a supervisor decides requests; you are {self.agent.role}")
@@ -79,23 +101,10 @@ class Approvals:
                 "decided_by": self.agent.id,
                 "decision_reason": why,
             }
-            if not action_queries.move(
-                s,
-                action_id,
-                from_status=ActionStatus.REQUESTED,
-                values=decided,
-                not_agent=self.agent.id,
-            ):
+            event = AuditEvent.ACTION_APPROVE if approve else AuditEvent.ACTION_DENY
+            after = {"status": status.value, "reason": why}
+            if not self._answer(s, now, action_id, decided, event, after, not_agent=self.agent.id):
                 return Decision(current, changed=False)
-            self.trail.record(
-                s,
-                now,
-                AuditEvent.ACTION_APPROVE if approve else AuditEvent.ACTION_DENY,
-                Entity.ACTION,
-                str(action_id),
-                before={"status": ActionStatus.REQUESTED.value},
-                after={"status": status.value, "reason": why},
-            )
             record = execute(s, self.trail, action_id, now) if approve else stored(s, action_id)
         return Decision(record, changed=True)
 
@@ -112,23 +121,10 @@ class Approvals:
                 "decided_at": now,
                 "decided_by": self.agent.id,
             }
-            if not action_queries.move(
-                s,
-                action_id,
-                from_status=ActionStatus.REQUESTED,
-                values=values,
-                only_agent=self.agent.id,
-            ):
+            after = {"status": ActionStatus.WITHDRAWN.value}
+            event = AuditEvent.ACTION_WITHDRAW
+            if not self._answer(s, now, action_id, values, event, after, only_agent=self.agent.id):
                 return Decision(current, changed=False)
-            self.trail.record(
-                s,
-                now,
-                AuditEvent.ACTION_WITHDRAW,
-                Entity.ACTION,
-                str(action_id),
-                before={"status": ActionStatus.REQUESTED.value},
-                after={"status": ActionStatus.WITHDRAWN.value},
-            )
             record = stored(s, action_id)
         return Decision(record, changed=True)
 

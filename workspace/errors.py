@@ -79,6 +79,13 @@ def describe_failure(error: BaseException) -> str:
     return one_line(f"Something went wrong: {error.__class__.__name__}: {error}")
 
 
+def failure_reason(error: BaseException) -> str:
+    """What the database (or the error) itself said, in one safe line."""
+    from workspace.text import one_line
+
+    return one_line(str(getattr(error, "orig", None) or error).strip().splitlines()[0])
+
+
 def database_lost(error: BaseException) -> bool:
     """Whether `error` says the database could not be reached or used just now (a server
     restarting, a network gone, a file locked past the busy timeout), rather than that the

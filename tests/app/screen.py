@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from typing import Any
 
 from rich.console import Console
@@ -64,3 +65,30 @@ def toasts(app: App[Any]) -> list[str]:
         assert isinstance(content, Content), type(content)
         found.append(content.plain)
     return found
+
+
+#: What must never reach the terminal from customer text: ESC and the other C0 controls but
+#: newline and tab, DEL, C1, and the bidi and zero-width controls.
+CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def leaks(output: str) -> list[str]:
+    """Every character of `output`, beyond Textual's own sequences, that could drive the
+    terminal or hide text (controls, invisible format characters, lone surrogates), each
+    named with its screen row and the text around it."""
+    rows = foreign_sequences(output).replace("\r\n", "\n").split("\n")
+    return [
+        f"U+{ord(ch):04X} on row {y}: {row[max(x - 30, 0) : x + 30]!r}"
+        for y, row in enumerate(rows)
+        for x, ch in enumerate(row)
+        if CONTROLS.match(ch) or unicodedata.category(ch) in ("Cf", "Cs")
+    ]
+
+
+def assert_inert(output: str, what: str = "") -> None:
+    """Nothing in `output` but Textual's own sequences reaches the terminal, nothing hidden."""
+    found = leaks(output)
+    where = f"{what}: " if what else ""
+    assert not found, f"{where}control characters reached the terminal:\n" + "\n".join(found[:8])

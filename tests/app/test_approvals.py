@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from storage.engine import Database
 from storage.models import Action
 from storage.uow import read_session
 from tests.app.conftest import settle
-from tests.app.screen import foreign_sequences, screen_text, terminal_output
+from tests.app.screen import assert_inert, screen_text, terminal_output
 from tests.factories import NOW, add_agents, add_customer, add_order
 from tests.hostile import INLINE_CASES, load_hostile_cases
 from workspace.action_view import ActionRequest
@@ -25,12 +24,6 @@ from workspace.policy_file import default_policy
 from workspace.workbench import Workbench
 
 POLICY = default_policy()
-
-#: What must never reach the terminal from customer text: ESC, C1, bidi and zero-width controls,
-#: and the other C0 controls and DEL.
-_DANGEROUS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
 
 
 class ApprovalsApp(App[None]):
@@ -282,18 +275,18 @@ async def test_hostile_names_and_reasons_show_literally(
         assert len(screen.records) == len(cases)
         shown = screen_text(app)
         assert "[bold red]Mallory[/bold red]" in shown
-        assert not _DANGEROUS.findall(foreign_sequences(terminal_output(app)).replace("\n", ""))
+        assert_inert(terminal_output(app))
         for _ in cases:
             detail = screen.query_one("#approvals-detail", Static)
             assert detail.size.height > 0
-            assert not _DANGEROUS.findall(foreign_sequences(terminal_output(app)).replace("\n", ""))
+            assert_inert(terminal_output(app))
             await pilot.press("down")
             await pilot.pause()
         await pilot.press("home", "a")
         await pilot.pause()
         assert isinstance(app.screen, DecisionReasonScreen)
         assert "[bold red]Mallory[/bold red]" in screen_text(app)
-        assert not _DANGEROUS.findall(foreign_sequences(terminal_output(app)).replace("\n", ""))
+        assert_inert(terminal_output(app))
 
 
 def _fill_snapshot(db: Database) -> AgentRecord:

@@ -4,17 +4,25 @@ the agent typed, and carries on when the database is back."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import shutil
+import socket
 import sqlite3
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
 from screens.connection import ConnectionWatch
 from screens.workspace import WorkspaceScreen
 from storage.engine import Database, make_database
-from tests.app.conftest import settle
+from storage.migrate import upgrade
+from tests.app.conftest import fill_desk, settle
 from tests.app.test_actions_ui import _actions, _claim_dana, _open_form, _told
 from tests.factories import NOW
 from widgets.composer import Composer
@@ -44,6 +52,18 @@ def _app(db: Database) -> CareDeskApp:
     return CareDeskApp(launch, clock=lambda: NOW, show_clock=False)
 
 
+async def _drafting(pilot) -> tuple[WorkspaceScreen, ConnectionWatch, Composer]:
+    """Dana's contact claimed, a reply drafted, and the connection watch retrying quickly."""
+    await _claim_dana(pilot)
+    workspace = pilot.app.screen
+    assert isinstance(workspace, WorkspaceScreen)
+    watch = workspace.query_one(ConnectionWatch)
+    watch.retry_every = 0.2
+    composer = workspace.query_one(Composer)
+    composer.text_area.load_text(DRAFT)
+    return workspace, watch, composer
+
+
 async def _until(pilot, check, what: str, seconds: float = 15.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if check():
@@ -56,13 +76,7 @@ async def _until(pilot, check, what: str, seconds: float = 15.0) -> None:
 async def test_a_locked_database_keeps_the_draft_and_the_form_and_comes_back(desk_db) -> None:
     app = _app(desk_db)
     async with app.run_test(size=SIZE) as pilot:
-        await _claim_dana(pilot)
-        workspace = app.screen
-        assert isinstance(workspace, WorkspaceScreen)
-        watch = workspace.query_one(ConnectionWatch)
-        watch.retry_every = 0.2
-        composer = workspace.query_one(Composer)
-        composer.text_area.load_text(DRAFT)
+        _, _, composer = await _drafting(pilot)
         form = await _open_form(pilot)
         amount = form.query_one("#action-amount", Input)
         amount.focus()
@@ -97,13 +111,7 @@ async def test_a_locked_database_keeps_the_draft_and_the_form_and_comes_back(des
 async def test_a_reply_sent_while_the_database_is_away_is_kept_to_send_again(desk_db) -> None:
     app = _app(desk_db)
     async with app.run_test(size=SIZE) as pilot:
-        await _claim_dana(pilot)
-        workspace = app.screen
-        assert isinstance(workspace, WorkspaceScreen)
-        watch = workspace.query_one(ConnectionWatch)
-        watch.retry_every = 0.2
-        composer = workspace.query_one(Composer)
-        composer.text_area.load_text(DRAFT)
+        workspace, watch, composer = await _drafting(pilot)
         composer.text_area.focus()
         with locked(desk_db):
             await pilot.press("ctrl+s")
@@ -116,6 +124,97 @@ async def test_a_reply_sent_while_the_database_is_away_is_kept_to_send_again(des
             assert app.is_running
         await _until(pilot, lambda: not watch.lost, "the banner to go")
         assert "The database answers again." in _told(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert composer.text_area.text == ""
+        assert "Reply sent on T-1." in _told(app)
+
+
+def _pg_tools() -> Path | None:
+    """The folder of PostgreSQL's server programs (initdb, pg_ctl), if this machine has them."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return versions[-1].parent if versions else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Cluster:
+    """A PostgreSQL server of this test's own, on a port of its own, so it can be stopped and
+    started again without touching anyone else's."""
+
+    def __init__(self, tools: Path, folder: Path) -> None:
+        self.tools = tools
+        self.folder = folder
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(folder, "postgres")
+        self._run("initdb", "-D", str(folder / "data"), "-A", "trust", "-U", "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.tools / program), *args],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        log = str(self.folder / "server.log")
+        self._run(
+            "pg_ctl", "-D", str(self.folder / "data"), "-o", options, "-l", log, "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    tools = _pg_tools()
+    if tools is None:
+        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    folder = Path(tempfile.mkdtemp(prefix="caredesk-pg-"))  # short: a socket path has a limit
+    server = Cluster(tools, folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.SubprocessError):
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_postgresql_restarted_under_the_workspace(cluster: Cluster) -> None:
+    db = make_database(cluster.url)
+    upgrade(db.read)
+    fill_desk(db)
+    db.dispose()
+    launch = AgentLaunch(lambda: make_database(cluster.url), fill_demo=False)
+    app = CareDeskApp(launch, clock=lambda: NOW, show_clock=False)
+    async with app.run_test(size=SIZE) as pilot:
+        workspace, watch, composer = await _drafting(pilot)
+        cluster.stop()
+        workspace.query_one("NewsWatcher").look()  # what its 3-second timer does
+        await _until(pilot, lambda: watch.lost, "the banner")
+        assert "Connection refused" in str(watch.render())
+        assert app.is_running and composer.text_area.text == DRAFT
+        cluster.start()
+        await _until(pilot, lambda: not watch.lost, "the banner to go", seconds=30)
+        composer.text_area.focus()
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert composer.text_area.text == ""

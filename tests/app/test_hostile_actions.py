@@ -8,7 +8,6 @@ import asyncio
 import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -30,7 +29,7 @@ from storage.engine import Database
 from storage.models import Action, Agent
 from storage.uow import read_session, unit_of_work
 from tests.app.conftest import fill_desk, make_app, settle
-from tests.app.screen import foreign_sequences, screen_text, terminal_output
+from tests.app.screen import assert_inert, screen_text, terminal_output
 from tests.app.screen import shown as _shown
 from tests.app.screen import toasts as _toasts
 from tests.factories import NOW, add_agents, add_customer, add_order, add_ticket
@@ -45,13 +44,6 @@ from workspace.text import one_line, preview
 from workspace.workbench import Workbench
 
 POLICY = default_policy()
-
-#: What must never reach the terminal from customer text: ESC, C1, bidi and zero-width controls,
-#: and the other C0 controls and DEL (Textual itself writes only newlines between rows).
-_DANGEROUS = re.compile(
-    "[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x1b\x80-\x9f"
-    "\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
 
 #: Corpus cases added to the first case of each kind: the markup that crashes the app when it
 #: is parsed, and the sequence that writes the agent's clipboard. Few: each case costs more
@@ -86,14 +78,7 @@ def _picks() -> list[tuple[str, str]]:
 
 def _assert_inert(app: App[Any], kind: str) -> None:
     """Nothing but Textual's own sequences reaches the terminal, and nothing hidden."""
-    rows = foreign_sequences(terminal_output(app)).replace("\r\n", "\n").split("\n")
-    found = [
-        f"U+{ord(ch):04X} on row {y}: {row[max(x - 30, 0) : x + 30]!r}"
-        for y, row in enumerate(rows)
-        for x, ch in enumerate(row)
-        if _DANGEROUS.match(ch) or unicodedata.category(ch) in ("Cf", "Cs")
-    ]
-    assert not found, f"{kind}: control characters reached the terminal:\n" + "\n".join(found[:8])
+    assert_inert(terminal_output(app), kind)
 
 
 def _strip_line(listed: str, action_id: int) -> str:

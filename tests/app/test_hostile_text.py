@@ -10,8 +10,6 @@ resolves and opens contacts whose ids are hostile.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,7 +24,7 @@ from storage.engine import Database
 from storage.models import Customer, Interaction, Order, OrderItem, Ticket
 from storage.uow import unit_of_work
 from tests.app.conftest import make_app, settle
-from tests.app.screen import foreign_sequences, screen_text, terminal_output
+from tests.app.screen import assert_inert, screen_text, terminal_output
 from tests.app.screen import shown as _shown
 from tests.app.screen import toasts as _toasts
 from tests.factories import NOW, add_agents, add_customer, add_message, add_ticket
@@ -37,39 +35,6 @@ from widgets.queue_table import QueueTable
 from widgets.timeline import Timeline
 from workspace.text import one_line
 from workspace.vocabulary import Priority
-
-#: What must never reach the terminal from customer text: ESC, C1, bidi and zero-width controls.
-_DANGEROUS = re.compile("[\x1b\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-#: The other C0 controls and DEL; Textual itself writes only newlines between rows.
-_C0 = re.compile("[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
-
-
-def _hidden(ch: str) -> bool:
-    """Invisible format characters (tags, joiners, ...) and lone surrogates."""
-    return unicodedata.category(ch) in ("Cf", "Cs")
-
-
-def _assert_inert(output: str) -> None:
-    """Nothing in `output` but Textual's own sequences can drive the terminal or hide text.
-
-    A failure names each offending character with its screen row and the text around it.
-    """
-    rest = foreign_sequences(output)
-    rows = rest.replace("\r\n", "\n").split("\n")
-    found = [
-        f"U+{ord(m.group()):04X} on row {y}: {row[max(m.start() - 30, 0) : m.end() + 30]!r}"
-        for y, row in enumerate(rows)
-        for pattern in (_DANGEROUS, _C0)
-        for m in pattern.finditer(row)
-    ]
-    found += [
-        f"U+{ord(ch):04X} on row {y}: {row[max(x - 30, 0) : x + 30]!r}"
-        for y, row in enumerate(rows)
-        for x, ch in enumerate(row)
-        if _hidden(ch) and not _DANGEROUS.match(ch)
-    ]
-    assert not found, "control characters reached the terminal:\n" + "\n".join(found[:8])
 
 
 def _fill(db: Database, cases: list[tuple[str, str]]) -> None:
@@ -104,7 +69,7 @@ async def _walk(db: Database, cases: list[tuple[str, str]]) -> None:
         timeline = app.screen.query_one(Timeline)
         assert len(timeline.entries) == len(cases)
         assert timeline.size.height >= len(cases) and table.size.height > len(cases)
-        _assert_inert(terminal_output(app))
+        assert_inert(terminal_output(app))
         assert "[bold red]Mallory[/bold red]" in screen_text(app)
     # Every entry in full, one at a time.
     app = make_app(db)
@@ -116,7 +81,7 @@ async def _walk(db: Database, cases: list[tuple[str, str]]) -> None:
         timeline = app.screen.query_one(Timeline)
         for i in range(len(cases)):
             await pilot.press("enter")
-            _assert_inert(terminal_output(app))
+            assert_inert(terminal_output(app))
             await pilot.press("escape", "down")
             assert timeline.cursor == min(i + 1, len(cases) - 1)
         assert app.is_running
@@ -303,7 +268,7 @@ async def test_hostile_fields_are_inert_in_the_queue_digest_timeline_and_contact
                     "order_delivered",
                     "order_placed",
                 ], kind
-            _assert_inert(terminal_output(app))
+            assert_inert(terminal_output(app))
         assert app.is_running
 
 
@@ -319,7 +284,7 @@ async def test_claiming_and_closing_contacts_with_hostile_ids(sqlite_db: Databas
             await pilot.press("enter")  # claim: a toast names the contact
             await settle(pilot)
             assert app.is_running, kind
-            _assert_inert(terminal_output(app))
+            assert_inert(terminal_output(app))
             toasts = _toasts(app)
             assert any(f"{one_line(tid)} is yours" in toast for toast in toasts), (kind, toasts)
             app.clear_notifications()
@@ -329,7 +294,7 @@ async def test_claiming_and_closing_contacts_with_hostile_ids(sqlite_db: Databas
             assert isinstance(app.screen, DispositionScreen), kind
             title = _shown(app.screen.query_one(Label))
             assert f"Close {one_line(tid)} as" in title, (kind, title)
-            _assert_inert(terminal_output(app))
+            assert_inert(terminal_output(app))
             await pilot.press("escape", "down")  # cancel: the contact stays held
             await settle(pilot)
         # A colleague's contact cannot be claimed: the warning names it.
@@ -342,7 +307,7 @@ async def test_claiming_and_closing_contacts_with_hostile_ids(sqlite_db: Databas
             await pilot.press("enter")
             await settle(pilot)
             assert app.is_running, kind
-            _assert_inert(terminal_output(app))
+            assert_inert(terminal_output(app))
             toasts = _toasts(app)
             assert any(one_line(tid) in toast for toast in toasts), (kind, toasts)
             app.clear_notifications()
@@ -351,7 +316,7 @@ async def test_claiming_and_closing_contacts_with_hostile_ids(sqlite_db: Databas
         await pilot.press("home", "r", "enter")  # the first choice: resolved
         await settle(pilot)
         assert app.is_running, kind
-        _assert_inert(terminal_output(app))
+        assert_inert(terminal_output(app))
         closed = f"{one_line(_ticket_id(0, text))} closed as resolved"
         toasts = _toasts(app)
         assert any(closed in toast for toast in toasts), (kind, toasts)
@@ -374,7 +339,7 @@ async def test_replies_signed_by_hostile_authors_are_inert_in_full(sqlite_db: Da
             assert app.screen.entry.author == text, kind
             head = _shown(app.screen.query_one("#entry-head", Static))
             assert one_line(text) in head and one_line(tid) in head, (kind, head)
-            _assert_inert(terminal_output(app))
+            assert_inert(terminal_output(app))
             await pilot.press("escape")
         assert app.is_running
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from screens.connection import DatabaseLost
 from storage.engine import Database, make_database
 from storage.testing import fresh_sqlite
 from tests.app.conftest import settle
@@ -108,3 +109,28 @@ async def _action_form(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_action_form(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
     assert snap_compare(_app(demo_db), terminal_size=size, run_before=_action_form)
+
+
+async def _database_lost(pilot) -> None:
+    """Claimed with a reply typed, when the database goes away: the banner over the queue."""
+    await _claimed_and_typing(pilot)
+    pilot.app.screen.post_message(
+        DatabaseLost('connection to server at "db.example", port 5432 failed: Connection refused')
+    )
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_database_lost(snap_compare, demo_db: Database, size) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=size, run_before=_database_lost)
+
+
+async def _help(pilot) -> None:
+    await _settle(pilot)
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+def test_help_of_the_queue(snap_compare, demo_db: Database) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=_help)
