@@ -181,7 +181,8 @@ class Action(SQLModel, table=True):
 
     The verdict is decided in the transaction that inserts the row; `status` then moves only
     forward, by conditional updates: requested -> approved -> executed, or requested ->
-    denied / withdrawn. An `allow` is inserted as executed; a `deny` as denied.
+    denied / withdrawn. An action the policy allows is inserted as approved and executed in
+    the same transaction; one it denies is inserted as denied.
     """
 
     __tablename__ = "action"
