@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, case, func, literal, select, true, update
@@ -67,9 +68,17 @@ def _select() -> Any:
     )
 
 
-def _usage_statement() -> Any:
-    """The statement `usage` runs, built once: its values are all bound parameters."""
-    counted = col(Action.status).in_(bindparam("counted", expanding=True))
+def _each(name: str, count: int) -> list[Any]:
+    """`count` bound parameters `name_0`, `name_1`, ...: an IN list the database can plan
+    once, where an expanding parameter would render the statement again on every call."""
+    return [bindparam(f"{name}_{i}") for i in range(count)]
+
+
+@lru_cache(maxsize=8)
+def _usage_statement(counted_count: int, money_back_count: int) -> Any:
+    """The statement `usage` runs, built once for each length of its two lists: its values
+    are all bound parameters."""
+    counted = col(Action.status).in_(_each("counted", counted_count))
     kind: Any = bindparam("kind")
     agent = (
         select(
@@ -95,7 +104,7 @@ def _usage_statement() -> Any:
         )
         .subquery("customer_usage")
     )
-    money_back = col(Action.kind).in_(bindparam("money_back", expanding=True))
+    money_back = col(Action.kind).in_(_each("money_back", money_back_count))
     order = (
         select(
             func.coalesce(func.sum(case((money_back, col(Action.amount)), else_=0)), 0).label(
@@ -123,8 +132,6 @@ def _usage_statement() -> Any:
         .join(order, true())
     )
 
-
-_USAGE = _usage_statement()
 
 #: A window that holds nothing: no customer allowance applies.
 _NO_WINDOW = datetime(9999, 1, 1, tzinfo=UTC)
@@ -156,19 +163,18 @@ def usage(
     Each part is an aggregate over its own index, so the row always comes back; the money
     comes back as a Decimal (summed as Money, and the CASE keeps its type).
     """
-    return session.execute(
-        _USAGE,
-        {
-            "agent_id": agent_id,
-            "kind": kind,
-            "month_start": month_start,
-            "customer_id": customer_id,
-            "window_start": window_start if window_start is not None else _NO_WINDOW,
-            "order_id": order_id,  # None: `order_id = NULL` holds for no row
-            "counted": list(counted),
-            "money_back": list(money_back),
-        },
-    ).one()
+    values: dict[str, Any] = {
+        "agent_id": agent_id,
+        "kind": kind,
+        "month_start": month_start,
+        "customer_id": customer_id,
+        "window_start": window_start if window_start is not None else _NO_WINDOW,
+        "order_id": order_id,  # None: `order_id = NULL` holds for no row
+    }
+    values |= {f"counted_{i}": status for i, status in enumerate(counted)}
+    values |= {f"money_back_{i}": kind for i, kind in enumerate(money_back)}
+    statement = _usage_statement(len(counted), len(money_back))
+    return session.execute(statement, values).one()
 
 
 def by_ref(session: Session, ref: str) -> Row[Any] | None:
