@@ -1,4 +1,4 @@
-"""The boot: opens the database for a session while the session's screen waits below it."""
+"""The boot: opens the database for a session, showing that it does, before the session's screen."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ class BootScreen(ModalScreen[Booted], Generic[Booted]):
             yield Static(Text("Opening the database…"), id="boot-message")
 
     def on_mount(self) -> None:
-        self.run_boot()
+        # After the first frame: the boot imports the database stack in its thread, and
+        # the agent should see that CareDesk is opening while it does.
+        self.call_after_refresh(self.run_boot)
 
     @work(thread=True, exclusive=True, group=BOOT, exit_on_error=False)
     def run_boot(self) -> None:

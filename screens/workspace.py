@@ -40,7 +40,7 @@ class WorkspaceScreen(Screen[None]):
 
     The queue says which contact is current; the screen passes that down to the context
     and resolution panes, and tells the queue when the resolution pane closed a contact.
-    The boot (`screens.boot`) opens the database while this screen waits beneath it.
+    The boot (`screens.boot`) opens the database before this screen is shown.
     """
 
     CSS_PATH = "workspace.tcss"

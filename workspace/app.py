@@ -39,7 +39,7 @@ class Launch(ABC, Generic[Booted]):
 
     @abstractmethod
     def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
-        """The session's screen, composed before the boot ends; `booted` is given to it."""
+        """The session's screen, shown once the boot has opened the database."""
 
     @abstractmethod
     def booted(self, screen: Screen[None], result: Booted) -> None:
@@ -120,12 +120,13 @@ class CareDeskApp(App[None]):
 
     def on_mount(self) -> None:
         launch = self.launch
-        screen = launch.screen(self.clock, show_clock=self.show_clock)
-        self.push_screen(screen)
 
-        def booted(result: object | None) -> None:
-            if result is not None:
-                launch.booted(screen, result)
+        async def booted(result: object | None) -> None:
+            if result is None:
+                return
+            screen = launch.screen(self.clock, show_clock=self.show_clock)
+            await self.push_screen(screen)
+            launch.booted(screen, result)
 
         self.push_screen(BootScreen(lambda: launch.boot(self.clock)), booted)
 
