@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, add_output, database_of, settings_of
 
 if TYPE_CHECKING:
     from storage.engine import Database
@@ -79,14 +79,7 @@ def add(commands: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db(checkpoint)
-    checkpoint.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        type=Path,
-        default=None,
-        help="file to write (default: standard output)",
-    )
+    add_output(checkpoint)
     audit.set_defaults(run=run)
 
 

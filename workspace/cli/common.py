@@ -40,6 +40,18 @@ def add_policy(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """`-o FILE`: where a command writes what it makes (standard output without it)."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="file to write (default: standard output)",
+    )
+
+
 def add_agent(parser: argparse.ArgumentParser, help_text: str) -> None:
     """`--agent`, for a command that acts as someone; `help_text` says as whom."""
     parser.add_argument("--agent", metavar="NAME", default=argparse.SUPPRESS, help=help_text)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from functools import partial
-from pathlib import Path
 
-from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, add_output, database_of, settings_of
 
 
 def add(commands: Subparsers) -> None:
@@ -20,14 +19,7 @@ def add(commands: Subparsers) -> None:
         "export never leaves half a file.",
     )
     add_db(parser)
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        type=Path,
-        default=None,
-        help="file to write (default: standard output)",
-    )
+    add_output(parser)
     parser.set_defaults(run=run)
 
 
