@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from storage.types import Money, UTCDateTime
@@ -24,6 +24,11 @@ class Agent(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     display_name: str = Field(sa_column=Column(String(200), nullable=False))
     role: str = Field(sa_column=Column(String(16), nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(Text))
+    active: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
+    """False for someone who has left: they cannot open the workspace or claim."""
     news_seen_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     """Decisions on this agent's requests up to here were told to them."""
 
@@ -155,6 +160,12 @@ class Ticket(SQLModel, table=True):
     first_response_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     resolved_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     disposition: str | None = Field(default=None, sa_column=Column(String(32)))
+    reopened: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    """How many times it was reopened (in the source system, or here)."""
+    handle_seconds: int | None = Field(default=None, sa_column=Column(Integer))
+    """Time agents spent on it in the source system."""
+    parked_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    """When it was parked waiting on the customer; its SLA clock stands still from then."""
     version: int = 0
 
 
@@ -235,3 +246,58 @@ class PolicyVersion(SQLModel, table=True):
     """The file name it was installed from."""
     body: str = Field(sa_column=Column(Text, nullable=False))
     """The policy file's text, exactly as installed."""
+
+
+class Survey(SQLModel, table=True):
+    """A customer's answer to a survey about one contact (specs/metrics.md)."""
+
+    __tablename__ = "survey"
+    __table_args__ = (Index("ix_survey_ticket", "ticket_id"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    ticket_id: str = Field(foreign_key="ticket.id", max_length=64)
+    at: datetime = Field(sa_column=_dt())
+    csat: int | None = None
+    ces: int | None = None
+    nps: int | None = None
+
+
+class DeskSession(SQLModel, table=True):
+    """One open workspace: who runs it, when it last beat, and the contact it has open.
+
+    A workspace beats every few seconds; one whose beat is older than the lapse time is
+    gone, and the holds of an agent with no workspace left are released.
+    """
+
+    __tablename__ = "desk_session"
+    __table_args__ = (
+        Index("ix_desk_session_beat", "beat_at"),
+        Index("ix_desk_session_viewing", "viewing_ticket_id"),
+        Index("ix_desk_session_agent", "agent_id"),
+    )
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    agent_id: int = Field(foreign_key="agent.id")
+    started_at: datetime = Field(sa_column=_dt())
+    beat_at: datetime = Field(sa_column=_dt())
+    viewing_ticket_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    """The contact open in this workspace, so others see "Sam is viewing"."""
+    host: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Change(SQLModel, table=True):
+    """One change other workspaces should see: the live feed reads these in order.
+
+    Written in the transaction of the change itself, so a change is announced exactly when
+    it commits; `ticket_id` is None for a change to many contacts at once (an import).
+    """
+
+    __tablename__ = "change"
+    __table_args__ = (Index("ix_change_at", "at"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_dt())
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    ticket_id: str | None = Field(default=None, sa_column=Column(String(64)))
+    agent_id: int | None = None
+    """Who made the change (None for the system: an import, a lapse)."""

@@ -11,16 +11,35 @@ from storage.customer_queries import search_history
 from storage.engine import make_database
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.testing import fresh_postgres_schema, fresh_sqlite
-from storage.uow import read_session
+from storage.uow import read_session, unit_of_work
 from tests.conftest import PG_URL, require_postgres
-from tests.factories import NOW, add_customer, add_message, add_ticket
+from tests.factories import NOW
 from workspace.boot import migrate
 
 
 def _fill_first_schema(db) -> None:
-    add_customer(db)
-    add_ticket(db, "T-1")
-    add_message(db, "I-1", at=NOW - timedelta(days=1), text="The blender jug arrived cracked")
+    """Rows as the first schema holds them, written in its own columns (the models are newer)."""
+    at = NOW - timedelta(days=1)
+    with unit_of_work(db) as s:
+        s.execute(
+            text("INSERT INTO customer (id, name, tier) VALUES ('C-1', 'Dana Whitfield', 'gold')")
+        )
+        s.execute(
+            text(
+                "INSERT INTO ticket (id, customer_id, channel, subject, status, active, priority,"
+                " priority_rank, opened_at, sla_due_at, version) VALUES ('T-1', 'C-1', 'chat',"
+                " 'Where is my order?', 'open', :yes, 'normal', 2, :at, :at, 0)"
+            ),
+            {"yes": True, "at": at},
+        )
+        s.execute(
+            text(
+                "INSERT INTO interaction (ref, customer_id, at, channel, direction, kind, text)"
+                " VALUES ('I-1', 'C-1', :at, 'chat', 'inbound', 'message',"
+                " 'The blender jug arrived cracked')"
+            ),
+            {"at": at},
+        )
 
 
 def _check_upgraded(db) -> None:
