@@ -421,6 +421,12 @@ class AuditEvent(StrEnum):
     ACTION_WITHDRAW = "action.withdraw"
     ACTION_EXECUTE = "action.execute"
     POLICY_INSTALL = "policy.install"
+    LAPSE = "lapse"
+    """A hold released because its workspace was gone too long."""
+    ASSIGN = "assign"
+    """A supervisor (or an import) gave a contact to someone else, or freed it."""
+    AGENT_ADD = "agent.add"
+    AGENT_SET = "agent.set"
 
 
 class Entity(StrEnum):
@@ -429,6 +435,28 @@ class Entity(StrEnum):
     TICKET = "ticket"
     ACTION = "action"
     POLICY = "policy"
+    AGENT = "agent"
+
+
+class ChangeKind(StrEnum):
+    """What the live feed tells other workspaces happened."""
+
+    CONTACTS = "contacts"
+    """Contacts came in or changed in bulk (an import)."""
+    CLAIM = "claim"
+    RELEASE = "release"
+    REPLY = "reply"
+    RESOLVE = "resolve"
+    ASSIGN = "assign"
+    LAPSE = "lapse"
+    VIEW = "view"
+    """Someone opened (or left) a contact."""
+    REQUEST = "request"
+    """An action was requested, or withdrawn."""
+    DECISION = "decision"
+    """A supervisor decided a request."""
+    AGENT = "agent"
+    """Someone joined, left or changed role."""
 
 
 _Word = TypeVar("_Word", bound=StrEnum)
