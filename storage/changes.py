@@ -34,9 +34,7 @@ def record(
     agent_id: int | None = None,
 ) -> None:
     """Announce a change made in this transaction (`ticket_id` None: many contacts)."""
-    session.execute(
-        insert(Change).values(kind=kind, at=at, ticket_id=ticket_id, agent_id=agent_id)
-    )
+    session.execute(insert(Change).values(kind=kind, at=at, ticket_id=ticket_id, agent_id=agent_id))
     notify(session)
 
 
@@ -60,7 +58,7 @@ def last_seq(session: Session) -> int:
 
 def since(session: Session, seq: int, limit: int = 500) -> list[Row[Any]]:
     """Changes after `seq`, oldest first (`seq`, `at`, `kind`, `ticket_id`, `agent_id`)."""
-    stmt = (
+    stmt: Any = (
         select(
             col(Change.seq).label("seq"),
             col(Change.at).label("at"),
@@ -77,7 +75,5 @@ def since(session: Session, seq: int, limit: int = 500) -> list[Row[Any]]:
 
 def prune(session: Session, before: datetime) -> int:
     """Forget changes older than `before` (every reader has long seen them)."""
-    result = session.execute(
-        delete(Change).where(col(Change.at) < literal(before, UTCDateTime()))
-    )
+    result = session.execute(delete(Change).where(col(Change.at) < literal(before, UTCDateTime())))
     return int(result.rowcount)  # type: ignore[attr-defined]

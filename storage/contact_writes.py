@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, true, update
+from sqlalchemy import Row, bindparam, exists, func, select, true, update
 from sqlmodel import Session, col
 
 from storage.models import Agent, Interaction, Ticket
+from storage.queue_queries import Scope, next_unheld
 from storage.types import UTCDateTime
+
+#: The claimer still works here: someone who left cannot take contacts.
+_ACTIVE_AGENT = exists().where(col(Agent.id) == bindparam("agent_id"), col(Agent.active) == true())
 
 #: The claim: one conditional UPDATE, built once (agents claim all day long).
 _CLAIM = (
@@ -18,6 +22,7 @@ _CLAIM = (
         col(Ticket.id) == bindparam("ticket_id"),
         col(Ticket.active) == true(),
         col(Ticket.assigned_agent_id).is_(None),
+        _ACTIVE_AGENT,
     )
     .values(
         assigned_agent_id=bindparam("agent_id"),
@@ -43,6 +48,37 @@ def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> boo
         _CLAIM, {"ticket_id": ticket_id, "agent_id": agent_id, "claimed_at": now}
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim_next(session: Session, scope: Scope, agent_id: int, now: datetime) -> str | None:
+    """Give `agent_id` the most urgent contact in `scope` that nobody holds; its id, or None
+    when none waits (or the agent no longer works here).
+
+    One UPDATE whose target is chosen by a subquery. On PostgreSQL the subquery locks the
+    row it picks and skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), so
+    twenty agents pressing "next" at once each get a different contact at the first try;
+    on SQLite the transaction already holds the only write lock, so the first unheld row is
+    free by construction.
+    """
+    pick = next_unheld(scope)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(Ticket.__table__)  # type: ignore[attr-defined]
+        .where(
+            col(Ticket.id) == pick.scalar_subquery(),
+            col(Ticket.assigned_agent_id).is_(None),
+            _ACTIVE_AGENT,
+        )
+        .values(
+            assigned_agent_id=bindparam("agent_id"),
+            claimed_at=bindparam("claimed_at", type_=UTCDateTime()),
+            version=col(Ticket.version) + 1,
+        )
+        .returning(col(Ticket.id))
+    )
+    taken = session.execute(stmt, {"agent_id": agent_id, "claimed_at": now}).scalar_one_or_none()
+    return None if taken is None else str(taken)
 
 
 def holder(session: Session, ticket_id: str) -> Row[Any] | None:

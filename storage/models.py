@@ -301,3 +301,18 @@ class Change(SQLModel, table=True):
     ticket_id: str | None = Field(default=None, sa_column=Column(String(64)))
     agent_id: int | None = None
     """Who made the change (None for the system: an import, a lapse)."""
+
+
+class TeamSetting(SQLModel, table=True):
+    """The team's configuration (service levels and the like), installed like its policy:
+    the newest version is in effect, and every version is kept."""
+
+    __tablename__ = "team_setting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    installed_at: datetime = Field(sa_column=_dt())
+    installed_by: str = Field(sa_column=Column(String(64), nullable=False))
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    """The file name it was installed from."""
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    """The configuration file's text, exactly as installed."""

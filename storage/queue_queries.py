@@ -45,7 +45,12 @@ class Key(Protocol):
     def id(self) -> str: ...
 
 
-def _where(scope: Scope) -> list[Any]:
+#: Queue order: soonest SLA breach first, then priority, then the oldest.
+QUEUE_ORDER = tuple(col(c).asc() for c in _ORDER)
+
+
+def scope_where(scope: Scope) -> list[Any]:
+    """The clauses that keep a query to the contacts `scope` names."""
     clauses: list[Any] = []
     if scope.status is None:
         clauses.append(col(Ticket.active) == true())
@@ -84,7 +89,7 @@ def _rows_select(scope: Scope | None) -> Select[*tuple[Any, ...]]:
         .join(Customer, col(Customer.id) == col(Ticket.customer_id))
         .outerjoin(Agent, col(Agent.id) == col(Ticket.assigned_agent_id))
     )
-    return stmt if scope is None else stmt.where(*_where(scope))
+    return stmt if scope is None else stmt.where(*scope_where(scope))
 
 
 def _key_tuple() -> Any:
@@ -103,7 +108,7 @@ def _key_values(key: Key) -> Any:
 
 def count_queue(session: Session, scope: Scope) -> int:
     """How many contacts the scope holds."""
-    stmt = select(func.count()).select_from(Ticket).where(*_where(scope))
+    stmt = select(func.count()).select_from(Ticket).where(*scope_where(scope))
     return int(session.execute(stmt).scalar_one())
 
 
@@ -138,7 +143,7 @@ def position_of(session: Session, scope: Scope, key: Key) -> int:
     stmt = (
         select(func.count())
         .select_from(Ticket)
-        .where(*_where(scope), _key_tuple() < _key_values(key))
+        .where(*scope_where(scope), _key_tuple() < _key_values(key))
     )
     return int(session.execute(stmt).scalar_one())
 
@@ -149,12 +154,12 @@ def get_row(session: Session, ticket_id: str) -> Row[Any] | None:
     return session.execute(stmt).first()
 
 
-def first_unheld(session: Session, scope: Scope, limit: int = 5) -> Sequence[Row[Any]]:
-    """The first few contacts nobody holds, in queue order (candidates for "next")."""
-    stmt = (
-        _rows_select(scope)
-        .where(col(Ticket.assigned_agent_id).is_(None), col(Ticket.active) == true())
-        .order_by(*(col(c).asc() for c in _ORDER))
-        .limit(limit)
+def next_unheld(scope: Scope) -> Select[Any]:
+    """The id of the most urgent contact in `scope` nobody holds: what "next" claims."""
+    return (
+        select(col(Ticket.id))
+        .where(*scope_where(scope), col(Ticket.assigned_agent_id).is_(None))
+        .where(col(Ticket.active) == true())
+        .order_by(*QUEUE_ORDER)
+        .limit(1)
     )
-    return session.execute(stmt).all()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
-from storage import contact_writes, queue_queries
+from storage import changes, contact_writes, queue_queries
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace.agents import AgentRecord
@@ -21,7 +22,14 @@ from workspace.audit_trail import AuditTrail
 from workspace.errors import CareDeskError, NotHeld
 from workspace.queue import QueueFilter, QueueRow, queue_row
 from workspace.timefmt import utcnow
-from workspace.vocabulary import AuditEvent, Disposition, Entity, InteractionKind, member
+from workspace.vocabulary import (
+    AuditEvent,
+    ChangeKind,
+    Disposition,
+    Entity,
+    InteractionKind,
+    member,
+)
 
 
 @dataclass(frozen=True)
@@ -55,15 +63,7 @@ class Desk:
         me = self.agent
         with unit_of_work(self.db) as s:
             if contact_writes.claim(s, ticket_id, me.id, now):
-                self.trail.record(
-                    s,
-                    now,
-                    AuditEvent.CLAIM,
-                    Entity.TICKET,
-                    ticket_id,
-                    before={"holder": None},
-                    after={"holder": me.name},
-                )
+                self._claimed(s, ticket_id, now)
                 return ClaimOutcome(True, ticket_id, me.display_name, "claimed")
             found = contact_writes.holder(s, ticket_id)
         if found is None:
@@ -76,18 +76,31 @@ class Desk:
         return ClaimOutcome(False, ticket_id, found.holder_name, reason)
 
     def claim_next(self, flt: QueueFilter) -> QueueRow | None:
-        """Claim the most urgent contact nobody holds; None when none is left in the view."""
-        for _attempt in range(5):
-            with read_session(self.db) as s:
-                candidates = [queue_row(r) for r in queue_queries.first_unheld(s, flt)]
-            if not candidates:
+        """Claim the most urgent contact in the view that nobody holds; None only when none
+        waits. Whatever the view, "next" never hands out someone else's contact."""
+        now = self.clock()
+        me = self.agent
+        with unit_of_work(self.db) as s:
+            taken = contact_writes.claim_next(s, replace(flt, agent_id=None), me.id, now)
+            if taken is None:
                 return None
-            for row in candidates:
-                if self.claim(row.id).claimed:
-                    with read_session(self.db) as s:
-                        taken = queue_queries.get_row(s, row.id)
-                    return queue_row(taken) if taken is not None else None
-        return None
+            self._claimed(s, taken, now)
+        with read_session(self.db) as s:
+            row = queue_queries.get_row(s, taken)
+        return queue_row(row) if row is not None else None
+
+    def _claimed(self, s: Session, ticket_id: str, now: datetime) -> None:
+        """Record a claim this transaction made, for the audit log and the live feed."""
+        self.trail.record(
+            s,
+            now,
+            AuditEvent.CLAIM,
+            Entity.TICKET,
+            ticket_id,
+            before={"holder": None},
+            after={"holder": self.agent.name},
+        )
+        changes.record(s, ChangeKind.CLAIM, now, ticket_id=ticket_id, agent_id=self.agent.id)
 
     def release(self, ticket_id: str) -> None:
         """Hand the contact back to the queue."""
@@ -104,6 +117,7 @@ class Desk:
                 before={"holder": self.agent.name},
                 after={"holder": None},
             )
+            changes.record(s, ChangeKind.RELEASE, now, ticket_id=ticket_id, agent_id=self.agent.id)
 
     def write(
         self, ticket_id: str, text: str, *, note: bool = False, key: str | None = None
@@ -139,6 +153,9 @@ class Desk:
                 event = AuditEvent.NOTE if note else AuditEvent.REPLY
                 after = {"interaction": ref, "chars": len(text)}
                 self.trail.record(s, now, event, Entity.TICKET, ticket_id, after=after)
+                changes.record(
+                    s, ChangeKind.REPLY, now, ticket_id=ticket_id, agent_id=self.agent.id
+                )
         except IntegrityError:
             with read_session(self.db) as s:
                 if contact_writes.interaction_exists(s, ref):
@@ -168,3 +185,4 @@ class Desk:
                 raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")
             after = {"status": status.value, "disposition": outcome.value}
             self.trail.record(s, now, AuditEvent.RESOLVE, Entity.TICKET, ticket_id, after=after)
+            changes.record(s, ChangeKind.RESOLVE, now, ticket_id=ticket_id, agent_id=self.agent.id)

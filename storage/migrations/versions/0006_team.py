@@ -7,7 +7,8 @@ Create Date: 2026-12-05
 Agents gain an email and whether they still work here; tickets gain what the import format
 now carries (reopened, handle_seconds) and when one was parked waiting on the customer.
 `survey` holds customers' answers; `desk_session` the open workspaces (their heartbeat and
-the contact each has open); `change` the changes the live feed hands to other workspaces.
+the contact each has open); `change` the changes the live feed hands to other workspaces; `team_setting` the team's
+configuration (service levels), installed and versioned like its policy.
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ def upgrade() -> None:
             sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
         )
     with op.batch_alter_table("ticket", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reopened", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("reopened", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("handle_seconds", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("parked_at", UTCDateTime(), nullable=True))
     op.create_table(
@@ -66,9 +65,18 @@ def upgrade() -> None:
         sa.Column("agent_id", sa.Integer(), nullable=True),
     )
     op.create_index("ix_change_at", "change", ["at"])
+    op.create_table(
+        "team_setting",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("installed_at", UTCDateTime(), nullable=False),
+        sa.Column("installed_by", sa.String(64), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("team_setting")
     op.drop_index("ix_change_at", table_name="change")
     op.drop_table("change")
     op.drop_index("ix_desk_session_agent", table_name="desk_session")
