@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import action_queries, customer_queries, queue_queries
+from storage import action_queries, changes, customer_queries, queue_queries
 from storage.engine import Database
 from storage.money import to_money
 from storage.uow import lock_for_audit, read_session, unit_of_work
@@ -36,7 +36,7 @@ from workspace.customers import OrderRecord, customer_record, days_late, order_r
 from workspace.errors import ActionInputError, NotHeld
 from workspace.policy import Policy, Proposal, Usage, decide, fingerprint, resolve
 from workspace.queue import holds, queue_row
-from workspace.vocabulary import ActionKind, ActionStatus, AuditEvent, Entity, member
+from workspace.vocabulary import ActionKind, ActionStatus, AuditEvent, ChangeKind, Entity, member
 
 COUNTED = ActionStatus.counted()
 """What counts against budgets and allowances, as the usage query is told."""
@@ -264,6 +264,10 @@ class Actions:
                 record = execute(s, self.trail, action_id, now)
             else:
                 record = stored(s, action_id)
+            if recorded is ActionStatus.REQUESTED:
+                changes.record(
+                    s, ChangeKind.REQUEST, now, ticket_id=request.ticket_id, agent_id=self.agent.id
+                )
         return ActionOutcome(record, repeated=False, headroom=verdict.headroom)
 
 

@@ -7,8 +7,9 @@ Create Date: 2026-12-05
 Agents gain an email and whether they still work here; tickets gain what the import format
 now carries (reopened, handle_seconds) and when one was parked waiting on the customer.
 `survey` holds customers' answers; `desk_session` the open workspaces (their heartbeat and
-the contact each has open); `change` the changes the live feed hands to other workspaces; `team_setting` the team's
-configuration (service levels), installed and versioned like its policy.
+the contact each has open); `change` the changes the live feed hands to other workspaces;
+`team_setting` the team's configuration (service levels), installed and versioned like its
+policy.
 """
 
 from __future__ import annotations
