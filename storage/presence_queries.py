@@ -93,7 +93,7 @@ def viewers(
     ids = list(ticket_ids)
     if not ids:
         return []
-    stmt = (
+    stmt: Any = (
         select(
             col(DeskSession.viewing_ticket_id).label("ticket_id"),
             col(Agent.id).label("agent_id"),
