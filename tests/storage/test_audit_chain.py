@@ -60,7 +60,11 @@ def _verify(db: Database, batch: int = 1000) -> ChainReport:
 
 
 def _sql(db: Database, statement: str, **params: object) -> None:
+    """Tamper with the log by hand; on PostgreSQL as a superuser who first switched off the
+    triggers that keep it append-only (what its hash chain is there to catch)."""
     with unit_of_work(db) as s:
+        if not db.is_sqlite:
+            s.execute(text("SET LOCAL session_replication_role = replica"))
         s.execute(text(statement), params)
 
 
