@@ -1,22 +1,29 @@
 """Approvals: supervisors decide the requests above agents' limits, agents withdraw their own,
-and the news of each decision reaches the agent who asked."""
+and the news of each decision reaches the agent who asked.
+
+The rules are checked here, and on PostgreSQL the database checks them again against the
+login (storage/security.py): a refusal from either is a `NotAllowed` with one sentence.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from storage import action_queries, agent_queries
 from storage.engine import Database
+from storage.logins import refusal
 from storage.uow import lock_for_audit, read_session, unit_of_work
 from workspace.action_view import ActionRecord, Decision, action_record
 from workspace.actions import execute, stored
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
-from workspace.errors import ActionInputError, CareDeskError, NotAllowed
+from workspace.errors import ActionInputError, AgentInactive, NotAllowed, UnknownAction
 from workspace.vocabulary import ActionStatus, AuditEvent, Entity
 
 
@@ -57,8 +64,21 @@ class Approvals:
     def _current(self, session: Session, action_id: int) -> ActionRecord:
         row = action_queries.get_action(session, action_id)
         if row is None:
-            raise CareDeskError(f"there is no action #{action_id}")
+            raise UnknownAction(f"there is no action #{action_id}")
         return action_record(row)
+
+    @contextmanager
+    def _deciding(self) -> Iterator[Session]:
+        """A unit of work whose refusal by the database (PostgreSQL's grants and triggers
+        hold the same rules against the login) is a NotAllowed saying why."""
+        try:
+            with unit_of_work(self.db) as s:
+                yield s
+        except DBAPIError as error:
+            reason = refusal(error)
+            if reason is None:
+                raise
+            raise NotAllowed(f"the database refused: {reason}") from None
 
     def _answer(
         self,
@@ -90,8 +110,11 @@ class Approvals:
             raise ActionInputError("reason", "give a reason for the decision")
         now = self.clock()
         status = ActionStatus.APPROVED if approve else ActionStatus.DENIED
-        with unit_of_work(self.db) as s:
+        with self._deciding() as s:
             lock_for_audit(s)
+            me = agent_queries.agent_by_name(s, self.agent.name)
+            if me is None or not me.active:  # deactivated while their workspace was open
+                raise AgentInactive(f"{self.agent.name!r} no longer works here")
             current = self._current(s, action_id)
             if current.agent_id == self.agent.id:
                 raise NotAllowed("nobody approves their own request")
@@ -111,7 +134,7 @@ class Approvals:
     def withdraw(self, action_id: int) -> Decision:
         """Withdraw one's own waiting request; a decided one stays as it is."""
         now = self.clock()
-        with unit_of_work(self.db) as s:
+        with self._deciding() as s:
             lock_for_audit(s)
             current = self._current(s, action_id)
             if current.agent_id != self.agent.id:

@@ -8,7 +8,28 @@ from datetime import datetime
 from sqlmodel import Session
 
 from storage.audit import append_audit
+from storage.logins import acting
 from workspace.vocabulary import AuditEvent, Entity
+
+MAX_ACTOR = 64
+"""The audit log's actor column holds this many characters."""
+
+FOR = " for "
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def acting_actor(login: str, agent: str) -> str:
+    """How the audit log names an administrator's login working for an agent:
+    `postgres for hana`. Two very long names are each cut (marked `…`) to fit."""
+    room = MAX_ACTOR - len(FOR)
+    if len(login) + len(agent) <= room:
+        return f"{login}{FOR}{agent}"
+    keep_login = max(room - len(agent), room // 2)
+    keep_login = min(keep_login, len(login))
+    return f"{_fit(login, keep_login)}{FOR}{_fit(agent, room - keep_login)}"
 
 
 class AuditTrail:
@@ -30,11 +51,19 @@ class AuditTrail:
         before: Mapping[str, object] | None = None,
         after: Mapping[str, object] | None = None,
     ) -> int:
-        """Append one entry; returns its id."""
+        """Append one entry; returns its id.
+
+        Written through a database an administrator signed in to for someone else (see
+        `workspace.agents.sign_in`), the entry names both: `postgres for hana`.
+        """
+        actor = self.actor
+        marked = acting(session)
+        if marked is not None and marked[1] == actor:
+            actor = acting_actor(*marked)
         return append_audit(
             session,
             at=at,
-            actor=self.actor,
+            actor=actor,
             action=event.value,
             entity=entity.value,
             entity_id=entity_id,

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from storage.bulk import is_empty
 from storage.engine import Database, Reader, UnsupportedDatabase
+from storage.logins import refusal
 from storage.migrate import current_revision, head_revision, is_known, upgrade
-from workspace.agents import resolve_agent
+from workspace.agents import sign_in
 from workspace.errors import CareDeskError
 from workspace.policy import Policy
 from workspace.policy_store import effective_policy
@@ -46,6 +47,9 @@ class BootResult:
     """What was generated, when an empty database was just filled with demo data."""
     upgraded_from: str | None
     """The schema revision the database was upgraded from, if it was upgraded."""
+    notice: str | None = None
+    """What to tell the agent once: why they work as whom they do, when it was chosen for
+    them (their user or login is not an agent of this database)."""
 
 
 def migrate(db: Database) -> str | None:
@@ -57,7 +61,16 @@ def migrate(db: Database) -> str | None:
             f"({head_revision()}): upgrade CareDesk"
         )
     if before != head_revision():
-        upgrade(db.read)
+        try:
+            upgrade(db.read)
+        except DBAPIError as error:
+            if refusal(error) is None:
+                raise
+            raise DatabaseUnavailable(
+                f"the database schema is {before or 'empty'} and this CareDesk needs "
+                f"{head_revision()}, but your login may not upgrade it: the database's owner "
+                "runs `caredesk db upgrade`"
+            ) from None
         return before or "empty"
     return None
 
@@ -107,10 +120,10 @@ def _open(
             demo = build_demo(db, now=clock())
         except DemoDatabaseNotEmpty:
             demo = None  # another workspace filled it first: use what it made
-    agent = resolve_agent(db, agent_name)
+    identity = sign_in(db, agent_name)
     policy = effective_policy(db, policy)  # the team's installed policy, where there is one
-    bench = Workbench.open(db, agent, policy, clock)
-    return BootResult(bench=bench, demo=demo, upgraded_from=upgraded)
+    bench = Workbench.open(db, identity.agent, policy, clock)
+    return BootResult(bench=bench, demo=demo, upgraded_from=upgraded, notice=identity.notice)
 
 
 def open_viewer(

@@ -59,6 +59,27 @@ class UnknownAgent(CareDeskError):
     """`--agent NAME` names nobody in this database."""
 
 
+class NoAgents(UnknownAgent):
+    """Nobody works in this database yet; the message gives the line that adds someone."""
+
+
+class AgentInactive(NotAllowed):
+    """The agent was deactivated: they cannot open the workspace or decide anything."""
+
+
+class UnknownAction(CareDeskError):
+    """No action has this number."""
+
+
+class AgentInputError(CareDeskError):
+    """A person's details are malformed; `field` names the input at fault (`id`, `name`,
+    `role`, `email`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 def describe_failure(error: BaseException) -> str:
     """One sentence for the agent about something that went wrong while working.
 

@@ -16,7 +16,19 @@ from sqlalchemy import select
 from storage.migrate import HEAD
 from storage.models import AuditEntry
 from storage.uow import read_session
-from workspace.cli import act, audit, build_parser, db, demo, export, importing, main, policy
+from workspace.cli import (
+    act,
+    agent,
+    audit,
+    build_parser,
+    db,
+    decide,
+    demo,
+    export,
+    importing,
+    main,
+    policy,
+)
 from workspace.policy_file import DEFAULT_POLICY
 
 SPEC_LINES = [
@@ -41,6 +53,10 @@ OFFERS = {
     (): {"--db", "--policy", "--agent"},
     ("db",): {"--db"},
     ("demo",): {"--db"},
+    ("agent",): set(),
+    ("agent", "add"): {"--db"},
+    ("agent", "list"): {"--db"},
+    ("agent", "set"): {"--db"},
     ("import",): {"--db"},
     ("export",): {"--db"},
     ("policy",): set(),
@@ -48,6 +64,8 @@ OFFERS = {
     ("policy", "show"): {"--db", "--policy"},
     ("policy", "install"): {"--db", "--agent"},
     ("act",): {"--db", "--policy", "--agent"},
+    ("approve",): {"--db", "--agent"},
+    ("deny",): {"--db", "--agent"},
     ("audit",): set(),
     ("audit", "verify"): {"--db"},
     ("audit", "checkpoint"): {"--db"},
@@ -58,12 +76,17 @@ offers."""
 RUNS = [
     (["db", "status"], db),
     (["demo"], demo),
+    (["agent", "add", "hana", "--name", "Hana", "--role", "supervisor"], agent),
+    (["agent", "list"], agent),
+    (["agent", "set", "hana", "--active", "no"], agent),
     (["import", "f.jsonl"], importing),
     (["export"], export),
     (["policy", "check", "p.yaml"], policy),
     (["policy", "show"], policy),
     (["policy", "install", "p.yaml"], policy),
     (["act", "--customer", "C-1", "--action", "discount", "--reason", "r"], act),
+    (["approve", "12", "--reason", "r"], decide),
+    (["deny", "#12", "--reason", "r"], decide),
     (["audit", "verify"], audit),
     (["audit", "checkpoint"], audit),
 ]
@@ -91,14 +114,18 @@ def test_the_commands_are_exactly_these() -> None:
     assert list(_commands(_parser())) == [
         "db",
         "demo",
+        "agent",
         "import",
         "export",
         "policy",
         "act",
+        "approve",
+        "deny",
         "audit",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}
     assert set(_commands(_parser("audit"))) == {"verify", "checkpoint"}
+    assert set(_commands(_parser("agent"))) == {"add", "list", "set"}
     assert {words for words in OFFERS if words} == {
         (*above, name) for above in OFFERS for name in _commands(_parser(*above))
     }

@@ -1,7 +1,7 @@
 """`caredesk`: the workspace (no command), and the commands operations run around it.
 
 One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
-Commands still to come (agent, monitor, report, replay, scenario, deliver) go the same way.
+Commands still to come (monitor, report, replay, scenario, deliver) go the same way.
 Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 """
 
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Protocol
 
-from workspace.cli import act, audit, db, demo, desk, export, importing, policy
+from workspace.cli import act, agent, audit, db, decide, demo, desk, export, importing, policy
 from workspace.cli.common import Subparsers
 
 
@@ -25,7 +25,7 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (db, demo, importing, export, policy, act, audit)
+COMMANDS: tuple[Command, ...] = (db, demo, agent, importing, export, policy, act, decide, audit)
 """The commands, in the order `caredesk --help` lists them."""
 
 DESCRIPTION = """\
@@ -39,7 +39,12 @@ Every command explains itself: caredesk COMMAND --help.
 
 The database is a SQLite file in your data directory unless --db or CAREDESK_DB names
 another (sqlite:///path.db or postgresql://user@host/db). Actions are bounded by the
-policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy file."""
+policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy file.
+
+Who you are: on PostgreSQL your database login is your agent, proven by the server, and
+only an administrator works as someone else (--agent), which the audit log records. On
+SQLite nothing is proven: --agent, else CAREDESK_AGENT, else the agent whose id is your
+user name, else the first agent. Anything the database refuses exits with status 4."""
 
 
 class _Version(argparse.Action):
@@ -99,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("caredesk: " + "\n".join(lines), file=sys.stderr)
         return 2
     except (SQLAlchemyError, ArgumentError, UnsupportedDatabase, CommandError) as error:
+        from storage.logins import refusal
+
+        refused = refusal(error)
+        if refused is not None:  # PostgreSQL's grants and triggers hold against the login
+            print(f"caredesk: the database refused: {refused}", file=sys.stderr)
+            return 4
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
         return 2

@@ -16,7 +16,11 @@ def add(parser: argparse.ArgumentParser) -> None:
     """The workspace runs when no command is named, so its options are the top level's."""
     add_db(parser)
     add_policy(parser)
-    add_agent(parser, "who you are (default: the first agent in the database)")
+    add_agent(
+        parser,
+        "who you are (default: on PostgreSQL your database login; on SQLite the agent whose "
+        "id is your user name, else the first agent)",
+    )
     parser.add_argument(
         "--no-demo", action="store_true", help="do not fill an empty database with demo data"
     )
