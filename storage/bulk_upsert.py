@@ -65,6 +65,12 @@ class _Spec:
     keep_if_null: tuple[str, ...] = ()
 
 
+AGENT = _Spec(
+    "agent",
+    ("name",),
+    ("name", "display_name", "role", "email", "active"),
+    bools=("active",),
+)
 CUSTOMER = _Spec(
     "customer",
     ("id",),
@@ -104,12 +110,22 @@ TICKET = _Spec(
         "first_response_at",
         "resolved_at",
         "disposition",
+        "reopened",
+        "handle_seconds",
+        "parked_at",
         "version",
     ),
-    times=("opened_at", "sla_due_at", "claimed_at", "first_response_at", "resolved_at"),
+    times=(
+        "opened_at",
+        "sla_due_at",
+        "claimed_at",
+        "first_response_at",
+        "resolved_at",
+        "parked_at",
+    ),
     bools=("active",),
     bump_version=True,
-    keep_if_null=("assigned_agent_id", "claimed_at"),
+    keep_if_null=("assigned_agent_id", "claimed_at", "parked_at"),
 )
 INTERACTION = _Spec(
     "interaction",
@@ -128,6 +144,13 @@ INTERACTION = _Spec(
     ),
     times=("at",),
 )
+SURVEY = _Spec(
+    "survey",
+    ("id",),
+    ("id", "ticket_id", "at", "csat", "ces", "nps"),
+    times=("at",),
+)
+SPECS = (AGENT, CUSTOMER, ORDER, ORDER_ITEM, TICKET, INTERACTION, SURVEY)
 
 
 def _converter(spec: _Spec, sqlite: bool) -> Callable[[Row], Sequence[Any]]:
@@ -181,10 +204,7 @@ class BulkUpserter:
         self._sqlite = connection.dialect.name == "sqlite"
         self._dbapi: Any = cast(Any, connection.connection.driver_connection)  # sqlite3, psycopg
         self._staged: set[str] = set()
-        self._convert = {
-            spec.table: _converter(spec, self._sqlite)
-            for spec in (CUSTOMER, ORDER, ORDER_ITEM, TICKET, INTERACTION)
-        }
+        self._convert = {spec.table: _converter(spec, self._sqlite) for spec in SPECS}
         self._cache_was: int | None = None
         self._triggers: list[str] = []
         self._first_new_id = 0
@@ -254,6 +274,10 @@ class BulkUpserter:
             self._dbapi.execute(f"PRAGMA cache_size = {int(self._cache_was)}")
             self._cache_was = None
 
+    def agents(self, rows: Sequence[Row]) -> None:
+        """Insert or update agents by login name (`name`); the database id is kept."""
+        self._upsert(AGENT, rows)
+
     def customers(self, rows: Sequence[Row]) -> None:
         """Insert or update customers by `id`."""
         self._upsert(CUSTOMER, rows)
@@ -273,13 +297,18 @@ class BulkUpserter:
     def tickets(self, rows: Sequence[Row]) -> None:
         """Insert or update tickets by `id`; a changed ticket's version goes up by one.
 
-        A line that names no holder leaves the contact's current holder and claim alone.
+        A line that names no holder leaves the contact's current holder and claim alone, and
+        one that says nothing of parking leaves a parked contact parked.
         """
         self._upsert(TICKET, rows)
 
     def interactions(self, rows: Sequence[Row]) -> None:
         """Insert or update interactions by their source id (`ref`); the integer id is kept."""
         self._upsert(INTERACTION, rows)
+
+    def surveys(self, rows: Sequence[Row]) -> None:
+        """Insert or update survey answers by `id`."""
+        self._upsert(SURVEY, rows)
 
     def _upsert(self, spec: _Spec, rows: Sequence[Row]) -> None:
         """Insert or update `rows` of `spec`'s table by its key."""

@@ -1,4 +1,5 @@
-"""Bulk data movement for import and export: id lookups and keyset streams.
+"""Bulk data movement for import and export: id lookups, keyset streams, and the writes of
+CareDesk's own records (actions, policy versions, team settings, the audit log).
 
 Rows cross this module as plain dicts keyed by column name, so `workspace` never touches a
 table class. The import's upserts are in `storage.bulk_upsert`.
@@ -6,13 +7,25 @@ table class. The import's upserts are in `storage.bulk_upsert`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, true, update
 from sqlmodel import Session
 
-from storage.models import Agent, Customer, Interaction, Order, OrderItem, Ticket
+from storage.models import (
+    Action,
+    Agent,
+    AuditEntry,
+    Customer,
+    Interaction,
+    Order,
+    OrderItem,
+    PolicyVersion,
+    Survey,
+    TeamSetting,
+    Ticket,
+)
 
 #: Ids per IN (...) query: under SQLite's oldest bound-parameter limit (999).
 IN_CHUNK = 500
@@ -22,6 +35,9 @@ PAGE = IN_CHUNK
 
 Kind = Literal["customer", "order", "ticket"]
 
+Recorded = Literal["action", "policy_version", "team_setting", "audit_entry"]
+"""CareDesk's own records that keep their ids from one database to the next."""
+
 _TABLES: dict[str, Table] = {
     "customer": Customer.__table__,  # type: ignore[attr-defined]
     "order": Order.__table__,  # type: ignore[attr-defined]
@@ -29,7 +45,15 @@ _TABLES: dict[str, Table] = {
     "interaction": Interaction.__table__,  # type: ignore[attr-defined]
     "order_item": OrderItem.__table__,  # type: ignore[attr-defined]
     "agent": Agent.__table__,  # type: ignore[attr-defined]
+    "survey": Survey.__table__,  # type: ignore[attr-defined]
+    "action": Action.__table__,  # type: ignore[attr-defined]
+    "policy_version": PolicyVersion.__table__,  # type: ignore[attr-defined]
+    "team_setting": TeamSetting.__table__,  # type: ignore[attr-defined]
+    "audit_entry": AuditEntry.__table__,  # type: ignore[attr-defined]
 }
+
+#: Where an import looks for CareDesk's own records, in the order it names the first one.
+RECORDED: tuple[Recorded, ...] = ("action", "policy_version", "team_setting", "audit_entry")
 
 
 def _chunks(values: Iterable[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
@@ -62,6 +86,65 @@ def agent_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     return found
 
 
+def holders(session: Session, ticket_ids: Iterable[str]) -> dict[str, str]:
+    """The login name of whoever holds each of `ticket_ids` that is active and held."""
+    ticket, agent = _TABLES["ticket"], _TABLES["agent"]
+    found: dict[str, str] = {}
+    for chunk in _chunks(set(ticket_ids)):
+        rows = session.execute(
+            select(ticket.c.id, agent.c.name)
+            .join(agent, agent.c.id == ticket.c.assigned_agent_id)
+            .where(ticket.c.id.in_(chunk), ticket.c.active == true())
+        )
+        found.update({ticket_id: name for ticket_id, name in rows})
+    return found
+
+
+def first_recorded(session: Session) -> tuple[Recorded, int] | None:
+    """The first of CareDesk's own records in the database, as (table, id); None when it
+    holds none (the only database an `export --all` file goes into)."""
+    for name in RECORDED:
+        table = _TABLES[name]
+        first = session.execute(select(table.c.id).order_by(table.c.id).limit(1)).scalar()
+        if first is not None:
+            return name, int(first)
+    return None
+
+
+def insert_recorded(session: Session, name: Recorded, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert CareDesk's own records as they were, ids included (see `restart_ids`)."""
+    if rows:
+        session.execute(insert(_TABLES[name]), list(rows))
+
+
+def restart_ids(session: Session, names: Iterable[Recorded]) -> None:
+    """Let new rows of `names` number on after the ids inserted as they were (PostgreSQL's
+    sequences do not see them; SQLite numbers on from the largest id by itself)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in names:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"coalesce(max(id), 0) + 1, false) FROM {name}"
+            )
+        )
+
+
+_NEWS = (
+    update(_TABLES["agent"])
+    .where(_TABLES["agent"].c.name == bindparam("agent_name"))
+    .values(news_seen_at=bindparam("seen"))
+)
+
+
+def set_news_seen(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Set `news_seen_at` of each agent named (`name`, `news_seen_at`)."""
+    if rows:
+        params = [{"agent_name": r["name"], "seen": r["news_seen_at"]} for r in rows]
+        session.execute(_NEWS, params)
+
+
 def _keyset(connection: Connection, table: Table, key: str) -> Iterator[list[dict[str, Any]]]:
     """Pages of `table` in `key` order, each fetched by `key > last` over its unique index."""
     column = table.c[key]
@@ -75,6 +158,20 @@ def _keyset(connection: Connection, table: Table, key: str) -> Iterator[list[dic
             return
         yield page
         last = page[-1][key]
+
+
+def _agent_names(connection: Connection) -> dict[int, str]:
+    """Every agent's login name by database id (a team is dozens to a few hundred people)."""
+    agent = _TABLES["agent"]
+    return {
+        agent_id: name for agent_id, name in connection.execute(select(agent.c.id, agent.c.name))
+    }
+
+
+def stream_agents(connection: Connection) -> Iterator[dict[str, Any]]:
+    """Every agent, in the order they were added (database id)."""
+    for page in _keyset(connection, _TABLES["agent"], "id"):
+        yield from page
 
 
 def stream_customers(connection: Connection) -> Iterator[dict[str, Any]]:
@@ -101,10 +198,7 @@ def stream_orders(connection: Connection) -> Iterator[dict[str, Any]]:
 
 def stream_tickets(connection: Connection) -> Iterator[dict[str, Any]]:
     """Every ticket by id, with `assigned_to`: the holder's agent name (or None)."""
-    agent = _TABLES["agent"]
-    names = {
-        agent_id: name for agent_id, name in connection.execute(select(agent.c.id, agent.c.name))
-    }
+    names = _agent_names(connection)
     for page in _keyset(connection, _TABLES["ticket"], "id"):
         for ticket in page:
             yield {**ticket, "assigned_to": names.get(ticket["assigned_agent_id"])}
@@ -114,3 +208,23 @@ def stream_interactions(connection: Connection) -> Iterator[dict[str, Any]]:
     """Every interaction, by its source id (`ref`), which survives a round trip unlike `id`."""
     for page in _keyset(connection, _TABLES["interaction"], "ref"):
         yield from page
+
+
+def stream_surveys(connection: Connection) -> Iterator[dict[str, Any]]:
+    """Every survey answer, by id."""
+    for page in _keyset(connection, _TABLES["survey"], "id"):
+        yield from page
+
+
+def stream_recorded(connection: Connection, name: Recorded) -> Iterator[dict[str, Any]]:
+    """Every row of one of CareDesk's own tables, by id (the audit log in chain order).
+
+    Actions come with `agent` and `decider`: the login names of who asked and who decided.
+    """
+    names = _agent_names(connection) if name == "action" else {}
+    for page in _keyset(connection, _TABLES[name], "id"):
+        for row in page:
+            if name == "action":
+                row["agent"] = names[row["agent_id"]]
+                row["decider"] = names.get(row["decided_by"])
+            yield row

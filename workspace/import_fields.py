@@ -17,17 +17,24 @@ from typing import Any
 from storage.types import CENT
 from workspace.vocabulary import (
     STORED_DIRECTIONS,
+    ActionKind,
+    ActionStatus,
     Channel,
     ContactStatus,
+    Disposition,
     InteractionKind,
     OrderStatus,
     Priority,
+    Role,
+    VerdictKind,
 )
 
 #: Largest amount, unit price or order total: far above any order, far below the cents column.
 MAX_MONEY = Decimal("999999999999.99")
 #: Largest quantity on one order line.
 MAX_QUANTITY = 1_000_000
+#: Largest whole number an integer column holds on every database (PostgreSQL's `integer`).
+MAX_INT = 2**31 - 1
 
 CHANNELS = tuple(Channel)
 DIRECTIONS = STORED_DIRECTIONS
@@ -35,9 +42,16 @@ KINDS = tuple(InteractionKind)
 ORDER_STATUSES = tuple(OrderStatus)
 TICKET_STATUSES = tuple(ContactStatus)
 PRIORITIES = tuple(Priority)
+ROLES = tuple(Role)
+DISPOSITIONS = tuple(Disposition)
+ACTION_KINDS = tuple(ActionKind)
+ACTION_STATUSES = tuple(ActionStatus)
+VERDICTS = tuple(VerdictKind)
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+_HASH = re.compile(r"[0-9a-f]{64}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 #: Characters no database column takes: NUL (PostgreSQL refuses it) and lone surrogates.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -144,20 +158,54 @@ def parse_money(value: Any) -> Decimal:
     return amount.quantize(CENT)
 
 
-def parse_quantity(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
-        raise BadValue(f"a whole number from 1 to {MAX_QUANTITY:,}")
+def whole(low: int, high: int = MAX_INT) -> Callable[[Any], int]:
+    """A whole number from `low` to `high` (JSON numbers only: `true` and `"3"` are refused)."""
+
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            shown = "" if high == MAX_INT else f" to {high:,}"
+            raise BadValue(f"a whole number from {low}{shown}")
+        return value
+
+    return parse
+
+
+def parse_flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue("true or false")
+    return value
+
+
+def parse_hash(value: Any) -> str:
+    if not isinstance(value, str) or not _HASH.fullmatch(value):
+        raise BadValue("64 lowercase hex characters")
+    return value
+
+
+def parse_currency(value: Any) -> str:
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
+        raise BadValue("a three-letter currency code (USD)")
     return value
 
 
 parse_ident = short_text(64)
+parse_short16 = short_text(16)
 parse_short32 = short_text(32)
+parse_display_name = short_text(200)
+parse_count = whole(0)
+parse_number = whole(1)
+parse_quantity = whole(1, MAX_QUANTITY)
 parse_channel = one_of(CHANNELS)
 parse_direction = one_of(DIRECTIONS)
 parse_kind = one_of(KINDS)
 parse_order_status = one_of(ORDER_STATUSES)
 parse_ticket_status = one_of(TICKET_STATUSES)
 parse_priority = one_of(PRIORITIES)
+parse_role = one_of(ROLES)
+parse_disposition = one_of(DISPOSITIONS)
+parse_action_kind = one_of(ACTION_KINDS)
+parse_action_status = one_of(ACTION_STATUSES)
+parse_verdict = one_of(VERDICTS)
 
 
 def parse_items(value: Any) -> list[dict[str, Any]]:

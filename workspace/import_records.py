@@ -1,8 +1,11 @@
 """One line of an import file to a record: decode its JSON, then check it as its type.
 
 `decode` turns a line's bytes into JSON values (refusing what is not UTF-8 JSON, or names a
-key twice), and `parse_record` checks an object as a customer, order, interaction or
-ticket, giving either the row to upsert or every problem found in it.
+key twice), and `parse_record` checks an object as one record of its `type` (an agent,
+customer, order, ticket, interaction or survey, or one of CareDesk's own records that
+`caredesk export --all` writes), giving either the row to write or every problem found in
+it. What a line can only be checked against its file and database (references, tiers, the
+audit chain) is checked by `workspace.importer`.
 """
 
 from __future__ import annotations
@@ -21,22 +24,35 @@ from workspace.import_fields import (
     Fields,
     Found,
     NonFinite,
+    parse_action_kind,
+    parse_action_status,
     parse_channel,
+    parse_count,
+    parse_currency,
     parse_date,
     parse_direction,
+    parse_display_name,
+    parse_disposition,
+    parse_flag,
+    parse_hash,
     parse_ident,
     parse_items,
     parse_kind,
     parse_money,
+    parse_number,
     parse_order_status,
     parse_priority,
     parse_quantity,
+    parse_role,
+    parse_short16,
     parse_short32,
     parse_text,
     parse_ticket_status,
     parse_timestamp,
+    parse_verdict,
     show,
     unstorable,
+    whole,
 )
 from workspace.sla import sla_due
 from workspace.vocabulary import DEFAULT_TIER, ContactStatus, InteractionKind, Priority
@@ -46,13 +62,13 @@ class Parsed(NamedTuple):
     """One good line: the row to upsert, an order's items, and the records it names."""
 
     kind: str
-    """customer, order, interaction or ticket."""
+    """The record's `type`: one of `PARSERS`."""
     row: dict[str, Any]
-    """Column values for the record's table."""
+    """Column values for the record's table (agents are named, not numbered: see `refs`)."""
     items: list[dict[str, Any]]
     """An order's item rows (empty for other kinds)."""
     refs: list[tuple[str, str, str]]
-    """(field, customer|ticket|agent, id or name) for each record this one names."""
+    """(field, customer|order|ticket|agent, id or login name) for each record this one names."""
 
 
 class Rejected(Exception):
@@ -74,6 +90,18 @@ def parse_record(obj: Any) -> Parsed | Found:
         got = "nothing" if kind is None else show(kind)
         return [("type", f"expected one of {', '.join(PARSERS)}, got {got}")]
     return parser(obj)
+
+
+def _agent(obj: dict[str, Any]) -> Parsed | Found:
+    f = Fields(obj, "agent", ("id", "name", "role", "email", "active"))
+    row = {
+        "name": f.get("id", parse_ident),
+        "display_name": f.get("name", parse_display_name),
+        "role": f.get("role", parse_role),
+        "email": f.get("email", parse_text, required=False),
+        "active": f.get("active", parse_flag, required=False, default=True),
+    }
+    return f.problems or Parsed("agent", row, [], [])
 
 
 def _customer(obj: dict[str, Any]) -> Parsed | Found:
@@ -218,7 +246,8 @@ def _interaction_fields(obj: dict[str, Any]) -> Parsed | Found:
 def _ticket(obj: dict[str, Any]) -> Parsed | Found:
     required = ("id", "customer", "channel", "subject", "opened_at", "priority", "status")
     optional = ("sla_due_at", "assigned_to", "claimed_at", "first_response_at", "resolved_at")
-    f = Fields(obj, "ticket", (*required, *optional, "disposition"))
+    counts = ("reopened", "handle_seconds", "parked_at", "version")
+    f = Fields(obj, "ticket", (*required, *optional, "disposition", *counts))
     row = {
         "id": f.get("id", parse_ident),
         "customer_id": f.get("customer", parse_ident),
@@ -231,7 +260,11 @@ def _ticket(obj: dict[str, Any]) -> Parsed | Found:
         "claimed_at": f.get("claimed_at", parse_timestamp, required=False),
         "first_response_at": f.get("first_response_at", parse_timestamp, required=False),
         "resolved_at": f.get("resolved_at", parse_timestamp, required=False),
-        "disposition": f.get("disposition", parse_short32, required=False),
+        "disposition": f.get("disposition", parse_disposition, required=False),
+        "reopened": f.get("reopened", parse_count, required=False, default=0),
+        "handle_seconds": f.get("handle_seconds", parse_count, required=False),
+        "parked_at": f.get("parked_at", parse_timestamp, required=False),
+        "version": f.get("version", parse_count, required=False, default=0),
     }
     agent = f.get("assigned_to", parse_ident, required=False)
     if f.problems:
@@ -241,19 +274,150 @@ def _ticket(obj: dict[str, Any]) -> Parsed | Found:
     if row["sla_due_at"] is None:
         row["sla_due_at"] = sla_due(row["channel"], row["priority"], row["opened_at"])
     row["assigned_agent_id"] = None  # filled in from `assigned_to` when written
-    row["version"] = 0
     refs = [("customer", "customer", row["customer_id"])]
     if agent is not None:
         refs.append(("assigned_to", "agent", agent))
     return Parsed("ticket", row, [], refs)
 
 
+_ANSWERS = (("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10))
+"""Each survey answer and its scale (specs/metrics.md)."""
+
+
+def _survey(obj: dict[str, Any]) -> Parsed | Found:
+    f = Fields(obj, "survey", ("id", "ticket", "at", *(name for name, _, _ in _ANSWERS)))
+    row = {
+        "id": f.get("id", parse_ident),
+        "ticket_id": f.get("ticket", parse_ident),
+        "at": f.get("at", parse_timestamp),
+    }
+    for name, low, high in _ANSWERS:
+        row[name] = f.get(name, whole(low, high), required=False)
+    if f.problems:
+        return f.problems
+    if all(row[name] is None for name, _, _ in _ANSWERS):
+        return [(None, "expected at least one answer: csat (1-5), ces (1-7) or nps (0-10)")]
+    return Parsed("survey", row, [], [("ticket", "ticket", row["ticket_id"])])
+
+
+# CareDesk's own records: what `caredesk export --all` adds to the records above.
+
+
+def _policy_version(obj: dict[str, Any]) -> Parsed | Found:
+    keys = ("id", "installed_at", "installed_by", "fingerprint", "source", "body")
+    f = Fields(obj, "policy_version", keys)
+    row = {
+        "id": f.get("id", parse_number),
+        "installed_at": f.get("installed_at", parse_timestamp),
+        "installed_by": f.get("installed_by", parse_ident),
+        "fingerprint": f.get("fingerprint", parse_short16),
+        "source": f.get("source", parse_text),
+        "body": f.get("body", parse_text),
+    }
+    return f.problems or Parsed("policy_version", row, [], [])
+
+
+def _team_setting(obj: dict[str, Any]) -> Parsed | Found:
+    f = Fields(obj, "team_setting", ("id", "installed_at", "installed_by", "source", "body"))
+    row = {
+        "id": f.get("id", parse_number),
+        "installed_at": f.get("installed_at", parse_timestamp),
+        "installed_by": f.get("installed_by", parse_ident),
+        "source": f.get("source", parse_text),
+        "body": f.get("body", parse_text),
+    }
+    return f.problems or Parsed("team_setting", row, [], [])
+
+
+_ACTION_REQUIRED = (
+    "id", "ref", "kind", "customer", "agent", "amount", "currency", "reason", "verdict", "rule",
+    "verdict_reason", "policy_hash", "status", "requested_at",
+)  # fmt: skip
+_ACTION_OPTIONAL = (
+    "order", "ticket", "items", "outside_budget", "decided_at", "decided_by", "decision_reason",
+    "executed_at",
+)  # fmt: skip
+
+
+def _action(obj: dict[str, Any]) -> Parsed | Found:
+    f = Fields(obj, "action", (*_ACTION_REQUIRED, *_ACTION_OPTIONAL))
+    row = {
+        "id": f.get("id", parse_number),
+        "ref": f.get("ref", parse_ident),
+        "kind": f.get("kind", parse_action_kind),
+        "customer_id": f.get("customer", parse_ident),
+        "order_id": f.get("order", parse_ident, required=False),
+        "ticket_id": f.get("ticket", parse_ident, required=False),
+        "amount": f.get("amount", parse_money),
+        "currency": f.get("currency", parse_currency),
+        "items": f.get("items", parse_text, required=False),
+        "reason": f.get("reason", parse_text),
+        "verdict": f.get("verdict", parse_verdict),
+        "rule": f.get("rule", parse_text),
+        "verdict_reason": f.get("verdict_reason", parse_text),
+        "outside_budget": f.get("outside_budget", parse_flag, required=False, default=False),
+        "policy_hash": f.get("policy_hash", parse_short16),
+        "status": f.get("status", parse_action_status),
+        "requested_at": f.get("requested_at", parse_timestamp),
+        "decided_at": f.get("decided_at", parse_timestamp, required=False),
+        "decision_reason": f.get("decision_reason", parse_text, required=False),
+        "executed_at": f.get("executed_at", parse_timestamp, required=False),
+    }
+    agent = f.get("agent", parse_ident)
+    decider = f.get("decided_by", parse_ident, required=False)
+    if f.problems:
+        return f.problems
+    refs = [("customer", "customer", row["customer_id"]), ("agent", "agent", agent)]
+    for field, kind in (("order", "order"), ("ticket", "ticket")):
+        if row[f"{field}_id"] is not None:
+            refs.append((field, kind, row[f"{field}_id"]))
+    if decider is not None:
+        refs.append(("decided_by", "agent", decider))
+    return Parsed("action", row, [], refs)
+
+
+def _agent_news(obj: dict[str, Any]) -> Parsed | Found:
+    f = Fields(obj, "agent_news", ("agent", "seen_at"))
+    row = {"name": f.get("agent", parse_ident), "news_seen_at": f.get("seen_at", parse_timestamp)}
+    return f.problems or Parsed("agent_news", row, [], [("agent", "agent", row["name"])])
+
+
+def _audit(obj: dict[str, Any]) -> Parsed | Found:
+    keys = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
+    f = Fields(obj, "audit", (*keys, "prev_hash", "hash"))
+    row = {
+        "id": f.get("id", parse_number),
+        "at": f.get("at", parse_timestamp),
+        "actor": f.get("actor", parse_ident),
+        "action": f.get("action", parse_short32),
+        "entity": f.get("entity", parse_short32),
+        "entity_id": f.get("entity_id", parse_ident),
+        "before": f.get("before", parse_text, required=False),
+        "after": f.get("after", parse_text, required=False),
+        "prev_hash": f.get("prev_hash", parse_hash),
+        "hash": f.get("hash", parse_hash),
+    }
+    return f.problems or Parsed("audit", row, [], [])
+
+
 PARSERS: dict[str, Callable[[dict[str, Any]], Parsed | Found]] = {
+    "agent": _agent,
     "customer": _customer,
     "order": _order,
     "interaction": _interaction,
     "ticket": _ticket,
+    "survey": _survey,
+    "policy_version": _policy_version,
+    "team_setting": _team_setting,
+    "action": _action,
+    "agent_news": _agent_news,
+    "audit": _audit,
 }
+"""Every record type, by its `type`."""
+
+RECORDED = frozenset({"policy_version", "team_setting", "action", "agent_news", "audit"})
+"""CareDesk's own records (`caredesk export --all`): they go only into a database that
+holds none yet."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

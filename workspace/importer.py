@@ -1,10 +1,16 @@
-"""`caredesk import`: load customers, orders, tickets and interactions from JSON Lines.
+"""`caredesk import`: load agents, customers, orders, tickets, interactions and surveys from
+JSON Lines, and the records of CareDesk's own that `caredesk export --all` adds.
 
 The file is read once, in one transaction, and memory stays flat whatever its size: each
 chunk of lines is checked (the references it makes are resolved against what came earlier
 in the file, or the database) and then upserted. A bad line stops the writing; the rest of
 the file is still read so that every problem is listed, and the transaction is rolled back.
 Any bad line refuses the whole file.
+
+CareDesk's own records (actions, policy versions, team settings, agents' news marks, the
+audit log) are written as they were, ids and hashes included, and only into a database that
+holds none yet: they are a whole team's history, moved or restored. A contact an agent holds
+is never moved to someone else without an audit entry saying so.
 
 A record's id may appear more than once in a file: the later line wins, as if the file had
 been imported line by line. A line replaces every field of its record, so an optional field
@@ -16,20 +22,26 @@ Reading a line into a record is `import_records`; reading one field is `import_f
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlmodel import Session
 
-from storage import upsert
+from storage import changes, upsert
+from storage.audit import GENESIS, entry_hash
 from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
-from storage.uow import unit_of_work
+from storage.uow import lock_for_audit, unit_of_work
+from workspace.audit_trail import AuditTrail
 from workspace.errors import InputRejected, Problem
 from workspace.import_fields import Found, show
-from workspace.import_records import PARSERS, Parsed, Rejected, decode, parse_record
+from workspace.import_records import PARSERS, RECORDED, Parsed, Rejected, decode, parse_record
+from workspace.policy import Policy
+from workspace.policy_file import policy_from_text
+from workspace.timefmt import utcnow
+from workspace.vocabulary import DEFAULT_TIER, AuditEvent, ChangeKind, Entity
 
 #: Longest line read, newline excluded; a longer one is refused without being held in memory.
 MAX_LINE_BYTES = 1024 * 1024
@@ -43,6 +55,9 @@ PENDING = 2_000
 PROGRESS_EVERY = 256 * 1024
 
 Progress = Callable[[int, int], None]
+
+#: The actor of the audit entries an import writes when no agent is named.
+ACTOR = "import"
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,19 @@ class ImportSummary:
     """Ticket lines imported."""
     lines: int
     """Lines in the file, blank ones included."""
+    agents: int = 0
+    """Agent lines imported."""
+    surveys: int = 0
+    """Survey lines imported."""
+    recorded: int = 0
+    """Lines of CareDesk's own records (`export --all`) imported."""
+    moved: int = 0
+    """Contacts an agent held that the file gave to someone else (each one audited)."""
+
+
+def known_tiers(policy: Policy) -> frozenset[str]:
+    """The tiers a customer may have under `policy`: its own, and the default one."""
+    return frozenset(policy.tiers) | {DEFAULT_TIER}
 
 
 class _Scan:
@@ -135,79 +163,219 @@ class _Problems:
 class _References:
     """Checks that each record a line names came earlier in the file or is in the database.
 
-    Only customer and ticket ids are kept (nothing names orders or interactions); names not
-    seen earlier are looked up in the database in batches, inside the import's transaction.
+    Ids of the records other records name are kept (nothing names interactions or surveys);
+    names not seen earlier are looked up in the database in batches, inside the import's
+    transaction. `agents` holds the database id of every agent named so far.
     """
 
     def __init__(self, session: Session, problems: _Problems) -> None:
         self.session = session
         self.problems = problems
-        self.seen: dict[str, set[str]] = {"customer": set(), "ticket": set()}
+        self.seen: dict[str, set[str]] = {kind: set() for kind in _NAMED}
         self.pending: list[tuple[int, str, str, str]] = []
         self.agents: dict[str, int] = {}
 
     def add(self, lineno: int, parsed: Parsed) -> None:
         for field, kind, ref in parsed.refs:
-            known = self.agents if kind == "agent" else self.seen[kind]
-            if ref not in known:
+            if ref not in self.seen[kind]:
                 self.pending.append((lineno, field, kind, ref))
         if parsed.kind in self.seen:
-            self.seen[parsed.kind].add(parsed.row["id"])
+            self.seen[parsed.kind].add(parsed.row[_KEYS.get(parsed.kind, "id")])
         if len(self.pending) >= PENDING:
             self.resolve()
 
     def resolve(self) -> None:
         if not self.pending:
             return
-        wanted: dict[str, set[str]] = {"customer": set(), "ticket": set(), "agent": set()}
+        wanted: dict[str, set[str]] = {kind: set() for kind in _NAMED}
         for _, _, kind, ref in self.pending:
             wanted[kind].add(ref)
         session = self.session
-        self.agents.update(upsert.agent_ids(session, wanted["agent"]))
-        found = {
-            "customer": upsert.existing_ids(session, "customer", wanted["customer"]),
-            "ticket": upsert.existing_ids(session, "ticket", wanted["ticket"]),
-            "agent": set(self.agents),
-        }
-        self.seen["customer"] |= found["customer"]  # later lines naming them need no lookup
-        self.seen["ticket"] |= found["ticket"]
+        named = upsert.agent_ids(session, wanted["agent"])
+        self.agents.update(named)
+        found: dict[str, set[str]] = {"agent": set(named)}
+        for kind in _STORED_IDS:
+            found[kind] = upsert.existing_ids(session, kind, wanted[kind])
+        for kind, ids in found.items():
+            self.seen[kind] |= ids  # later lines naming them need no lookup
         for lineno, field, kind, ref in self.pending:
             if ref not in found[kind]:
-                if kind == "agent":
-                    message = f"no agent named {show(ref)} in the database"
-                else:
-                    message = f"no {kind} {show(ref)} earlier in the file or in the database"
+                message = f"no {kind} {show(ref)} earlier in the file or in the database"
                 self.problems.add(lineno, field, message)
         self.pending.clear()
 
 
-class _Batch:
-    """Up to CHUNK records, upserted parents first so each chunk satisfies its foreign keys."""
+#: The kinds of record other records name, and those named by a text id.
+_NAMED = ("agent", "customer", "order", "ticket")
+_STORED_IDS: tuple[upsert.Kind, ...] = ("customer", "order", "ticket")
+#: What identifies a record of a kind within a file, where it is not `id`.
+_KEYS = {"agent": "name", "agent_news": "name", "interaction": "ref"}
+#: The table of each of CareDesk's own records that keeps its ids.
+_NUMBERED: dict[str, upsert.Recorded] = {
+    "policy_version": "policy_version",
+    "team_setting": "team_setting",
+    "action": "action",
+    "audit": "audit_entry",
+}
+_DESCRIBED = {
+    "action": "action",
+    "policy_version": "policy version",
+    "team_setting": "team setting",
+    "audit_entry": "audit entry",
+}
 
-    def __init__(self, agents: dict[str, int]) -> None:
+
+class _Context:
+    """What a line is checked against beyond itself: the tiers known and, for CareDesk's own
+    records, a database without any, ids in order and an audit chain that holds.
+
+    The tiers are those of the policy in effect, until the file installs policies of its
+    own (`export --all` writes them before the customers): then those of the newest one.
+    """
+
+    def __init__(self, session: Session, tiers: Collection[str]) -> None:
+        self.session = session
+        self.tiers = frozenset(tiers) | {DEFAULT_TIER}
+        self.admitted: bool | None = None  # None until the first record of CareDesk's own
+        self.last: dict[str, int] = {}
+        self.refs: set[str] = set()
+        self.chain = GENESIS
+
+    def check(self, parsed: Parsed) -> Found:
+        """The problems of `parsed` in its context (none: it may be written)."""
+        row = parsed.row
+        if parsed.kind == "customer" and row["tier"] not in self.tiers:
+            known = ", ".join(sorted(self.tiers))
+            return [
+                ("tier", f"expected a tier the policy knows ({known}), got {show(row['tier'])}")
+            ]
+        if parsed.kind not in RECORDED:
+            return []
+        if self.admitted is None:
+            refused = self._admit()
+            if refused:
+                return refused
+        if not self.admitted:
+            return []  # said once, on the first such line
+        if "id" in row:
+            last = self.last.get(parsed.kind, 0)
+            if row["id"] <= last:
+                return [("id", f"expected a number above {last} (ids go up line by line)")]
+            self.last[parsed.kind] = row["id"]
+        if parsed.kind == "action":
+            if row["ref"] in self.refs:
+                return [("ref", f"{show(row['ref'])} is given to an earlier action")]
+            self.refs.add(row["ref"])
+        elif parsed.kind == "audit":
+            return self._chained(row)
+        elif parsed.kind == "policy_version":
+            return self._installed(row)
+        return []
+
+    def _admit(self) -> Found:
+        """Let CareDesk's own records in only if the database holds none; until the import
+        commits nobody else appends to the audit log."""
+        lock_for_audit(self.session)
+        first = upsert.first_recorded(self.session)
+        self.admitted = first is None
+        if first is None:
+            return []
+        table, number = first
+        return [
+            (
+                "type",
+                f"this database already holds CareDesk's own records ({_DESCRIBED[table]} "
+                f"#{number} is the first): the records of `export --all` only go into a "
+                "database that holds none",
+            )
+        ]
+
+    def _chained(self, row: dict[str, Any]) -> Found:
+        expected, self.chain = self.chain, row["hash"]
+        if row["prev_hash"] != expected:
+            before = "the start of the chain" if expected == GENESIS else "the entry before it"
+            return [("prev_hash", f"expected {expected[:12]}… ({before}), got {row['prev_hash']}")]
+        fields = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+        if entry_hash(expected, *(row[name] for name in fields)) != row["hash"]:
+            return [("hash", "does not match the entry: its contents were changed")]
+        return []
+
+    def _installed(self, row: dict[str, Any]) -> Found:
+        try:
+            policy = policy_from_text(row["body"], Path(row["source"]))
+        except InputRejected as rejected:
+            first = rejected.problems[0] if rejected.problems else rejected
+            return [("body", f"not a policy CareDesk can read: {first}")]
+        self.tiers = known_tiers(policy)
+        return []
+
+
+class _Batch:
+    """Up to CHUNK records, written parents first so each chunk satisfies its foreign keys."""
+
+    def __init__(self, session: Session, agents: dict[str, int]) -> None:
+        self.session = session
         self.agents = agents
         self.size = 0
-        self.pending: dict[str, dict[str, Parsed]] = {kind: {} for kind in PARSERS}
+        self.pending: dict[str, dict[Any, Parsed]] = {kind: {} for kind in PARSERS}
         self.counts: dict[str, int] = dict.fromkeys(PARSERS, 0)
+        self.moves: list[tuple[str, str, str]] = []
+        """(contact, who held it, who the file gives it to), in the order written."""
+        self.numbered: set[upsert.Recorded] = set()
+        """The tables rows were inserted into with their ids."""
 
     def add(self, parsed: Parsed) -> None:
-        key = parsed.row["ref" if parsed.kind == "interaction" else "id"]
+        key = parsed.row[_KEYS.get(parsed.kind, "id")]
         self.pending[parsed.kind][key] = parsed  # a later line with the same id wins
         self.counts[parsed.kind] += 1
         self.size += 1
 
     def flush(self, writer: BulkUpserter) -> None:
         found = {kind: list(by_id.values()) for kind, by_id in self.pending.items()}
+        session = self.session
+        writer.agents([p.row for p in found["agent"]])
+        if found["agent"]:  # their tickets and actions name them by database id
+            names = [p.row["name"] for p in found["agent"]]
+            self.agents.update(upsert.agent_ids(session, names))
+        self._insert("policy_version", found)
+        self._insert("team_setting", found)
         writer.customers([p.row for p in found["customer"]])
         writer.orders([(p.row, p.items) for p in found["order"]])
-        tickets = []
-        for p in found["ticket"]:
-            agent = next((ref for _, kind, ref in p.refs if kind == "agent"), None)
-            assigned = None if agent is None else self.agents[agent]
-            tickets.append({**p.row, "assigned_agent_id": assigned})
-        writer.tickets(tickets)
+        tickets = [self._named(p, assigned_agent_id="assigned_to") for p in found["ticket"]]
+        self._note_moves(tickets)
+        writer.tickets([row for row, _ in tickets])
         writer.interactions([p.row for p in found["interaction"]])
+        writer.surveys([p.row for p in found["survey"]])
+        self._insert("action", found, agent_id="agent", decided_by="decided_by")
+        upsert.set_news_seen(session, [p.row for p in found["agent_news"]])
+        self._insert("audit", found)
         self.clear()
+
+    def _named(self, parsed: Parsed, **columns: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The row with each agent it names (by field) as a database id in its column, and
+        the login names by field."""
+        names = {field: ref for field, kind, ref in parsed.refs if kind == "agent"}
+        ids = {column: self.agents.get(names.get(field, "")) for column, field in columns.items()}
+        return {**parsed.row, **ids}, names
+
+    def _insert(self, kind: str, found: dict[str, list[Parsed]], **columns: str) -> None:
+        """Insert CareDesk's own records of `kind`, ids as they were."""
+        rows = [self._named(p, **columns)[0] for p in found[kind]]
+        if rows:
+            table = _NUMBERED[kind]
+            upsert.insert_recorded(self.session, table, rows)
+            self.numbered.add(table)
+
+    def _note_moves(self, tickets: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
+        """Remember each held contact the chunk gives to someone else, for the audit log."""
+        named = {row["id"]: names["assigned_to"] for row, names in tickets if names}
+        if not named:
+            return
+        held = upsert.holders(self.session, named)
+        for ticket_id, name in named.items():
+            holder = held.get(ticket_id)
+            if holder is not None and holder != name:
+                self.moves.append((ticket_id, holder, name))
 
     def clear(self) -> None:
         """Drop the records held (written, or not to be written)."""
@@ -216,17 +384,32 @@ class _Batch:
         self.size = 0
 
 
-def import_file(db: Database, path: Path, *, progress: Progress | None = None) -> ImportSummary:
+def import_file(
+    db: Database,
+    path: Path,
+    *,
+    tiers: Collection[str] | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     """Check and upsert every record in `path` in one transaction, in one pass.
 
+    `tiers` are the customer tiers the policy in effect knows (`known_tiers`); by default
+    those of the policy installed in the database, else of the one CareDesk ships with.
+    `actor` is who the audit log says moved a held contact (default: `import`).
     `progress(done, total)` is called now and then with the bytes read (`total` is the
     file's size). Raises `InputRejected`, listing up to 50 problems with their line and
     field, and writes nothing, when any line is bad or the file is unreadable.
     """
+    if tiers is None:
+        from workspace.policy_store import effective_policy
+
+        tiers = known_tiers(effective_policy(db, None))
     try:
         if not path.is_file():
             raise _refuse(path, "not a file that can be read (give a regular file)")
-        return _import(db, _Scan(path, progress, 0, path.stat().st_size))
+        scan = _Scan(path, progress, 0, path.stat().st_size)
+        return _import(db, scan, tiers, actor or ACTOR)
     except OSError as exc:
         raise _refuse(path, f"cannot read the file: {exc.strerror or exc}") from exc
 
@@ -235,7 +418,7 @@ def _refuse(path: Path, message: str) -> InputRejected:
     return InputRejected(str(path), [Problem(where=path.name, field=None, message=message)])
 
 
-def _import(db: Database, scan: _Scan) -> ImportSummary:
+def _import(db: Database, scan: _Scan, tiers: Collection[str], actor: str) -> ImportSummary:
     """Read the file once: check each chunk, then write it, unless a problem was found.
 
     A chunk is written only once every reference in it is resolved, so the database never
@@ -248,10 +431,14 @@ def _import(db: Database, scan: _Scan) -> ImportSummary:
         writer = BulkUpserter(session)
         try:
             references = _References(session, problems)
-            batch = _Batch(references.agents)
+            context = _Context(session, tiers)
+            batch = _Batch(session, references.agents)
             for lineno, result in scan.records():
                 if isinstance(result, Parsed):
                     references.add(lineno, result)
+                    found = context.check(result)
+                    for field, message in found:
+                        problems.add(lineno, field, message)
                     if not problems.count:
                         batch.add(result)
                 else:
@@ -262,6 +449,7 @@ def _import(db: Database, scan: _Scan) -> ImportSummary:
             _write_checked(batch, references, problems, writer)
             if problems.count:
                 raise problems.rejection(scan.path)
+            _finish(session, batch, scan.path, actor)
             writer.finish()
         finally:
             writer.close()
@@ -272,6 +460,10 @@ def _import(db: Database, scan: _Scan) -> ImportSummary:
         interactions=counts["interaction"],
         tickets=counts["ticket"],
         lines=scan.lines,
+        agents=counts["agent"],
+        surveys=counts["survey"],
+        recorded=sum(counts[kind] for kind in RECORDED),
+        moved=len(batch.moves),
     )
 
 
@@ -284,3 +476,23 @@ def _write_checked(
         batch.clear()
     else:
         batch.flush(writer)
+
+
+def _finish(session: Session, batch: _Batch, path: Path, actor: str) -> None:
+    """After the last chunk: number on after the ids imported, audit each held contact the
+    file moved (after the file's own audit log, so the chain continues from it), and tell
+    open workspaces that contacts changed."""
+    upsert.restart_ids(session, sorted(batch.numbered))
+    now = utcnow()
+    trail = AuditTrail(actor)
+    for ticket_id, holder, name in batch.moves:
+        trail.record(
+            session,
+            now,
+            AuditEvent.ASSIGN,
+            Entity.TICKET,
+            ticket_id,
+            before={"holder": holder},
+            after={"holder": name, "reason": f"import {path.name}"},
+        )
+    changes.record(session, ChangeKind.CONTACTS, now)

@@ -131,7 +131,7 @@ def test_a_changed_ticket_moves_its_version_and_a_repeated_id_takes_the_later_li
         customer,
         {**order, "items": two_items},
         {**order, "items": [{"sku": "X", "name": "Lid", "price": "5.5", "quantity": 3}]},
-        {**ticket, "status": "resolved", "disposition": "replaced"},
+        {**ticket, "status": "resolved", "disposition": "resolved"},
     ]
     import_file(sqlite_db, write_lines(tmp_path / "update.jsonl", lines))
     with read_session(sqlite_db) as session:
@@ -219,7 +219,7 @@ def test_records_may_name_records_already_in_the_database(db: Database, tmp_path
     with pytest.raises(InputRejected) as caught:
         import_file(db, write_lines(tmp_path / "nobody.jsonl", nobody))
     assert [(p.field, p.message) for p in caught.value.problems] == [
-        ("assigned_to", 'no agent named "nobody" in the database')
+        ("assigned_to", 'no agent "nobody" earlier in the file or in the database')
     ]
 
 
@@ -265,7 +265,7 @@ def rich_file(path: Path) -> Path:
                 "claimed_at": "2026-11-06T13:41:00Z" if n % 3 == 0 else None,
                 "first_response_at": "2026-11-06T13:42:00Z" if n % 2 else None,
                 "resolved_at": "2026-11-06T13:43:00Z" if n % 2 else None,
-                "disposition": "solved" if n % 2 else None,
+                "disposition": "resolved" if n % 2 else None,
             }
         )
         lines.append(
