@@ -1,18 +1,23 @@
-"""`caredesk export`: every customer, order, ticket and interaction as importable JSON Lines.
+"""`caredesk export`: every record as importable JSON Lines, and with `--all` what CareDesk
+itself recorded.
 
-Records come out parents first (customers, orders, tickets, interactions), each kind in id
-order, so the file re-imports as it is and exporting what it imported gives the same bytes.
-Tables are read by keyset pages inside one read transaction, so memory stays flat and the
-export is one consistent snapshot.
+Records come out parents first (agents, customers, orders, tickets, interactions, surveys),
+each kind in id order, so the file re-imports as it is and exporting what it imported gives
+the same bytes. `--all` adds CareDesk's own records: the installed policy versions and team
+settings before the customers (a customer's tier must be one the policy knows), then after
+the surveys the actions with their decisions, each agent's news mark and the audit log,
+verbatim. Tables are read by keyset pages inside one read transaction, so memory stays flat
+and the export is one consistent snapshot.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TextIO
 
 from sqlalchemy import Connection
@@ -42,6 +47,20 @@ def _record(kind: str, fields: list[tuple[str, Any]]) -> str:
 
 def _optional(value: Any, render: Any) -> Any:
     return None if value is None else render(value)
+
+
+def _agents(connection: Connection) -> Iterator[str]:
+    for a in upsert.stream_agents(connection):
+        yield _record(
+            "agent",
+            [
+                ("id", a["name"]),
+                ("name", a["display_name"]),
+                ("role", a["role"]),
+                ("email", a["email"]),
+                ("active", None if a["active"] else False),
+            ],
+        )
 
 
 def _customers(connection: Connection) -> Iterator[str]:
@@ -84,7 +103,7 @@ def _orders(connection: Connection) -> Iterator[str]:
         )
 
 
-def _tickets(connection: Connection) -> Iterator[str]:
+def _tickets(connection: Connection, *, everything: bool = False) -> Iterator[str]:
     for t in upsert.stream_tickets(connection):
         yield _record(
             "ticket",
@@ -102,6 +121,10 @@ def _tickets(connection: Connection) -> Iterator[str]:
                 ("first_response_at", _optional(t["first_response_at"], _timestamp)),
                 ("resolved_at", _optional(t["resolved_at"], _timestamp)),
                 ("disposition", t["disposition"]),
+                ("reopened", t["reopened"]),
+                ("handle_seconds", t["handle_seconds"]),
+                ("parked_at", _optional(t["parked_at"], _timestamp)),
+                ("version", t["version"] if everything else None),
             ],
         )
 
@@ -125,6 +148,135 @@ def _interactions(connection: Connection) -> Iterator[str]:
         )
 
 
+def _surveys(connection: Connection) -> Iterator[str]:
+    for v in upsert.stream_surveys(connection):
+        yield _record(
+            "survey",
+            [
+                ("id", v["id"]),
+                ("ticket", v["ticket_id"]),
+                ("at", _timestamp(v["at"])),
+                ("csat", v["csat"]),
+                ("ces", v["ces"]),
+                ("nps", v["nps"]),
+            ],
+        )
+
+
+def _policy_versions(connection: Connection) -> Iterator[str]:
+    for v in upsert.stream_recorded(connection, "policy_version"):
+        yield _record(
+            "policy_version",
+            [
+                ("id", v["id"]),
+                ("installed_at", _timestamp(v["installed_at"])),
+                ("installed_by", v["installed_by"]),
+                ("fingerprint", v["fingerprint"]),
+                ("source", v["source"]),
+                ("body", v["body"]),
+            ],
+        )
+
+
+def _team_settings(connection: Connection) -> Iterator[str]:
+    for v in upsert.stream_recorded(connection, "team_setting"):
+        yield _record(
+            "team_setting",
+            [
+                ("id", v["id"]),
+                ("installed_at", _timestamp(v["installed_at"])),
+                ("installed_by", v["installed_by"]),
+                ("source", v["source"]),
+                ("body", v["body"]),
+            ],
+        )
+
+
+def _actions(connection: Connection) -> Iterator[str]:
+    for a in upsert.stream_recorded(connection, "action"):
+        yield _record(
+            "action",
+            [
+                ("id", a["id"]),
+                ("ref", a["ref"]),
+                ("kind", a["kind"]),
+                ("customer", a["customer_id"]),
+                ("order", a["order_id"]),
+                ("ticket", a["ticket_id"]),
+                ("agent", a["agent"]),
+                ("amount", _money(a["amount"])),
+                ("currency", a["currency"]),
+                ("items", a["items"]),
+                ("reason", a["reason"]),
+                ("verdict", a["verdict"]),
+                ("rule", a["rule"]),
+                ("verdict_reason", a["verdict_reason"]),
+                ("outside_budget", bool(a["outside_budget"])),
+                ("policy_hash", a["policy_hash"]),
+                ("status", a["status"]),
+                ("requested_at", _timestamp(a["requested_at"])),
+                ("decided_at", _optional(a["decided_at"], _timestamp)),
+                ("decided_by", a["decider"]),
+                ("decision_reason", a["decision_reason"]),
+                ("executed_at", _optional(a["executed_at"], _timestamp)),
+            ],
+        )
+
+
+def _news(connection: Connection) -> Iterator[str]:
+    for a in upsert.stream_agents(connection):
+        if a["news_seen_at"] is not None:
+            seen = _timestamp(a["news_seen_at"])
+            yield _record("agent_news", [("agent", a["name"]), ("seen_at", seen)])
+
+
+def _audit(connection: Connection) -> Iterator[str]:
+    for e in upsert.stream_recorded(connection, "audit_entry"):
+        yield _record(
+            "audit",
+            [
+                ("id", e["id"]),
+                ("at", _timestamp(e["at"])),
+                ("actor", e["actor"]),
+                ("action", e["action"]),
+                ("entity", e["entity"]),
+                ("entity_id", e["entity_id"]),
+                ("before", e["before"]),
+                ("after", e["after"]),
+                ("prev_hash", e["prev_hash"]),
+                ("hash", e["hash"]),
+            ],
+        )
+
+
+Stream = Callable[[Connection], Iterator[str]]
+
+#: What `caredesk export` writes, in order: parents before the records that name them.
+RECORDS: tuple[Stream, ...] = (
+    _agents,
+    _customers,
+    _orders,
+    _tickets,
+    _interactions,
+    _surveys,
+)
+#: What `caredesk export --all` writes: the team's policy before the customers whose tiers
+#: it knows, and what CareDesk recorded after the records it is about.
+EVERYTHING: tuple[Stream, ...] = (
+    _agents,
+    _policy_versions,
+    _team_settings,
+    _customers,
+    _orders,
+    partial(_tickets, everything=True),
+    _interactions,
+    _surveys,
+    _actions,
+    _news,
+    _audit,
+)
+
+
 @contextmanager
 def _snapshot(db: Database) -> Iterator[Connection]:
     """One read transaction that sees a single state of the database throughout.
@@ -139,16 +291,17 @@ def _snapshot(db: Database) -> Iterator[Connection]:
             yield connection
 
 
-def export_all(db: Database, out: TextIO) -> int:
+def export_all(db: Database, out: TextIO, *, everything: bool = False) -> int:
     """Write every record to `out` as JSON Lines in the import format; returns how many.
 
     Timestamps are UTC with `Z`, dates YYYY-MM-DD, money a string with two decimals; a field
-    with no value is left out. An assigned ticket names its agent by login name, so the
-    agents must exist wherever the file is imported.
+    with no value is left out. Agents are named by login name, never by database id.
+    `everything` adds CareDesk's own records (`caredesk export --all`): imported into an
+    empty database they give the same database, audit log and all.
     """
     count = 0
     with _snapshot(db) as connection:
-        for stream in (_customers, _orders, _tickets, _interactions):
+        for stream in EVERYTHING if everything else RECORDS:
             for line in stream(connection):
                 out.write(line)
                 count += 1

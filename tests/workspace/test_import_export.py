@@ -300,11 +300,11 @@ def test_a_round_trip_gives_the_same_bytes(db: Database, tmp_path: Path) -> None
     add_agent(db, "sam")
     import_file(db, rich_file(tmp_path / "rich.jsonl"))
     first = export_text(db)
-    assert len(first.splitlines()) == 2 * len(HOSTILE) + 1 + 2 + len(HOSTILE)
+    assert len(first.splitlines()) == 1 + 2 * len(HOSTILE) + 1 + 2 + len(HOSTILE)
+    assert first.startswith('{"type": "agent", "id": "sam", "name": "Sam", "role": "agent"}\n')
     assert '"price": "19.99"' in first
     assert '"placed_at": "2026-11-01T07:00:00.123456Z"' in first
-    with another(db, tmp_path) as other:
-        add_agent(other, "sam")
+    with another(db, tmp_path) as other:  # the agent comes with the file
         exported = tmp_path / "export.jsonl"
         exported.write_text(first, encoding="utf-8")
         import_file(other, exported)

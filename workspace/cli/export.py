@@ -13,13 +13,21 @@ def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "export",
         help="write every record as JSON Lines (the import format)",
-        description="Write every customer, order, ticket and interaction as JSON Lines in the "
-        "import format, parents first, from one consistent snapshot: `caredesk import` reads "
-        "it back as it is. With -o, it is written beside FILE and renamed over it, so a failed "
-        "export never leaves half a file.",
+        description="Write every agent, customer, order, ticket, interaction and survey as JSON "
+        "Lines in the import format, parents first, from one consistent snapshot: `caredesk "
+        "import` reads it back as it is. With -o, it is written beside FILE and renamed over "
+        "it, so a failed export never leaves half a file.",
     )
     add_db(parser)
     add_output(parser)
+    parser.add_argument(
+        "--all",
+        dest="everything",
+        action="store_true",
+        help="add what CareDesk itself recorded (policy versions, team settings, actions and "
+        "their decisions, news marks, the audit log): imported into an empty database it "
+        "gives the same database, to move a team or restore a backup",
+    )
     parser.set_defaults(run=run)
 
 
@@ -28,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
     from workspace.files import write_atomically
 
     db = database_of(settings_of(args))
+    write = partial(export_all, db, everything=args.everything)
     if args.output is None:
-        count = export_all(db, sys.stdout)
+        count = write(sys.stdout)
         sys.stdout.flush()
     else:
-        count = write_atomically(args.output, partial(export_all, db))
+        count = write_atomically(args.output, write)
     print(f"exported {count} records", file=sys.stderr)
     return 0

@@ -1,4 +1,4 @@
-"""`caredesk import`: load customers, orders, tickets and history from JSON Lines.
+"""`caredesk import`: load the team, customers, orders, tickets and history from JSON Lines.
 
 Named `importing` because `import` is a keyword.
 """
@@ -9,15 +9,32 @@ import argparse
 import sys
 from pathlib import Path
 
-from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.common import Subparsers, add_db, database_of, policy_of, settings_of
+
+IMPORT_EPILOG = """\
+records:
+  agent, customer, order, ticket, interaction and survey lines (see the import format),
+  and the records of CareDesk's own that `caredesk export --all` adds; those only go
+  into a database that holds none yet (a team moved, or a backup restored).
+
+checks:
+  a customer's tier must be one the policy in effect knows (the one installed in the
+  database, else CAREDESK_POLICY, else the one CareDesk ships with) or `standard`. A
+  contact an agent holds that the file gives to someone else is moved with an entry in
+  the audit log, in the name of CAREDESK_AGENT (else `import`).
+
+exit status:
+  0 imported, 2 refused (every bad line is listed, up to 50; nothing was changed)."""
 
 
 def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "import",
-        help="load customers, orders, tickets and history from a JSON Lines file",
+        help="load the team, customers, orders, tickets and history from a JSON Lines file",
         description="Import a JSON Lines file (see the import format). All or nothing: a file "
         "with any bad line imports nothing and every bad line is listed.",
+        epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db(parser)
     parser.add_argument("file", type=Path, help="the .jsonl file")
@@ -26,20 +43,30 @@ def add(commands: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workspace.boot import migrate
-    from workspace.importer import import_file
+    from workspace.importer import import_file, known_tiers
+    from workspace.policy_store import effective_policy
 
-    db = database_of(settings_of(args))
+    settings = settings_of(args)
+    local = policy_of(settings)  # a bad file is refused before the database is touched
+    db = database_of(settings)
     migrate(db)
+    tiers = known_tiers(effective_policy(db, local))
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
-            print(f"\rimporting: {done}/{total} lines   ", end="", file=sys.stderr, flush=True)
+            print(f"\rimporting: {done}/{total} bytes   ", end="", file=sys.stderr, flush=True)
 
-    summary = import_file(db, args.file, progress=progress)
+    summary = import_file(db, args.file, tiers=tiers, actor=settings.agent, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    print(
-        f"imported {args.file}: {summary.customers} customers, {summary.orders} orders, "
-        f"{summary.tickets} tickets, {summary.interactions} interactions"
+    line = (
+        f"imported {args.file}: {summary.agents} agents, {summary.customers} customers, "
+        f"{summary.orders} orders, {summary.tickets} tickets, "
+        f"{summary.interactions} interactions, {summary.surveys} surveys"
     )
+    if summary.recorded:
+        line += f", {summary.recorded} of CareDesk's own records"
+    if summary.moved:
+        line += f"; {summary.moved} held contacts given to someone else (audited)"
+    print(line)
     return 0
