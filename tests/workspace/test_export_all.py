@@ -1,0 +1,304 @@
+"""`export --all` moves a whole team: SQLite to PostgreSQL and back, the same bytes at every
+hop, every record equal, and the audit log verified against a checkpoint taken before."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlmodel import SQLModel
+
+from storage.engine import Database
+from storage.models import TeamSetting
+from storage.testing import fresh_postgres_schema, fresh_sqlite
+from storage.uow import read_session, unit_of_work
+from tests.conftest import PG_URL, require_postgres
+from tests.workspace.test_import_export import write_lines
+from workspace.action_view import ActionRequest
+from workspace.agents import resolve_agent
+from workspace.audit_check import Checkpoint, checkpoint, verify_against, verify_audit
+from workspace.demo import build_demo
+from workspace.errors import InputRejected
+from workspace.exporter import export_all
+from workspace.importer import import_file
+from workspace.policy_store import install, installed
+from workspace.workbench import Workbench
+
+NOW = datetime(2026, 11, 20, 14, 3, 11, tzinfo=UTC)
+
+TEAM_TIERS = """\
+tiers:
+  silver:
+  platinum:
+    discount: {limit: {amount: 60.00}}
+"""
+
+TRANSIENT = {"desk_session", "change"}
+"""Open workspaces and the live feed's changes: not moved."""
+AGENT_COLUMNS = {"ticket": ("assigned_agent_id",), "action": ("agent_id", "decided_by")}
+"""Columns that name an agent by database id: compared by login name."""
+SURROGATE = {"interaction": ("id",), "order_item": ("id",)}
+"""Ids a database gives rows of the import format (their keys are `ref`, order and line)."""
+
+
+def ticking(start: datetime) -> Callable[[], datetime]:
+    """A clock that moves on by a little over a second at each reading (microseconds too)."""
+    tick = itertools.count()
+    return lambda: start + timedelta(seconds=next(tick), microseconds=1234)
+
+
+def team_policy(tmp_path: Path) -> Path:
+    """The shipped policy, with the demo's silver and platinum tiers added."""
+    shipped = (Path(__file__).parents[2] / "workspace" / "default_policy.yaml").read_text()
+    path = tmp_path / "team.yaml"
+    path.write_text(shipped.replace("tiers:", TEAM_TIERS.rstrip(), 1), encoding="utf-8")
+    return path
+
+
+def standard_customers(db: Database) -> list[str]:
+    with read_session(db) as session:
+        found = session.execute(
+            text("SELECT id FROM customer WHERE tier = 'standard' ORDER BY id LIMIT 6")
+        )
+        return list(found.scalars())
+
+
+def discount(customer: str, amount: str, **kw: Any) -> ActionRequest:
+    return ActionRequest(
+        kind="discount", customer_id=customer, amount=amount, reason="late parcel", **kw
+    )
+
+
+def team_history(db: Database, tmp_path: Path) -> None:
+    """The demo set, worked for a while: a policy installed, contacts claimed, replied to and
+    parked, actions executed, approved, denied, withdrawn and left waiting, news told, a
+    survey answered, someone gone and a team setting installed."""
+    build_demo(db, customers=30, contacts=20, now=NOW)
+    install(db, team_policy(tmp_path), by="jordan", at=NOW)
+    found = installed(db)
+    assert found is not None
+    policy = found[0]
+    clock = ticking(NOW)
+    alex, sam, jordan = (
+        Workbench.open(db, resolve_agent(db, name), policy, clock)
+        for name in ("alex", "sam", "jordan")
+    )
+    first, second, third, fourth, fifth, sixth = standard_customers(db)
+    with read_session(db) as session:
+        waiting = session.execute(
+            text(
+                "SELECT id, customer_id FROM ticket WHERE active AND assigned_agent_id IS NULL "
+                "ORDER BY id LIMIT 2"
+            )
+        ).all()
+    (held, held_for), (parked, _) = waiting
+    assert alex.desk.claim(held).claimed and sam.desk.claim(parked).claimed
+    alex.desk.write(held, "We are on it.\x1b[2J [bold]x[/bold]")
+    alex.desk.write(held, "Customer is a regular.", note=True)
+    sam.desk.resolve(parked, "pending")
+
+    outcomes = {
+        "executed": alex.actions.take(
+            ActionRequest(kind="store_credit", customer_id=first, amount="5", reason="sorry")
+        ),
+        "approved": alex.actions.take(discount(second, "30")),
+        "denied": alex.actions.take(discount(third, "40")),
+        "withdrawn": alex.actions.take(discount(fourth, "35")),
+        "waiting": sam.actions.take(discount(fifth, "80")),
+        "from a contact": alex.actions.take(
+            ActionRequest(
+                kind="store_credit", customer_id=held_for, amount="5", reason="r", ticket_id=held
+            )
+        ),
+    }
+    assert jordan.approvals.approve(outcomes["approved"].record.id, "loyal").changed
+    assert jordan.approvals.deny(outcomes["denied"].record.id, "we already gave one").changed
+    assert alex.approvals.withdraw(outcomes["withdrawn"].record.id).changed
+    alex.approvals.told(clock())
+    statuses = {name: outcome.record.status for name, outcome in outcomes.items()}
+    assert statuses["waiting"] == "requested" and statuses["executed"] == "executed"
+    assert sixth  # more standard customers than actions: none hit a per-customer allowance
+
+    survey = {"type": "survey", "id": "S-1", "ticket": held, "at": "2026-11-20T15:00:00Z"}
+    gone = {"type": "agent", "id": "casey", "name": "Casey Ruiz", "role": "trainer"}
+    lines = [gone | {"active": False}, survey | {"csat": 4, "nps": 10}]
+    import_file(db, write_lines(tmp_path / "more.jsonl", lines), actor="jordan")
+    setting = {"installed_by": "jordan", "source": "team.yaml", "body": "version: 1\n"}
+    with unit_of_work(db) as session:
+        session.add(TeamSetting(installed_at=NOW, **setting))
+
+
+def export_text(db: Database, *, everything: bool = True) -> str:
+    out = io.StringIO()
+    export_all(db, out, everything=everything)
+    return out.getvalue()
+
+
+def records(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table a move keeps, agents named by login name, in a stable order."""
+    with read_session(db) as session:
+        names = {id_: name for id_, name in session.execute(text("SELECT id, name FROM agent"))}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in TRANSIENT:
+                continue
+            rows = []
+            for row in session.execute(select(table)):
+                values = dict(row._mapping)
+                for column in AGENT_COLUMNS.get(table.name, ()):
+                    values[column] = names.get(values[column])
+                for column in SURROGATE.get(table.name, ()):
+                    del values[column]
+                rows.append(values)
+            found[table.name] = sorted(rows, key=repr)
+    return found
+
+
+def check_copy(copy: Database, source: Database, saved: Checkpoint, exported: str) -> None:
+    assert export_text(copy) == exported
+    assert records(copy) == records(source)
+    assert verify_audit(copy).broken is None
+    assert verify_against(copy, saved) is None
+
+
+@contextmanager
+def sqlite_copy(tmp_path: Path, name: str) -> Iterator[Database]:
+    db = fresh_sqlite(tmp_path, name=name)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def test_a_team_moves_from_sqlite_to_postgresql_and_back(tmp_path: Path) -> None:
+    require_postgres()
+    with sqlite_copy(tmp_path, "source.db") as source:
+        team_history(source, tmp_path)
+        saved = checkpoint(source)
+        exported = export_text(source)
+        kinds = {line.split('"', 4)[3] for line in exported.splitlines()}
+        assert kinds == {
+            "agent", "policy_version", "team_setting", "customer", "order", "ticket",
+            "interaction", "survey", "action", "agent_news", "audit",
+        }  # fmt: skip
+        path = tmp_path / "team.jsonl"
+        path.write_text(exported, encoding="utf-8")
+
+        with fresh_postgres_schema(PG_URL) as moved:
+            summary = import_file(moved, path)
+            assert summary.recorded > 0 and summary.moved == 0
+            check_copy(moved, source, saved, exported)
+            back_path = tmp_path / "back.jsonl"
+            back_path.write_text(export_text(moved), encoding="utf-8")
+
+        with sqlite_copy(tmp_path, "back.db") as back:
+            import_file(back, back_path)
+            check_copy(back, source, saved, exported)
+            # New work numbers on after what was moved, and chains to its audit log.
+            found = installed(back)
+            assert found is not None
+            alex = Workbench.open(back, resolve_agent(back, "alex"), found[0], ticking(NOW))
+            (customer, *_) = standard_customers(back)
+            assert alex.actions.take(discount(customer, "1")).record.id == 7
+            assert verify_audit(back).broken is None
+
+
+def test_postgresql_numbers_on_after_the_ids_it_was_given(pg_db: Database, tmp_path: Path) -> None:
+    with sqlite_copy(tmp_path, "source.db") as source:
+        team_history(source, tmp_path)
+        path = tmp_path / "team.jsonl"
+        path.write_text(export_text(source), encoding="utf-8")
+    import_file(pg_db, path)
+    found = installed(pg_db)
+    assert found is not None
+    alex = Workbench.open(pg_db, resolve_agent(pg_db, "alex"), found[0], ticking(NOW))
+    (customer, *_) = standard_customers(pg_db)
+    assert alex.actions.take(discount(customer, "1")).record.id == 7
+    install(pg_db, team_policy(tmp_path), by="jordan", at=NOW)
+    with read_session(pg_db) as session:
+        assert session.execute(text("SELECT max(id) FROM policy_version")).scalar() == 2
+    assert verify_audit(pg_db).broken is None
+
+
+@pytest.fixture
+def moved_file(tmp_path: Path) -> Iterator[tuple[Database, list[str]]]:
+    """A worked SQLite database and the lines of its `export --all`."""
+    with sqlite_copy(tmp_path, "source.db") as source:
+        team_history(source, tmp_path)
+        yield source, export_text(source).splitlines()
+
+
+def refused(db: Database, path: Path) -> list[str]:
+    with pytest.raises(InputRejected) as caught:
+        import_file(db, path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_database_with_records_of_its_own_refuses_them_naming_the_first(
+    moved_file: tuple[Database, list[str]], tmp_path: Path
+) -> None:
+    source, lines = moved_file
+    path = write_lines(tmp_path / "again.jsonl", lines)
+    before = records(source)
+    first = next(n for n, line in enumerate(lines, 1) if '"type": "policy_version"' in line)
+    assert refused(source, path) == [
+        f"again.jsonl:{first}: type: this database already holds CareDesk's own records "
+        "(action #1 is the first): the records of `export --all` only go into a database "
+        "that holds none"
+    ]
+    assert records(source) == before
+
+    with sqlite_copy(tmp_path, "installed.db") as other:
+        install(other, team_policy(tmp_path), by="jordan", at=NOW)
+        assert "(policy version #1 is the first)" in refused(other, path)[0]
+        with read_session(other) as session:
+            assert session.execute(text("SELECT count(*) FROM customer")).scalar() == 0
+
+
+def test_a_changed_or_missing_audit_entry_refuses_the_file(
+    moved_file: tuple[Database, list[str]], tmp_path: Path
+) -> None:
+    _, lines = moved_file
+    audits = [n for n, line in enumerate(lines) if line.startswith('{"type": "audit"')]
+    actions = [n for n, line in enumerate(lines) if line.startswith('{"type": "action"')]
+    changed = list(lines)
+    changed[audits[2]] = changed[audits[2]].replace('"actor": "', '"actor": "x', 1)
+    assert changed[audits[2]] != lines[audits[2]]
+    missing = lines[: audits[3]] + lines[audits[3] + 1 :]
+    swapped = list(lines)
+    swapped[actions[0]], swapped[actions[1]] = swapped[actions[1]], swapped[actions[0]]
+    cases = [
+        (changed, f"{audits[2] + 1}: hash: does not match the entry"),
+        (missing, f"{audits[3] + 1}: prev_hash: expected "),
+        (swapped, f"{actions[1] + 1}: id: expected a number above 2"),
+    ]
+    for n, (body, said) in enumerate(cases):
+        with sqlite_copy(tmp_path, f"copy{n}.db") as copy:
+            (problem,) = refused(copy, write_lines(tmp_path / f"case{n}.jsonl", body))
+            assert problem.startswith(f"case{n}.jsonl:{said}")
+            assert records(copy)["customer"] == []
+
+
+def test_the_plain_export_leaves_caredesks_own_records_out(
+    moved_file: tuple[Database, list[str]], tmp_path: Path
+) -> None:
+    source, _ = moved_file
+    plain = export_text(source, everything=False)
+    kinds = {line.split('"', 4)[3] for line in plain.splitlines()}
+    assert kinds == {"agent", "customer", "order", "ticket", "interaction", "survey"}
+    assert '"version"' not in plain and '"active": false' in plain and '"parked_at"' in plain
+    with sqlite_copy(tmp_path, "plain.db") as copy:
+        path = tmp_path / "plain.jsonl"
+        path.write_text(plain, encoding="utf-8")
+        tiers = {"standard", "silver", "gold", "platinum"}
+        import_file(copy, path, tiers=tiers)
+        assert export_text(copy, everything=False) == plain
+        everything = export_text(copy).splitlines()  # nothing of CareDesk's own came with it
+        assert {line.split('"', 4)[3] for line in everything} == kinds
