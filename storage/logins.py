@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -25,6 +25,14 @@ ACTING = "caredesk_acting_for"
 
 PREFIX = "caredesk_groups"
 """Where a connection keeps its schema's group prefix once read."""
+
+
+def usable_schema(engine: Engine) -> tuple[str, str | None]:
+    """The login and the schema it works in (PostgreSQL): None when no schema of its search
+    path exists or grants it USAGE, as for a login in none of the schema's groups."""
+    with engine.connect() as connection:
+        login_name, schema = connection.execute(text("SELECT session_user, current_schema()")).one()
+    return str(login_name), None if schema is None else str(schema)
 
 
 def is_postgres(session: Session) -> bool:

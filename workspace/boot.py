@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from storage.bulk import is_empty
 from storage.engine import Database, Reader, UnsupportedDatabase
-from storage.logins import refusal
+from storage.logins import refusal, usable_schema
 from storage.migrate import current_revision, head_revision, is_known, upgrade
 from workspace.agents import sign_in
 from workspace.errors import CareDeskError
@@ -54,6 +54,14 @@ class BootResult:
 
 def migrate(db: Database) -> str | None:
     """Bring the schema to the newest revision; returns the old revision when it moved."""
+    if not db.is_sqlite:
+        login, schema = usable_schema(db.read)
+        if schema is None:
+            raise DatabaseUnavailable(
+                f"the database login {login!r} can use no schema of {db.safe_url}: it is in "
+                "none of CareDesk's groups there (an administrator adds people with "
+                "`caredesk agent add`), or the schema on its search path does not exist"
+            )
     before = current_revision(db.read)
     if before is not None and not is_known(before):
         raise DatabaseUnavailable(
