@@ -50,9 +50,9 @@ def add(commands: Subparsers) -> None:
     agent = commands.add_parser(
         "agent",
         help="add the team's people, list them, change or let them go",
-        description="The team's people: who may open the workspace, in which role. Every "
-        "change is audited. Someone let go (--active no) cannot open the workspace, and every "
-        "contact they held goes back to the queue.",
+        description="The team's people: who may open the workspace, in which role.\n"
+        "Every change is audited. Someone let go (--active no) cannot open the\n"
+        "workspace, and every contact they held goes back to the queue.",
         epilog=AGENT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -60,7 +60,7 @@ def add(commands: Subparsers) -> None:
     adding = what.add_parser(
         "add",
         help="add someone to the team",
-        description="Add someone: their id is their login name (on PostgreSQL, their "
+        description="Add someone: their id is their login name (on PostgreSQL, their\n"
         "database login), their name is what colleagues see.",
         epilog=AGENT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

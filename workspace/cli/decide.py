@@ -12,8 +12,9 @@ DECIDE_EPILOG = """\
 who decides:
   on PostgreSQL your database login (an administrator may name a supervisor with --agent,
   and the audit log records both); on SQLite --agent, else CAREDESK_AGENT, else the agent
-  whose id is your user name. Only a supervisor decides, never their own request, and a
-  request is decided once: on PostgreSQL the database itself holds these rules.
+  whose id is your user name, else the first agent. Only a supervisor decides, never
+  their own request, and a request is decided once: on PostgreSQL the database itself
+  holds these rules.
 
 exit status:
   0 decided, 4 refused (not a supervisor, their own request, already decided or
@@ -39,8 +40,8 @@ def add(commands: Subparsers) -> None:
         parser = commands.add_parser(
             word,
             help=f"{summary} (for scripts)",
-            description=f"As a supervisor, {summary}. The decision and its reason are audited, "
-            "and the agent who asked sees it in their workspace.",
+            description=f"As a supervisor, {summary}.\nThe decision and its reason are "
+            "audited, and the agent who asked sees it in\ntheir workspace.",
             epilog=DECIDE_EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
