@@ -140,7 +140,7 @@ def _list(team: Team, *, json_out: bool) -> None:
 
     people = team.members()
     if json_out:
-        print(json.dumps([_person(a) for a in people], ensure_ascii=False))
+        print(json.dumps([_person(a) for a in people]))  # ASCII: safe on any terminal
         return
     from workspace.text import one_line
 
