@@ -421,6 +421,8 @@ class AuditEvent(StrEnum):
     ACTION_WITHDRAW = "action.withdraw"
     ACTION_EXECUTE = "action.execute"
     POLICY_INSTALL = "policy.install"
+    CONFIG_INSTALL = "config.install"
+    """The team's configuration (service levels, escalation) was installed."""
     LAPSE = "lapse"
     """A hold released because its workspace was gone too long."""
     ASSIGN = "assign"
@@ -436,6 +438,7 @@ class Entity(StrEnum):
     ACTION = "action"
     POLICY = "policy"
     AGENT = "agent"
+    CONFIG = "config"
 
 
 class ChangeKind(StrEnum):
