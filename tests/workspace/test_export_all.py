@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -302,3 +303,48 @@ def test_the_plain_export_leaves_caredesks_own_records_out(
         assert export_text(copy, everything=False) == plain
         everything = export_text(copy).splitlines()  # nothing of CareDesk's own came with it
         assert {line.split('"', 4)[3] for line in everything} == kinds
+
+
+def test_bad_lines_of_caredesks_own_records_name_their_field(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    at = "2026-11-20T14:03:11Z"
+    policy = {
+        "type": "policy_version",
+        "id": 1,
+        "installed_at": at,
+        "installed_by": "jordan",
+        "fingerprint": "f",
+        "source": "p.yaml",
+    }
+    audit = {
+        "type": "audit",
+        "id": 1,
+        "at": at,
+        "actor": "jordan",
+        "action": "policy.install",
+        "entity": "policy",
+        "entity_id": "f",
+        "prev_hash": "0" * 64,
+    }
+    lines: list[dict[str, Any] | str] = [
+        policy | {"body": "[" * 100_000},
+        policy | {"id": 2, "body": "version: 1\ncurrency: USD\nactions: {}\n"},
+        policy | {"id": 0, "body": "version: 1\n"},
+        audit | {"hash": "A" * 64},
+        audit | {"hash": "0" * 64, "before": 7},
+        {"type": "agent_news", "agent": "nobody", "seen_at": at},
+        {"type": "action", "id": 1},
+    ]
+    path = write_lines(tmp_path / "own.jsonl", lines)
+    said = refused(sqlite_db, path)
+    assert said[:6] == [
+        "own.jsonl:1: body: not a policy CareDesk can read: it nests too deeply",
+        "own.jsonl:3: id: expected a whole number from 1, got 0",
+        "own.jsonl:4: hash: expected 64 lowercase hex characters, got "
+        + json.dumps("A" * 40 + "…", ensure_ascii=False),
+        "own.jsonl:5: before: expected a string, got 7",
+        'own.jsonl:6: agent: no agent "nobody" earlier in the file or in the database',
+        "own.jsonl:7: ref: required field is missing",
+    ]
+    assert all(line.startswith("own.jsonl:7: ") for line in said[6:])
