@@ -40,6 +40,7 @@ from workspace.import_fields import Found, show
 from workspace.import_records import PARSERS, RECORDED, Parsed, Rejected, decode, parse_record
 from workspace.policy import Policy
 from workspace.policy_file import policy_from_text
+from workspace.policy_store import effective_policy
 from workspace.timefmt import utcnow
 from workspace.vocabulary import DEFAULT_TIER, AuditEvent, ChangeKind, Entity
 
@@ -404,8 +405,6 @@ def import_file(
     field, and writes nothing, when any line is bad or the file is unreadable.
     """
     if tiers is None:
-        from workspace.policy_store import effective_policy
-
         tiers = known_tiers(effective_policy(db, None))
     try:
         if not path.is_file():
