@@ -6,10 +6,11 @@ flag says somebody took it, as an agent skips what the refreshed queue shows as 
 processes still reach a contact at once often enough that the database must settle it.
 The figure is contacts claimed per second, from the moment all processes are released
 until the last finishes. Every contact must end up claimed exactly once: each process
-reports what it won, and the audit log must hold one claim per contact.
+reports what it won, and the audit log must hold one claim per contact. An error reaching
+a process (SQLite's busy timeout running out) is counted, and the contact tried again.
 
-Claims write, so they run on a copy of the set (PostgreSQL only: SQLite takes one writer
-at a time, so `claims_per_s` is null there).
+Claims write, so they run on a copy of the set. On SQLite each process waits for the one
+write lock as long as the engine's busy timeout allows.
 """
 
 from __future__ import annotations
@@ -19,21 +20,24 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing.synchronize import Barrier
 from typing import Any
 
 from sqlalchemy import func, select, text, true
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from benchmarks.common import BenchmarkError
+from benchmarks.crew import Crew, Signals
 from storage.engine import make_database
 from storage.models import Agent, AuditEntry, Ticket
+from storage.queue_queries import next_unheld
 from storage.uow import read_session
 from workspace.agents import resolve_agent
 from workspace.desk import Desk
+from workspace.queue import QueueFilter
 
-#: Seconds to wait for the processes to start, and then to finish.
-TIMEOUT = 600.0
+#: Errors a process takes before it gives up (the database is gone, not busy).
+MAX_ERRORS = 100
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Claims:
     """Processes claiming at once."""
     seconds: float
     """Wall time, from release to the last process done."""
+    errors: int
+    """Database errors that reached a process (each claim was tried again)."""
 
 
 def _claimer(
@@ -60,10 +66,10 @@ def _claimer(
     tickets: list[str],
     seed: int,
     taken: Any,  # a shared ctypes array of flags, one per contact
-    barrier: Barrier,
-    results: Any,
-) -> None:
-    """One process: claim every contact not yet taken, in its own order; report what it won."""
+    signals: Signals,
+) -> tuple[list[str], int, int, int, float, float]:
+    """One process: claim every contact not yet taken, in its own order; report what it
+    won, its attempts, lost races and errors, and when it started and finished."""
     db = make_database(url)
     desk = Desk(db, resolve_agent(db, agent))
     with read_session(db) as session:  # connect before the start, not inside the timing
@@ -71,35 +77,48 @@ def _claimer(
     order = list(range(len(tickets)))
     random.Random(seed).shuffle(order)
     won: list[str] = []
-    attempts = lost = 0
-    barrier.wait(TIMEOUT)
+    attempts = lost = errors = 0
+    signals.ready()
     started = time.perf_counter()
     for i in order:
-        if taken[i]:
-            continue
-        attempts += 1
-        outcome = desk.claim(tickets[i])
-        if outcome.claimed and outcome.reason == "claimed":
-            won.append(tickets[i])
-        else:
-            lost += 1
-        taken[i] = 1
-    results.put((won, attempts, lost, started, time.perf_counter()))
+        while not taken[i]:
+            attempts += 1
+            try:
+                outcome = desk.claim(tickets[i])
+            except DBAPIError:
+                errors += 1
+                if errors > MAX_ERRORS:
+                    raise
+                continue
+            if outcome.claimed and outcome.reason == "claimed":
+                won.append(tickets[i])
+            else:
+                lost += 1
+            taken[i] = 1
+    finished = time.perf_counter()
     db.dispose()
+    return won, attempts, lost, errors, started, finished
 
 
 def claimable(url: str, limit: int | None = None) -> list[str]:
-    """Open contacts nobody holds, by id (the first `limit`)."""
+    """The contacts of the agents' queue nobody holds, most urgent first (the first
+    `limit`): what any agent may claim, and what "next" hands out, in its order."""
     db = make_database(url)
-    stmt = (
-        select(col(Ticket.id))
-        .where(col(Ticket.active) == true(), col(Ticket.assigned_agent_id).is_(None))
-        .order_by(col(Ticket.id))
-        .limit(limit)
-    )
+    stmt = next_unheld(QueueFilter()).limit(limit)
     try:
         with db.read.connect() as conn:
             return [str(t) for t in conn.execute(stmt).scalars()]
+    finally:
+        db.dispose()
+
+
+def agent_names(url: str) -> list[str]:
+    """The set's active agents, by id: who the processes work as, in turn."""
+    db = make_database(url)
+    stmt = select(col(Agent.name)).where(col(Agent.active) == true()).order_by(col(Agent.id))
+    try:
+        with db.read.connect() as conn:
+            return [str(name) for name in conn.execute(stmt).scalars()]
     finally:
         db.dispose()
 
@@ -145,39 +164,17 @@ def measure_claims(url: str, processes: int = 20, contacts: int | None = None) -
     tickets = claimable(url, contacts)
     if not tickets:
         raise BenchmarkError("no open contact is left unheld to claim")
-    db = make_database(url)
-    try:
-        with db.read.connect() as conn:
-            agents = list(conn.execute(select(col(Agent.name)).order_by(col(Agent.id))).scalars())
-    finally:
-        db.dispose()
-    ctx = multiprocessing.get_context("spawn")  # no engine or connection crosses a fork
-    taken = ctx.Array("b", len(tickets), lock=False)
-    barrier = ctx.Barrier(processes + 1)
-    results = ctx.Queue()
-    workers = [
-        ctx.Process(
-            target=_claimer,
-            args=(url, agents[i % len(agents)], tickets, i, taken, barrier, results),
-            daemon=True,
-        )
-        for i in range(processes)
+    agents = agent_names(url)
+    taken = multiprocessing.get_context("spawn").Array("b", len(tickets), lock=False)
+    members = [
+        (_claimer, (url, agents[i % len(agents)], tickets, i, taken)) for i in range(processes)
     ]
-    for worker in workers:
-        worker.start()
-    try:
-        barrier.wait(TIMEOUT)
-        reports = [results.get(timeout=TIMEOUT) for _ in workers]
-    except Exception as error:
-        for worker in workers:
-            worker.terminate()
-        raise BenchmarkError(f"the claiming processes failed: {error!r}") from error
-    finally:
-        for worker in workers:
-            worker.join(timeout=30)
+    with Crew(members) as crew:
+        crew.release()
+        reports = crew.reports()
     won: Counter[str] = Counter(t for report in reports for t in report[0])
     _verify(url, tickets, won)
-    seconds = max(r[4] for r in reports) - min(r[3] for r in reports)
+    seconds = max(r[5] for r in reports) - min(r[4] for r in reports)
     return Claims(
         claims_per_s=len(tickets) / seconds,
         claimed=len(tickets),
@@ -185,4 +182,5 @@ def measure_claims(url: str, processes: int = 20, contacts: int | None = None) -
         lost_races=sum(r[2] for r in reports),
         processes=processes,
         seconds=seconds,
+        errors=sum(r[3] for r in reports),
     )

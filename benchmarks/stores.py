@@ -1,8 +1,9 @@
 """Where benchmark sets live: a SQLite file in the cache, or a database per size on a server.
 
-A built set is reused by later runs, so anything that writes (claims, imports) runs on a
-copy or a scratch database made here and dropped afterwards. The build's own figures are
-kept with the set: a JSON file beside the SQLite file, the database's COMMENT on PostgreSQL.
+A built set is reused by later runs, so anything that writes (claims, heartbeats, the live
+feed, imports) runs on a copy or a scratch database made here and dropped afterwards. The
+build's own figures are kept with the set: a JSON file beside the SQLite file, the
+database's COMMENT on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -88,6 +90,23 @@ class SqliteStore:
         directory = Path(tempfile.mkdtemp(prefix="scratch-", dir=self.path.parent))
         try:
             yield f"sqlite:///{directory / 'scratch.db'}"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    @contextmanager
+    def copy(self) -> Iterator[str]:
+        """A copy of the set beside it (SQLite's online backup), removed afterwards."""
+        directory = Path(tempfile.mkdtemp(prefix="copy-", dir=self.path.parent))
+        try:
+            target = directory / self.path.name
+            source = sqlite3.connect(self.path)
+            copied = sqlite3.connect(target)
+            try:
+                source.backup(copied)
+            finally:
+                copied.close()
+                source.close()
+            yield f"sqlite:///{target}"
         finally:
             shutil.rmtree(directory, ignore_errors=True)
 
