@@ -13,18 +13,18 @@ class Target:
     key: str
     """The figure's key in the JSON."""
     op: str | None
-    """`<=` (at most) or `>=` (at least); None: reported without a target."""
+    """`<=` (at most), `<` (under) or `>=` (at least); None: reported without a target."""
     limit: float | None
     """The bound."""
     unit: str
-    """How the value is shown: `s`, `ms`, `MiB` or `/s`."""
+    """How the value is shown: `s`, `ms`, `MiB`, `/s` or `%` (of one core)."""
 
     @property
     def text(self) -> str:
         """The target as shown, e.g. `<= 50 ms`."""
         if self.op is None or self.limit is None:
             return "-"
-        if self.unit in ("s", "ms"):
+        if self.unit in ("s", "ms", "%"):
             return f"{self.op} {self.limit:g} {self.unit}"
         return f"{self.op} {_number(self.limit, self.unit)}"
 
@@ -32,6 +32,8 @@ class Target:
         """Whether `value` meets the target; None when there is no value or no target."""
         if value is None or self.op is None or self.limit is None:
             return None
+        if self.op == "<":
+            return value < self.limit
         return value <= self.limit if self.op == "<=" else value >= self.limit
 
 
@@ -47,6 +49,9 @@ TARGETS: tuple[Target, ...] = (
     Target("import_records_per_s", ">=", 20_000, "/s"),
     Target("demo_build_records_per_s", ">=", 50_000, "/s"),
     Target("claims_per_s", ">=", 500, "/s"),
+    Target("claims_next_per_s", ">=", 500, "/s"),
+    Target("live_update_p95_ms", "<=", 500, "ms"),
+    Target("heartbeat_core_percent", "<", 5, "%"),
 )
 """Every figure, in the order the table shows them."""
 
@@ -61,6 +66,8 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.2f} s"
     if unit == "MiB":
         return f"{value:.0f} MiB"
+    if unit == "%":
+        return f"{value:.2f} %"
     return f"{value:.1f} ms" if value < 1000 else f"{value:,.0f} ms"
 
 
@@ -70,6 +77,34 @@ def judged(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         t.key: {"target": t.text if t.op else None, "met": t.met(results.get(t.key))}
         for t in TARGETS
     }
+
+
+#: What must not happen while the figures are taken, by measurement: each should be 0.
+CHECKS: dict[str, tuple[str, ...]] = {
+    "claims": ("errors",),
+    "claims_next": ("held_twice", "lost", "false_empty", "errors", "outside"),
+    "live_updates": ("missed", "errors"),
+}
+
+
+def checks(details: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The counts that should be 0 (contacts held twice, lost, false "queue empty"
+    answers, errors reaching a process, changes a feed missed), by measurement."""
+    return {
+        name: {key: int(details[name][key]) for key in keys}
+        for name, keys in CHECKS.items()
+        if details.get(name) is not None
+    }
+
+
+def problems(results: dict[str, Any]) -> list[str]:
+    """One line for every check that is not 0."""
+    return [
+        f"{name}: {key} = {count} (should be 0)"
+        for name, counts in results.get("checks", {}).items()
+        for key, count in counts.items()
+        if count
+    ]
 
 
 def table(results: dict[str, Any], compare: dict[str, Any] | None = None) -> str:

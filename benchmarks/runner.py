@@ -2,34 +2,40 @@
 description into the results (the JSON the CLI writes).
 
 The set is only read. Opening the workspace records the agent's news mark
-(`agent.news_seen_at`), as every workspace does; nothing a figure depends on. Claims run on
-a copy of the set and the import into a fresh database, both dropped afterwards; policy
-decisions are previews, which store nothing.
+(`agent.news_seen_at`), as every workspace does; nothing a figure depends on. Claims,
+heartbeats and the live feed each run on a copy of the set and the import into a fresh
+database, all dropped afterwards; policy decisions are previews, which store nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
 
-from benchmarks.claims import Claims, measure_claims
+from benchmarks.claims import measure_claims
 from benchmarks.common import BenchmarkError, say
 from benchmarks.decisions import measure_policy_decisions
+from benchmarks.heartbeats import measure_heartbeats
 from benchmarks.importing import export_file, measure_import
 from benchmarks.latency import measure_open_customer, measure_queue_moves
+from benchmarks.live import measure_live_updates
 from benchmarks.machine import describe_machine
 from benchmarks.memory import measure_rss
-from benchmarks.report import judged
+from benchmarks.next_claims import measure_next_claims
+from benchmarks.report import checks, judged
 from benchmarks.search import WORD, measure_history_search
 from benchmarks.sets import SetSpec, prepare_set
 from benchmarks.startup import measure_startup
-from benchmarks.stores import PostgresStore, Store
+from benchmarks.stores import Store
 from storage.engine import make_database
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,16 +53,27 @@ class Options:
     proposals: int = 200
     """Policy previews."""
     claim_processes: int = 20
-    """Processes claiming at once (PostgreSQL)."""
+    """Processes claiming at once."""
+    next_contacts: int = 2000
+    """Contacts the processes pressing "next" share out (the most urgent ones)."""
+    live_workspaces: int = 20
+    """Workspaces open with a live feed while another acts."""
+    live_actions: int = 200
+    """Actions whose arrival in every feed is timed."""
+    heartbeat_workspaces: int = 200
+    """Open workspaces beating."""
+    heartbeat_rounds: int = 10
+    """Beats of each workspace measured."""
     word: str = WORD
     """The word searched for."""
 
 
-def _claims(store: PostgresStore, spec: SetSpec, options: Options) -> Claims:
+def _on_copy(store: Store, measure: Callable[[str], T]) -> T:
+    """Run `measure` on a copy of the set (it writes), dropped afterwards."""
     for attempt in range(10):
         try:
             with store.copy() as url:
-                return measure_claims(url, options.claim_processes, spec.claim_contacts)
+                return measure(url)
         except OperationalError as error:
             # A connection of the workspace just closed may linger a moment on the server,
             # and a database being used cannot be a template.
@@ -87,58 +104,125 @@ def _rounded(value: Any) -> Any:
     return value
 
 
+#: Each figure: the measurement that takes it (its key in the details) and its field there.
+SOURCES: dict[str, tuple[str, str]] = {
+    "startup_s": ("startup", "startup_s"),
+    "queue_move_p50_ms": ("queue_moves", "p50_ms"),
+    "queue_move_p95_ms": ("queue_moves", "p95_ms"),
+    "open_customer_10k_ms": ("open_customer", "ms"),
+    "history_search_ms": ("history_search", "customer_ms"),
+    "history_search_all_ms": ("history_search", "all_ms"),
+    "rss_mb": ("rss", "rss_mb"),
+    "policy_decision_p95_ms": ("policy_decisions", "p95_ms"),
+    "import_records_per_s": ("import", "records_per_s"),
+    "claims_per_s": ("claims", "claims_per_s"),
+    "claims_next_per_s": ("claims_next", "claims_next_per_s"),
+    "live_update_p95_ms": ("live_updates", "p95_ms"),
+    "heartbeat_core_percent": ("heartbeats", "heartbeat_core_percent"),
+}
+
+
+class _Measurements:
+    """The measurements taken so far; one that fails is kept as its error, and the others
+    are still taken (a run on a large set is too long to lose to one of them)."""
+
+    def __init__(self) -> None:
+        self.details: dict[str, dict[str, Any]] = {}
+        self.failed: dict[str, str] = {}
+
+    def take(self, name: str, message: str, measure: Callable[[], Any]) -> None:
+        say(message)
+        try:
+            self.details[name] = asdict(measure())
+        except BenchmarkError as error:
+            self.failed[name] = str(error) or repr(error)
+            say(f"{name} failed: {self.failed[name].splitlines()[0]}")
+
+
 def run_benchmark(
     store: Store, spec: SetSpec, cache: Path, options: Options | None = None, rebuild: bool = False
 ) -> dict[str, Any]:
-    """Take every figure on the set `spec` in `store`; returns the results."""
-    options = options or Options()
+    """Take every figure on the set `spec` in `store`; returns the results (a measurement
+    that failed has no figure, and its error under `failed`)."""
+    o = options or Options()
     prepared = prepare_set(store, spec, rebuild=rebuild)
     url = prepared.url
-    say(f"start-up ({options.startup_runs} fresh processes)")
-    startup = measure_startup(url, options.startup_runs)
-    say("memory (a fresh process, the queue scrolled end to end)")
-    memory = measure_rss(url)
-    say(f"queue moves ({options.moves})")
-    moves = measure_queue_moves(url, options.moves)
-    say(f"opening the heaviest customer ({prepared.heavy_interactions:,} interactions)")
-    opened = measure_open_customer(url, prepared.heavy_contact, options.open_repeats)
+    m = _Measurements()
+    m.take(
+        "startup",
+        f"start-up ({o.startup_runs} fresh processes)",
+        lambda: measure_startup(url, o.startup_runs),
+    )
+    m.take(
+        "rss", "memory (a fresh process, the queue scrolled end to end)", lambda: measure_rss(url)
+    )
+    m.take("queue_moves", f"queue moves ({o.moves})", lambda: measure_queue_moves(url, o.moves))
+    m.take(
+        "open_customer",
+        f"opening the heaviest customer ({prepared.heavy_interactions:,} interactions)",
+        lambda: measure_open_customer(url, prepared.heavy_contact, o.open_repeats),
+    )
     db = make_database(url)
     try:
-        say("history search")
-        search = measure_history_search(
-            db, prepared.heavy_customer, options.word, options.search_repeats
+        m.take(
+            "history_search",
+            "history search",
+            lambda: measure_history_search(db, prepared.heavy_customer, o.word, o.search_repeats),
         )
-        say(f"policy decisions ({options.proposals})")
-        decisions = measure_policy_decisions(db, options.proposals)
+        m.take(
+            "policy_decisions",
+            f"policy decisions ({o.proposals})",
+            lambda: measure_policy_decisions(db, o.proposals),
+        )
         machine = describe_machine(db)
     finally:
         db.dispose()
-    claims = None
-    if isinstance(store, PostgresStore):
-        say(f"claims ({options.claim_processes} processes, on a copy of the set)")
-        claims = _claims(store, spec, options)
-    say("import (export file, then `caredesk import` into a fresh database)")
-    file, records = _import_file(store, spec, url, prepared.build_id, cache)
-    with store.scratch() as fresh:
-        imported = measure_import(file, records, url, fresh)
+    n = o.claim_processes
+    m.take(
+        "claims",
+        f"claims ({n} processes, on a copy of the set)",
+        lambda: _on_copy(store, lambda u: measure_claims(u, n, spec.claim_contacts)),
+    )
+    m.take(
+        "claims_next",
+        f"next ({n} processes, {o.next_contacts:,} contacts, on a copy)",
+        lambda: _on_copy(store, lambda u: measure_next_claims(u, n, o.next_contacts)),
+    )
+    m.take(
+        "heartbeats",
+        f"heartbeats ({o.heartbeat_workspaces} workspaces, on a copy)",
+        lambda: _on_copy(
+            store, lambda u: measure_heartbeats(u, o.heartbeat_workspaces, o.heartbeat_rounds)
+        ),
+    )
+    m.take(
+        "live_updates",
+        f"live feed ({o.live_workspaces} workspaces, {o.live_actions} actions, on a copy)",
+        lambda: _on_copy(
+            store, lambda u: measure_live_updates(u, o.live_workspaces, o.live_actions)
+        ),
+    )
+    files: list[Path] = []
+
+    def imported() -> Any:
+        file, records = _import_file(store, spec, url, prepared.build_id, cache)
+        files.append(file)
+        with store.scratch() as fresh:
+            return measure_import(file, records, url, fresh)
+
+    m.take("import", "import (export file, then `caredesk import` into a fresh database)", imported)
+    if "import" in m.details:
+        m.details["import"]["file"] = str(files[0])
 
     results: dict[str, Any] = {
         "size": spec.name,
         "database": store.backend,
         "url": store.safe_url,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "startup_s": startup.startup_s,
-        "queue_move_p50_ms": moves.p50_ms,
-        "queue_move_p95_ms": moves.p95_ms,
-        "open_customer_10k_ms": opened.ms,
-        "history_search_ms": search.customer_ms,
-        "history_search_all_ms": search.all_ms,
-        "rss_mb": memory.rss_mb,
-        "policy_decision_p95_ms": decisions.p95_ms,
-        "import_records_per_s": imported.records_per_s,
-        "demo_build_records_per_s": float(prepared.build["demo_build_records_per_s"]),
-        "claims_per_s": claims.claims_per_s if claims is not None else None,
     }
+    for figure, (name, field) in SOURCES.items():
+        results[figure] = m.details[name][field] if name in m.details else None
+    results["demo_build_records_per_s"] = float(prepared.build["demo_build_records_per_s"])
     results["targets"] = judged(results)
     results["set"] = {
         "reused": prepared.reused,
@@ -148,25 +232,19 @@ def run_benchmark(
         "heavy_interactions": prepared.heavy_interactions,
         "heavy_contact": prepared.heavy_contact,
     }
-    results["details"] = {
-        "startup": asdict(startup),
-        "rss": asdict(memory),
-        "queue_moves": asdict(moves),
-        "open_customer": asdict(opened),
-        "history_search": asdict(search),
-        "policy_decisions": asdict(decisions),
-        "claims": asdict(claims) if claims is not None else None,
-        "import": asdict(imported) | {"file": str(file)},
-    }
+    results["details"] = m.details
+    results["checks"] = checks(m.details)
+    results["failed"] = m.failed
     results["writes"] = (
         "The set is only read (opening the workspace records the agent's news mark, as "
         "every workspace does). Policy decisions are previews, which store nothing; "
+        "claims, next, heartbeats and the live feed each ran on a copy of the set ("
         + (
-            "claims ran on a copy of the set (CREATE DATABASE ... TEMPLATE), dropped after; "
-            if claims is not None
-            else "claims are not measured on SQLite; "
+            "CREATE DATABASE ... TEMPLATE"
+            if store.backend == "postgresql"
+            else "SQLite's online backup"
         )
-        + "the import ran into a fresh database, removed after."
+        + "), dropped after; the import ran into a fresh database, removed after."
     )
     results["machine"] = machine
     return dict(_rounded(results))

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.claims import claimable, measure_claims
-from benchmarks.report import FIGURES, table
+from benchmarks.heartbeats import measure_heartbeats
+from benchmarks.live import measure_live_updates
+from benchmarks.next_claims import measure_next_claims
+from benchmarks.report import FIGURES, problems, table
 from benchmarks.runner import Options, run_benchmark
 from benchmarks.sets import PreparedSet, SetSpec, prepare_set
 from benchmarks.stores import SqliteStore
@@ -26,7 +29,17 @@ from workspace.importer import import_file
 
 TINY = SetSpec("tiny", customers=30, contacts=20)
 FEW = Options(
-    startup_runs=1, moves=5, open_repeats=1, search_repeats=1, proposals=12, claim_processes=3
+    startup_runs=1,
+    moves=5,
+    open_repeats=1,
+    search_repeats=1,
+    proposals=12,
+    claim_processes=3,
+    next_contacts=8,
+    live_workspaces=2,
+    live_actions=6,
+    heartbeat_workspaces=3,
+    heartbeat_rounds=2,
 )
 
 
@@ -39,22 +52,30 @@ def test_every_figure_on_a_tiny_sqlite_set(tmp_path: Path) -> None:
 
     results = run_benchmark(store, TINY, tmp_path, FEW)
 
+    assert results["failed"] == {}
     for key in FIGURES:
-        if key == "claims_per_s":
-            assert results[key] is None  # PostgreSQL only
-        else:
-            assert _is_number(results[key]) and results[key] > 0, key
+        assert _is_number(results[key]) and results[key] > 0, key
     assert set(results["targets"]) == set(FIGURES)
     assert results["set"]["reused"] is False
     assert results["set"]["counts"]["customer"] == 30
     assert results["details"]["queue_moves"]["samples"] > 0
     assert results["details"]["import"]["records"] > 30
+    assert results["details"]["claims_next"]["contacts"] == 8
+    assert results["details"]["live_updates"]["samples"] == 2 * 6
+    assert results["details"]["heartbeats"]["method"] == "process"
+    assert results["checks"]["claims_next"] == {
+        "held_twice": 0,
+        "lost": 0,
+        "false_empty": 0,
+        "errors": 0,
+        "outside": 0,
+    }
+    assert problems(results) == []
     assert results["machine"]["database"].startswith("SQLite ")
     assert {"cpu", "cores", "ram_gb", "os", "python"} <= set(results["machine"])
     printed = table(results)
     for key in FIGURES:
         assert key in printed
-    assert "n/a" in printed  # claims, on SQLite
 
     # Built once, then reused as it is, with the build's own figure.
     again: PreparedSet = prepare_set(store, TINY)
@@ -102,6 +123,38 @@ def test_claims_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
     assert claims.attempts >= claims.claimed
     assert _is_number(claims.claims_per_s) and claims.claims_per_s > 0
     assert claimable(pg_db.url) == []  # every one claimed, none twice (checked inside)
+
+
+def test_next_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
+    _tiny_queue(pg_db, tmp_path)
+
+    nexts = measure_next_claims(pg_db.url, processes=3, contacts=12)
+
+    assert nexts.contacts == 12
+    assert nexts.fewest + nexts.most <= 12 and nexts.claims_next_per_s > 0
+    checked = (nexts.held_twice, nexts.lost, nexts.false_empty, nexts.errors, nexts.outside)
+    assert checked == (0, 0, 0, 0, 0)
+    # The other eight were held beforehand, so the queue is empty now.
+    assert claimable(pg_db.url) == []
+
+
+def test_live_updates_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
+    _tiny_queue(pg_db, tmp_path)
+
+    live = measure_live_updates(pg_db.url, workspaces=2, actions=6)
+
+    assert (live.actions, live.samples, live.missed, live.errors) == (6, 12, 0, 0)
+    assert _is_number(live.p95_ms) and live.p95_ms >= live.p50_ms
+
+
+def test_heartbeats_on_postgresql(pg_db: Database, tmp_path: Path) -> None:
+    _tiny_queue(pg_db, tmp_path)
+
+    beats = measure_heartbeats(pg_db.url, workspaces=4, rounds=3)
+
+    assert beats.beats == 12
+    assert beats.method in ("backend", "wall")  # wall: a server on another machine
+    assert _is_number(beats.heartbeat_core_percent) and beats.heartbeat_core_percent >= 0
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
