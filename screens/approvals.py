@@ -39,9 +39,6 @@ from workspace.vocabulary import ActionStatus
 PAGE = 200
 """Requests shown at most; the rest are counted, never loaded."""
 
-REFRESH_SECONDS = 3.0
-"""How often the queue looks for new requests on its own."""
-
 _LOAD = "approvals.load"
 _DECIDE = "approvals.decide"
 
@@ -98,18 +95,14 @@ class ApprovalsScreen(Screen[None]):
         approvals: Approvals,
         reading: Reading,
         clock: Callable[[], datetime],
-        *,
-        refresh_every: float = REFRESH_SECONDS,
     ) -> None:
         super().__init__()
         self.approvals = approvals
         self.reading = reading
         self.clock = clock
-        self.refresh_every = refresh_every
         self.records: list[ActionRecord] = []
         self.total = 0
         self._generation = 0
-        self._loading: Worker[None] | None = None
         self._shown: tuple[object, ...] = ()
         self._load_failure: str | None = None
 
@@ -144,7 +137,6 @@ class ApprovalsScreen(Screen[None]):
         self.query_one("#approvals-more").display = False
         self.query_one("#approvals-detail").display = False
         self.reload()
-        self.set_interval(self.refresh_every, self._tick)
 
     def on_resize(self) -> None:
         self._show()
@@ -160,12 +152,11 @@ class ApprovalsScreen(Screen[None]):
     def reload(self) -> None:
         """Load the oldest requests now; any load still running is outdated."""
         self._generation += 1
-        self._loading = self._load(self._generation)
+        self._load(self._generation)
 
-    def _tick(self) -> None:
-        loading = self._loading
-        if loading is None or loading.state not in (WorkerState.PENDING, WorkerState.RUNNING):
-            self.reload()
+    def changed(self) -> None:
+        """Requests were made, withdrawn or decided elsewhere: load them again."""
+        self.reload()
 
     @work(thread=True, exit_on_error=False, group=_LOAD)
     def _load(self, generation: int) -> None:

@@ -28,13 +28,14 @@ class ContextPane(Pane):
     generation (`_generation`) and are dropped.
     """
 
-    BACKGROUND = frozenset({"context", "timeline"})
+    BACKGROUND = frozenset({"context", "timeline", "viewers"})
 
     def __init__(self, *, clock: Callable[[], datetime]) -> None:
         super().__init__(id="context-pane", clock=clock)
         self.context: CustomerContext | None = None
         self._wanted: str | None = None
         self._generation = 0
+        self._ticket: str | None = None
         self.shown: tuple[str, float] | None = None
         """The customer last shown in full, and when (perf_counter): for the benchmark."""
 
@@ -66,6 +67,8 @@ class ContextPane(Pane):
     def show_contact(self, row: QueueRow | None) -> None:
         """Load the customer of `row`, unless they are already shown."""
         self._wanted = row.customer_id if row is not None else None
+        self._ticket = row.id if row is not None else None
+        self.border_subtitle = ""
         if row is None:
             self.placeholder("No contacts match this filter.")
         elif self.context is None or self.context.digest.customer.id != row.customer_id:
@@ -103,6 +106,23 @@ class ContextPane(Pane):
         if self.context is not None:
             self._show(list(self.context.timeline), self.context.has_more, "No history yet.")
             self.border_title = f"Customer · {self.context.digest.interactions} interactions"
+
+    @work(thread=True, exclusive=True, group="viewers", exit_on_error=False)
+    def load_viewers(self, ticket_id: str) -> None:
+        """Say who else has this contact open, so two agents never answer one customer."""
+        assert self.bench is not None
+        names = self.bench.presence.viewers([ticket_id]).get(ticket_id, ())
+        self.app.call_from_thread(self._viewers_loaded, ticket_id, names)
+
+    def _viewers_loaded(self, ticket_id: str, names: tuple[str, ...]) -> None:
+        if ticket_id != self._ticket:
+            return  # the selection moved on while this loaded
+        if not names:
+            self.border_subtitle = ""
+            return
+        who = ", ".join(one_line(n) for n in names)
+        verb = "is" if len(names) == 1 else "are"
+        self.border_subtitle = f"{who} {verb} viewing {one_line(ticket_id)}"
 
     @on(Timeline.MoreWanted)
     def _more_wanted(self, event: Timeline.MoreWanted) -> None:

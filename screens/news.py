@@ -21,9 +21,6 @@ if TYPE_CHECKING:  # the database layers load in the boot worker, after the firs
     from workspace.approvals import News
     from workspace.workbench import Workbench
 
-#: Seconds between looks.
-POLL = 3.0
-
 
 def identity(agent: AgentRecord, waiting: int | None, key: str) -> str:
     """Who works here, and for a supervisor how many requests wait (and the key to them)."""
@@ -58,9 +55,8 @@ class NewsWatcher(Widget):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, NewsWatcher.Waiting)
 
-    def __init__(self, *, poll_every: float = POLL) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.poll_every = poll_every
         self.bench: Workbench | None = None
         self._seen: datetime | None = None
         """Decisions up to here were told (None: ask the database what an earlier session
@@ -71,9 +67,8 @@ class NewsWatcher(Widget):
         """The last failure told, so a look failing every few seconds is told once."""
 
     def start(self, bench: Workbench) -> None:
-        """Look now and every few seconds from now on."""
+        """Look now; the live feed asks for the next look when a request changes."""
         self.bench = bench
-        self.set_interval(self.poll_every, self.look)
         self.look()
 
     @work(thread=True, exclusive=True, group="news.look", exit_on_error=False)

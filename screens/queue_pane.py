@@ -26,9 +26,6 @@ from workspace.queue import (
 )
 from workspace.text import one_line
 
-#: Seconds between refreshes of what is on screen (new contacts, colleagues' claims).
-REFRESH_EVERY = 5.0
-
 
 class QueuePane(Pane):
     """Owns the queue's filter, paging and claims.
@@ -77,7 +74,6 @@ class QueuePane(Pane):
         self.table.me = self.bench.agent.id
         self.table.set_now(self.clock())
         self.set_interval(1.0, lambda: self.table.set_now(self.clock()))
-        self.set_interval(REFRESH_EVERY, self._refresh)
         self.reload()
 
     # -- filters -----------------------------------------------------------------------------
@@ -107,10 +103,6 @@ class QueuePane(Pane):
         """Count the queue and load the page around the cursor (or around `keep`)."""
         if self.bench is not None:
             self.load(self.queue_filter, keep, self.table.cursor, self.table.size.height)
-
-    def _refresh(self) -> None:
-        if self.app.screen is self.screen:
-            self.reload(keep=self.table.current)
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self, flt: QueueFilter, keep: QueueRow | None, cursor: int, height: int) -> None:

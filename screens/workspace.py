@@ -6,28 +6,36 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TextArea
+from textual.worker import Worker, WorkerState
 
 from screens.approvals import ApprovalsScreen
+from screens.assign import AssignScreen
 from screens.commands import BindingCommands
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
 from screens.help import HelpScreen
 from screens.keys import key_of, keymap_of
+from screens.leaving import RELEASE, LeavingScreen
+from screens.live import LiveWatcher
 from screens.news import NewsWatcher, identity
 from screens.queue_pane import QueuePane
 from screens.resolution_pane import ResolutionPane
 from widgets.commands import bindings, of_pane, typed_actions
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
+from workspace.errors import database_lost, describe_failure, failure_reason
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.boot import BootResult
     from workspace.workbench import Workbench
+
+#: Actions only supervisors have.
+_SUPERVISORS = frozenset({"approvals", "free", "assign"})
 
 #: Terminals at least this wide put the three panes side by side.
 WIDE = 200
@@ -65,6 +73,7 @@ class WorkspaceScreen(Screen[None]):
             yield ContextPane(clock=self.clock)
             yield ResolutionPane(clock=self.clock)
         yield NewsWatcher()
+        yield LiveWatcher()
         yield Footer()
 
     @property
@@ -87,9 +96,17 @@ class WorkspaceScreen(Screen[None]):
         """The database's state, shown while it is gone."""
         return self.query_one(ConnectionWatch)
 
+    @property
+    def live(self) -> LiveWatcher:
+        """The live feed and heartbeat."""
+        return self.query_one(LiveWatcher)
+
     def _allowed(self, action: str) -> bool:
-        """Whether this agent may use `action` at all: the approval queue is for supervisors."""
-        return action != "approvals" or (self.bench is not None and self.bench.agent.can_approve)
+        """Whether this agent may use `action` at all: the approval queue, freeing and
+        assigning others' contacts are for supervisors."""
+        if action not in _SUPERVISORS:
+            return True
+        return self.bench is not None and self.bench.agent.can_approve
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Single-letter commands are hidden while the agent types (the letters are text);
@@ -130,6 +147,25 @@ class WorkspaceScreen(Screen[None]):
         self.queue.start()
         self.refresh_bindings()
         self.query_one(NewsWatcher).start(bench)
+        self.live.start(bench)
+
+    # -- what others did, as it commits --------------------------------------------------------
+
+    @on(LiveWatcher.Changed)
+    def _changed(self, event: LiveWatcher.Changed) -> None:
+        changes = event.changes
+        row = self.queue.table.current
+        if changes.everything or changes.queue:
+            self.queue.reload(keep=row)
+        if row is not None and (changes.everything or row.id in changes.tickets):
+            self.context_pane.reload(row)
+            self.context_pane.load_viewers(row.id)
+        if changes.requests:
+            self.query_one(NewsWatcher).look()
+            self.resolution.load_actions()
+            top = self.app.screen
+            if isinstance(top, ApprovalsScreen):
+                top.changed()
 
     # -- news: decisions on the agent's requests, and requests waiting for a supervisor -------
 
@@ -183,6 +219,11 @@ class WorkspaceScreen(Screen[None]):
     def _contact_changed(self, event: QueuePane.ContactChanged) -> None:
         self.context_pane.show_contact(event.row)
         self.resolution.show_contact(event.row)
+        ticket_id = event.row.id if event.row is not None else None
+        if self.bench is not None and ticket_id != self.bench.presence.viewing:
+            self.live.view(ticket_id)
+        if ticket_id is not None:
+            self.context_pane.load_viewers(ticket_id)
 
     @on(QueuePane.Claimed)
     def _claimed(self, _event: QueuePane.Claimed) -> None:
@@ -228,6 +269,86 @@ class WorkspaceScreen(Screen[None]):
             return
         screen = ApprovalsScreen(self.bench.approvals, self.bench.reading, self.clock)
         self.app.push_screen(screen, self._approvals_closed)
+
+    def action_free(self) -> None:
+        row = self.queue.table.current
+        if row is None or self.bench is None:
+            return
+        if row.holder_id is None:
+            self.notify(f"Nobody holds {row.id}.", markup=False)
+            return
+        self._move(row.id, None)
+
+    def action_assign(self) -> None:
+        row = self.queue.table.current
+        if row is None or self.bench is None:
+            return
+
+        def chosen(to: str | None) -> None:
+            if to is not None:
+                self._move(row.id, to or None)
+
+        self.app.push_screen(AssignScreen(row), chosen)
+
+    @work(thread=True, group="supervise", exit_on_error=False)
+    def _move(self, ticket_id: str, to: str | None) -> None:
+        """Free the contact (`to` None) or give it to the agent called `to`."""
+        assert self.bench is not None
+        supervision = self.bench.supervision
+        moved = supervision.release(ticket_id) if to is None else supervision.assign(ticket_id, to)
+        self.app.call_from_thread(self.notify, moved.sentence + ".", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A move refused says why; a lost database is the banner's to show."""
+        worker = event.worker
+        if worker.group != "supervise" or event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if error is None:
+            return
+        if database_lost(error):
+            self.connection.database_lost(failure_reason(error))
+        self.notify(describe_failure(error), severity="error", markup=False)
+
+    # -- leaving -------------------------------------------------------------------------------
+
+    def leave(self) -> None:
+        """Quit; an agent holding contacts is asked first whether to keep or release them."""
+        if self.bench is None or self.connection.lost:
+            self.app.exit()
+            return
+        self._look_before_leaving()
+
+    @work(thread=True, group="leave", exit_on_error=False)
+    def _look_before_leaving(self) -> None:
+        assert self.bench is not None
+        try:
+            held = self.bench.presence.held()
+        except Exception as error:
+            if not database_lost(error):
+                raise
+            self.app.call_from_thread(self.app.exit)  # nothing to ask: the holds will lapse
+            return
+        self.app.call_from_thread(self._ask_before_leaving, held)
+
+    def _ask_before_leaving(self, held: list[str]) -> None:
+        if not held:
+            self._end_session(release=False)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self._end_session(release=choice == RELEASE)
+
+        self.app.push_screen(LeavingScreen(held), chosen)
+
+    @work(thread=True, group="leave", exit_on_error=False)
+    def _end_session(self, *, release: bool) -> None:
+        assert self.bench is not None
+        try:
+            self.bench.presence.end(release=release)
+        finally:
+            self.app.call_from_thread(self.app.exit)
 
     def _approvals_closed(self, _result: object) -> None:
         self.query_one(NewsWatcher).look()

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from storage.changes import CHANNEL
 
@@ -55,6 +56,7 @@ class Watch:
         """Block until a commit may have changed something (True) or `timeout` passes
         (False). Raises the driver's error when the database goes away; the next call
         connects again."""
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
         try:
             raw = self._connect()
             if self.is_sqlite:
@@ -63,7 +65,11 @@ class Watch:
             for _ in raw.notifies(timeout=timeout, stop_after=1):
                 woke = True
             return woke
-        except Exception:
+        except dbapi_error as error:
+            self.close()
+            # Said as SQLAlchemy says it for every other query, so callers see one kind.
+            raise OperationalError("LISTEN", None, error) from error
+        except BaseException:
             self.close()
             raise
 

@@ -160,6 +160,24 @@ COMMANDS: tuple[Command, ...] = (
         "Filter the queue to the contacts you hold",
     ),
     _c(
+        "workspace.free",
+        "X",
+        "free",
+        "Free",
+        ANYWHERE,
+        "Take the contact from whoever holds it, back to the queue (supervisors)",
+        show=False,
+    ),
+    _c(
+        "workspace.assign",
+        "T",
+        "assign",
+        "Assign",
+        ANYWHERE,
+        "Give the contact to another agent (supervisors)",
+        show=False,
+    ),
+    _c(
         "workspace.reload",
         "f5",
         "reload",
@@ -255,6 +273,8 @@ COMMANDS: tuple[Command, ...] = (
     _c("help.close", "escape,f1,q", "dismiss", "Close", "help"),
     _c("entry.close", "escape,q,enter", "dismiss", "Close", "entry"),
     _c("disposition.cancel", "escape", "cancel", "Cancel", "disposition"),
+    _c("quit.cancel", "escape", "cancel", "Stay", "quit"),
+    _c("assign.cancel", "escape", "cancel", "Cancel", "assign"),
     _c("decision_reason.cancel", "escape", "cancel", "Cancel", "decision_reason"),
     _c("saved_replies.cancel", "escape", "cancel", "Cancel", "saved_replies"),
     *(

@@ -130,5 +130,13 @@ class CareDeskApp(App[None]):
 
         self.push_screen(BootScreen(lambda: launch.boot(self.clock)), booted)
 
+    async def action_quit(self) -> None:
+        """Quit; the workspace first asks an agent holding contacts what becomes of them."""
+        for screen in self.screen_stack:
+            if isinstance(screen, WorkspaceScreen) and screen.bench is not None:
+                screen.leave()
+                return
+        self.exit()
+
     def on_unmount(self) -> None:
         self.launch.close()

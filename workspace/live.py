@@ -106,9 +106,7 @@ class LiveFeed:
         for row in rows:
             kind = member(ChangeKind, row.kind)
             if kind is not None:  # a newer CareDesk's word: nothing this one shows
-                records.append(
-                    ChangeRecord(row.seq, row.at, kind, row.ticket_id, row.agent_id)
-                )
+                records.append(ChangeRecord(row.seq, row.at, kind, row.ticket_id, row.agent_id))
         if rows:
             self._seq = rows[-1].seq
         self._more = len(rows) == BATCH

@@ -55,11 +55,14 @@ class Presence:
         *,
         clock: Callable[[], datetime] = utcnow,
         lapse_after: timedelta = LAPSE_AFTER,
+        beat_every: float = BEAT,
     ) -> None:
         self.db = db
         self.agent = agent
         self.clock = clock
         self.lapse_after = lapse_after
+        self.beat_every = beat_every
+        """Seconds between heartbeats."""
         self.id = uuid.uuid4().hex
         """This workspace's session id."""
         self.host = f"{socket.gethostname()}:{os.getpid()}"

@@ -11,8 +11,11 @@ from workspace.actions import Actions
 from workspace.agents import AgentRecord
 from workspace.approvals import Approvals
 from workspace.desk import Desk
+from workspace.live import LiveFeed
 from workspace.policy import Policy
+from workspace.presence import Presence
 from workspace.reading import Reading
+from workspace.supervision import Supervision
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class Workbench:
     """Verdicts previewed and actions taken under the policy."""
     approvals: Approvals
     """Decisions on requests, withdrawals, and the news of decisions."""
+    presence: Presence
+    """This workspace's session: its heartbeat, the contact it has open, quitting."""
+    supervision: Supervision
+    """Freeing and reassigning others' contacts (supervisors)."""
+    feed: LiveFeed
+    """Others' changes as they commit."""
 
     @classmethod
     def open(
@@ -44,4 +53,7 @@ class Workbench:
             desk=Desk(db, agent, clock),
             actions=Actions(db, agent, policy, clock),
             approvals=Approvals(db, agent, clock),
+            presence=Presence(db, agent, clock=clock),
+            supervision=Supervision(db, agent, clock),
+            feed=LiveFeed(db),
         )

@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
+from screens.live import LISTEN
 from storage.engine import Database
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
 from workspace.app import AgentLaunch, CareDeskApp
@@ -75,11 +76,15 @@ def make_app(db: Database, agent: str | None = None) -> CareDeskApp:
 
 
 async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
-    """Wait until no worker runs (a failed one included) and the screen has caught up."""
+    """Wait until no worker runs (a failed one included; the live feed's listener runs for
+    good) and the screen has caught up."""
     app = pilot.app
     for _ in range(rounds):
         for _ in range(500):
-            if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            if not any(
+                w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w.group != LISTEN
+                for w in app.workers
+            ):
                 break
             await asyncio.sleep(0.01)
         await pilot.pause()

@@ -211,7 +211,7 @@ async def test_new_requests_appear_on_refresh(
         await settle(pilot)
         assert "No requests are waiting." in screen_text(app)
         action_id = _ask(_desk(sqlite_db, alex))
-        _screen(app).reload()  # what the refresh timer does every few seconds
+        _screen(app).changed()  # what the live feed asks when a request changes
         await settle(pilot)
         assert _listed(app) == [action_id]
         assert "Dana Whitfield" in screen_text(app)

@@ -10,10 +10,12 @@ from textual.widgets import Footer
 
 from screens.action_form import ActionFormScreen
 from screens.approvals import ApprovalsScreen
+from screens.assign import AssignScreen
 from screens.decision_reason import DecisionReasonScreen
 from screens.disposition import DispositionScreen
 from screens.entry import EntryScreen
 from screens.help import HelpScreen
+from screens.leaving import LeavingScreen
 from screens.saved_replies import SavedRepliesScreen
 from screens.workspace import WorkspaceScreen
 from tests.app.conftest import settle
@@ -39,6 +41,8 @@ OWNERS = {
     "disposition": DispositionScreen,
     "decision_reason": DecisionReasonScreen,
     "saved_replies": SavedRepliesScreen,
+    "quit": LeavingScreen,
+    "assign": AssignScreen,
 }
 
 
