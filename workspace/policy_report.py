@@ -118,7 +118,7 @@ def policy_table(policy: Policy) -> str:
     lines = [
         f"policy version {policy.version}, currency {policy.currency}: "
         f"{_plural(len(policy.actions), 'action')}, "
-        f"{_plural(len(policy.tiers), 'tier override')}, "
+        f"{_plural(sum(1 for layers in policy.tiers.values() if layers), 'tier override')}, "
         f"{_plural(len(policy.roles), 'role override')}, "
         f"{_plural(len(policy.guarantees), 'guarantee')}",
         "",
