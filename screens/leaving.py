@@ -26,7 +26,7 @@ class LeavingScreen(ModalScreen[str | None]):
     LeavingScreen > Vertical {
         width: 72; max-width: 95%; height: auto; border: thick $warning; background: $surface;
     }
-    LeavingScreen Label { padding: 0 1; }
+    LeavingScreen Label { padding: 0 1; width: 1fr; }
     LeavingScreen OptionList { height: auto; border: none; }
     """
 
