@@ -21,6 +21,7 @@ from workspace.cli import (
     agent,
     audit,
     build_parser,
+    contact,
     db,
     decide,
     demo,
@@ -57,7 +58,7 @@ OFFERS = {
     ("agent", "add"): {"--db"},
     ("agent", "list"): {"--db"},
     ("agent", "set"): {"--db"},
-    ("import",): {"--db"},
+    ("import",): {"--db", "--policy", "--agent"},
     ("export",): {"--db"},
     ("policy",): set(),
     ("policy", "check"): set(),
@@ -66,6 +67,9 @@ OFFERS = {
     ("act",): {"--db", "--policy", "--agent"},
     ("approve",): {"--db", "--agent"},
     ("deny",): {"--db", "--agent"},
+    ("contact",): set(),
+    ("contact", "release"): {"--db", "--agent"},
+    ("contact", "assign"): {"--db", "--agent"},
     ("audit",): set(),
     ("audit", "verify"): {"--db"},
     ("audit", "checkpoint"): {"--db"},
@@ -87,6 +91,8 @@ RUNS = [
     (["act", "--customer", "C-1", "--action", "discount", "--reason", "r"], act),
     (["approve", "12", "--reason", "r"], decide),
     (["deny", "#12", "--reason", "r"], decide),
+    (["contact", "release", "T-1"], contact),
+    (["contact", "assign", "T-1", "sam"], contact),
     (["audit", "verify"], audit),
     (["audit", "checkpoint"], audit),
 ]
@@ -121,6 +127,7 @@ def test_the_commands_are_exactly_these() -> None:
         "act",
         "approve",
         "deny",
+        "contact",
         "audit",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}
@@ -136,9 +143,7 @@ def test_each_parser_offers_only_the_shared_options_it_uses(words: tuple[str, ..
     assert _options(_parser(*words)) & SHARED == OFFERS[words]
 
 
-@pytest.mark.parametrize(
-    "argv", [["db", "status"], ["demo"], ["import", "f.jsonl"], ["export"], ["audit", "verify"]]
-)
+@pytest.mark.parametrize("argv", [["db", "status"], ["demo"], ["export"], ["audit", "verify"]])
 def test_a_command_without_a_policy_refuses_one(argv: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*argv, "--policy", str(DEFAULT_POLICY)])

@@ -51,7 +51,7 @@ actions:
   discount:
     limit: {amount: 25.00}
 tiers:
-  platinum:
+  diamond:
     discount: {limit: {amount: 60.00}}
 """
 
@@ -214,21 +214,21 @@ def test_tickets_take_reopened_handle_seconds_and_a_known_disposition(
 def test_a_tier_the_policy_does_not_know_is_a_bad_line(db: Database, tmp_path: Path) -> None:
     customers = [
         {**CUSTOMER, "id": "C-1", "tier": "standard"},
-        {**CUSTOMER, "id": "C-2", "tier": "platinum"},
+        {**CUSTOMER, "id": "C-2", "tier": "diamond"},
         {k: v for k, v in CUSTOMER.items() if k != "tier"} | {"id": "C-3"},  # standard
         {**CUSTOMER, "id": "C-4", "tier": "gold"},
     ]
     path = write_lines(tmp_path / "tiers.jsonl", customers)
     with pytest.raises(InputRejected) as caught:
-        import_file(db, path, tiers={"platinum"})
+        import_file(db, path, tiers={"diamond"})
     assert [str(p) for p in caught.value.problems] == [
-        'tiers.jsonl:4: tier: expected a tier the policy knows (platinum, standard), got "gold"'
+        'tiers.jsonl:4: tier: expected a tier the policy knows (diamond, standard), got "gold"'
     ]
-    # By default: the policy CareDesk ships with, which knows gold and not platinum...
+    # By default: the policy CareDesk ships with, which knows gold and not diamond...
     assert problems(db, path) == [("tiers.jsonl:2", "tier")]
     # ...until the team installs its own.
     policy = tmp_path / "team.yaml"
-    policy.write_text(TEAM_POLICY.replace("platinum", "gold"), encoding="utf-8")
+    policy.write_text(TEAM_POLICY.replace("diamond", "gold"), encoding="utf-8")
     install(db, policy, by="hana", at=utcnow())
     assert problems(db, path) == [("tiers.jsonl:2", "tier")]
     policy.write_text(TEAM_POLICY + "  gold:\n", encoding="utf-8")
@@ -240,17 +240,18 @@ def test_the_cli_checks_tiers_against_the_local_policy(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    path = write_lines(tmp_path / "in.jsonl", [{**CUSTOMER, "tier": "platinum"}])
+    path = write_lines(tmp_path / "in.jsonl", [{**CUSTOMER, "tier": "diamond"}])
     assert main(["import", str(path), "--db", url]) == 2
     assert (
-        'in.jsonl:1: tier: expected a tier the policy knows (gold, standard), got "platinum"'
-        in (capsys.readouterr().err)
+        "in.jsonl:1: tier: expected a tier the policy knows (gold, platinum, silver, standard), "
+        'got "diamond"' in (capsys.readouterr().err)
     )
     policy = tmp_path / "team.yaml"
     policy.write_text(TEAM_POLICY, encoding="utf-8")
+    assert main(["import", str(path), "--db", url, "--policy", str(policy)]) == 0
+    assert "1 customers" in capsys.readouterr().out
     monkeypatch.setenv("CAREDESK_POLICY", str(policy))
     assert main(["import", str(path), "--db", url]) == 0
-    assert "1 customers" in capsys.readouterr().out
 
 
 def holds_and_moves(db: Database) -> list[tuple[Any, ...]]:

@@ -13,7 +13,19 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Protocol
 
-from workspace.cli import act, agent, audit, db, decide, demo, desk, export, importing, policy
+from workspace.cli import (
+    act,
+    agent,
+    audit,
+    contact,
+    db,
+    decide,
+    demo,
+    desk,
+    export,
+    importing,
+    policy,
+)
 from workspace.cli.common import Subparsers
 
 
@@ -25,7 +37,18 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (db, demo, agent, importing, export, policy, act, decide, audit)
+COMMANDS: tuple[Command, ...] = (
+    db,
+    demo,
+    agent,
+    importing,
+    export,
+    policy,
+    act,
+    decide,
+    contact,
+    audit,
+)
 """The commands, in the order `caredesk --help` lists them."""
 
 DESCRIPTION = """\

@@ -9,7 +9,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from workspace.cli.common import Subparsers, add_db, database_of, policy_of, settings_of
+from workspace.cli.common import (
+    Subparsers,
+    add_agent,
+    add_db,
+    add_policy,
+    database_of,
+    policy_of,
+    settings_of,
+)
 
 IMPORT_EPILOG = """\
 records:
@@ -19,9 +27,9 @@ records:
 
 checks:
   a customer's tier must be one the policy in effect knows (the one installed in the
-  database, else CAREDESK_POLICY, else the one CareDesk ships with) or `standard`. A
-  contact an agent holds that the file gives to someone else is moved with an entry in
-  the audit log, in the name of CAREDESK_AGENT (else `import`).
+  database, else --policy or CAREDESK_POLICY, else the one CareDesk ships with) or
+  `standard`. A contact an agent holds that the file gives to someone else is moved with
+  an entry in the audit log, in the name of --agent or CAREDESK_AGENT (else `import`).
 
 exit status:
   0 imported, 2 refused (every bad line is listed, up to 50; nothing was changed)."""
@@ -37,6 +45,8 @@ def add(commands: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_db(parser)
+    add_policy(parser)
+    add_agent(parser, "who the audit log names for contacts the file moves (default: import)")
     parser.add_argument("file", type=Path, help="the .jsonl file")
     parser.set_defaults(run=run)
 
