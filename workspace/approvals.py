@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from storage import action_queries, agent_queries
+from storage import action_queries, agent_queries, changes
 from storage.engine import Database
 from storage.logins import refusal
 from storage.uow import lock_for_audit, read_session, unit_of_work
@@ -24,7 +24,7 @@ from workspace.actions import execute, stored
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import ActionInputError, AgentInactive, NotAllowed, UnknownAction
-from workspace.vocabulary import ActionStatus, AuditEvent, Entity
+from workspace.vocabulary import ActionStatus, AuditEvent, ChangeKind, Entity
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ class Approvals:
         self.trail.record(
             session, at, event, Entity.ACTION, str(action_id), before=before, after=after
         )
+        kind = ChangeKind.REQUEST if event is AuditEvent.ACTION_WITHDRAW else ChangeKind.DECISION
+        changes.record(session, kind, at, agent_id=self.agent.id)
         return True
 
     def _decide(self, action_id: int, reason: str, *, approve: bool) -> Decision:

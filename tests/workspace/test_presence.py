@@ -182,3 +182,25 @@ def test_the_feed_hands_out_changes_after_it_started(db: Database, team) -> None
     ]
     assert got.queue and got.tickets == {"T-1"} and not got.requests
     assert waited < 4.0  # woken by the commit, not by the timeout
+
+
+def test_requests_and_decisions_reach_the_feed(db: Database, team) -> None:
+    from tests.factories import add_order
+    from workspace.action_view import ActionRequest
+    from workspace.actions import Actions
+    from workspace.approvals import Approvals
+    from workspace.policy_file import default_policy
+
+    alex, _sam, hana = team
+    add_order(db, "W-1", "C-1", placed=NOW - timedelta(days=3), price="300.00")
+    feed = LiveFeed(db)
+    feed.start()
+    asked = Actions(db, alex, default_policy(), lambda: NOW).take(
+        ActionRequest(kind="refund", customer_id="C-1", order_id="W-1", amount="250", reason="r")
+    )
+    assert asked.record.status == "requested"
+    assert [r.kind for r in feed.read().records] == [ChangeKind.REQUEST]
+    Approvals(db, hana, lambda: NOW).deny(asked.record.id, "too much")
+    got = feed.read()
+    feed.close()
+    assert [r.kind for r in got.records] == [ChangeKind.DECISION] and got.requests
