@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     policy: Path | None = None
     """The policy file (YAML) that bounds agents' actions; default the one CareDesk ships with."""
 
+    lapse_after: int = Field(default=180, ge=30)
+    """Seconds a workspace may stay silent (a killed terminal, a lost network) before its
+    agent's holds go back to the queue; at least 30."""
+
     keymap: dict[str, str] = Field(default_factory=dict)
     """Key remapping by binding id (`{"queue.claim": "c"}`), applied with App.set_keymap."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage.engine import Database
 from workspace.actions import Actions
@@ -15,6 +15,7 @@ from workspace.live import LiveFeed
 from workspace.policy import Policy
 from workspace.presence import Presence
 from workspace.reading import Reading
+from workspace.settings import Settings
 from workspace.supervision import Supervision
 
 
@@ -45,7 +46,9 @@ class Workbench:
     def open(
         cls, db: Database, agent: AgentRecord, policy: Policy, clock: Callable[[], datetime]
     ) -> Workbench:
-        """The use cases of `agent` on `db`, under `policy`."""
+        """The use cases of `agent` on `db`, under `policy`; holds of workspaces silent
+        for the team's lapse time (`CAREDESK_LAPSE_AFTER` seconds) go back to the queue."""
+        lapse_after = timedelta(seconds=Settings().lapse_after)
         return cls(
             agent=agent,
             policy=policy,
@@ -53,7 +56,7 @@ class Workbench:
             desk=Desk(db, agent, clock),
             actions=Actions(db, agent, policy, clock),
             approvals=Approvals(db, agent, clock),
-            presence=Presence(db, agent, clock=clock),
+            presence=Presence(db, agent, clock=clock, lapse_after=lapse_after),
             supervision=Supervision(db, agent, clock),
             feed=LiveFeed(db),
         )
