@@ -60,7 +60,7 @@ async def _claimed_and_typing(pilot) -> None:
     await pilot.press("enter")
     await _settle(pilot)
     await pilot.press(*"Hello, I'm sorry about the wait.")
-    await pilot.app.workers.wait_for_complete()
+    await _settle(pilot)
     pilot.app.clear_notifications()
     await pilot.pause()
 
