@@ -89,8 +89,10 @@ class QueuePane(Pane):
         )
 
     def cycle_status(self) -> None:
-        """Show the next status (active, open, pending, resolved)."""
-        self.queue_filter = replace(self.queue_filter, status=next_status(self.queue_filter.status))
+        """Show the next status (active, pending, escalated for those who work it, resolved)."""
+        escalation = self.bench is not None and self.bench.desk.sees_escalation
+        status = next_status(self.queue_filter.status, escalation=escalation)
+        self.queue_filter = replace(self.queue_filter, status=status)
 
     def toggle_mine(self) -> None:
         """Show only my contacts, or everyone's again."""

@@ -23,7 +23,7 @@ from workspace.action_view import ActionOutcome, ActionRecord, Decision, likely_
 from workspace.queue import QueueRow, holds
 from workspace.replies import REPLIES, ReplyFacts
 from workspace.text import one_line
-from workspace.vocabulary import ActionStatus
+from workspace.vocabulary import ActionStatus, Disposition
 
 
 class ResolutionPane(Pane):
@@ -286,7 +286,7 @@ class ResolutionPane(Pane):
             message = f"{one_line(row.id)} is back in the queue."
         else:
             self.bench.desk.resolve(row.id, disposition)
-            message = f"{one_line(row.id)} closed as {disposition}."
+            message = f"{one_line(row.id)} {Disposition(disposition).outcome}."
         self.app.call_from_thread(self._did_close, row, message)
 
     def _did_close(self, row: QueueRow, message: str) -> None:

@@ -1,19 +1,38 @@
-"""Writes on contacts: claims, releases, replies and resolutions, each fenced by the claim."""
+"""Writes on contacts: claims, releases, replies and resolutions, each fenced by the claim,
+and the return of a parked contact to the queue."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, func, select, true, update
+from sqlalchemy import Row, bindparam, exists, func, or_, select, true, update
 from sqlmodel import Session, col
 
 from storage.models import Agent, Interaction, Ticket
 from storage.queue_queries import Scope, next_unheld
 from storage.types import UTCDateTime
 
+ESCALATED = "escalated"
+"""The status of a contact in the escalation queue (the workspace's `ContactStatus.ESCALATED`;
+a test keeps them equal)."""
+
+ESCALATION_ROLES = ("supervisor",)
+"""Who claims escalated contacts unless the caller names more: supervisors always do (the
+workspace's `Role.SUPERVISOR`)."""
+
 #: The claimer still works here: someone who left cannot take contacts.
 _ACTIVE_AGENT = exists().where(col(Agent.id) == bindparam("agent_id"), col(Agent.active) == true())
+
+#: An escalated contact goes only to someone whose role works the escalation queue.
+_MAY_CLAIM = or_(
+    col(Ticket.status) != ESCALATED,
+    exists().where(
+        col(Agent.id) == bindparam("agent_id"),
+        col(Agent.role).in_(bindparam("escalation_roles", expanding=True)),
+    ),
+)
 
 #: The claim: one conditional UPDATE, built once (agents claim all day long).
 _CLAIM = (
@@ -23,6 +42,7 @@ _CLAIM = (
         col(Ticket.active) == true(),
         col(Ticket.assigned_agent_id).is_(None),
         _ACTIVE_AGENT,
+        _MAY_CLAIM,
     )
     .values(
         assigned_agent_id=bindparam("agent_id"),
@@ -33,7 +53,8 @@ _CLAIM = (
 
 
 def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
-    """The fence of every write on a contact: it is active and this agent holds it."""
+    """The fence of every write on a contact: it is active (open, or escalated and claimed
+    by someone who works escalations) and this agent holds it."""
     return (
         col(Ticket.id) == ticket_id,
         col(Ticket.assigned_agent_id) == agent_id,
@@ -41,18 +62,38 @@ def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
     )
 
 
-def claim(session: Session, ticket_id: str, agent_id: int, now: datetime) -> bool:
-    """Give the contact to `agent_id` if it is active and nobody holds it: one conditional
-    UPDATE, atomic, so two agents never hold one. True when this claim took it."""
-    result = session.execute(
-        _CLAIM, {"ticket_id": ticket_id, "agent_id": agent_id, "claimed_at": now}
-    )
+def claim(
+    session: Session,
+    ticket_id: str,
+    agent_id: int,
+    now: datetime,
+    *,
+    escalation_roles: Collection[str] = ESCALATION_ROLES,
+) -> bool:
+    """Give the contact to `agent_id` if it is active and nobody holds it (an escalated one
+    only if their role is one of `escalation_roles`): one conditional UPDATE, atomic, so two
+    agents never hold one. True when this claim took it."""
+    params = {
+        "ticket_id": ticket_id,
+        "agent_id": agent_id,
+        "claimed_at": now,
+        "escalation_roles": list(escalation_roles),
+    }
+    result = session.execute(_CLAIM, params)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def claim_next(session: Session, scope: Scope, agent_id: int, now: datetime) -> str | None:
+def claim_next(
+    session: Session,
+    scope: Scope,
+    agent_id: int,
+    now: datetime,
+    *,
+    escalation_roles: Collection[str] = ESCALATION_ROLES,
+) -> str | None:
     """Give `agent_id` the most urgent contact in `scope` that nobody holds; its id, or None
-    when none waits (or the agent no longer works here).
+    when none waits (or the agent no longer works here, or the scope is the escalation queue
+    and their role is not one of `escalation_roles`).
 
     One UPDATE whose target is chosen by a subquery. On PostgreSQL the subquery locks the
     row it picks and skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), so
@@ -69,6 +110,7 @@ def claim_next(session: Session, scope: Scope, agent_id: int, now: datetime) -> 
             col(Ticket.id) == pick.scalar_subquery(),
             col(Ticket.assigned_agent_id).is_(None),
             _ACTIVE_AGENT,
+            _MAY_CLAIM,
         )
         .values(
             assigned_agent_id=bindparam("agent_id"),
@@ -77,18 +119,20 @@ def claim_next(session: Session, scope: Scope, agent_id: int, now: datetime) -> 
         )
         .returning(col(Ticket.id))
     )
-    taken = session.execute(stmt, {"agent_id": agent_id, "claimed_at": now}).scalar_one_or_none()
+    params = {"agent_id": agent_id, "claimed_at": now, "escalation_roles": list(escalation_roles)}
+    taken = session.execute(stmt, params).scalar_one_or_none()
     return None if taken is None else str(taken)
 
 
 def holder(session: Session, ticket_id: str) -> Row[Any] | None:
-    """Who holds the contact (`holder_id`, `holder_name`) and whether it is `active`; None
-    when there is no such contact."""
+    """Who holds the contact (`holder_id`, `holder_name`), whether it is `active` (worked:
+    open or escalated) and its `status`; None when there is no such contact."""
     row: Row[Any] | None = session.execute(
         select(
             col(Ticket.assigned_agent_id).label("holder_id"),
             col(Agent.display_name).label("holder_name"),
             col(Ticket.active).label("active"),
+            col(Ticket.status).label("status"),
         )
         .outerjoin(Agent, col(Agent.id) == col(Ticket.assigned_agent_id))
         .where(col(Ticket.id) == ticket_id)
@@ -163,19 +207,25 @@ def set_outcome(
     ticket_id: str,
     agent_id: int,
     status: str,
+    active: bool,
     disposition: str,
     resolved_at: datetime | None,
+    parked_at: datetime | None,
     release: bool,
 ) -> bool:
-    """Close (or park) a contact the agent holds; False if not held.
+    """End the agent's work on a contact they hold: close, escalate or park it; False if not
+    held.
 
-    `resolved_at` stamps a contact that is no longer worked (it keeps its holder as who
-    resolved it); `release` hands a contact that stays in the queue back, unheld.
+    `active` says whether it is still worked in its new `status`; `resolved_at` stamps a
+    contact that is over (it keeps its holder as who resolved it); `parked_at` stamps one
+    that waits on the customer, its SLA clock stopped from then; `release` hands it back,
+    unheld, to whichever queue its status puts it in.
     """
     values: dict[str, object] = {
         "status": status,
-        "active": resolved_at is None,
+        "active": active,
         "disposition": disposition,
+        "parked_at": parked_at,
         "version": col(Ticket.version) + 1,
     }
     if resolved_at is not None:
@@ -184,4 +234,43 @@ def set_outcome(
         values["assigned_agent_id"] = None
         values["claimed_at"] = None
     result = session.execute(update(Ticket).where(*_held_by(ticket_id, agent_id)).values(**values))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def parked(session: Session, ticket_id: str, status: str) -> Row[Any] | None:
+    """The contact's `sla_due_at`, `parked_at` and `version` if it is parked (in `status`),
+    locked until the transaction ends (PostgreSQL); None when it is not parked."""
+    row: Row[Any] | None = session.execute(
+        select(
+            col(Ticket.sla_due_at).label("sla_due_at"),
+            col(Ticket.parked_at).label("parked_at"),
+            col(Ticket.version).label("version"),
+        )
+        .where(col(Ticket.id) == ticket_id, col(Ticket.status) == status)
+        .with_for_update()
+    ).first()
+    return row
+
+
+def unpark(
+    session: Session,
+    ticket_id: str,
+    *,
+    version: int,
+    status: str,
+    sla_due_at: datetime,
+) -> bool:
+    """Put a parked contact, as it was at `version`, back among those worked, in `status`,
+    due at `sla_due_at`; False when it changed since it was read."""
+    result = session.execute(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.version) == version)
+        .values(
+            status=status,
+            active=True,
+            sla_due_at=sla_due_at,
+            parked_at=None,
+            version=col(Ticket.version) + 1,
+        )
+    )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -15,13 +15,18 @@ from storage.types import UTCDateTime
 
 _ORDER = (Ticket.sla_due_at, Ticket.priority_rank, Ticket.opened_at, Ticket.id)
 
+OPEN = "open"
+"""The status of the contacts in the agents' queue (the workspace's `ContactStatus.OPEN`; a
+test keeps them equal)."""
+
 
 class Scope(Protocol):
     """Which contacts a queue query reads (the workspace's queue filter is one)."""
 
     @property
     def status(self) -> str | None:
-        """Only contacts in this status; None: every contact still worked (`active`)."""
+        """Only contacts in this status; None: the agents' queue (the open contacts), or with
+        `agent_id` every contact that agent works on (`active`: open and escalated)."""
 
     @property
     def channel(self) -> str | None:
@@ -52,10 +57,13 @@ QUEUE_ORDER = tuple(col(c).asc() for c in _ORDER)
 def scope_where(scope: Scope) -> list[Any]:
     """The clauses that keep a query to the contacts `scope` names."""
     clauses: list[Any] = []
-    if scope.status is None:
-        clauses.append(col(Ticket.active) == true())
-    else:
+    if scope.status is not None:
         clauses.append(col(Ticket.status) == scope.status)
+    elif scope.agent_id is None:
+        # Parked and escalated contacts are active too, but not in the agents' queue.
+        clauses.append(col(Ticket.status) == OPEN)
+    else:
+        clauses.append(col(Ticket.active) == true())
     if scope.channel:
         clauses.append(col(Ticket.channel) == scope.channel)
     if scope.agent_id is not None:
@@ -79,6 +87,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Ticket.assigned_agent_id).label("holder_id"),
     col(Agent.display_name).label("holder_name"),
     col(Ticket.claimed_at).label("claimed_at"),
+    col(Ticket.parked_at).label("parked_at"),
     col(Ticket.version).label("version"),
 )
 
@@ -155,7 +164,8 @@ def get_row(session: Session, ticket_id: str) -> Row[Any] | None:
 
 
 def next_unheld(scope: Scope) -> Select[Any]:
-    """The id of the most urgent contact in `scope` nobody holds: what "next" claims."""
+    """The id of the most urgent contact in `scope` nobody holds: what "next" claims (never
+    a parked or resolved one, whatever the scope)."""
     return (
         select(col(Ticket.id))
         .where(*scope_where(scope), col(Ticket.assigned_agent_id).is_(None))

@@ -42,6 +42,7 @@ class QueueTable(CursorView):
         "queue-table--breached",
         "queue-table--at-risk",
         "queue-table--ok",
+        "queue-table--paused",
         "queue-table--mine",
         "queue-table--held",
         "queue-table--placeholder",
@@ -60,6 +61,7 @@ class QueueTable(CursorView):
         & > .queue-table--breached { color: $error; text-style: bold; }
         & > .queue-table--at-risk { color: $warning; text-style: bold; }
         & > .queue-table--ok { color: $success; }
+        & > .queue-table--paused { color: $text-muted; text-style: italic; }
         & > .queue-table--mine { color: $accent; text-style: bold; }
         & > .queue-table--held { color: $text-muted; }
         & > .queue-table--placeholder { color: $text-disabled; }
@@ -248,6 +250,7 @@ class QueueTable(CursorView):
             SlaLevel.BREACHED: "queue-table--breached",
             SlaLevel.AT_RISK: "queue-table--at-risk",
             SlaLevel.OK: "queue-table--ok",
+            SlaLevel.PAUSED: "queue-table--paused",
         }.get(info.sla.level)
         sla_style = base
         if level_class:

@@ -1,4 +1,5 @@
-"""The agent's desk: claiming contacts, writing on them, releasing and resolving them.
+"""The agent's desk: claiming contacts, writing on them, releasing, parking, escalating and
+resolving them; and a parked contact's return to the queue when the customer writes again.
 
 Each use case runs in one unit of work, fenced by the claim: a write on a contact the agent
 no longer holds (released, resolved, taken over) changes nothing and says so.
@@ -17,14 +18,18 @@ from sqlmodel import Session
 from storage import changes, contact_writes, queue_queries
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
+from workspace import team_config
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import CareDeskError, NotHeld
 from workspace.queue import QueueFilter, QueueRow, queue_row
+from workspace.sla import resumed_due
+from workspace.team_config import TeamConfig
 from workspace.timefmt import utcnow
 from workspace.vocabulary import (
     AuditEvent,
     ChangeKind,
+    ContactStatus,
     Disposition,
     Entity,
     InteractionKind,
@@ -50,12 +55,25 @@ class Desk:
     """One agent's work on contacts; every method is safe to call from a worker thread."""
 
     def __init__(
-        self, db: Database, agent: AgentRecord, clock: Callable[[], datetime] = utcnow
+        self,
+        db: Database,
+        agent: AgentRecord,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        config: TeamConfig | None = None,
     ) -> None:
         self.db = db
         self.agent = agent
         self.clock = clock
         self.trail = AuditTrail(agent.name)
+        self.config = team_config.in_effect(db) if config is None else config
+        """The team's configuration, read as the desk opens (the one installed, else
+        CareDesk's own)."""
+
+    @property
+    def sees_escalation(self) -> bool:
+        """Whether this agent's role works the escalation queue (supervisors always do)."""
+        return self.config.works_escalations(self.agent.role)
 
     def claim(self, ticket_id: str) -> ClaimOutcome:
         """Take the contact if nobody holds it; atomic, so two agents never hold one."""
@@ -164,8 +182,10 @@ class Desk:
         return ref
 
     def resolve(self, ticket_id: str, disposition: str) -> None:
-        """End the contact with a disposition: resolved or escalated close it; pending parks
-        it in the queue, unheld, waiting on the customer."""
+        """End the agent's work on the contact with a disposition: resolved closes it;
+        escalated hands it, unheld, to the escalation queue (resolving it there closes it);
+        pending parks it, unheld and out of the queue, its SLA clock stopped until the
+        customer writes again (`resume_parked`)."""
         outcome = member(Disposition, disposition)
         if outcome is None:
             raise CareDeskError(f"unknown disposition {disposition!r}")
@@ -177,12 +197,50 @@ class Desk:
                 ticket_id=ticket_id,
                 agent_id=self.agent.id,
                 status=status,
+                active=status.active,
                 disposition=outcome,
-                resolved_at=None if status.active else now,
-                release=status.active,
+                resolved_at=now if status.closed else None,
+                parked_at=now if status.parked else None,
+                release=not status.closed,
             )
             if not ok:
                 raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")
             after = {"status": status.value, "disposition": outcome.value}
             self.trail.record(s, now, AuditEvent.RESOLVE, Entity.TICKET, ticket_id, after=after)
             changes.record(s, ChangeKind.RESOLVE, now, ticket_id=ticket_id, agent_id=self.agent.id)
+
+
+def resume_parked(
+    session: Session, ticket_id: str, *, wrote_at: datetime, now: datetime, trail: AuditTrail
+) -> bool:
+    """The customer wrote at `wrote_at` on a contact parked waiting on them: put it back in
+    the agents' queue (open, unheld) with its SLA due time moved later by the time it was
+    parked until then, audited by `trail` at `now`. Runs in the caller's unit of work (an
+    import, the inbound path), for a message it has just stored: one written before the
+    contact was parked but arriving after still un-parks it, and moves nothing. False,
+    changing nothing, when the contact is not parked."""
+    found = contact_writes.parked(session, ticket_id, ContactStatus.PENDING)
+    if found is None:
+        return False
+    due = resumed_due(found.sla_due_at, found.parked_at, wrote_at)
+    if not contact_writes.unpark(
+        session, ticket_id, version=found.version, status=ContactStatus.OPEN, sla_due_at=due
+    ):
+        return False
+    trail.record(
+        session,
+        now,
+        AuditEvent.UNPARK,
+        Entity.TICKET,
+        ticket_id,
+        before={"status": ContactStatus.PENDING.value, "sla_due_at": found.sla_due_at.isoformat()},
+        after={"status": ContactStatus.OPEN.value, "sla_due_at": due.isoformat()},
+    )
+    changes.record(session, ChangeKind.UNPARK, now, ticket_id=ticket_id)
+    return True
+
+
+def unpark(db: Database, ticket_id: str, *, wrote_at: datetime, by: str, now: datetime) -> bool:
+    """`resume_parked` in a unit of work of its own, audited as `by`."""
+    with unit_of_work(db) as s:
+        return resume_parked(s, ticket_id, wrote_at=wrote_at, now=now, trail=AuditTrail(by))

@@ -9,7 +9,7 @@ from typing import Any
 
 from workspace.sla import SlaState, format_duration, sla_state
 from workspace.text import one_line, preview
-from workspace.vocabulary import ACTIVE, Channel, ContactStatus
+from workspace.vocabulary import ACTIVE, Channel, ContactStatus, member
 
 #: Rows fetched around the viewport at a time.
 PAGE = 100
@@ -34,7 +34,8 @@ class QueueFilter:
     """Which contacts the queue shows."""
 
     status: ContactStatus | None = None
-    """Only contacts in this status; None: the active ones (open and pending together)."""
+    """Only contacts in this status; None: the active view, the open contacts waiting for
+    agents (with `agent_id`, every contact that agent works, escalated ones included)."""
     channel: Channel | None = None
     """Only this channel, or every channel."""
     agent_id: int | None = None
@@ -75,11 +76,14 @@ class QueueRow:
     """Optimistic-concurrency version: it moves on every change of the contact."""
     key: QueueKey
     """Its place in queue order."""
+    parked_at: datetime | None = None
+    """When it was parked waiting on the customer (its SLA clock stopped), if it is."""
 
     @property
     def active(self) -> bool:
-        """Whether the contact is still being worked (open or pending)."""
-        return self.status != ContactStatus.RESOLVED
+        """Whether the contact is worked now: open, or escalated (not parked, not resolved)."""
+        status = member(ContactStatus, self.status)
+        return status is not None and status.active
 
 
 def queue_row(r: Any) -> QueueRow:
@@ -100,6 +104,7 @@ def queue_row(r: Any) -> QueueRow:
         claimed_at=r.claimed_at,
         version=r.version,
         key=QueueKey(r.sla_due_at, r.priority_rank, r.opened_at, r.id),
+        parked_at=r.parked_at,
     )
 
 
@@ -118,10 +123,15 @@ def next_channel(current: Channel | None) -> Channel | None:
     return order[(order.index(current) + 1) % len(order)]
 
 
-def next_status(current: ContactStatus | None) -> ContactStatus | None:
-    """Cycle the status filter: active, open, pending, resolved."""
-    order: list[ContactStatus | None] = [None, *ContactStatus]
-    return order[(order.index(current) + 1) % len(order)]
+def next_status(current: ContactStatus | None, *, escalation: bool = False) -> ContactStatus | None:
+    """Cycle the status filter: active (the open contacts), pending, then escalated for
+    those who work the escalation queue, then resolved."""
+    order: list[ContactStatus | None] = [None, ContactStatus.PENDING]
+    if escalation:
+        order.append(ContactStatus.ESCALATED)
+    order.append(ContactStatus.RESOLVED)
+    at = order.index(current) if current in order else -1
+    return order[(at + 1) % len(order)]
 
 
 def toggle_mine(flt: QueueFilter, agent_id: int) -> QueueFilter:
@@ -196,8 +206,12 @@ def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
     holder = ""
     if row.holder_id is not None:
         holder = "you" if row.holder_id == me else one_line(row.holder_name or "?")
+    status = member(ContactStatus, row.status)
+    parked_at = (row.parked_at or now) if status is not None and status.parked else None
     return QueueCells(
-        sla=sla_state(row.sla_due_at, now, resolved=not row.active),
+        sla=sla_state(
+            row.sla_due_at, now, resolved=status is ContactStatus.RESOLVED, parked_at=parked_at
+        ),
         channel=row.channel,
         customer=preview(row.customer_name, 120),
         subject=preview(row.subject, 300),

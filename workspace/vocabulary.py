@@ -34,18 +34,34 @@ class ContactStatus(StrEnum):
     """Where a contact stands."""
 
     OPEN = "open"
+    """In the agents' queue: claimed, worked and handed out by "next"."""
     PENDING = "pending"
-    """Waiting on the customer; still in the queue."""
+    """Parked waiting on the customer: out of the queue, its SLA clock stopped until they
+    write again."""
+    ESCALATED = "escalated"
+    """In the escalation queue: still worked, by supervisors and the roles the team names."""
     RESOLVED = "resolved"
 
     @property
     def active(self) -> bool:
-        """Whether contacts in this status are still being worked (in the queue)."""
-        return self is not ContactStatus.RESOLVED
+        """Whether contacts in this status are worked now: someone may claim, hold, write on
+        and close them (open and escalated; the `active` column of a ticket)."""
+        return self in (ContactStatus.OPEN, ContactStatus.ESCALATED)
+
+    @property
+    def parked(self) -> bool:
+        """Whether the contact waits on the customer, its SLA clock stopped."""
+        return self is ContactStatus.PENDING
+
+    @property
+    def closed(self) -> bool:
+        """Whether the contact is over: it keeps who resolved it and when."""
+        return self is ContactStatus.RESOLVED
 
 
 ACTIVE = "active"
-"""The queue's default view, open and pending contacts together, as it is named to people."""
+"""The queue's default view as it is named to people: the open contacts waiting for agents
+(with "mine", every contact the agent works on, escalated ones included)."""
 
 
 class Priority(StrEnum):
@@ -66,7 +82,7 @@ _PRIORITY_RANKS = {priority: rank for rank, priority in enumerate(Priority)}
 
 
 class Disposition(StrEnum):
-    """How an agent ends a contact."""
+    """How an agent ends their work on a contact."""
 
     RESOLVED = "resolved"
     ESCALATED = "escalated"
@@ -75,18 +91,33 @@ class Disposition(StrEnum):
     @property
     def status(self) -> ContactStatus:
         """The status it leaves the contact in."""
-        return ContactStatus.PENDING if self is Disposition.PENDING else ContactStatus.RESOLVED
+        return _DISPOSITION_STATUS[self]
 
     @property
     def label(self) -> str:
         """What the agent reads when choosing."""
         return _DISPOSITION_LABELS[self]
 
+    @property
+    def outcome(self) -> str:
+        """What became of the contact, to end a sentence: `T-1 {outcome}.`"""
+        return _DISPOSITION_OUTCOMES[self]
 
+
+_DISPOSITION_STATUS = {
+    Disposition.RESOLVED: ContactStatus.RESOLVED,
+    Disposition.ESCALATED: ContactStatus.ESCALATED,
+    Disposition.PENDING: ContactStatus.PENDING,
+}
 _DISPOSITION_LABELS = {
     Disposition.RESOLVED: "Resolved: the customer has what they needed",
-    Disposition.ESCALATED: "Escalated: handed to another team",
-    Disposition.PENDING: "Pending: waiting on the customer (back to the queue)",
+    Disposition.ESCALATED: "Escalated: to the escalation queue, for a supervisor",
+    Disposition.PENDING: "Pending: waiting on the customer (parked, SLA paused)",
+}
+_DISPOSITION_OUTCOMES = {
+    Disposition.RESOLVED: "closed as resolved",
+    Disposition.ESCALATED: "is in the escalation queue",
+    Disposition.PENDING: "is parked until the customer writes",
 }
 
 
@@ -414,6 +445,8 @@ class AuditEvent(StrEnum):
     REPLY = "reply"
     NOTE = "note"
     RESOLVE = "resolve"
+    UNPARK = "unpark"
+    """A parked contact is back in the queue: the customer wrote again."""
     ACTION_REQUEST = "action.request"
     ACTION_VERDICT = "action.verdict"
     ACTION_APPROVE = "action.approve"
@@ -450,6 +483,8 @@ class ChangeKind(StrEnum):
     RELEASE = "release"
     REPLY = "reply"
     RESOLVE = "resolve"
+    UNPARK = "unpark"
+    """A parked contact is back in the queue."""
     ASSIGN = "assign"
     LAPSE = "lapse"
     VIEW = "view"

@@ -140,7 +140,7 @@ async def test_filters_channel_status_and_mine(desk_db) -> None:
         await pilot.press("m")
         await _ready(pilot, rows=0)
         assert "No contacts match this filter." in screen_text(app)
-        await pilot.press("m", "s", "s", "s")  # open, pending, resolved
+        await pilot.press("m", "s", "s")  # everyone's: pending, resolved
         await _ready(pilot, rows=0)
 
 

@@ -31,7 +31,14 @@ import pytest
 from sqlalchemy import Connection, event
 from sqlmodel import Session
 
-from storage import action_queries, agent_queries, audit, customer_queries, queue_queries
+from storage import (
+    action_queries,
+    agent_queries,
+    audit,
+    contact_writes,
+    customer_queries,
+    queue_queries,
+)
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
@@ -81,14 +88,14 @@ def _seed(db: Database) -> Seed:
     add_customer(db, "C-2", name="Ola Berg", tier="standard")
     sam, ria = add_agents(db, "sam", "ria")
     channels = ("chat", "email", "call")
-    statuses = ("open", "pending", "resolved")
+    statuses = ("open", "pending", "resolved", "escalated")
     for i in range(12):
         add_ticket(
             db,
             f"T-{i:02d}",
             "C-1" if i % 2 else "C-2",
             channel=channels[i % 3],
-            status=statuses[i % 4 % 3],
+            status=statuses[i % 4],
             due_in=i * 5 - 20,
             holder=sam.id if i % 3 == 0 else None,
         )
@@ -132,16 +139,20 @@ def _seed(db: Database) -> Seed:
 
 # -- the cases --------------------------------------------------------------------------------
 
-#: Queue filters as (status, channel, mine; status None is the active view), and the index
-#: that must serve each (or a longer one that begins with it: `ix_ticket_queue_status_channel`
-#: narrows by status as well).
+#: Queue filters as (status, channel, mine; status None is the active view: the open
+#: contacts, or with "mine" every contact the agent works), and the index that must serve
+#: each (or a longer one that begins with it: `ix_ticket_queue_status_channel` narrows by
+#: status as well).
 FILTERS = {
-    "active": ((None, None, False), "ix_ticket_queue_active"),
+    "active": ((None, None, False), "ix_ticket_queue_status"),
     "status": (("open", None, False), "ix_ticket_queue_status"),
-    "channel": ((None, "chat", False), "ix_ticket_queue_active_channel"),
+    "channel": ((None, "chat", False), "ix_ticket_queue_status_channel"),
     "status+channel": (("pending", "email", False), "ix_ticket_queue_status_channel"),
+    "escalated": (("escalated", None, False), "ix_ticket_queue_status"),
+    "escalated+channel": (("escalated", "call", False), "ix_ticket_queue_status_channel"),
     "mine": ((None, None, True), "ix_ticket_queue_holder_active"),
     "mine+status": (("resolved", None, True), "ix_ticket_queue_holder_status"),
+    "mine+escalated": (("escalated", None, True), "ix_ticket_queue_holder_status"),
     "mine+channel": ((None, "chat", True), "ix_ticket_queue_holder_active"),
 }
 
@@ -175,6 +186,8 @@ def _queue_cases() -> Iterator[Case]:
         # first few at once; which one the planner takes does not matter.
         yield Case(f"next_unheld/{v}", lambda s, d, v=v: s.execute(q.next_unheld(_flt(v, d))).all())
     yield Case("get_row", lambda s, d: q.get_row(s, "T-03"))
+    # Un-parking reads the parked contact by its key, locked for the update that follows.
+    yield Case("parked", lambda s, d: contact_writes.parked(s, "T-01", "pending"), write=True)
 
 
 def _customer_cases() -> Iterator[Case]:

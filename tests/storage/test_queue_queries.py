@@ -46,7 +46,9 @@ def _fill(db: Database, n: int = 60) -> tuple[list[Made], int]:
             priority=rnd.choice(PRIORITIES),
             due_in=rnd.randint(-30, 30),
             opened_ago=rnd.randint(1, 3),
-            status=rnd.choice(["open", "open", "pending", "resolved"]),
+            status="escalated"
+            if i % 14 == 7
+            else rnd.choice(["open", "open", "pending", "resolved"]),
             held=i % 7 == 0,
         )
         add_ticket(
@@ -65,11 +67,13 @@ def _fill(db: Database, n: int = 60) -> tuple[list[Made], int]:
 
 def _expected(made: list[Made], flt: QueueFilter, holder: int) -> list[str]:
     """The ids the filter shows, in queue order: the soonest SLA breach first (the latest
-    opening, a larger `opened_ago`, waits longest), computed here from what was made."""
+    opening, a larger `opened_ago`, waits longest), computed here from what was made. The
+    active view is the open contacts; with "mine", every contact the agent works."""
+    worked = ("open",) if flt.agent_id is None else ("open", "escalated")
     shown = [
         t
         for t in made
-        if (t.status != "resolved" if flt.status is None else t.status == flt.status)
+        if (t.status in worked if flt.status is None else t.status == flt.status)
         and flt.channel in (None, t.channel)
         and (flt.agent_id is None or (t.held and flt.agent_id == holder))
     ]
@@ -83,6 +87,7 @@ def _expected(made: list[Made], flt: QueueFilter, holder: int) -> list[str]:
         QueueFilter(),
         QueueFilter(channel="chat"),
         QueueFilter(status="pending"),
+        QueueFilter(status="escalated"),
         QueueFilter(agent_id=1),
         QueueFilter(status="resolved", channel="email"),
     ],
@@ -138,8 +143,10 @@ def explain(db: Database, run) -> str:
 @pytest.mark.parametrize(
     ("flt", "index"),
     [
-        (QueueFilter(), "ix_ticket_queue_active"),
-        (QueueFilter(channel="sms"), "ix_ticket_queue_active_channel"),
+        # The active view is the open contacts: the status indexes serve it.
+        (QueueFilter(), "ix_ticket_queue_status"),
+        (QueueFilter(channel="sms"), "ix_ticket_queue_status_channel"),
+        (QueueFilter(status="escalated"), "ix_ticket_queue_status"),
         (QueueFilter(status="open"), "ix_ticket_queue_status"),
         (QueueFilter(status="open", channel="sms"), "ix_ticket_queue_status_channel"),
     ],

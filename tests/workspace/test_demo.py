@@ -80,8 +80,8 @@ def another_sqlite(tmp_path: Path) -> Database:
 
 
 def active_tickets(db: Database) -> list[dict[str, Any]]:
-    """The queue: open and pending contacts."""
-    return [t for t in rows(db, "ticket") if t["active"]]
+    """The contacts not yet resolved: open ones, and pending ones parked out of the queue."""
+    return [t for t in rows(db, "ticket") if t["status"] != "resolved"]
 
 
 def test_default_set_counts_match_the_summary(db: Database) -> None:
@@ -124,7 +124,7 @@ def test_ids_follow_the_source_system_formats(db: Database) -> None:
     assert [c["id"] for c in rows(db, "customer")][:3] == ["C-10001", "C-10002", "C-10003"]
     assert min(o["id"] for o in rows(db, "orders")) == "W100001"
     tickets = rows(db, "ticket")
-    open_ids = sorted(t["id"] for t in tickets if t["active"])
+    open_ids = sorted(t["id"] for t in tickets if t["status"] != "resolved")
     assert open_ids == [f"T-{n:06d}" for n in range(1, 11)]
     assert all(re.fullmatch(r"T-\d{6}", t["id"]) for t in tickets)
     refs = [i["ref"] for i in rows(db, "interaction")]
@@ -203,7 +203,7 @@ def test_queue_statuses_and_holders(demo_db: Database) -> None:
         assert t["status"] == "open"
         assert t["opened_at"] <= t["claimed_at"] < NOW
     for t in tickets:
-        assert t["active"] is True
+        assert t["active"] is (t["status"] == "open")  # a pending one is parked
         assert t["version"] == 0
         assert t["resolved_at"] is None and t["disposition"] is None
         if t["assigned_agent_id"] is None:
@@ -212,7 +212,7 @@ def test_queue_statuses_and_holders(demo_db: Database) -> None:
 
 def test_resolved_history_is_closed_by_demo_agents(demo_db: Database) -> None:
     agent_ids = {a["id"] for a in rows(demo_db, "agent")}
-    resolved = [t for t in rows(demo_db, "ticket") if not t["active"]]
+    resolved = [t for t in rows(demo_db, "ticket") if t["status"] == "resolved"]
 
     assert 100 <= len(resolved) <= 200  # about half a contact per customer
     assert {t["disposition"] for t in resolved} == {"resolved", "escalated"}

@@ -45,9 +45,14 @@ def test_plan_is_clamped_to_the_queue() -> None:
 def test_filters_cycle() -> None:
     assert next_channel(None) == "chat"
     assert next_channel("sms") is None
-    assert next_status(None) == "open"
+    # The active view is the open contacts: the cycle goes on to the parked ones.
+    assert next_status(None) == "pending"
     assert next_status("pending") == "resolved"
     assert next_status("resolved") is None  # back to the active view
+    # Those who work the escalation queue see it, between the parked and the resolved.
+    assert next_status("pending", escalation=True) == "escalated"
+    assert next_status("escalated", escalation=True) == "resolved"
+    assert next_status("escalated") is None  # a view someone no longer has goes back
     mine = toggle_mine(QueueFilter(), 7)
     assert mine.agent_id == 7 and toggle_mine(mine, 7).agent_id is None
     assert describe(QueueFilter(channel="chat", agent_id=1)) == "active · chat · mine"

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from storage.engine import Database
 from storage.models import AuditEntry, TeamSetting
 from storage.uow import read_session
-from tests.factories import NOW
+from tests.factories import NOW, add_agents
 from workspace.cli import config as config_command
+from workspace.desk import Desk
 from workspace.errors import InputRejected
 from workspace.sla import DEFAULT_LEVELS, SLA_MINUTES, Target, sla_due
 from workspace.team_config import (
@@ -30,7 +31,7 @@ from workspace.team_config import (
     parse_config,
     parse_duration,
 )
-from workspace.vocabulary import Role
+from workspace.vocabulary import Channel, Priority, Role
 
 TEAM = """\
 version: 1
@@ -220,6 +221,18 @@ def test_a_bad_file_is_never_installed(sqlite_db: Database, tmp_path: Path) -> N
         install(sqlite_db, bad, by="jordan", at=NOW)
     assert [p.where for p in refused.value.problems] == ["team.yaml:3"]
     assert installed(sqlite_db) is None
+
+
+def test_a_desk_opens_with_the_configuration_in_effect(sqlite_db: Database, tmp_path: Path) -> None:
+    sam, mia = add_agents(sqlite_db, "sam", "mia", role="senior")
+    (hana,) = add_agents(sqlite_db, "hana", role="supervisor")
+    assert not Desk(sqlite_db, sam).sees_escalation
+    assert Desk(sqlite_db, hana).sees_escalation
+    install(sqlite_db, _write(tmp_path, TEAM), by="jordan", at=NOW)
+    desk = Desk(sqlite_db, mia)
+    assert desk.sees_escalation
+    chat_urgent = desk.config.service_levels.target(Channel.CHAT, Priority.URGENT)
+    assert chat_urgent.resolution == timedelta(minutes=30)
 
 
 # -- `caredesk config` ------------------------------------------------------------------------
