@@ -106,7 +106,11 @@ def server() -> Iterator[Server]:
         if made is not None:
             admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                drop_groups(conn, made.prefix)
+                # Logins first: another test run's sweep may drop the groups under our feet.
                 for name in made.made:
                     conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+                try:
+                    drop_groups(conn, made.prefix)
+                except DBAPIError:
+                    pass  # swept meanwhile by another run; a sweep drops what is left
             admin.dispose()
