@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -32,11 +32,8 @@ def sweep_groups() -> None:
         return
     if not _engine:
         _engine.append(create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT"))
-    try:
-        with _engine[0].connect() as conn:
-            drop_orphan_groups(conn)
-    except DBAPIError:
-        pass  # another test run swept the same roles first; the next sweep finishes
+    with suppress(DBAPIError), _engine[0].connect() as conn:
+        drop_orphan_groups(conn)  # another run may sweep the same roles first
 
 
 class Server:
@@ -109,8 +106,6 @@ def server() -> Iterator[Server]:
                 # Logins first: another test run's sweep may drop the groups under our feet.
                 for name in made.made:
                     conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
-                try:
+                with suppress(DBAPIError):  # swept meanwhile by another run: nothing left
                     drop_groups(conn, made.prefix)
-                except DBAPIError:
-                    pass  # swept meanwhile by another run; a sweep drops what is left
             admin.dispose()
