@@ -8,11 +8,12 @@ gives a test a schema and logins of its own, and drops them all when it ends.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -34,6 +35,19 @@ def sweep_groups() -> None:
         _engine.append(create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT"))
     with suppress(DBAPIError), _engine[0].connect() as conn:
         drop_orphan_groups(conn)  # another run may sweep the same roles first
+
+
+def _drop_login(conn: Connection, name: str) -> None:
+    """Drop a test's login; tried again once, since a sweep by another run changing the
+    shared role catalogue at the same moment can make PostgreSQL refuse the first try."""
+    for attempt in range(2):
+        try:
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+            return
+        except DBAPIError:
+            if attempt:
+                raise
+            time.sleep(0.2)
 
 
 class Server:
@@ -105,7 +119,7 @@ def server() -> Iterator[Server]:
             with admin.connect() as conn:
                 # Logins first: another test run's sweep may drop the groups under our feet.
                 for name in made.made:
-                    conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+                    _drop_login(conn, name)
                 with suppress(DBAPIError):  # swept meanwhile by another run: nothing left
                     drop_groups(conn, made.prefix)
             admin.dispose()
