@@ -109,14 +109,19 @@ class PreparedSet:
     """Changes with every build: names the files made from this build (the import file)."""
 
 
+#: Tables any open workspace writes to (its session, the live feed's log): not the set's.
+TRANSIENT = frozenset({"desk_session", "change"})
+
+
 def count_rows(db: Database) -> dict[str, int]:
-    """Rows in every table of the schema."""
+    """Rows in every table of the schema that holds the set (not the transient ones)."""
     import storage.models  # noqa: F401 - registers the tables
 
     with db.read.connect() as conn:
         return {
             name: int(conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
             for name in sorted(SQLModel.metadata.tables)
+            if name not in TRANSIENT
         }
 
 
