@@ -141,6 +141,8 @@ class WorkspaceScreen(Screen[None]):
                 timeout=8,
                 markup=False,
             )
+        if result.notice:
+            self.notify(result.notice, title="Who you are", timeout=8, markup=False)
         if result.upgraded_from not in (None, "empty"):
             self.notify(f"Database upgraded from schema {result.upgraded_from}.", markup=False)
         self.context_pane.placeholder("Select a contact to see the customer.")

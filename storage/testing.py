@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from storage import security
 from storage.engine import Database, make_database, normalise_url
 from storage.migrate import upgrade
 
@@ -32,11 +33,16 @@ def fresh_postgres_schema(server_url: str, revision: str = "head") -> Iterator[D
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = normalise_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
     db = make_database(url)
+    prefix = None
     try:
         upgrade(db.read, revision)
+        with db.read.connect() as conn:
+            prefix = security.stored_prefix(conn)
         yield db
     finally:
         db.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            if prefix is not None:  # the schema's group roles are cluster-wide: drop them too
+                security.drop_groups(conn, prefix)
         admin.dispose()
