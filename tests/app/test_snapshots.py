@@ -41,7 +41,10 @@ def demo_db(demo_file: Path, tmp_path: Path) -> Database:
 
 def _app(db: Database) -> CareDeskApp:
     return CareDeskApp(
-        AgentLaunch(lambda: db, fill_demo=False), clock=lambda: NOW, show_clock=False
+        # Named, as a team's agents sign in: the fallback to the first agent says so in a toast.
+        AgentLaunch(lambda: db, agent="alex", fill_demo=False),
+        clock=lambda: NOW,
+        show_clock=False,
     )
 
 
