@@ -10,6 +10,7 @@ database, all dropped afterwards; policy decisions are previews, which store not
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -123,8 +124,9 @@ SOURCES: dict[str, tuple[str, str]] = {
 
 
 class _Measurements:
-    """The measurements taken so far; one that fails is kept as its error, and the others
-    are still taken (a run on a large set is too long to lose to one of them)."""
+    """The measurements taken so far; one that fails (its own error, or the app's under
+    test) is kept as its error, and the others are still taken (a run on a large set is
+    too long to lose to one of them)."""
 
     def __init__(self) -> None:
         self.details: dict[str, dict[str, Any]] = {}
@@ -136,7 +138,10 @@ class _Measurements:
             self.details[name] = asdict(measure())
         except BenchmarkError as error:
             self.failed[name] = str(error) or repr(error)
-            say(f"{name} failed: {self.failed[name].splitlines()[0]}")
+        except Exception:  # noqa: BLE001 - the app under test failed: kept, and reported
+            self.failed[name] = traceback.format_exc()
+        if name in self.failed:
+            say(f"{name} failed: {self.failed[name].strip().splitlines()[-1]}")
 
 
 def run_benchmark(
