@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
 #: Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
@@ -97,6 +98,39 @@ def _configure_sqlite(engine: Engine, *, read_only: bool, busy_timeout: float) -
             connection.exec_driver_sql("BEGIN")
 
 
+#: Seconds a pooled PostgreSQL connection may have lain unused before it is checked with a
+#: round trip when taken from the pool again.
+PING_AFTER = 1.0
+_IDLE_FROM = "caredesk_idle_from"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it has lain idle (`PING_AFTER`): one that
+    died meanwhile (a restart, a dropped link) is replaced instead of failing the caller's
+    first statement. SQLAlchemy's `pool_pre_ping` pings at every checkout, which doubles
+    the round trips of a claim; a connection used a moment ago is alive or the caller's
+    statement fails as it would had the server gone away mid-transaction."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi: Any, record: Any) -> None:
+        record.info[_IDLE_FROM] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        record.info[_IDLE_FROM] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi: Any, record: Any, _proxy: Any) -> None:
+        idle_from = record.info.get(_IDLE_FROM)
+        if idle_from is not None and time.monotonic() - idle_from < PING_AFTER:
+            return
+        try:
+            if not engine.dialect.do_ping(dbapi):
+                raise exc.DisconnectionError("the connection did not answer")
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
+
+
 def _engine(parsed: URL, *, read_only: bool, echo: bool, busy_timeout: float) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo}
     is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -109,14 +143,14 @@ def _engine(parsed: URL, *, read_only: bool, echo: bool, busy_timeout: float) ->
         )
     elif is_sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
-    else:
-        kwargs["pool_pre_ping"] = True
-        if read_only:
-            kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    elif read_only:
+        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
     engine = create_engine(parsed, **kwargs)
     if is_sqlite:
         _configure_sqlite(engine, read_only=read_only, busy_timeout=busy_timeout)
-    elif read_only:
+    else:
+        _ping_when_idle(engine)
+    if not is_sqlite and read_only:
         # Every transaction is declared READ ONLY too, whatever the server's defaults say.
         engine = engine.execution_options(postgresql_readonly=True)
     return engine
