@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, text
+from sqlalchemy import Connection, bindparam, func, insert, text
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
 from storage.models import AuditEntry
+from storage.security import FUNCTION_TAG, quote
 from storage.types import UTCDateTime
-from storage.uow import lock_for_audit
+from storage.uow import AUDIT_LOCK_KEY, lock_for_audit
 
 GENESIS = "0" * 64
 
@@ -48,16 +49,55 @@ def entry_hash(
 #: since every claim, reply and decision runs them while it holds the chain's lock.
 _HEAD = select_columns(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1)
 _INSERT = insert(AuditEntry.__table__).returning(col(AuditEntry.id))  # type: ignore[attr-defined]
-_PG_CHAINED_INSERT = text(
-    """
-    INSERT INTO audit_entry (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
-    SELECT :at, :actor, :action, :entity, :entity_id, :before, :after, head.prev,
-           encode(sha256(convert_to('["' || head.prev || '", ' || :tail, 'UTF8')), 'hex')
-    FROM (SELECT coalesce(
-        (SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1), :genesis) AS prev) AS head
-    RETURNING id
-    """
+#: The PostgreSQL function that appends one entry (migration 0008 makes it): it takes the
+#: chain's lock, reads the head and inserts, chained to it, in one round trip. Each of its
+#: statements reads what is committed when it runs (a VOLATILE function's statements take
+#: their own snapshots), so the head it reads after the lock is the newest. It hashes as
+#: `entry_hash` does: the head is hex, so the payload is its JSON string followed by the
+#: rest as Python encodes it (`tail`).
+APPEND_FUNCTION = "caredesk_append_audit"
+_APPEND_BODY = """
+DECLARE
+  head text;
+  appended bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock({lock});
+  SELECT hash INTO head FROM {table} ORDER BY id DESC LIMIT 1;
+  head := coalesce(head, '{genesis}');
+  INSERT INTO {table} (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
+  VALUES (p_at, p_actor, p_action, p_entity, p_entity_id, p_before, p_after, head,
+          encode(sha256(convert_to('["' || head || '", ' || p_tail, 'UTF8')), 'hex'))
+  RETURNING id INTO appended;
+  RETURN appended;
+END
+"""
+_PG_APPEND = text(
+    f"SELECT {APPEND_FUNCTION}(:at, :actor, :action, :entity, :entity_id, :before, :after, :tail)"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def append_function(connection: Connection) -> None:
+    """Make (or remake) the append function in the current schema (PostgreSQL only)."""
+    if connection.dialect.name != "postgresql":
+        return
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    table = f"{quote(schema)}.audit_entry"
+    body = _APPEND_BODY.format(lock=AUDIT_LOCK_KEY, table=table, genesis=GENESIS)
+    connection.exec_driver_sql(
+        f"CREATE OR REPLACE FUNCTION {quote(schema)}.{APPEND_FUNCTION}("
+        "p_at timestamp, p_actor text, p_action text, p_entity text, p_entity_id text, "
+        "p_before text, p_after text, p_tail text) RETURNS bigint LANGUAGE plpgsql VOLATILE "
+        f"AS {FUNCTION_TAG}{body}{FUNCTION_TAG}".replace("%", "%%")
+    )
+
+
+def drop_append_function(connection: Connection) -> None:
+    """Remove the append function (the downgrade of migration 0008)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            f"DROP FUNCTION IF EXISTS {APPEND_FUNCTION}"
+            "(timestamp, text, text, text, text, text, text, text)"
+        )
 
 
 def append_audit(
@@ -87,15 +127,12 @@ def append_audit(
         "before": before_s,
         "after": after_s,
     }
-    lock_for_audit(session)
     if session.get_bind().dialect.name == "postgresql":
-        # One statement reads the head and chains to it, hashing as `entry_hash` does: the
-        # head is hex, so the payload is its JSON string followed by the rest as Python
-        # encodes it. It runs after the lock statement, so it sees the newest entry.
         fields = [at.isoformat(), actor, action, entity, entity_id, before_s, after_s]
         tail = json.dumps(fields, ensure_ascii=False)[1:]
-        chained = session.execute(_PG_CHAINED_INSERT, values | {"genesis": GENESIS, "tail": tail})
-        return int(chained.scalar_one())
+        appended = session.connection().execute(_PG_APPEND, values | {"tail": tail})
+        return int(appended.scalar_one())
+    lock_for_audit(session)
     prev = session.execute(_HEAD).scalar() or GENESIS
     digest = entry_hash(prev, at, actor, action, entity, entity_id, before_s, after_s)
     inserted = session.execute(_INSERT, values | {"prev_hash": prev, "hash": digest})

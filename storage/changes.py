@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, literal, select, text
+from sqlalchemy import Row, bindparam, delete, func, insert, literal, select, text
 from sqlmodel import Session, col
 
 from storage.models import Change
@@ -23,6 +23,15 @@ from storage.types import UTCDateTime
 CHANNEL = "caredesk_changes"
 
 _NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', '')")
+_INSERT = insert(Change.__table__)  # type: ignore[attr-defined]
+_PG_RECORD = select(func.pg_notify(CHANNEL, "")).add_cte(
+    _INSERT.values(
+        kind=bindparam("kind"),
+        at=bindparam("at", type_=UTCDateTime()),
+        ticket_id=bindparam("ticket_id"),
+        agent_id=bindparam("agent_id"),
+    ).cte("recorded")
+)
 
 
 def record(
@@ -34,8 +43,12 @@ def record(
     agent_id: int | None = None,
 ) -> None:
     """Announce a change made in this transaction (`ticket_id` None: many contacts)."""
-    session.execute(insert(Change).values(kind=kind, at=at, ticket_id=ticket_id, agent_id=agent_id))
-    notify(session)
+    values = {"kind": kind, "at": at, "ticket_id": ticket_id, "agent_id": agent_id}
+    if session.get_bind().dialect.name == "postgresql":
+        # The row and its NOTIFY in one round trip: every claim and reply runs this.
+        session.execute(_PG_RECORD, values)
+        return
+    session.execute(_INSERT, values)
 
 
 def record_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:

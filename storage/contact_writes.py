@@ -4,14 +4,16 @@ and the return of a parked contact to the queue."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, exists, func, or_, select, true, update
 from sqlmodel import Session, col
 
 from storage.models import Agent, Interaction, Ticket
-from storage.queue_queries import Scope, next_unheld
+from storage.queue_queries import Scope, get_row, next_unheld, rows_of
 from storage.types import UTCDateTime
 
 ESCALATED = "escalated"
@@ -79,8 +81,8 @@ def claim(
         "claimed_at": now,
         "escalation_roles": list(escalation_roles),
     }
-    result = session.execute(_CLAIM, params)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    result = session.connection().execute(_CLAIM, params)
+    return bool(result.rowcount == 1)
 
 
 def claim_next(
@@ -90,21 +92,44 @@ def claim_next(
     now: datetime,
     *,
     escalation_roles: Collection[str] = ESCALATION_ROLES,
-) -> str | None:
-    """Give `agent_id` the most urgent contact in `scope` that nobody holds; its id, or None
-    when none waits (or the agent no longer works here, or the scope is the escalation queue
-    and their role is not one of `escalation_roles`).
+) -> Row[Any] | None:
+    """Give `agent_id` the most urgent contact in `scope` that nobody holds; its queue row
+    as the claim left it (`queue_queries.get_row`'s columns), or None when none waits (or
+    the agent no longer works here, or the scope is the escalation queue and their role is
+    not one of `escalation_roles`).
 
     One UPDATE whose target is chosen by a subquery. On PostgreSQL the subquery locks the
     row it picks and skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), so
-    twenty agents pressing "next" at once each get a different contact at the first try;
-    on SQLite the transaction already holds the only write lock, so the first unheld row is
-    free by construction.
+    twenty agents pressing "next" at once each get a different contact at the first try,
+    and the row is read back in the same statement (the UPDATE's RETURNING joined to the
+    customer and the holder); on SQLite the transaction already holds the only write lock,
+    so the first unheld row is free by construction, and the row is read after.
     """
+    key = _ScopeKey(scope.status, scope.channel)
+    params = {"agent_id": agent_id, "claimed_at": now, "escalation_roles": list(escalation_roles)}
+    # On the session's connection: these need none of the ORM's bookkeeping.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return conn.execute(_claim_next_row(key), params).first()
+    taken = conn.execute(_claim_next_id(key), params).scalar_one_or_none()
+    return None if taken is None else get_row(session, str(taken))
+
+
+@dataclass(frozen=True)
+class _ScopeKey:
+    """The queue a "next" claims from (never one agent's own contacts)."""
+
+    status: str | None
+    channel: str | None
+    agent_id: None = None
+
+
+def _claim_next(scope: _ScopeKey, *, postgres: bool) -> Any:
+    """The claim of the next contact in `scope`."""
     pick = next_unheld(scope)
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         pick = pick.with_for_update(skip_locked=True)
-    stmt = (
+    return (
         update(Ticket.__table__)  # type: ignore[attr-defined]
         .where(
             col(Ticket.id) == pick.scalar_subquery(),
@@ -117,11 +142,21 @@ def claim_next(
             claimed_at=bindparam("claimed_at", type_=UTCDateTime()),
             version=col(Ticket.version) + 1,
         )
-        .returning(col(Ticket.id))
     )
-    params = {"agent_id": agent_id, "claimed_at": now, "escalation_roles": list(escalation_roles)}
-    taken = session.execute(stmt, params).scalar_one_or_none()
-    return None if taken is None else str(taken)
+
+
+# Built once per queue (agents press "next" all day long).
+
+
+@cache
+def _claim_next_id(scope: _ScopeKey) -> Any:
+    return _claim_next(scope, postgres=False).returning(col(Ticket.id))
+
+
+@cache
+def _claim_next_row(scope: _ScopeKey) -> Any:
+    columns = Ticket.__table__.c  # type: ignore[attr-defined]
+    return rows_of(_claim_next(scope, postgres=True).returning(*columns).cte("claimed"))
 
 
 def holder(session: Session, ticket_id: str) -> Row[Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint, text, true
 from sqlmodel import Field, SQLModel
 
 from storage.types import Money, UTCDateTime
@@ -98,20 +98,35 @@ class Interaction(SQLModel, table=True):
     author: str | None = Field(default=None, sa_column=Column(Text))
 
 
+_UNHELD = text("assigned_agent_id IS NULL")
+
+
 class Ticket(SQLModel, table=True):
     """A contact waiting for (or handled by) an agent: one row of the queue."""
 
     __tablename__ = "ticket"
     __table_args__ = (
-        Index("ix_ticket_queue_active", "active", "sla_due_at", "priority_rank", "opened_at", "id"),
+        # "Next": the contacts nobody holds, in queue order (a claim takes its row out).
         Index(
-            "ix_ticket_queue_active_channel",
-            "active",
+            "ix_ticket_unheld",
+            "status",
+            "sla_due_at",
+            "priority_rank",
+            "opened_at",
+            "id",
+            postgresql_where=_UNHELD,
+            sqlite_where=_UNHELD,
+        ),
+        Index(
+            "ix_ticket_unheld_channel",
+            "status",
             "channel",
             "sla_due_at",
             "priority_rank",
             "opened_at",
             "id",
+            postgresql_where=_UNHELD,
+            sqlite_where=_UNHELD,
         ),
         Index("ix_ticket_queue_status", "status", "sla_due_at", "priority_rank", "opened_at", "id"),
         Index(

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, Row, String, func, literal, select, true, tuple_
+from sqlalchemy import Integer, Row, String, bindparam, func, literal, select, true, tuple_
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from storage.models import Agent, Customer, Ticket
@@ -157,10 +158,20 @@ def position_of(session: Session, scope: Scope, key: Key) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def rows_of(tickets: Any) -> Select[*tuple[Any, ...]]:
+    """Queue rows of the contacts `tickets` holds: a selectable with the ticket table's
+    columns, such as an UPDATE's RETURNING as a CTE (the row as the update left it)."""
+    return ClauseAdapter(tickets).traverse(_rows_select(None))
+
+
+#: One contact's queue row, built once: every claim reads it.
+_ROW = _rows_select(None).where(col(Ticket.id) == bindparam("ticket_id"))
+
+
 def get_row(session: Session, ticket_id: str) -> Row[Any] | None:
     """One contact as the queue shows it, whatever the filter."""
-    stmt = _rows_select(None).where(col(Ticket.id) == ticket_id)
-    return session.execute(stmt).first()
+    # Run on the session's connection: a plain read needs none of the ORM's bookkeeping.
+    return session.connection().execute(_ROW, {"ticket_id": ticket_id}).first()
 
 
 def next_unheld(scope: Scope) -> Select[Any]:

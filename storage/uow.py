@@ -38,7 +38,9 @@ def read_session(db: Reader) -> Iterator[Session]:
             session.rollback()
 
 
-_AUDIT_LOCK = text("SELECT pg_advisory_xact_lock(7317001)")
+AUDIT_LOCK_KEY = 7317001
+"""The PostgreSQL advisory lock that serialises appends to the audit chain."""
+_AUDIT_LOCK = text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
 
 
 def lock_for_audit(session: Session) -> None:

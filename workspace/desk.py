@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import changes, contact_writes, queue_queries
+from storage import changes, contact_writes
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace import team_config
@@ -79,17 +79,22 @@ class Desk:
         """Take the contact if nobody holds it; atomic, so two agents never hold one."""
         now = self.clock()
         me = self.agent
+        roles = self._escalation_roles
         with unit_of_work(self.db) as s:
-            if contact_writes.claim(s, ticket_id, me.id, now):
+            if contact_writes.claim(s, ticket_id, me.id, now, escalation_roles=roles):
                 self._claimed(s, ticket_id, now)
                 return ClaimOutcome(True, ticket_id, me.display_name, "claimed")
             found = contact_writes.holder(s, ticket_id)
         if found is None:
             return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} does not exist")
         if not found.active:
-            return ClaimOutcome(False, ticket_id, None, f"contact {ticket_id} is already resolved")
+            return ClaimOutcome(False, ticket_id, None, self._not_workable(ticket_id, found.status))
         if found.holder_id == me.id:
             return ClaimOutcome(True, ticket_id, found.holder_name, "already yours")
+        if found.holder_id is None:
+            # Not held, yet not taken: escalated, and this agent's role does not work those.
+            reason = f"contact {ticket_id} is escalated: a {self._escalation_names} claims it"
+            return ClaimOutcome(False, ticket_id, None, reason)
         reason = f"{found.holder_name} already holds contact {ticket_id}"
         return ClaimOutcome(False, ticket_id, found.holder_name, reason)
 
@@ -98,17 +103,36 @@ class Desk:
         waits. Whatever the view, "next" never hands out someone else's contact."""
         now = self.clock()
         me = self.agent
+        scope = replace(flt, agent_id=None)
         with unit_of_work(self.db) as s:
-            taken = contact_writes.claim_next(s, replace(flt, agent_id=None), me.id, now)
-            if taken is None:
+            # The row comes back with the claim, before the audit append takes the chain's
+            # lock: no second transaction, and no wait on other writers for it.
+            row = contact_writes.claim_next(
+                s, scope, me.id, now, escalation_roles=self._escalation_roles
+            )
+            if row is None:
                 return None
-            self._claimed(s, taken, now)
-        with read_session(self.db) as s:
-            row = queue_queries.get_row(s, taken)
-        return queue_row(row) if row is not None else None
+            self._claimed(s, row.id, now)
+        return queue_row(row)
+
+    @property
+    def _escalation_roles(self) -> list[str]:
+        return sorted(self.config.escalation_roles)
+
+    @property
+    def _escalation_names(self) -> str:
+        return " or ".join(self._escalation_roles)
+
+    @staticmethod
+    def _not_workable(ticket_id: str, status: str) -> str:
+        if status == ContactStatus.PENDING:
+            return f"contact {ticket_id} is parked until the customer answers"
+        return f"contact {ticket_id} is already resolved"
 
     def _claimed(self, s: Session, ticket_id: str, now: datetime) -> None:
-        """Record a claim this transaction made, for the audit log and the live feed."""
+        """Record a claim this transaction made, for the live feed and the audit log; the
+        audit append comes last, since it holds the chain's lock until the commit."""
+        changes.record(s, ChangeKind.CLAIM, now, ticket_id=ticket_id, agent_id=self.agent.id)
         self.trail.record(
             s,
             now,
@@ -118,7 +142,6 @@ class Desk:
             before={"holder": None},
             after={"holder": self.agent.name},
         )
-        changes.record(s, ChangeKind.CLAIM, now, ticket_id=ticket_id, agent_id=self.agent.id)
 
     def release(self, ticket_id: str) -> None:
         """Hand the contact back to the queue."""

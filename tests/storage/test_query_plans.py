@@ -73,7 +73,8 @@ class Case:
     run: Callable[[Session, Seed], object]
     """Calls the real function."""
     uses: tuple[str, ...] = ()
-    """Indexes (by the start of their names) the SQLite plans must go through."""
+    """Indexes (by the start of their names) the SQLite plans must go through; `a|b`: one
+    of them."""
     walks: frozenset[str] = frozenset()
     """Big tables it may read without narrowing them; the case says why."""
     sorts: bool = False
@@ -182,9 +183,20 @@ def _queue_cases() -> Iterator[Case]:
         yield Case(
             f"position_of/{v}", lambda s, d, v=v: q.position_of(s, _flt(v, d), d.key), (index,)
         )
-        # Unheld contacts are most of any view, so any of its queue-order indexes finds the
-        # first few at once; which one the planner takes does not matter.
-        yield Case(f"next_unheld/{v}", lambda s, d, v=v: s.execute(q.next_unheld(_flt(v, d))).all())
+        # The most urgent contacts are the held ones: "next" starts past them, in the index
+        # of the unheld alone ("mine" never asks for next: a claim is from the team's queue).
+        # SQLite may start from the holder's index instead: its unheld rows come first
+        # (`assigned_agent_id IS NULL`), by status and in queue order, just as good.
+        (_status, channel, mine), _index = FILTERS[v]
+        if not mine:
+            unheld = "ix_ticket_unheld_channel" if channel else "ix_ticket_unheld"
+            if not channel:
+                unheld += "|ix_ticket_queue_holder_status"
+            yield Case(
+                f"next_unheld/{v}",
+                lambda s, d, v=v: s.execute(q.next_unheld(_flt(v, d))).all(),
+                (unheld,),
+            )
     yield Case("get_row", lambda s, d: q.get_row(s, "T-03"))
     # Un-parking reads the parked contact by its key, locked for the update that follows.
     yield Case("parked", lambda s, d: contact_writes.parked(s, "T-01", "pending"), write=True)
@@ -424,5 +436,9 @@ def test_big_tables_are_read_through_an_index(db: Database, case: Case) -> None:
             problems += [f"{p}\n    in: {' '.join(statement.split())}" for p in found]
     assert not problems, f"{where} reads a big table without an index:\n" + "\n".join(problems)
     if db.is_sqlite:
-        missing = [u for u in case.uses if not any(i.startswith(u) for i in indexes)]
+        missing = [
+            u
+            for u in case.uses
+            if not any(i.startswith(alt) for alt in u.split("|") for i in indexes)
+        ]
         assert not missing, f"{where} does not use {missing}: it went through {sorted(indexes)}"

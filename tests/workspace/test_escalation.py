@@ -18,7 +18,8 @@ from workspace.agents import AgentRecord
 from workspace.desk import Desk, unpark
 from workspace.errors import NotHeld
 from workspace.queue import QueueFilter, cells
-from workspace.sla import SlaLevel
+from workspace.sla import DEFAULT_LEVELS, SlaLevel
+from workspace.team_config import TeamConfig
 from workspace.vocabulary import ContactStatus, Disposition, Role
 
 
@@ -235,3 +236,36 @@ def test_the_roles_the_team_names_claim_escalations_too(db: Database, team) -> N
             s, "T-1", mia.id, NOW, escalation_roles=("supervisor", "senior")
         )
     assert _ticket(db, "T-1").assigned_agent_id == mia.id
+
+
+def test_a_desk_lets_the_roles_its_configuration_names_claim_escalations(
+    db: Database, team, clock
+) -> None:
+    alex, mia, _ = team
+    for tid in ("T-1", "T-2"):
+        Desk(db, alex, clock=clock).claim(tid)
+        Desk(db, alex, clock=clock).resolve(tid, "escalated")
+    seniors_too = TeamConfig(DEFAULT_LEVELS, frozenset({Role.SUPERVISOR, Role.SENIOR}))
+    senior = Desk(db, mia, clock=clock, config=seniors_too)
+    assert senior.sees_escalation
+    assert senior.claim("T-1").claimed
+    got = senior.claim_next(QueueFilter(status=ContactStatus.ESCALATED))
+    assert got is not None and got.id == "T-2" and got.holder_id == mia.id
+    assert [_ticket(db, t).assigned_agent_id for t in ("T-1", "T-2")] == [mia.id, mia.id]
+
+
+def test_a_refused_claim_says_why(db: Database, team, clock) -> None:
+    alex, mia, _ = team
+    desk = Desk(db, alex, clock=clock)
+    desk.claim("T-1")
+    desk.resolve("T-1", "escalated")
+    desk.claim("T-2")
+    desk.resolve("T-2", "pending")
+    senior = Desk(db, mia, clock=clock)
+    escalated = senior.claim("T-1")
+    assert not escalated.claimed and escalated.holder_name is None
+    assert escalated.reason == "contact T-1 is escalated: a supervisor claims it"
+    parked = senior.claim("T-2")
+    assert not parked.claimed
+    assert parked.reason == "contact T-2 is parked until the customer answers"
+    assert senior.claim("T-9").reason == "contact T-9 does not exist"
