@@ -51,6 +51,20 @@ def record(
     session.execute(_INSERT, values)
 
 
+def record_claimed(claimed: Any, *, kind: Any) -> Any:
+    """The change rows of the contacts a claim's RETURNING CTE holds (`id`, `assigned_agent_id`,
+    `claimed_at`), as an INSERT CTE to add to the statement that reads them (PostgreSQL)."""
+    rows = select(
+        kind, claimed.c.claimed_at, claimed.c.id, claimed.c.assigned_agent_id
+    ).select_from(claimed)
+    return _INSERT.from_select(["kind", "at", "ticket_id", "agent_id"], rows).cte("recorded")
+
+
+def notify_call() -> Any:
+    """The NOTIFY of a change, as a column expression (PostgreSQL)."""
+    return func.pg_notify(CHANNEL, "")
+
+
 def record_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Announce several changes at once (each a dict of `record`'s arguments)."""
     if rows:

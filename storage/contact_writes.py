@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, exists, func, or_, select, true, update
 from sqlmodel import Session, col
 
+from storage import changes
 from storage.models import Agent, Interaction, Ticket
 from storage.queue_queries import Scope, get_row, next_unheld, rows_of
 from storage.types import UTCDateTime
@@ -91,28 +92,39 @@ def claim_next(
     agent_id: int,
     now: datetime,
     *,
+    announce: str,
     escalation_roles: Collection[str] = ESCALATION_ROLES,
 ) -> Row[Any] | None:
-    """Give `agent_id` the most urgent contact in `scope` that nobody holds; its queue row
-    as the claim left it (`queue_queries.get_row`'s columns), or None when none waits (or
-    the agent no longer works here, or the scope is the escalation queue and their role is
-    not one of `escalation_roles`).
+    """Give `agent_id` the most urgent contact in `scope` that nobody holds, and announce it
+    on the change feed as `announce` (`storage.changes.record`); its queue row as the claim
+    left it (`queue_queries.get_row`'s columns), or None when none waits (or the agent no
+    longer works here, or the scope is the escalation queue and their role is not one of
+    `escalation_roles`).
 
     One UPDATE whose target is chosen by a subquery. On PostgreSQL the subquery locks the
     row it picks and skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), so
-    twenty agents pressing "next" at once each get a different contact at the first try,
-    and the row is read back in the same statement (the UPDATE's RETURNING joined to the
-    customer and the holder); on SQLite the transaction already holds the only write lock,
-    so the first unheld row is free by construction, and the row is read after.
+    twenty agents pressing "next" at once each get a different contact at the first try;
+    the same statement reads the row back (the UPDATE's RETURNING joined to the customer
+    and the holder), records the change and sends its NOTIFY, since agents press "next" all
+    day long. On SQLite the transaction already holds the only write lock, so the first
+    unheld row is free by construction; the row is read and the change recorded after.
     """
     key = _ScopeKey(scope.status, scope.channel)
-    params = {"agent_id": agent_id, "claimed_at": now, "escalation_roles": list(escalation_roles)}
+    params = {
+        "agent_id": agent_id,
+        "claimed_at": now,
+        "escalation_roles": list(escalation_roles),
+        "kind": announce,
+    }
     # On the session's connection: these need none of the ORM's bookkeeping.
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         return conn.execute(_claim_next_row(key), params).first()
     taken = conn.execute(_claim_next_id(key), params).scalar_one_or_none()
-    return None if taken is None else get_row(session, str(taken))
+    if taken is None:
+        return None
+    changes.record(session, announce, now, ticket_id=str(taken), agent_id=agent_id)
+    return get_row(session, str(taken))
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,11 @@ def _claim_next_id(scope: _ScopeKey) -> Any:
 @cache
 def _claim_next_row(scope: _ScopeKey) -> Any:
     columns = Ticket.__table__.c  # type: ignore[attr-defined]
-    return rows_of(_claim_next(scope, postgres=True).returning(*columns).cte("claimed"))
+    claimed = _claim_next(scope, postgres=True).returning(*columns).cte("claimed")
+    recorded = changes.record_claimed(claimed, kind=bindparam("kind"))
+    row = rows_of(claimed).add_cte(recorded)
+    # NOTIFY only when a row was claimed: the function runs once per row returned.
+    return row.add_columns(changes.notify_call().label("notified"))
 
 
 def holder(session: Session, ticket_id: str) -> Row[Any] | None:

@@ -108,11 +108,16 @@ class Desk:
             # The row comes back with the claim, before the audit append takes the chain's
             # lock: no second transaction, and no wait on other writers for it.
             row = contact_writes.claim_next(
-                s, scope, me.id, now, escalation_roles=self._escalation_roles
+                s,
+                scope,
+                me.id,
+                now,
+                announce=ChangeKind.CLAIM,
+                escalation_roles=self._escalation_roles,
             )
             if row is None:
                 return None
-            self._claimed(s, row.id, now)
+            self._audit_claim(s, row.id, now)
         return queue_row(row)
 
     @property
@@ -133,6 +138,9 @@ class Desk:
         """Record a claim this transaction made, for the live feed and the audit log; the
         audit append comes last, since it holds the chain's lock until the commit."""
         changes.record(s, ChangeKind.CLAIM, now, ticket_id=ticket_id, agent_id=self.agent.id)
+        self._audit_claim(s, ticket_id, now)
+
+    def _audit_claim(self, s: Session, ticket_id: str, now: datetime) -> None:
         self.trail.record(
             s,
             now,

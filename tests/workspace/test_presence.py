@@ -184,6 +184,26 @@ def test_the_feed_hands_out_changes_after_it_started(db: Database, team) -> None
     assert waited < 4.0  # woken by the commit, not by the timeout
 
 
+def test_a_next_claim_reaches_the_feed_and_an_empty_one_does_not(db: Database, team) -> None:
+    alex, sam, _ = team
+    feed = LiveFeed(db)
+    feed.start()
+    got = Desk(db, sam).claim_next(QueueFilter())
+    assert got is not None and got.id == "T-1" and got.holder_id == sam.id
+    started = time.monotonic()
+    woken = feed.wait(5.0)  # the NOTIFY rides in the claim's own statement on PostgreSQL
+    assert time.monotonic() - started < 4.0  # woken by the commit, not by the timeout
+    assert [(r.kind, r.ticket_id, r.agent_id) for r in woken.records] == [
+        (ChangeKind.CLAIM, "T-1", sam.id)
+    ]
+    for tid in ("T-2", "T-3", "T-4"):
+        Desk(db, alex).claim(tid)
+    feed.read()
+    assert Desk(db, sam).claim_next(QueueFilter()) is None
+    assert not feed.wait(0.2).records
+    feed.close()
+
+
 def test_requests_and_decisions_reach_the_feed(db: Database, team) -> None:
     from tests.factories import add_order
     from workspace.action_view import ActionRequest
