@@ -20,6 +20,7 @@ from storage import logins
 from storage.agent_queries import agent_by_name, count_agents, first_agent
 from storage.engine import Database, Reader
 from storage.uow import read_session
+from workspace.audit_trail import acting_actor
 from workspace.errors import AgentInactive, NoAgents, NotAllowed, UnknownAgent
 from workspace.text import one_line
 from workspace.vocabulary import Role, member
@@ -194,3 +195,15 @@ def _proven(session: Session, name: str | None) -> Identity:
         "says so; choose with --agent NAME"
     )
     return Identity(agent, login, proven=True, acting_for=True, notice=notice)
+
+
+def installer(db: Reader, typed: str | None) -> str:
+    """Who installs a team file (a policy, a configuration), as its record and audit entry
+    name them. On PostgreSQL the login, which the database proves (and which it checks may
+    install at all); a login that names someone else with `--agent` is recorded as acting
+    for them. On SQLite what the user typed, else the operating-system user."""
+    with read_session(db) as session:
+        if not logins.is_postgres(session):
+            return typed or getpass.getuser()
+        name = str(logins.login(session).name)
+    return name if typed in (None, name) else acting_actor(name, typed)

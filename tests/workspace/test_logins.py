@@ -171,6 +171,22 @@ def test_only_an_administrator_installs_the_policy(
     admin = pg.login("boss", "admin")
     code, out, _ = _run(capsys, "policy", "install", str(DEFAULT_POLICY), "--db", pg.url(admin))
     assert code == 0 and "installed as the team's policy" in out
+    # The record names the login the database proved, not a name typed on the command line.
+    code, out, _ = _run(
+        capsys,
+        "policy",
+        "install",
+        str(DEFAULT_POLICY),
+        "--agent",
+        hana.name,
+        "--db",
+        pg.url(admin),
+    )
+    assert code == 0
+    with read_session(pg.db) as s:
+        by = s.execute(text("SELECT installed_by FROM policy_version ORDER BY id")).scalars()
+        assert list(by) == [admin, f"{admin} for {hana.name}"]
+    assert _actors(pg.db, "policy.install")[-2:] == [admin, f"{admin} for {hana.name}"]
 
 
 def test_an_administrator_adds_people_whose_logins_then_work(pg: Server, capsys) -> None:

@@ -102,8 +102,7 @@ def _installed(settings: Settings) -> tuple[TeamConfig, InstalledConfig] | None:
 
 
 def _install(args: argparse.Namespace) -> int:
-    import getpass
-
+    from workspace.agents import installer
     from workspace.boot import migrate
     from workspace.team_config import config_table, install, load_config
     from workspace.timefmt import utcnow
@@ -113,7 +112,7 @@ def _install(args: argparse.Namespace) -> int:
     db = database_of(settings)
     try:
         migrate(db)
-        by = settings.agent or getpass.getuser()
+        by = installer(db, settings.agent)
         config, mark = install(db, args.file, by=by, at=utcnow())
     finally:
         db.dispose()

@@ -114,8 +114,7 @@ def _installed(settings: Settings) -> tuple[Policy, InstalledPolicy] | None:
 
 
 def _install_policy(args: argparse.Namespace) -> int:
-    import getpass
-
+    from workspace.agents import installer
     from workspace.boot import migrate
     from workspace.policy_file import load_policy
     from workspace.policy_report import policy_table
@@ -127,7 +126,7 @@ def _install_policy(args: argparse.Namespace) -> int:
     db = database_of(settings)
     try:
         migrate(db)
-        by = settings.agent or getpass.getuser()
+        by = installer(db, settings.agent)
         policy, mark = install(db, args.file, by=by, at=utcnow())
     finally:
         db.dispose()
