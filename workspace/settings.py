@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     """Folder for the embedded database."""
 
     agent: str | None = None
-    """Who you are (an agent's login name); default the first agent in the database."""
+    """Who you are (an agent's login name). Default: on PostgreSQL the database login; on
+    SQLite the agent whose id is the operating-system user, else the first agent."""
 
     policy: Path | None = None
     """The policy file (YAML) that bounds agents' actions; default the one CareDesk ships with."""
