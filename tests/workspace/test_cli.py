@@ -21,11 +21,13 @@ from workspace.cli import (
     agent,
     audit,
     build_parser,
+    completion,
     config,
     contact,
     db,
     decide,
     demo,
+    desk,
     export,
     importing,
     main,
@@ -78,6 +80,7 @@ OFFERS = {
     ("audit",): set(),
     ("audit", "verify"): {"--db"},
     ("audit", "checkpoint"): {"--db"},
+    ("completion",): set(),
 }
 """Every parser of the command line, by the words that reach it, with the shared options it
 offers."""
@@ -103,6 +106,7 @@ RUNS = [
     (["contact", "assign", "T-1", "sam"], contact),
     (["audit", "verify"], audit),
     (["audit", "checkpoint"], audit),
+    (["completion", "bash"], completion),
 ]
 """The least each command's line needs, and the module that runs it."""
 
@@ -138,6 +142,7 @@ def test_the_commands_are_exactly_these() -> None:
         "deny",
         "contact",
         "audit",
+        "completion",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}
     assert set(_commands(_parser("audit"))) == {"verify", "checkpoint"}
@@ -185,8 +190,36 @@ def test_no_command_is_the_workspace(monkeypatch) -> None:
 
     fake = SimpleNamespace(CareDeskApp=App, AgentLaunch=Launch)
     monkeypatch.setitem(sys.modules, "workspace.app", fake)
+    monkeypatch.setattr(desk, "on_terminal", lambda: True)
     assert main(["--agent", "sam", "--no-demo"]) == 0
     assert opened == ["sam"]
+
+
+def test_without_a_terminal_the_workspace_says_it_needs_one(capsys) -> None:
+    # Under pytest neither standard input nor output is a terminal, as in a pipe or cron.
+    code, out, err = _run(capsys, "--no-demo")
+    assert (code, out) == (2, "")
+    assert err == f"caredesk: {desk.NEEDS_TERMINAL}\n"
+
+
+def test_completion_scripts_come_from_the_parser(tmp_path: Path, capsys) -> None:
+    code, script, err = _run(capsys, "completion", "bash")
+    assert (code, err) == (0, "")
+    for word in ("import", "export", "approve", "completion", "--no-demo"):
+        assert word in script
+    path = tmp_path / "caredesk.bash"
+    path.write_text(script)
+    done = subprocess.run(
+        ["bash", "-c", f"source {path} && complete -p caredesk"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(" caredesk")
+    for shell in ("zsh", "tcsh"):
+        code, script, _ = _run(capsys, "completion", shell)
+        assert code == 0 and "import" in script
 
 
 def test_version_prints_the_installed_version(capsys) -> None:

@@ -17,6 +17,7 @@ from workspace.cli import (
     act,
     agent,
     audit,
+    completion,
     config,
     contact,
     db,
@@ -50,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     decide,
     contact,
     audit,
+    completion,
 )
 """The commands, in the order `caredesk --help` lists them."""
 

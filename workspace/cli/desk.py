@@ -7,6 +7,7 @@ have been checked, so every other command starts without Textual.
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 
 from workspace.cli.common import add_agent, add_db, add_policy, database_of, policy_of, settings_of
@@ -26,6 +27,17 @@ def add(parser: argparse.ArgumentParser) -> None:
     )
 
 
+NEEDS_TERMINAL = (
+    "the workspace needs a terminal: run `caredesk` in one (scripts use its commands, see "
+    "`caredesk --help`)"
+)
+
+
+def on_terminal() -> bool:
+    """Whether keys come from, and the screen goes to, a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     policy = policy_of(settings)  # a bad file is refused here, before anything opens
@@ -38,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
         fill_demo=not args.no_demo,
         policy=policy,
     )
-    app = CareDeskApp(launch, keymap=settings.keymap)
+    app = CareDeskApp(launch, keymap=settings.keymap)  # refuses a bad keymap
+    if not on_terminal():
+        # Without one Textual would wait for keys that never come, or draw into a pipe.
+        from workspace.errors import CareDeskError
+
+        raise CareDeskError(NEEDS_TERMINAL)
     app.run()
     return app.return_code or 0
