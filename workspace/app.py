@@ -11,14 +11,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual.app import App
 from textual.screen import Screen
+from textual.theme import Theme
 
 from screens.boot import BootScreen
 from screens.workspace import WorkspaceScreen
 from widgets.commands import check_keymap
+from workspace import preferences
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -107,9 +110,12 @@ class CareDeskApp(App[None]):
         clock: Callable[[], datetime] = utcnow,
         keymap: Mapping[str, str] | None = None,
         show_clock: bool = True,
+        preferences: Path | None = None,
     ) -> None:
         super().__init__()
         self.launch = launch
+        self.preferences = preferences
+        """The user's preferences file (the theme); None: nothing is kept between runs."""
         self.clock = clock
         self.show_clock = show_clock
         self.keymap = dict(keymap or {})
@@ -119,6 +125,7 @@ class CareDeskApp(App[None]):
             self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
+        self._restore_preferences()
         launch = self.launch
 
         async def booted(result: object | None) -> None:
@@ -129,6 +136,37 @@ class CareDeskApp(App[None]):
             launch.booted(screen, result)
 
         self.push_screen(BootScreen(lambda: launch.boot(self.clock)), booted)
+
+    def _restore_preferences(self) -> None:
+        if self.preferences is None:
+            return
+        kept, problem = preferences.load(self.preferences)
+        if kept.theme is not None and kept.theme in self.available_themes:
+            self.theme = kept.theme
+        elif kept.theme is not None:
+            problem = f"{self.preferences}: theme: no theme is called {kept.theme!r}"
+        if problem is not None:
+            self.notify(f"{problem}; the default is used", severity="warning", markup=False)
+        self.theme_changed_signal.subscribe(self, self._keep_theme)
+
+    def _keep_theme(self, theme: Theme) -> None:
+        path = self.preferences
+        if path is None:
+            return
+        chosen = preferences.Preferences(theme=theme.name)
+
+        def write() -> None:
+            try:
+                preferences.save(path, chosen)
+            except OSError as error:
+                self.call_from_thread(
+                    self.notify,
+                    f"{path}: the theme could not be kept ({error.strerror or error})",
+                    severity="warning",
+                    markup=False,
+                )
+
+        self.run_worker(write, thread=True, group="preferences", exclusive=True)
 
     async def action_quit(self) -> None:
         """Quit; the workspace first asks an agent holding contacts what becomes of them."""

@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
         fill_demo=not args.no_demo,
         policy=policy,
     )
-    app = CareDeskApp(launch, keymap=settings.keymap)  # refuses a bad keymap
+    from workspace.preferences import FILE_NAME
+
+    kept = settings.data_dir / FILE_NAME
+    app = CareDeskApp(launch, keymap=settings.keymap, preferences=kept)  # refuses a bad keymap
     if not on_terminal():
         # Without one Textual would wait for keys that never come, or draw into a pipe.
         from workspace.errors import CareDeskError
