@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 #: Seconds before a verdict the database could not give is asked for again.
 RETRY_ASSESS = 3.0
 
+#: What the form says while a reason the policy wants is not typed yet.
+REASON_NEEDED = "A reason is needed: say why in the Reason field."
+
 #: How each verdict stands out: by colour, and by its words for those who do not see colour.
 _VERDICT_STYLE = {
     VerdictKind.ALLOW: "bold black on green",
@@ -308,12 +311,17 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         text.append(f"\n{headroom_text(verdict.headroom, result.currency)}", style="dim")
         if verdict.outside_budget:
             text.append(" (this grant is outside the budget)", style="dim")
+        if result.reason_needed:
+            text.append(f"\n{REASON_NEEDED}", style="bold")
         self.query_one("#action-verdict", Static).update(text)
         denied = verdict.verdict is VerdictKind.DENY
         submit.label = verdict.verdict.submit
-        submit.disabled = denied
+        submit.disabled = denied or result.reason_needed
         submit.variant = "error" if denied else "primary"
-        if self._submit_when_ready:
+        if self._submit_when_ready and result.reason_needed:
+            self._submit_when_ready = False
+            self.notify(REASON_NEEDED, severity="warning", markup=False)
+        elif self._submit_when_ready:
             self._submit_when_ready = False
             self.action_submit()
 
@@ -335,6 +343,9 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
             return
         if self.assessment is None:  # the verdict on the latest change is on its way
             self._submit_when_ready = True
+            return
+        if self.assessment.reason_needed:
+            self.notify(REASON_NEEDED, severity="warning", markup=False)
             return
         if self.assessment.verdict.verdict is VerdictKind.DENY:
             self.notify(

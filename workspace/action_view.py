@@ -154,6 +154,9 @@ class Assessment:
     """The amount decided on (typed, or the items' or order's value)."""
     currency: str
     """The policy's currency."""
+    reason_needed: bool = False
+    """The policy wants a reason and none is typed yet: the verdict is the one the action
+    gets once it has one (the form asks for the reason rather than showing a denial)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -34,7 +34,15 @@ from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.customers import OrderRecord, customer_record, days_late, order_record
 from workspace.errors import ActionInputError, NotHeld
-from workspace.policy import Policy, Proposal, Usage, decide, fingerprint, resolve
+from workspace.policy import (
+    REASON_LEAF,
+    Policy,
+    Proposal,
+    Usage,
+    decide,
+    fingerprint,
+    resolve,
+)
 from workspace.queue import holds, queue_row
 from workspace.vocabulary import ActionKind, ActionStatus, AuditEvent, ChangeKind, Entity, member
 
@@ -178,13 +186,21 @@ class Actions:
         )
 
     def preview(self, request: ActionRequest) -> Assessment:
-        """The verdict `request` would get now (nothing is stored); raises ActionInputError."""
+        """The verdict `request` would get now (nothing is stored); raises ActionInputError.
+        A reason the policy wants and the form does not have yet is `reason_needed`, not a
+        denial: taking the action without one is still denied."""
         now = self.clock()
         with read_session(self.db) as s:
             facts = self._facts(s, request, now)
             usage = self._usage(s, facts, request.customer_id, now)
         verdict = decide(self.policy, facts.proposal, usage)
-        return Assessment(verdict, facts.proposal.amount, self.policy.currency)
+        missing = verdict.rule.endswith(f".{REASON_LEAF}") and not facts.proposal.reason.strip()
+        if missing:
+            # Still being filled in: the verdict the action gets once a reason is typed.
+            verdict = decide(self.policy, replace(facts.proposal, reason="-"), usage)
+        return Assessment(
+            verdict, facts.proposal.amount, self.policy.currency, reason_needed=missing
+        )
 
     def take(self, request: ActionRequest, key: str | None = None) -> ActionOutcome:
         """Decide and record `request` in one transaction: `allow` is executed at once,

@@ -23,6 +23,10 @@ Layer = Mapping[str, Leaf]
 key by key."""
 
 
+REASON_LEAF = "requires_reason"
+"""The rule a verdict names when a reason the policy wants is missing (its leaf)."""
+
+
 @dataclass(frozen=True)
 class Limit:
     """At or under every figure here, the agent acts alone."""
@@ -366,7 +370,7 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
     if amount < 0:
         return Verdict(VerdictKind.DENY, f"actions.{action}", f"{what} is negative", room)
     if rule.requires_reason and not proposal.reason.strip():
-        return deny("requires_reason", f"{action} needs a reason, and none was given")
+        return deny(REASON_LEAF, f"{action} needs a reason, and none was given")
     if rule.order_status is not None and proposal.order_status not in rule.order_status:
         allowed = ", ".join(rule.order_status)
         status = proposal.order_status or "no order"

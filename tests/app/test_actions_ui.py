@@ -81,6 +81,27 @@ async def test_allowed_discount_executes_on_submit(desk_db: Database) -> None:
         assert "Given in 90 days: 20.00 USD in 1 action(s)" in text  # the digest
 
 
+async def test_a_missing_reason_is_asked_for_not_shown_as_a_denial(desk_db: Database) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _claim_dana(pilot)
+        form = await _open_form(pilot)
+        verdict = await _fill(pilot, form, "20", reason="")
+        # The verdict the discount gets once it has a reason, and what is still missing.
+        assert "ALLOW" in verdict and "DENY" not in verdict
+        assert "A reason is needed: say why in the Reason field." in verdict
+        assert form.query_one("#action-submit", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionFormScreen) and _actions(desk_db) == []
+        assert "A reason is needed" in _told(app)
+        verdict = await _fill(pilot, form, "20", reason="jug cracked")
+        assert "ALLOW" in verdict and "A reason is needed" not in verdict
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _actions(desk_db) == [("discount", "20.00", "executed")]
+
+
 async def test_verdict_follows_the_typing_and_a_deny_cannot_be_sent(desk_db: Database) -> None:
     app = make_app(desk_db)
     async with app.run_test(size=SIZE) as pilot:

@@ -435,3 +435,36 @@ def test_two_supervisors_approving_at_once_execute_it_once(db: Database) -> None
     assert sorted(changed) == [False, False, False, True]
     actions = [a for _, a, _ in _audit(db)]
     assert actions.count("action.approve") == 1 and actions.count("action.execute") == 1
+
+
+def test_a_missing_reason_is_asked_for_in_the_preview_and_denied_when_taken(
+    sqlite_db: Database,
+) -> None:
+    _shop(sqlite_db)
+    alex = _desk(sqlite_db, "alex")
+    seen = alex.actions.preview(_discount("20", reason="  "))
+    assert seen.reason_needed and seen.verdict.verdict == "allow"
+    over = alex.actions.preview(_discount("60", reason=""))
+    assert over.reason_needed and over.verdict.verdict == "needs_approval"
+    assert not alex.actions.preview(_discount("20")).reason_needed
+    taken = alex.actions.take(_discount("20", reason=""))
+    assert taken.record.status == "denied"
+    assert taken.record.rule == "actions.discount.requires_reason"
+
+
+def test_the_shipped_policy_refunds_a_returned_order(sqlite_db: Database) -> None:
+    add_customer(sqlite_db, "C-1", "Dana Whitfield", "standard")
+    add_order(
+        sqlite_db,
+        "W2",
+        placed=NOW - timedelta(days=20),
+        delivered=NOW - timedelta(days=15),
+        status="returned",
+        price="80.00",
+    )
+    alex = _desk(sqlite_db, "alex")
+    refund = ActionRequest(
+        kind="refund", customer_id="C-1", order_id="W2", amount="80", reason="returned"
+    )
+    outcome = alex.actions.take(refund)
+    assert outcome.record.status == "executed"

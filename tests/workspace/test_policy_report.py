@@ -57,7 +57,7 @@ def test_the_discount_row_shows_every_part_of_its_base_rule() -> None:
         "1000.00",
         "-",
         "-",
-        "delivered",
+        "delivered, returned",
         "30",
     ]
     assert row_of("store_credit")[3] == "400.00"
