@@ -16,7 +16,8 @@ A record's id may appear more than once in a file: the later line wins, as if th
 been imported line by line. A line replaces every field of its record, so an optional field
 left out clears it. `ImportSummary` counts lines, so a repeated id counts once per line.
 
-Reading a line into a record is `import_records`; reading one field is `import_fields`.
+Reading a line into a record is `import_records`; reading one field is `import_fields`;
+what a line is checked against beyond its references is `import_context`.
 """
 
 from __future__ import annotations
@@ -30,19 +31,18 @@ from typing import Any, BinaryIO
 from sqlmodel import Session
 
 from storage import changes, upsert
-from storage.audit import GENESIS, entry_hash
 from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
-from storage.uow import lock_for_audit, unit_of_work
+from storage.uow import unit_of_work
 from workspace.audit_trail import AuditTrail
 from workspace.errors import InputRejected, Problem
+from workspace.import_context import LineContext
+from workspace.import_context import known_tiers as known_tiers  # the CLI's, from here
 from workspace.import_fields import Found, show
 from workspace.import_records import PARSERS, RECORDED, Parsed, Rejected, decode, parse_record
-from workspace.policy import Policy
-from workspace.policy_file import policy_from_text
 from workspace.policy_store import effective_policy
 from workspace.timefmt import utcnow
-from workspace.vocabulary import DEFAULT_TIER, AuditEvent, ChangeKind, Entity
+from workspace.vocabulary import AuditEvent, ChangeKind, Entity
 
 #: Longest line read, newline excluded; a longer one is refused without being held in memory.
 MAX_LINE_BYTES = 1024 * 1024
@@ -83,11 +83,6 @@ class ImportSummary:
     """Lines of CareDesk's own records (`export --all`) imported."""
     moved: int = 0
     """Contacts an agent held that the file gave to someone else (each one audited)."""
-
-
-def known_tiers(policy: Policy) -> frozenset[str]:
-    """The tiers a customer may have under `policy`: its own, and the default one."""
-    return frozenset(policy.tiers) | {DEFAULT_TIER}
 
 
 class _Scan:
@@ -218,99 +213,6 @@ _NUMBERED: dict[str, upsert.Recorded] = {
     "action": "action",
     "audit": "audit_entry",
 }
-_DESCRIBED = {
-    "action": "action",
-    "policy_version": "policy version",
-    "team_setting": "team setting",
-    "audit_entry": "audit entry",
-}
-
-
-class _Context:
-    """What a line is checked against beyond itself: the tiers known and, for CareDesk's own
-    records, a database without any, ids in order and an audit chain that holds.
-
-    The tiers are those of the policy in effect, until the file installs policies of its
-    own (`export --all` writes them before the customers): then those of the newest one.
-    """
-
-    def __init__(self, session: Session, tiers: Collection[str]) -> None:
-        self.session = session
-        self.tiers = frozenset(tiers) | {DEFAULT_TIER}
-        self.admitted: bool | None = None  # None until the first record of CareDesk's own
-        self.last: dict[str, int] = {}
-        self.refs: set[str] = set()
-        self.chain = GENESIS
-
-    def check(self, parsed: Parsed) -> Found:
-        """The problems of `parsed` in its context (none: it may be written)."""
-        row = parsed.row
-        if parsed.kind == "customer" and row["tier"] not in self.tiers:
-            known = ", ".join(sorted(self.tiers))
-            return [
-                ("tier", f"expected a tier the policy knows ({known}), got {show(row['tier'])}")
-            ]
-        if parsed.kind not in RECORDED:
-            return []
-        if self.admitted is None:
-            refused = self._admit()
-            if refused:
-                return refused
-        if not self.admitted:
-            return []  # said once, on the first such line
-        if "id" in row:
-            last = self.last.get(parsed.kind, 0)
-            if row["id"] <= last:
-                return [("id", f"expected a number above {last} (ids go up line by line)")]
-            self.last[parsed.kind] = row["id"]
-        if parsed.kind == "action":
-            if row["ref"] in self.refs:
-                return [("ref", f"{show(row['ref'])} is given to an earlier action")]
-            self.refs.add(row["ref"])
-        elif parsed.kind == "audit":
-            return self._chained(row)
-        elif parsed.kind == "policy_version":
-            return self._installed(row)
-        return []
-
-    def _admit(self) -> Found:
-        """Let CareDesk's own records in only if the database holds none; until the import
-        commits nobody else appends to the audit log."""
-        lock_for_audit(self.session)
-        first = upsert.first_recorded(self.session)
-        self.admitted = first is None
-        if first is None:
-            return []
-        table, number = first
-        return [
-            (
-                "type",
-                f"this database already holds CareDesk's own records ({_DESCRIBED[table]} "
-                f"#{number} is the first): the records of `export --all` only go into a "
-                "database that holds none",
-            )
-        ]
-
-    def _chained(self, row: dict[str, Any]) -> Found:
-        expected, self.chain = self.chain, row["hash"]
-        if row["prev_hash"] != expected:
-            before = "the start of the chain" if expected == GENESIS else "the entry before it"
-            return [("prev_hash", f"expected {expected[:12]}… ({before}), got {row['prev_hash']}")]
-        fields = ("at", "actor", "action", "entity", "entity_id", "before", "after")
-        if entry_hash(expected, *(row[name] for name in fields)) != row["hash"]:
-            return [("hash", "does not match the entry: its contents were changed")]
-        return []
-
-    def _installed(self, row: dict[str, Any]) -> Found:
-        try:
-            policy = policy_from_text(row["body"], Path(row["source"]))
-        except InputRejected as rejected:
-            first = rejected.problems[0] if rejected.problems else rejected
-            return [("body", f"not a policy CareDesk can read: {first}")]
-        except RecursionError:
-            return [("body", "not a policy CareDesk can read: it nests too deeply")]
-        self.tiers = known_tiers(policy)
-        return []
 
 
 class _Batch:
@@ -432,7 +334,7 @@ def _import(db: Database, scan: _Scan, tiers: Collection[str], actor: str) -> Im
         writer = BulkUpserter(session)
         try:
             references = _References(session, problems)
-            context = _Context(session, tiers)
+            context = LineContext(session, tiers)
             batch = _Batch(session, references.agents)
             for lineno, result in scan.records():
                 if isinstance(result, Parsed):

@@ -1,0 +1,122 @@
+"""What an imported line is checked against beyond itself and its references: the tiers
+the policy in effect knows and, for CareDesk's own records (`caredesk export --all`), a
+database that holds none yet, ids in order and an audit chain that holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from storage import upsert
+from storage.audit import GENESIS, entry_hash
+from storage.uow import lock_for_audit
+from workspace.errors import InputRejected
+from workspace.import_fields import Found, show
+from workspace.import_records import RECORDED, Parsed
+from workspace.policy import Policy
+from workspace.policy_file import policy_from_text
+from workspace.vocabulary import DEFAULT_TIER
+
+
+def known_tiers(policy: Policy) -> frozenset[str]:
+    """The tiers a customer may have under `policy`: its own, and the default one."""
+    return frozenset(policy.tiers) | {DEFAULT_TIER}
+
+
+_DESCRIBED = {
+    "action": "action",
+    "policy_version": "policy version",
+    "team_setting": "team setting",
+    "audit_entry": "audit entry",
+}
+
+
+class LineContext:
+    """What a line is checked against beyond itself: the tiers known and, for CareDesk's own
+    records, a database without any, ids in order and an audit chain that holds.
+
+    The tiers are those of the policy in effect, until the file installs policies of its
+    own (`export --all` writes them before the customers): then those of the newest one.
+    """
+
+    def __init__(self, session: Session, tiers: Collection[str]) -> None:
+        self.session = session
+        self.tiers = frozenset(tiers) | {DEFAULT_TIER}
+        self.admitted: bool | None = None  # None until the first record of CareDesk's own
+        self.last: dict[str, int] = {}
+        self.refs: set[str] = set()
+        self.chain = GENESIS
+
+    def check(self, parsed: Parsed) -> Found:
+        """The problems of `parsed` in its context (none: it may be written)."""
+        row = parsed.row
+        if parsed.kind == "customer" and row["tier"] not in self.tiers:
+            known = ", ".join(sorted(self.tiers))
+            return [
+                ("tier", f"expected a tier the policy knows ({known}), got {show(row['tier'])}")
+            ]
+        if parsed.kind not in RECORDED:
+            return []
+        if self.admitted is None:
+            refused = self._admit()
+            if refused:
+                return refused
+        if not self.admitted:
+            return []  # said once, on the first such line
+        if "id" in row:
+            last = self.last.get(parsed.kind, 0)
+            if row["id"] <= last:
+                return [("id", f"expected a number above {last} (ids go up line by line)")]
+            self.last[parsed.kind] = row["id"]
+        if parsed.kind == "action":
+            if row["ref"] in self.refs:
+                return [("ref", f"{show(row['ref'])} is given to an earlier action")]
+            self.refs.add(row["ref"])
+        elif parsed.kind == "audit":
+            return self._chained(row)
+        elif parsed.kind == "policy_version":
+            return self._installed(row)
+        return []
+
+    def _admit(self) -> Found:
+        """Let CareDesk's own records in only if the database holds none; until the import
+        commits nobody else appends to the audit log."""
+        lock_for_audit(self.session)
+        first = upsert.first_recorded(self.session)
+        self.admitted = first is None
+        if first is None:
+            return []
+        table, number = first
+        return [
+            (
+                "type",
+                f"this database already holds CareDesk's own records ({_DESCRIBED[table]} "
+                f"#{number} is the first): the records of `export --all` only go into a "
+                "database that holds none",
+            )
+        ]
+
+    def _chained(self, row: dict[str, Any]) -> Found:
+        expected, self.chain = self.chain, row["hash"]
+        if row["prev_hash"] != expected:
+            before = "the start of the chain" if expected == GENESIS else "the entry before it"
+            return [("prev_hash", f"expected {expected[:12]}… ({before}), got {row['prev_hash']}")]
+        fields = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+        if entry_hash(expected, *(row[name] for name in fields)) != row["hash"]:
+            return [("hash", "does not match the entry: its contents were changed")]
+        return []
+
+    def _installed(self, row: dict[str, Any]) -> Found:
+        try:
+            policy = policy_from_text(row["body"], Path(row["source"]))
+        except InputRejected as rejected:
+            first = rejected.problems[0] if rejected.problems else rejected
+            return [("body", f"not a policy CareDesk can read: {first}")]
+        except RecursionError:
+            return [("body", "not a policy CareDesk can read: it nests too deeply")]
+        self.tiers = known_tiers(policy)
+        return []
