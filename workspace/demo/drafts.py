@@ -89,6 +89,7 @@ TICKET_COLUMNS = (
     "resolved_at",
     "disposition",
     "version",
+    "parked_at",
 )
 INTERACTION_COLUMNS = (
     "ref",

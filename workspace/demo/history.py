@@ -279,6 +279,7 @@ class History(Conversations):
                 resolved,
                 Disposition.ESCALATED if dice.random() < 0.15 else Disposition.RESOLVED,
                 0,
+                None,
             )
         )
         self.counts["tickets"] += 1

@@ -146,6 +146,11 @@ class OpenContacts(Conversations):
                     )
                 )
                 extra -= 1
+        # A pending contact was parked when the agent asked its question (or, when nobody
+        # did, as it arrived): its SLA clock stopped then.
+        parked_at = None
+        if plan.status == ContactStatus.PENDING:
+            parked_at = first_response or opened_at
         batch.tickets.append(
             (
                 tid,
@@ -164,6 +169,7 @@ class OpenContacts(Conversations):
                 None,
                 None,
                 0,
+                parked_at,
             )
         )
         self.counts["tickets"] += 1
