@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -269,8 +270,11 @@ def _ticket(obj: dict[str, Any]) -> Parsed | Found:
     agent = f.get("assigned_to", parse_ident, required=False)
     if f.problems:
         return f.problems
-    row["active"] = ContactStatus(row["status"]).active
+    status = ContactStatus(row["status"])
+    row["active"] = status.active
     row["priority_rank"] = Priority(row["priority"]).rank
+    if status.parked and row["parked_at"] is None:
+        row["parked_at"] = parked_at_of(row)
     if row["sla_due_at"] is None:
         row["sla_due_at"] = sla_due(row["channel"], row["priority"], row["opened_at"])
     row["assigned_agent_id"] = None  # filled in from `assigned_to` when written
@@ -278,6 +282,16 @@ def _ticket(obj: dict[str, Any]) -> Parsed | Found:
     if agent is not None:
         refs.append(("assigned_to", "agent", agent))
     return Parsed("ticket", row, [], refs)
+
+
+def parked_at_of(row: dict[str, Any]) -> datetime:
+    """When a pending ticket whose source gave no parking time was parked: the last thing
+    known to have happened on it (opened, first answered or claimed)."""
+    moments: list[datetime | None] = [row[name] for name in _PARKED_AFTER]
+    return max(moment for moment in moments if moment is not None)
+
+
+_PARKED_AFTER = ("opened_at", "first_response_at", "claimed_at")
 
 
 _ANSWERS = (("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10))

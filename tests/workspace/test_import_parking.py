@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from storage.engine import Database
 from storage.models import Ticket
 from storage.uow import read_session
+from tests.workspace.test_import_export import write_lines
 from workspace.demo import build_demo
+from workspace.importer import import_file
 
 NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
+
+CUSTOMER = {"type": "customer", "id": "C-1", "name": "Dana Whitfield"}
+
+
+def _at(minutes: int) -> str:
+    return (NOW + timedelta(minutes=minutes)).isoformat()
+
+
+def _ticket(tid: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": "ticket",
+        "id": tid,
+        "customer": "C-1",
+        "channel": "chat",
+        "subject": "Cracked jug",
+        "opened_at": _at(0),
+        "priority": "urgent",
+        "status": "open",
+        **fields,
+    }
 
 
 def _tickets(db: Database) -> dict[str, Ticket]:
@@ -19,6 +43,29 @@ def _tickets(db: Database) -> dict[str, Ticket]:
         found = s.execute(select(Ticket)).scalars().all()
         s.expunge_all()
     return {t.id: t for t in found}
+
+
+def test_a_pending_ticket_without_parked_at_is_parked_at_its_latest_moment(
+    db: Database, tmp_path: Path
+) -> None:
+    lines = [
+        CUSTOMER,
+        _ticket("T-1", status="pending", first_response_at=_at(20), claimed_at=_at(5)),
+        _ticket("T-2", status="pending", first_response_at=_at(3), claimed_at=_at(8)),
+        _ticket("T-3", status="pending"),
+        _ticket("T-4", status="pending", claimed_at=_at(8), parked_at=_at(12)),
+        _ticket("T-5", first_response_at=_at(20)),
+    ]
+    import_file(db, write_lines(tmp_path / "pending.jsonl", lines))
+
+    parked = {tid: t.parked_at for tid, t in _tickets(db).items()}
+    assert parked == {
+        "T-1": NOW + timedelta(minutes=20),  # first answered
+        "T-2": NOW + timedelta(minutes=8),  # claimed
+        "T-3": NOW,  # opened
+        "T-4": NOW + timedelta(minutes=12),  # the file's own
+        "T-5": None,  # open: not parked
+    }
 
 
 def test_the_demos_pending_contacts_are_parked(db: Database) -> None:
