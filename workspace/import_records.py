@@ -5,7 +5,8 @@ key twice), and `parse_record` checks an object as one record of its `type` (an 
 customer, order, ticket, interaction or survey, or one of CareDesk's own records that
 `caredesk export --all` writes), giving either the row to write or every problem found in
 it. What a line can only be checked against its file and database (references, tiers, the
-audit chain) is checked by `workspace.importer`.
+audit chain) is checked by `workspace.importer`, which also gives a ticket without
+`sla_due_at` the due time of the team's service levels (`workspace.import_clocks`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ from workspace.import_fields import (
     unstorable,
     whole,
 )
-from workspace.sla import sla_due
 from workspace.vocabulary import DEFAULT_TIER, ContactStatus, InteractionKind, Priority
 
 
@@ -275,8 +275,7 @@ def _ticket(obj: dict[str, Any]) -> Parsed | Found:
     row["priority_rank"] = Priority(row["priority"]).rank
     if status.parked and row["parked_at"] is None:
         row["parked_at"] = parked_at_of(row)
-    if row["sla_due_at"] is None:
-        row["sla_due_at"] = sla_due(row["channel"], row["priority"], row["opened_at"])
+    # Without `sla_due_at` the row leaves it None, for the importer to fill in.
     row["assigned_agent_id"] = None  # filled in from `assigned_to` when written
     refs = [("customer", "customer", row["customer_id"])]
     if agent is not None:

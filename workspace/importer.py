@@ -17,7 +17,8 @@ been imported line by line. A line replaces every field of its record, so an opt
 left out clears it. `ImportSummary` counts lines, so a repeated id counts once per line.
 
 Reading a line into a record is `import_records`; reading one field is `import_fields`;
-what a line is checked against beyond its references is `import_context`.
+what a line is checked against beyond its references is `import_context`, and what the
+import does about its contacts' SLA clocks is `import_clocks`.
 """
 
 from __future__ import annotations
@@ -34,13 +35,16 @@ from storage import changes, upsert
 from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
 from storage.uow import unit_of_work
+from workspace import team_config
 from workspace.audit_trail import AuditTrail
 from workspace.errors import InputRejected, Problem
+from workspace.import_clocks import ContactClocks
 from workspace.import_context import LineContext
 from workspace.import_context import known_tiers as known_tiers  # the CLI's, from here
 from workspace.import_fields import Found, show
 from workspace.import_records import PARSERS, RECORDED, Parsed, Rejected, decode, parse_record
 from workspace.policy_store import effective_policy
+from workspace.sla import ServiceLevels
 from workspace.timefmt import utcnow
 from workspace.vocabulary import AuditEvent, ChangeKind, Entity
 
@@ -218,9 +222,10 @@ _NUMBERED: dict[str, upsert.Recorded] = {
 class _Batch:
     """Up to CHUNK records, written parents first so each chunk satisfies its foreign keys."""
 
-    def __init__(self, session: Session, agents: dict[str, int]) -> None:
+    def __init__(self, session: Session, agents: dict[str, int], clocks: ContactClocks) -> None:
         self.session = session
         self.agents = agents
+        self.clocks = clocks
         self.size = 0
         self.pending: dict[str, dict[Any, Parsed]] = {kind: {} for kind in PARSERS}
         self.counts: dict[str, int] = dict.fromkeys(PARSERS, 0)
@@ -248,7 +253,9 @@ class _Batch:
         writer.orders([(p.row, p.items) for p in found["order"]])
         tickets = [self._named(p, assigned_agent_id="assigned_to") for p in found["ticket"]]
         self._note_moves(tickets)
-        writer.tickets([row for row, _ in tickets])
+        rows = [row for row, _ in tickets]
+        self.clocks.tickets(rows)
+        writer.tickets(rows)
         writer.interactions([p.row for p in found["interaction"]])
         writer.surveys([p.row for p in found["survey"]])
         self._insert("action", found, agent_id="agent", decided_by="decided_by")
@@ -294,6 +301,7 @@ def import_file(
     path: Path,
     *,
     tiers: Collection[str] | None = None,
+    levels: ServiceLevels | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
@@ -301,6 +309,8 @@ def import_file(
 
     `tiers` are the customer tiers the policy in effect knows (`known_tiers`); by default
     those of the policy installed in the database, else of the one CareDesk ships with.
+    `levels` give a ticket without `sla_due_at` its due time; by default the team's service
+    levels in effect (`team_config.in_effect`).
     `actor` is who the audit log says moved a held contact (default: `import`).
     `progress(done, total)` is called now and then with the bytes read (`total` is the
     file's size). Raises `InputRejected`, listing up to 50 problems with their line and
@@ -308,11 +318,13 @@ def import_file(
     """
     if tiers is None:
         tiers = known_tiers(effective_policy(db, None))
+    if levels is None:
+        levels = team_config.in_effect(db).service_levels
     try:
         if not path.is_file():
             raise _refuse(path, "not a file that can be read (give a regular file)")
         scan = _Scan(path, progress, 0, path.stat().st_size)
-        return _import(db, scan, tiers, actor or ACTOR)
+        return _import(db, scan, tiers, levels, actor or ACTOR)
     except OSError as exc:
         raise _refuse(path, f"cannot read the file: {exc.strerror or exc}") from exc
 
@@ -321,7 +333,9 @@ def _refuse(path: Path, message: str) -> InputRejected:
     return InputRejected(str(path), [Problem(where=path.name, field=None, message=message)])
 
 
-def _import(db: Database, scan: _Scan, tiers: Collection[str], actor: str) -> ImportSummary:
+def _import(
+    db: Database, scan: _Scan, tiers: Collection[str], levels: ServiceLevels, actor: str
+) -> ImportSummary:
     """Read the file once: check each chunk, then write it, unless a problem was found.
 
     A chunk is written only once every reference in it is resolved, so the database never
@@ -335,7 +349,7 @@ def _import(db: Database, scan: _Scan, tiers: Collection[str], actor: str) -> Im
         try:
             references = _References(session, problems)
             context = LineContext(session, tiers)
-            batch = _Batch(session, references.agents)
+            batch = _Batch(session, references.agents, ContactClocks(session, levels))
             for lineno, result in scan.records():
                 if isinstance(result, Parsed):
                     references.add(lineno, result)

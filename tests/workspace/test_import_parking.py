@@ -6,16 +6,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.engine import Database
 from storage.models import Ticket
 from storage.uow import read_session
 from tests.workspace.test_import_export import write_lines
+from workspace import team_config
 from workspace.demo import build_demo
 from workspace.importer import import_file
 
 NOW = datetime(2026, 11, 7, 9, 0, tzinfo=UTC)
+
+TEAM = """\
+version: 1
+service_levels:
+  chat:
+    urgent: {first_response: 2m, resolution: 30m}
+"""
 
 CUSTOMER = {"type": "customer", "id": "C-1", "name": "Dana Whitfield"}
 
@@ -43,6 +52,35 @@ def _tickets(db: Database) -> dict[str, Ticket]:
         found = s.execute(select(Ticket)).scalars().all()
         s.expunge_all()
     return {t.id: t for t in found}
+
+
+def test_an_import_takes_due_times_from_the_installed_service_levels(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "team.yaml"
+    config.write_text(TEAM, encoding="utf-8")
+    team_config.install(db, config, by="hana", at=NOW)
+    reads: list[object] = []
+    in_effect = team_config.in_effect
+
+    def counted(database: Any) -> team_config.TeamConfig:
+        reads.append(database)
+        return in_effect(database)
+
+    monkeypatch.setattr(team_config, "in_effect", counted)
+    lines = [
+        CUSTOMER,
+        _ticket("T-1"),
+        _ticket("T-2", channel="email", priority="normal"),
+        _ticket("T-3", sla_due_at=_at(7)),
+    ]
+    import_file(db, write_lines(tmp_path / "tickets.jsonl", lines))
+
+    tickets = _tickets(db)
+    assert tickets["T-1"].sla_due_at == NOW + timedelta(minutes=30)  # the team's, not 5m
+    assert tickets["T-2"].sla_due_at == NOW + timedelta(days=1)  # a target it left as it was
+    assert tickets["T-3"].sla_due_at == NOW + timedelta(minutes=7)  # the file's own
+    assert len(reads) == 1  # once for the whole file
 
 
 def test_a_pending_ticket_without_parked_at_is_parked_at_its_latest_moment(
