@@ -8,6 +8,7 @@ table class. The import's upserts are in `storage.bulk_upsert`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, true, update
@@ -97,6 +98,29 @@ def holders(session: Session, ticket_ids: Iterable[str]) -> dict[str, str]:
             .where(ticket.c.id.in_(chunk), ticket.c.active == true())
         )
         found.update({ticket_id: name for ticket_id, name in rows})
+    return found
+
+
+def existing_refs(session: Session, refs: Iterable[str]) -> set[str]:
+    """Which of `refs` (the source ids of interactions) are already stored."""
+    table = _TABLES["interaction"]
+    found: set[str] = set()
+    for chunk in _chunks(set(refs)):
+        found.update(session.execute(select(table.c.ref).where(table.c.ref.in_(chunk))).scalars())
+    return found
+
+
+def parked_since(session: Session, ticket_ids: Iterable[str], status: str) -> dict[str, datetime]:
+    """When each of `ticket_ids` that is parked (in `status`, with a parking time) was parked."""
+    ticket = _TABLES["ticket"]
+    found: dict[str, datetime] = {}
+    for chunk in _chunks(set(ticket_ids)):
+        rows = session.execute(
+            select(ticket.c.id, ticket.c.parked_at).where(
+                ticket.c.id.in_(chunk), ticket.c.status == status, ticket.c.parked_at.is_not(None)
+            )
+        )
+        found.update({ticket_id: parked_at for ticket_id, parked_at in rows})
     return found
 
 

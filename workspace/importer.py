@@ -87,6 +87,9 @@ class ImportSummary:
     """Lines of CareDesk's own records (`export --all`) imported."""
     moved: int = 0
     """Contacts an agent held that the file gave to someone else (each one audited)."""
+    unparked: int = 0
+    """Parked contacts a new message from the customer put back in the queue (each one
+    audited)."""
 
 
 class _Scan:
@@ -256,7 +259,9 @@ class _Batch:
         rows = [row for row, _ in tickets]
         self.clocks.tickets(rows)
         writer.tickets(rows)
-        writer.interactions([p.row for p in found["interaction"]])
+        interactions = [p.row for p in found["interaction"]]
+        self.clocks.interactions(interactions)
+        writer.interactions(interactions)
         writer.surveys([p.row for p in found["survey"]])
         self._insert("action", found, agent_id="agent", decided_by="decided_by")
         upsert.set_news_seen(session, [p.row for p in found["agent_news"]])
@@ -366,7 +371,7 @@ def _import(
             _write_checked(batch, references, problems, writer)
             if problems.count:
                 raise problems.rejection(scan.path)
-            _finish(session, batch, scan.path, actor)
+            unparked = _finish(session, batch, scan.path, actor)
             writer.finish()
         finally:
             writer.close()
@@ -381,6 +386,7 @@ def _import(
         surveys=counts["survey"],
         recorded=sum(counts[kind] for kind in RECORDED),
         moved=len(batch.moves),
+        unparked=unparked,
     )
 
 
@@ -395,10 +401,11 @@ def _write_checked(
         batch.flush(writer)
 
 
-def _finish(session: Session, batch: _Batch, path: Path, actor: str) -> None:
+def _finish(session: Session, batch: _Batch, path: Path, actor: str) -> int:
     """After the last chunk: number on after the ids imported, audit each held contact the
-    file moved (after the file's own audit log, so the chain continues from it), and tell
-    open workspaces that contacts changed."""
+    file moved and put back in the queue each parked contact the customer wrote to (after
+    the file's own audit log, so the chain continues from it), and tell open workspaces that
+    contacts changed. Returns how many contacts were un-parked."""
     upsert.restart_ids(session, sorted(batch.numbered))
     now = utcnow()
     trail = AuditTrail(actor)
@@ -412,4 +419,6 @@ def _finish(session: Session, batch: _Batch, path: Path, actor: str) -> None:
             before={"holder": holder},
             after={"holder": name, "reason": f"import {path.name}"},
         )
+    unparked = batch.clocks.resume(now, trail)
     changes.record(session, ChangeKind.CONTACTS, now)
+    return unparked

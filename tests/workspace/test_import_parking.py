@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.engine import Database
-from storage.models import Ticket
+from storage.models import AuditEntry, Change, Ticket
 from storage.uow import read_session
 from tests.workspace.test_import_export import write_lines
 from workspace import team_config
@@ -47,11 +48,36 @@ def _ticket(tid: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def _message(ref: str, ticket: str, minutes: int, direction: str = "inbound") -> dict[str, Any]:
+    return {
+        "type": "interaction",
+        "id": ref,
+        "customer": "C-1",
+        "ticket": ticket,
+        "at": _at(minutes),
+        "channel": "chat",
+        "direction": direction,
+        "text": "Any news?",
+    }
+
+
 def _tickets(db: Database) -> dict[str, Ticket]:
     with read_session(db) as s:
         found = s.execute(select(Ticket)).scalars().all()
         s.expunge_all()
     return {t.id: t for t in found}
+
+
+def _unparks(db: Database) -> list[tuple[str, str, dict[str, Any]]]:
+    with read_session(db) as s:
+        entries = s.execute(
+            select(AuditEntry.actor, AuditEntry.entity_id, AuditEntry.after).where(
+                AuditEntry.action == "unpark"
+            )
+        ).all()
+        changed = s.execute(select(Change.ticket_id).where(Change.kind == "unpark")).scalars()
+        assert sorted(changed) == sorted(entity for _, entity, _ in entries)
+    return [(actor, entity, json.loads(after or "{}")) for actor, entity, after in entries]
 
 
 def test_an_import_takes_due_times_from_the_installed_service_levels(
@@ -81,6 +107,60 @@ def test_an_import_takes_due_times_from_the_installed_service_levels(
     assert tickets["T-2"].sla_due_at == NOW + timedelta(days=1)  # a target it left as it was
     assert tickets["T-3"].sla_due_at == NOW + timedelta(minutes=7)  # the file's own
     assert len(reads) == 1  # once for the whole file
+
+
+def test_a_new_message_from_the_customer_unparks_and_a_reimport_does_not(
+    db: Database, tmp_path: Path
+) -> None:
+    parked = {"status": "pending", "sla_due_at": _at(30), "parked_at": _at(10)}
+    first = write_lines(
+        tmp_path / "tickets.jsonl",
+        [CUSTOMER, _ticket("T-1", **parked), _ticket("T-2", **parked)],
+    )
+    import_file(db, first)
+    messages = [
+        _message("I-1", "T-1", 60),  # 50 minutes after it was parked
+        _message("I-2", "T-1", 90),
+        _message("I-3", "T-2", 60, direction="outbound"),  # not from the customer
+        _message("I-4", "T-2", 5),  # written before it was parked
+    ]
+    second = write_lines(tmp_path / "messages.jsonl", messages)
+
+    summary = import_file(db, second)
+
+    tickets = _tickets(db)
+    t1, t2 = tickets["T-1"], tickets["T-2"]
+    assert (t1.status, t1.active, t1.parked_at) == ("open", True, None)
+    assert t1.sla_due_at == NOW + timedelta(minutes=30 + 50)  # the clock stood still
+    assert (t2.status, t2.active, t2.parked_at) == ("pending", False, NOW + timedelta(minutes=10))
+    after = {"status": "open", "sla_due_at": (NOW + timedelta(minutes=80)).isoformat()}
+    assert _unparks(db) == [("import", "T-1", after)]
+    assert summary.unparked == 1
+
+    # Parked again by the source, then the same messages once more: nothing moves.
+    import_file(db, first)
+    again = import_file(db, second)
+
+    t1 = _tickets(db)["T-1"]
+    assert (t1.status, t1.active, t1.parked_at) == ("pending", False, NOW + timedelta(minutes=10))
+    assert len(_unparks(db)) == 1
+    assert again.unparked == 0
+
+
+def test_a_message_in_the_same_file_as_its_parked_ticket_unparks_it(
+    db: Database, tmp_path: Path
+) -> None:
+    lines = [
+        CUSTOMER,
+        _ticket("T-1", status="pending", sla_due_at=_at(30), parked_at=_at(10)),
+        _message("I-1", "T-1", 20),
+    ]
+    summary = import_file(db, write_lines(tmp_path / "one.jsonl", lines), actor="hana")
+
+    t1 = _tickets(db)["T-1"]
+    assert (t1.status, t1.sla_due_at) == ("open", NOW + timedelta(minutes=40))
+    assert [(actor, entity) for actor, entity, _ in _unparks(db)] == [("hana", "T-1")]
+    assert summary.unparked == 1
 
 
 def test_a_pending_ticket_without_parked_at_is_parked_at_its_latest_moment(
