@@ -16,7 +16,7 @@ from widgets.digest import CustomerDigest
 from widgets.timeline import Timeline
 from workspace.context import CustomerContext
 from workspace.queue import QueueRow
-from workspace.text import one_line
+from workspace.text import count, one_line
 from workspace.timeline import TimelineKey, TimelineRecord
 
 
@@ -105,7 +105,9 @@ class ContextPane(Pane):
     def _show_history(self) -> None:
         if self.context is not None:
             self._show(list(self.context.timeline), self.context.has_more, "No history yet.")
-            self.border_title = f"Customer · {self.context.digest.interactions} interactions"
+            self.border_title = (
+                f"Customer · {count(self.context.digest.interactions, 'interaction')}"
+            )
 
     @work(thread=True, exclusive=True, group="viewers", exit_on_error=False)
     def load_viewers(self, ticket_id: str) -> None:

@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 from screens.connection import DatabaseLost
 from workspace.action_view import ActionRecord
 from workspace.errors import database_lost, describe_failure, failure_reason
-from workspace.text import one_line
+from workspace.text import count, one_line
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.agents import AgentRecord
@@ -27,7 +27,9 @@ def identity(agent: AgentRecord, waiting: int | None, key: str) -> str:
     title = f"{agent.display_name} ({agent.role})"
     if waiting is not None:
         title += (
-            f" · {waiting} approval(s) waiting ({key})" if waiting else " · no approvals waiting"
+            f" · {count(waiting, 'approval')} waiting ({key})"
+            if waiting
+            else " · no approvals waiting"
         )
     return one_line(title)
 

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from workspace.context import Compensation, Digest
 from workspace.customers import OrderRecord
-from workspace.text import one_line, preview
+from workspace.text import count, one_line, preview
 from workspace.timefmt import day, when
 
 
@@ -78,7 +78,7 @@ def render_digest(d: Digest, now: datetime) -> Text:
         t.append("  ·  ".join(_late(o) for o in d.late_orders))
     _compensation(t, d.compensation, now)
     contacts = [one_line(x) for x in (c.email, c.phone) if x]
-    t.append("\n" + "  ·  ".join([*contacts, f"{d.interactions} interactions"]), style="dim")
+    t.append("\n" + "  ·  ".join([*contacts, count(d.interactions, "interaction")]), style="dim")
     if d.recent_tickets:
         t.append("\nEarlier contacts: ", style="bold")
         t.append(
@@ -102,7 +102,7 @@ def _compensation(t: Text, given: Compensation, now: datetime) -> None:
     if not given.recent and not given.given_count:
         return
     t.append("\nGiven in 90 days: ", style="bold")
-    t.append(f"{given.given} {one_line(given.currency)} in {given.given_count} action(s)")
+    t.append(f"{given.given} {one_line(given.currency)} in {count(given.given_count, 'action')}")
     if given.waiting:
         t.append(f"  {given.waiting} waiting for approval", style="bold yellow")
     t.append("  ·  ")

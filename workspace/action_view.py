@@ -15,7 +15,7 @@ from storage.money import to_money
 from workspace.customers import OrderRecord
 from workspace.errors import ActionInputError
 from workspace.policy import Headroom, Verdict
-from workspace.text import one_line, preview
+from workspace.text import count, one_line, preview
 from workspace.vocabulary import OPEN_ORDERS, ActionKind, ActionStatus, member
 
 COMPENSATION_WINDOW = timedelta(days=90)
@@ -231,7 +231,7 @@ def headroom_text(room: Headroom, currency: str) -> str:
     if room.budget_amount_left is not None:
         budget.append(f"{room.budget_amount_left} {currency}")
     if room.budget_count_left is not None:
-        budget.append(f"{room.budget_count_left} grant(s)")
+        budget.append(count(room.budget_count_left, "grant"))
     if budget:
         parts.append("left this month: " + " and ".join(budget))
     if room.per_customer_left is not None:

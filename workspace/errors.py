@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workspace.text import count
+
 
 class CareDeskError(Exception):
     """Something the user can fix; the CLI prints it in one line and exits 2."""
@@ -32,7 +34,9 @@ class InputRejected(CareDeskError):
         self.source = source
         self.problems = problems
         self.more = more
-        lines = [f"{source}: refused, nothing was changed ({len(problems) + more} problem(s))"]
+        lines = [
+            f"{source}: refused, nothing was changed ({count(len(problems) + more, 'problem')})"
+        ]
         lines += [f"  {p}" for p in problems]
         if more:
             lines.append(f"  ... and {more} more")

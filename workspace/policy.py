@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from storage.money import to_money
+from workspace.text import count, words
 from workspace.vocabulary import ActionKind, VerdictKind, member
 
 Leaf = bool | int | Decimal | tuple[str, ...]
@@ -362,7 +363,8 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
         reason = f"{action} is not an action this policy allows"
         return Verdict(VerdictKind.DENY, f"actions.{action}", reason, NO_HEADROOM)
     rule, room = resolved.rule, headroom(resolved.rule, usage)
-    what = f"{action} of {_fmt(amount)}"
+    named = kind_of.words
+    what = f"{named} of {_fmt(amount)}"
 
     def deny(leaf: str, reason: str) -> Verdict:
         return Verdict(VerdictKind.DENY, resolved.path(leaf), reason, room)
@@ -370,29 +372,30 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
     if amount < 0:
         return Verdict(VerdictKind.DENY, f"actions.{action}", f"{what} is negative", room)
     if rule.requires_reason and not proposal.reason.strip():
-        return deny(REASON_LEAF, f"{action} needs a reason, and none was given")
+        return deny(REASON_LEAF, f"{named} needs a reason, and none was given")
     if rule.order_status is not None and proposal.order_status not in rule.order_status:
         allowed = ", ".join(rule.order_status)
         status = proposal.order_status or "no order"
-        return deny("order_status", f"{action} needs an order that is {allowed}, not {status}")
+        return deny("order_status", f"{named} needs an order that is {allowed}, not {status}")
     if rule.order_age_days is not None and (
         proposal.order_age_days is None or proposal.order_age_days > rule.order_age_days
     ):
         age = (
             "of unknown age"
             if proposal.order_age_days is None
-            else (f"{proposal.order_age_days} days old")
+            else f"{count(proposal.order_age_days, 'day')} old"
         )
         return deny(
             "order_age_days",
-            f"{action} is only possible within {rule.order_age_days} days; the order is {age}",
+            f"{named} is only possible within {count(rule.order_age_days, 'day')}; "
+            f"the order is {age}",
         )
     cap = rule.per_customer
     if cap is not None and usage.customer_grants_in_window >= cap.count:
         return deny(
             "per_customer.count",
-            f"the customer already had {usage.customer_grants_in_window} {action} grant(s) in "
-            f"the last {cap.days} days; at most {cap.count} are allowed",
+            f"the customer already had {count(usage.customer_grants_in_window, named + ' grant')}"
+            f" in the last {count(cap.days, 'day')}; at most {cap.count} are allowed",
         )
     if kind_of.once_per_order and usage.order_same_action > 0:
         return Verdict(
@@ -410,8 +413,9 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
     promise = None if usage.order_guarantee_grants else broken_guarantee(policy, proposal)
     if promise is not None:
         reason = (
-            f"{what} is within the {_fmt(promise.amount)} guaranteed by {promise.name} "
-            f"(delivered {proposal.late_by_days} day(s) late); it is outside the budget"
+            f"{what} is within the {_fmt(promise.amount)} guaranteed by {words(promise.name)} "
+            f"(delivered {count(proposal.late_by_days or 0, 'day')} late); it is outside the "
+            "budget"
         )
         return Verdict(
             VerdictKind.ALLOW, f"guarantees.{promise.name}", reason, room, outside_budget=True
@@ -440,7 +444,9 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
         )
         return Verdict(kind, resolved.path("budget.amount"), reason, room)
     if budget is not None and budget.count is not None and room.budget_count_left == 0:
-        reason = f"all {budget.count} {action} grants of this month's budget are used{approve}"
+        reason = (
+            f"all {count(budget.count, named + ' grant')} of this month's budget are used{approve}"
+        )
         return Verdict(kind, resolved.path("budget.count"), reason, room)
     reason = f"{what} is within what an agent may give alone"
     return Verdict(VerdictKind.ALLOW, f"actions.{action}", reason, room)

@@ -382,3 +382,17 @@ def preview(text: str, limit: int = 200) -> str:
         kept.append(piece)
         room -= len(piece)
     return "".join(kept) + ELLIPSIS
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` things in English: `1 grant`, `2 grants`, `0 grants` (`plural` when adding `s`
+    is not how the noun makes it: `count(2, "entry", "entries")`). Thousands are grouped."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def words(name: str) -> str:
+    """An internal name as words in a sentence: `two_day_shipping` -> `two-day shipping`,
+    `store_credit` -> `store credit`."""
+    spoken = name.replace("_", " ")
+    # A number and the unit after it read as one word: "two-day", "30-day".
+    return re.sub(r"\b(\w+) (day|week|month|hour)\b", r"\1-\2", spoken)

@@ -70,7 +70,7 @@ async def test_allowed_discount_executes_on_submit(desk_db: Database) -> None:
         assert form.query_one("#action-order", Select).value == "W1001"
         verdict = await _fill(pilot, form, "20")
         assert "ALLOW" in verdict and "within what an agent may give alone" in verdict
-        assert "left this month: 300.00 USD and 15 grant(s)" in verdict
+        assert "left this month: 300.00 USD and 15 grants" in verdict
         assert str(form.query_one("#action-submit", Button).label) == "Execute"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -78,7 +78,7 @@ async def test_allowed_discount_executes_on_submit(desk_db: Database) -> None:
         assert _actions(desk_db) == [("discount", "20.00", "executed")]
         text = screen_text(app)
         assert "#1 Discount 20.00 USD  executed" in text  # the actions strip
-        assert "Given in 90 days: 20.00 USD in 1 action(s)" in text  # the digest
+        assert "Given in 90 days: 20.00 USD in 1 action" in text  # the digest
 
 
 async def test_a_missing_reason_is_asked_for_not_shown_as_a_denial(desk_db: Database) -> None:

@@ -225,14 +225,14 @@ async def test_hostile_names_and_reasons_are_inert_wherever_actions_show(
             assert given.startswith(one_line(name)), (kind, given[:200])
             compensation = _line_after(given, "Given in 90 days: ")
             assert compensation.startswith(
-                "20.00 USD in 1 action(s)  1 waiting for approval  ·  discount 50.00 waiting "
+                "20.00 USD in 1 action  1 waiting for approval  ·  discount 50.00 waiting "
             ), (kind, compensation)
             assert "  ·  discount 20.00 " in compensation, (kind, compensation)
             _assert_inert(app, kind)
             if kind == "markup-bold":
                 shown_text = screen_text(app)
                 assert "[bold red]Mallory[/bold red]" in shown_text
-                assert "Given in 90 days: 20.00 USD in 1 action(s)" in shown_text
+                assert "Given in 90 days: 20.00 USD in 1 action" in shown_text
 
             # A supervisor decides, with the hostile text as the reason; the poll tells Alex.
             app.clear_notifications()

@@ -468,3 +468,16 @@ def test_the_shipped_policy_refunds_a_returned_order(sqlite_db: Database) -> Non
     )
     outcome = alex.actions.take(refund)
     assert outcome.record.status == "executed"
+
+
+def test_verdict_sentences_read_as_english(sqlite_db: Database) -> None:
+    _shop(sqlite_db)
+    alex = _desk(sqlite_db, "alex")
+    credit = ActionRequest(kind="store_credit", customer_id="C-1", amount="500", reason="r")
+    reason = alex.actions.preview(credit).verdict.reason
+    assert reason.startswith("store credit of 500.00 is above")
+    assert "store_credit" not in reason
+    alex.actions.take(_discount("20"))
+    alex.actions.take(_discount("20"))
+    third = alex.actions.preview(_discount("5")).verdict.reason
+    assert third.startswith("the customer already had 2 discount grants in the last 90 days")

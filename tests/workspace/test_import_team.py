@@ -249,7 +249,7 @@ def test_the_cli_checks_tiers_against_the_local_policy(
     policy = tmp_path / "team.yaml"
     policy.write_text(TEAM_POLICY, encoding="utf-8")
     assert main(["import", str(path), "--db", url, "--policy", str(policy)]) == 0
-    assert "1 customers" in capsys.readouterr().out
+    assert "1 customer," in capsys.readouterr().out
     monkeypatch.setenv("CAREDESK_POLICY", str(policy))
     assert main(["import", str(path), "--db", url]) == 0
 

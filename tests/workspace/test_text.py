@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import MISSING_REASON, load_hostile_cases
-from workspace.text import ELLIPSIS, NEWLINE_MARK, one_line, preview, sanitize
+from workspace.text import ELLIPSIS, NEWLINE_MARK, count, one_line, preview, sanitize, words
 
 # --- The rules, restated independently of the implementation --------------------------------
 
@@ -701,3 +701,30 @@ def test_text_module_imports_neither_textual_nor_rich() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "plural", "said"),
+    [
+        (0, "grant", None, "0 grants"),
+        (1, "grant", None, "1 grant"),
+        (2, "approval", None, "2 approvals"),
+        (1, "entry", "entries", "1 entry"),
+        (12_000, "entry", "entries", "12,000 entries"),
+    ],
+)
+def test_counts_read_as_english(n: int, noun: str, plural: str | None, said: str) -> None:
+    assert count(n, noun, plural) == said
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("two_day_shipping", "two-day shipping"),
+        ("store_credit", "store credit"),
+        ("cancel_order", "cancel order"),
+        ("refund", "refund"),
+    ],
+)
+def test_internal_names_read_as_words(name: str, said: str) -> None:
+    assert words(name) == said

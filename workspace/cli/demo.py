@@ -101,11 +101,13 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    from workspace.text import count
+
     print(
-        f"demo data: {summary.customers} customers, {summary.orders} orders, "
-        f"{summary.order_items} order items, {summary.tickets} contacts, "
-        f"{summary.interactions} interactions, {summary.agents} agents: "
-        f"{summary.records} records in {seconds:.1f} s "
+        f"demo data: {count(summary.customers, 'customer')}, {count(summary.orders, 'order')}, "
+        f"{count(summary.order_items, 'order item')}, {count(summary.tickets, 'contact')}, "
+        f"{count(summary.interactions, 'interaction')}, {count(summary.agents, 'agent')}: "
+        f"{count(summary.records, 'record')} in {seconds:.1f} s "
         f"({summary.records / max(seconds, 1e-9):,.0f} records/s)"
     )
     return 0

@@ -42,5 +42,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         count = write_atomically(args.output, write)
-    print(f"exported {count} records", file=sys.stderr)
+    from workspace.text import count as counted
+
+    print(f"exported {counted(count, 'record')}", file=sys.stderr)
     return 0

@@ -69,14 +69,18 @@ def run(args: argparse.Namespace) -> int:
     summary = import_file(db, args.file, tiers=tiers, actor=settings.agent, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    from workspace.text import count
+
     line = (
-        f"imported {args.file}: {summary.agents} agents, {summary.customers} customers, "
-        f"{summary.orders} orders, {summary.tickets} tickets, "
-        f"{summary.interactions} interactions, {summary.surveys} surveys"
+        f"imported {args.file}: {count(summary.agents, 'agent')}, "
+        f"{count(summary.customers, 'customer')}, {count(summary.orders, 'order')}, "
+        f"{count(summary.tickets, 'ticket')}, {count(summary.interactions, 'interaction')}, "
+        f"{count(summary.surveys, 'survey')}"
     )
     if summary.recorded:
-        line += f", {summary.recorded} of CareDesk's own records"
+        line += f", {summary.recorded:,} of CareDesk's own records"
     if summary.moved:
-        line += f"; {summary.moved} held contacts given to someone else (audited)"
+        moved = count(summary.moved, "held contact")
+        line += f"; {moved} given to someone else (audited)"
     print(line)
     return 0
