@@ -22,6 +22,7 @@ from workspace.queue import (
     next_channel,
     next_status,
     plan_page,
+    seen_by,
     toggle_mine,
 )
 from workspace.text import one_line
@@ -31,7 +32,9 @@ class QueuePane(Pane):
     """Owns the queue's filter, paging and claims.
 
     Pages arriving after the queue was reloaded belong to an older generation
-    (`_generation`) and are dropped instead of being drawn at shifted rows.
+    (`_generation`) and are dropped instead of being drawn at shifted rows. Each page comes
+    with who else has its contacts open (one query a page); a colleague opening or leaving
+    a contact, or a silent workspace lapsing, reaches the feed and reloads the page.
     """
 
     class ContactChanged(Message):
@@ -114,7 +117,7 @@ class QueuePane(Pane):
         index = reading.queue_position(flt, keep.key) if keep is not None else cursor
         index = max(0, min(index, total - 1))
         start = max(0, index - PAGE // 2)
-        rows = reading.queue_page(flt, offset=start, limit=PAGE + height)
+        rows = self._with_viewers(reading.queue_page(flt, offset=start, limit=PAGE + height))
         self.app.call_from_thread(self._loaded, flt, total, start, rows, index, cursor)
 
     def _loaded(
@@ -160,10 +163,16 @@ class QueuePane(Pane):
             offset=request.start if request.after is None else None,
             limit=request.limit,
         )
+        rows = self._with_viewers(rows)
         first = request.start
         if request.before is not None:
             first = request.start + request.limit - len(rows)
         self.app.call_from_thread(self._fetched, generation, first, rows)
+
+    def _with_viewers(self, rows: list[QueueRow]) -> list[QueueRow]:
+        """`rows` with who else has each open: one query a page, in the page's worker."""
+        assert self.bench is not None
+        return seen_by(rows, self.bench.presence.viewers(row.id for row in rows))
 
     def _fetched(self, generation: int, start: int, rows: list[QueueRow]) -> None:
         if generation == self._generation:

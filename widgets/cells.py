@@ -16,6 +16,14 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def tagged(text: str, tag: str, width: int) -> str:
+    """`text` then `tag` in `width` cells, cutting the text (with `…`) rather than the tag."""
+    room = width - cell_len(tag)
+    if room < 2 or cell_len(text) <= room:
+        return text + tag
+    return set_cell_size(text, room - 1).rstrip() + "…" + tag
+
+
 def cell(text: str, width: int, style: Style | None = None) -> Segment:
     """A segment of exactly `width` cells, the last one a gap before the next column."""
     if width <= 1:

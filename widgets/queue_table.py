@@ -11,7 +11,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from widgets.cells import cell
+from widgets.cells import cell, tagged
 from widgets.commands import bindings
 from widgets.cursor_view import CursorView
 from workspace.queue import QueueCells, QueueKey, QueueRow, cells
@@ -28,7 +28,12 @@ _COLUMNS = (
     ("TIER", 9),
     ("WAIT", 7),
     ("HELD BY", 12),
+    ("VIEWING", 12),
 )
+#: Below this width the tier and the viewing column go, and the holder's column also says who
+#: is viewing a contact nobody holds (taking a little of the customer's name).
+NARROW = 100
+_NARROW_HOLDER = ("HELD/VIEWING", 15)
 
 
 class QueueTable(CursorView):
@@ -45,6 +50,7 @@ class QueueTable(CursorView):
         "queue-table--paused",
         "queue-table--mine",
         "queue-table--held",
+        "queue-table--viewing",
         "queue-table--placeholder",
     }
 
@@ -64,6 +70,7 @@ class QueueTable(CursorView):
         & > .queue-table--paused { color: $text-muted; text-style: italic; }
         & > .queue-table--mine { color: $accent; text-style: bold; }
         & > .queue-table--held { color: $text-muted; }
+        & > .queue-table--viewing { color: $warning; }
         & > .queue-table--placeholder { color: $text-disabled; }
     }
     """
@@ -196,8 +203,11 @@ class QueueTable(CursorView):
 
     def _widths(self, width: int) -> list[int]:
         widths = [w for _, w in _COLUMNS]
-        if width < 100:
+        if width < NARROW:
             widths[4] = 0  # tier goes first on a narrow terminal; the digest shows it
+            widths[7] = 0  # and viewers share the holder's column
+            widths[6] = _NARROW_HOLDER[1]
+            widths[2] -= _NARROW_HOLDER[1] - _COLUMNS[6][1]
         widths[3] = max(width - sum(widths) - 1, 8)
         return widths
 
@@ -215,7 +225,16 @@ class QueueTable(CursorView):
             return Strip([cell("  …", width, style)], width)
         info = cells(row, self.now, self.me)
         is_cursor = index == self.cursor
-        key = (row.id, row.version, info.sla.text, info.waiting, is_cursor, self.has_focus, width)
+        key = (
+            row.id,
+            row.version,
+            row.viewers,
+            info.sla.text,
+            info.waiting,
+            is_cursor,
+            self.has_focus,
+            width,
+        )
         cached = self._strips.get(key)
         if cached is not None:
             return cached
@@ -237,9 +256,12 @@ class QueueTable(CursorView):
 
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self._overlay("queue-table--header")
+        titles = [title for title, _ in _COLUMNS]
+        if width < NARROW:
+            titles[6] = _NARROW_HOLDER[0]
         segments = [
             cell(f" {title}" if i == 0 else title, w, style)
-            for i, ((title, _), w) in enumerate(zip(_COLUMNS, self._widths(width), strict=True))
+            for i, (title, w) in enumerate(zip(titles, self._widths(width), strict=True))
             if w
         ]
         return Strip(segments).adjust_cell_length(width, style)
@@ -259,7 +281,13 @@ class QueueTable(CursorView):
         holder_style = base + self._overlay(
             "queue-table--mine" if info.mine else "queue-table--held"
         )
+        viewing_style = base + self._overlay("queue-table--viewing")
         w = self._widths(width)
+        more = f" +{info.more_viewers}" if info.more_viewers else ""
+        viewing = tagged(info.viewer, more, w[7] - 1) if info.viewer else ""
+        holder = (info.holder, holder_style)
+        if not w[7] and info.viewer and not info.holder:
+            holder = (tagged(info.viewer, f"{more} viewing", w[6] - 1), viewing_style)
         values = [
             (f" {info.sla.text}", sla_style),
             (info.channel.upper(), base),
@@ -267,7 +295,8 @@ class QueueTable(CursorView):
             (info.subject, base),
             (info.tier, base),
             (info.waiting, base),
-            (info.holder, holder_style),
+            holder,
+            (viewing, viewing_style),
         ]
         segments: list[Segment] = [
             cell(text, cw, style) for (text, style), cw in zip(values, w, strict=True) if cw

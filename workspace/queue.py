@@ -78,6 +78,8 @@ class QueueRow:
     """Its place in queue order."""
     parked_at: datetime | None = None
     """When it was parked waiting on the customer (its SLA clock stopped), if it is."""
+    viewers: tuple[str, ...] = ()
+    """Who else has it open in their workspace (names, oldest first), as last looked up."""
 
     @property
     def active(self) -> bool:
@@ -106,6 +108,11 @@ def queue_row(r: Any) -> QueueRow:
         key=QueueKey(r.sla_due_at, r.priority_rank, r.opened_at, r.id),
         parked_at=r.parked_at,
     )
+
+
+def seen_by(rows: list[QueueRow], viewers: dict[str, tuple[str, ...]]) -> list[QueueRow]:
+    """`rows` with who else has each open (from `Presence.viewers`); the rest nobody has."""
+    return [replace(row, viewers=viewers.get(row.id, ())) for row in rows]
 
 
 def holds(row: QueueRow | None, agent_id: int | None) -> bool:
@@ -199,6 +206,10 @@ class QueueCells:
     """`you`, a colleague's name, or empty."""
     mine: bool
     """Whether the agent looking holds it."""
+    viewer: str
+    """The first colleague who has it open, sanitised to one line, or empty."""
+    more_viewers: int
+    """How many others besides `viewer` have it open."""
 
 
 def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
@@ -219,4 +230,6 @@ def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
         waiting=format_duration(max(0, int((now - row.opened_at).total_seconds()))),
         holder=holder,
         mine=holds(row, me),
+        viewer=one_line(row.viewers[0]) if row.viewers else "",
+        more_viewers=max(len(row.viewers) - 1, 0),
     )
