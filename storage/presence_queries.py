@@ -60,11 +60,13 @@ def end(session: Session, session_id: str) -> None:
 
 
 def stale(session: Session, cutoff: datetime) -> Sequence[Row[Any]]:
-    """Workspaces that have not beaten since `cutoff` (`id`, `agent_id`, `beat_at`)."""
+    """Workspaces that have not beaten since `cutoff` (`id`, `agent_id`, `beat_at`,
+    `viewing_ticket_id`)."""
     stmt: Any = select(
         col(DeskSession.id).label("id"),
         col(DeskSession.agent_id).label("agent_id"),
         col(DeskSession.beat_at).label("beat_at"),
+        col(DeskSession.viewing_ticket_id).label("viewing_ticket_id"),
     ).where(col(DeskSession.beat_at) < _at(cutoff))
     return session.execute(stmt).all()
 

@@ -85,6 +85,9 @@ class Presence:
                 presence_queries.begin(s, self.id, self.agent.id, now, self.host)
                 if self.viewing is not None:
                     presence_queries.view(s, self.id, self.viewing)
+                    changes.record(
+                        s, ChangeKind.VIEW, now, ticket_id=self.viewing, agent_id=self.agent.id
+                    )
         return self.lapse(now)
 
     def lapse(self, now: datetime) -> list[Lapsed]:
@@ -98,6 +101,9 @@ class Presence:
             with unit_of_work(self.db) as s:
                 if not presence_queries.forget_stale(s, row.id, cutoff):
                     continue  # it beat meanwhile, or another workspace took care of it
+                if row.viewing_ticket_id is not None:
+                    # Others' queues and context panes stop saying it is being viewed.
+                    changes.record(s, ChangeKind.VIEW, now, ticket_id=row.viewing_ticket_id)
                 if presence_queries.has_open_workspace(s, row.agent_id):
                     continue  # the agent works on elsewhere: their holds stay
                 held = presence_queries.held(s, row.agent_id)

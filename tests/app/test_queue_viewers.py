@@ -1,18 +1,19 @@
 """The queue says who else has each contact open, so two agents never answer one customer
-twice: it follows their moves as they happen, and shows an agent's name literally, however
-hostile."""
+twice: it follows their moves as they happen, forgets a workspace that went silent, and
+shows an agent's name literally, however hostile."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 from storage.engine import Database
 from storage.models import Agent
 from storage.uow import unit_of_work
 from tests.app.conftest import make_app, settle
 from tests.app.screen import assert_inert, screen_text, terminal_output
-from tests.factories import add_agents, add_customer, add_ticket
+from tests.factories import NOW, add_agents, add_customer, add_ticket
 from tests.hostile import INLINE_CASES, load_hostile_cases
 from widgets.cells import tagged
 from widgets.queue_table import QueueTable
@@ -104,6 +105,22 @@ async def test_a_narrow_queue_says_who_is_viewing_in_the_holders_column(
         kim.view(None)
         await _until(pilot, lambda: _column(app, "Address", "HELD/VIEWING") == "")
         assert _column(app, "Thanks", "HELD/VIEWING") == "Sam"
+
+
+async def test_a_workspace_gone_silent_stops_showing_as_viewing(desk_db: Database) -> None:
+    add_agents(desk_db, "kim")  # who holds nothing, so nothing else changes when Kim lapses
+    app = make_app(desk_db, "alex")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        silent = _opening(desk_db, "kim", clock=lambda: NOW - timedelta(minutes=2))
+        silent.view("T-3")
+        await _until(pilot, lambda: _column(app, "Address change", "VIEWING") == "Kim")
+        # Another workspace notices the silence (the app's own lapse time is longer).
+        watcher = Presence(
+            desk_db, resolve_agent(desk_db, "alex"), lapse_after=timedelta(minutes=1)
+        )
+        watcher.lapse(NOW)
+        await _until(pilot, lambda: _column(app, "Address change", "VIEWING") == "")
 
 
 def _hostile_agents(db: Database, cases: list[tuple[str, str]]) -> list[AgentRecord]:
