@@ -147,7 +147,7 @@ INTERACTION = _Spec(
 SURVEY = _Spec(
     "survey",
     ("id",),
-    ("id", "ticket_id", "at", "csat", "ces", "nps"),
+    ("id", "ticket_id", "at", "csat", "ces", "nps", "comment"),
     times=("at",),
 )
 SPECS = (AGENT, CUSTOMER, ORDER, ORDER_ITEM, TICKET, INTERACTION, SURVEY)

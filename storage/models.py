@@ -275,6 +275,8 @@ class Survey(SQLModel, table=True):
     csat: int | None = None
     ces: int | None = None
     nps: int | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    """What the customer wrote, as they wrote it (untrusted text)."""
 
 
 class DeskSession(SQLModel, table=True):

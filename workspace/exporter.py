@@ -159,6 +159,7 @@ def _surveys(connection: Connection) -> Iterator[str]:
                 ("csat", v["csat"]),
                 ("ces", v["ces"]),
                 ("nps", v["nps"]),
+                ("comment", v["comment"]),
             ],
         )
 

@@ -298,7 +298,8 @@ _ANSWERS = (("csat", 1, 5), ("ces", 1, 7), ("nps", 0, 10))
 
 
 def _survey(obj: dict[str, Any]) -> Parsed | Found:
-    f = Fields(obj, "survey", ("id", "ticket", "at", *(name for name, _, _ in _ANSWERS)))
+    answers = (name for name, _, _ in _ANSWERS)
+    f = Fields(obj, "survey", ("id", "ticket", "at", *answers, "comment"))
     row = {
         "id": f.get("id", parse_ident),
         "ticket_id": f.get("ticket", parse_ident),
@@ -306,6 +307,7 @@ def _survey(obj: dict[str, Any]) -> Parsed | Found:
     }
     for name, low, high in _ANSWERS:
         row[name] = f.get(name, whole(low, high), required=False)
+    row["comment"] = f.get("comment", parse_text, required=False)
     if f.problems:
         return f.problems
     if all(row[name] is None for name, _, _ in _ANSWERS):

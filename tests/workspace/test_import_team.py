@@ -37,6 +37,7 @@ SPEC_SURVEY = {
     "csat": 5,
     "ces": 6,
     "nps": 9,
+    "comment": "Quick and kind.",  # as specs/metrics.md gives it
 }
 CUSTOMER, ORDER, INTERACTION, TICKET = (json.loads(line) for line in SPEC_EXAMPLE.splitlines())
 AGENTS = [
@@ -75,7 +76,9 @@ def test_the_spec_example_with_its_agent_and_survey_imports(db: Database, tmp_pa
     assert rows(db, "SELECT name, display_name, role, email FROM agent") == [
         ("hana", "Hana Kowalski", "supervisor", "hana@example.com")
     ]
-    assert rows(db, "SELECT id, ticket_id, csat, ces, nps FROM survey") == [("S-1", "T-1", 5, 6, 9)]
+    assert rows(db, "SELECT id, ticket_id, csat, ces, nps, comment FROM survey") == [
+        ("S-1", "T-1", 5, 6, 9, "Quick and kind.")
+    ]
     before = rows(db, "SELECT * FROM agent ORDER BY id")
     import_file(db, path)
     assert rows(db, "SELECT * FROM agent ORDER BY id") == before
