@@ -169,6 +169,24 @@ class QueuePane(Pane):
             first = request.start + request.limit - len(rows)
         self.app.call_from_thread(self._fetched, generation, first, rows)
 
+    def refresh_viewers(self) -> None:
+        """Ask again who has each of the rows the queue holds open (someone opened or left
+        a contact): one query for the loaded rows, not a reload of the queue."""
+        if self.bench is not None:
+            self.fetch_viewers(self.table.held_ids(), self._generation)
+
+    @work(thread=True, exclusive=True, group="queue-viewers", exit_on_error=False)
+    def fetch_viewers(self, ids: list[str], generation: int) -> None:
+        assert self.bench is not None
+        viewers = self.bench.presence.viewers(ids)
+        self.app.call_from_thread(self._viewers_fetched, generation, ids, viewers)
+
+    def _viewers_fetched(
+        self, generation: int, ids: list[str], viewers: dict[str, tuple[str, ...]]
+    ) -> None:
+        if generation == self._generation:
+            self.table.set_viewers(ids, viewers)
+
     def _with_viewers(self, rows: list[QueueRow]) -> list[QueueRow]:
         """`rows` with who else has each open: one query a page, in the page's worker."""
         assert self.bench is not None

@@ -159,8 +159,12 @@ class WorkspaceScreen(Screen[None]):
         row = self.queue.table.current
         if changes.everything or changes.queue:
             self.queue.reload(keep=row)
+        elif changes.viewed:
+            self.queue.refresh_viewers()
         if row is not None and (changes.everything or row.id in changes.tickets):
             self.context_pane.reload(row)
+            self.context_pane.load_viewers(row.id)
+        elif row is not None and row.id in changes.viewed:
             self.context_pane.load_viewers(row.id)
         if changes.requests:
             self.query_one(NewsWatcher).look()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from rich.segment import Segment
@@ -133,6 +134,20 @@ class QueueTable(CursorView):
         self._trim()
         self.refresh()
         self._announce()
+
+    def held_ids(self) -> list[str]:
+        """The contacts of the rows this table holds (at most `WINDOW_MAX`)."""
+        return [row.id for row in self._rows.values()]
+
+    def set_viewers(self, ids: list[str], viewers: dict[str, tuple[str, ...]]) -> None:
+        """Who else has each of `ids` open now (the rest: nobody), where still held."""
+        asked = set(ids)
+        for index, row in self._rows.items():
+            if row.id in asked:
+                seen = viewers.get(row.id, ())
+                if seen != row.viewers:
+                    self._rows[index] = replace(row, viewers=seen)  # a new strip key
+        self.refresh()
 
     def set_now(self, now: datetime) -> None:
         """Move the clock the SLA countdowns are shown against."""

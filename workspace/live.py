@@ -44,8 +44,21 @@ class Changes:
 
     @property
     def tickets(self) -> frozenset[str]:
-        """The contacts that changed."""
-        return frozenset(r.ticket_id for r in self.records if r.ticket_id is not None)
+        """The contacts that changed (someone only opening one is not a change of it)."""
+        return frozenset(
+            r.ticket_id
+            for r in self.records
+            if r.ticket_id is not None and r.kind is not ChangeKind.VIEW
+        )
+
+    @property
+    def viewed(self) -> frozenset[str]:
+        """The contacts someone opened or left (who is viewing them changed)."""
+        return frozenset(
+            r.ticket_id
+            for r in self.records
+            if r.ticket_id is not None and r.kind is ChangeKind.VIEW
+        )
 
     @property
     def everything(self) -> bool:
@@ -67,7 +80,10 @@ class Changes:
 
 
 _REQUESTS = frozenset({ChangeKind.REQUEST, ChangeKind.DECISION})
-_NOT_QUEUE = frozenset({*_REQUESTS, ChangeKind.AGENT})
+#: Changes after which the queue's rows still say the same: opening a contact changes only
+#: who is viewing it, which the queue refreshes for the rows it holds (every agent's every
+#: cursor move is one; reloading every open queue for each would not scale to a team).
+_NOT_QUEUE = frozenset({*_REQUESTS, ChangeKind.AGENT, ChangeKind.VIEW})
 
 
 class LiveFeed:

@@ -224,3 +224,14 @@ def test_requests_and_decisions_reach_the_feed(db: Database, team) -> None:
     got = feed.read()
     feed.close()
     assert [r.kind for r in got.records] == [ChangeKind.DECISION] and got.requests
+
+
+def test_opening_a_contact_changes_who_views_it_not_the_queue() -> None:
+    from workspace.live import ChangeRecord, Changes
+
+    view = ChangeRecord(1, NOW, ChangeKind.VIEW, "T-1", 2)
+    claim = ChangeRecord(2, NOW, ChangeKind.CLAIM, "T-2", 2)
+    only_viewed = Changes((view,))
+    assert not only_viewed.queue and only_viewed.viewed == {"T-1"} and not only_viewed.tickets
+    both = Changes((view, claim))
+    assert both.queue and both.tickets == {"T-2"} and both.viewed == {"T-1"}
