@@ -21,7 +21,7 @@ from workspace.cli.common import (
 
 IMPORT_EPILOG = """\
 records:
-  agent, customer, order, ticket, interaction and survey lines (see the import format),
+  agent, customer, order, ticket, interaction and survey lines (format: docs/import.md),
   and the records of CareDesk's own that `caredesk export --all` adds; those only go
   into a database that holds none yet (a team moved, or a backup restored).
 
@@ -39,7 +39,7 @@ def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "import",
         help="load the team, customers, orders, tickets and history from a JSON Lines file",
-        description="Import a JSON Lines file (see the import format). All or nothing: a file "
+        description="Import a JSON Lines file (format: docs/import.md). All or nothing: a file "
         "with any bad line imports nothing and every bad line is listed.",
         epilog=IMPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
