@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlmodel import Session
 
-from storage import text_index
+from storage import lookup_keys, text_index
 from storage.money import to_money
 
 Row = dict[str, Any]
@@ -74,7 +74,7 @@ AGENT = _Spec(
 CUSTOMER = _Spec(
     "customer",
     ("id",),
-    ("id", "name", "email", "phone", "tier", "since"),
+    ("id", "name", "email", "phone", "tier", "since", *lookup_keys.KEY_COLUMNS),
     dates=("since",),
 )
 ORDER = _Spec(
@@ -279,8 +279,8 @@ class BulkUpserter:
         self._upsert(AGENT, rows)
 
     def customers(self, rows: Sequence[Row]) -> None:
-        """Insert or update customers by `id`."""
-        self._upsert(CUSTOMER, rows)
+        """Insert or update customers by `id`, with the keys a lookup finds them by."""
+        self._upsert(CUSTOMER, [lookup_keys.with_keys(row) for row in rows])
 
     def orders(self, orders: Sequence[tuple[Row, Sequence[Row]]]) -> None:
         """Insert or update orders by `id` and make each one's items exactly the ones given.

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint, text, true
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
+from storage.lookup_keys import KEY_COLUMNS, customer_keys
 from storage.types import Money, UTCDateTime
 
 
@@ -33,10 +46,32 @@ class Agent(SQLModel, table=True):
     """Decisions on this agent's requests up to here were told to them."""
 
 
+#: Lookup keys compare code point by code point on both databases (SQLite's own BINARY
+#: order; the "C" collation on PostgreSQL), so a prefix is one range of their index.
+_KEY = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+def _folded_id(name: str) -> Index:
+    """An index of the lower-cased id: ids are matched whatever their case."""
+    return Index(name, text("lower(id)"))
+
+
+def _key() -> Any:
+    return Field(default=None, sa_column=Column(_KEY))
+
+
 class Customer(SQLModel, table=True):
     """A customer, keyed by the source system's id."""
 
     __tablename__ = "customer"
+    __table_args__ = (
+        _folded_id("ix_customer_id_folded"),
+        Index("ix_customer_name_key", "name_key"),
+        Index("ix_customer_rest_key", "rest_key"),
+        Index("ix_customer_last_key", "last_key"),
+        Index("ix_customer_email_key", "email_key"),
+        Index("ix_customer_phone_key", "phone_key"),
+    )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
     name: str = Field(sa_column=Column(Text, nullable=False))
@@ -44,13 +79,36 @@ class Customer(SQLModel, table=True):
     phone: str | None = Field(default=None, sa_column=Column(Text))
     tier: str = Field(sa_column=Column(String(32), nullable=False))
     since: date | None = None
+    name_key: str | None = _key()
+    """The folded name (`storage.lookup_keys`): what a lookup by name reads."""
+    rest_key: str | None = _key()
+    """The folded name from its second word on."""
+    last_key: str | None = _key()
+    """The folded last word, when it is the third or a later one."""
+    email_key: str | None = _key()
+    """The folded e-mail address."""
+    phone_key: str | None = _key()
+    """The phone number's last ten digits."""
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _fill_keys(_mapper: Any, _connection: Any, customer: Customer) -> None:
+    """Every customer written through the ORM carries its lookup keys (bulk writers fill
+    them themselves: `storage.lookup_keys.with_keys`)."""
+    keys = customer_keys(customer.name, customer.email, customer.phone)
+    for column in KEY_COLUMNS:
+        setattr(customer, column, keys[column])
 
 
 class Order(SQLModel, table=True):
     """An order the customer placed; its items are in `order_item`."""
 
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_customer_placed", "customer_id", "placed_at"),)
+    __table_args__ = (
+        Index("ix_orders_customer_placed", "customer_id", "placed_at"),
+        _folded_id("ix_orders_id_folded"),
+    )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
     customer_id: str = Field(foreign_key="customer.id", max_length=64)
@@ -158,6 +216,7 @@ class Ticket(SQLModel, table=True):
             "id",
         ),
         Index("ix_ticket_customer", "customer_id", "opened_at"),
+        _folded_id("ix_ticket_id_folded"),
     )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))

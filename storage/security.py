@@ -51,7 +51,7 @@ REQUESTED, APPROVED, DENIED, WITHDRAWN, EXECUTED = (
 """The action statuses the decision trigger knows (the workspace's `ActionStatus` words)."""
 
 WORKER_WRITES: dict[str, tuple[str, ...]] = {
-    "ticket": ("UPDATE",),
+    "ticket": ("INSERT", "UPDATE"),
     "interaction": ("INSERT",),
     "action": ("INSERT", "UPDATE"),
     "audit_entry": ("INSERT",),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from storage.lookup_keys import KEY_COLUMNS
 from workspace.demo.catalogue import Product
 from workspace.vocabulary import ContactStatus
 
@@ -69,7 +70,7 @@ class Msg:
 
 
 #: The columns of each kind of row in a `Batch`, in the order of the tuples.
-CUSTOMER_COLUMNS = ("id", "name", "email", "phone", "tier", "since")
+CUSTOMER_COLUMNS = ("id", "name", "email", "phone", "tier", "since", *KEY_COLUMNS)
 ORDER_COLUMNS = ("id", "customer_id", "placed_at", "status", "promised_by", "delivered_at", "total")
 ITEM_COLUMNS = ("order_id", "line", "sku", "name", "price", "quantity")
 TICKET_COLUMNS = (

@@ -16,6 +16,7 @@ from decimal import Decimal
 from itertools import pairwise
 from operator import attrgetter
 
+from storage.lookup_keys import KEY_COLUMNS, customer_keys
 from storage.types import to_money
 from workspace.demo.catalogue import (
     AREA_CODES,
@@ -101,7 +102,11 @@ class Builder(History, OpenContacts):
             else None
         )
         tier = dice.weighted(_TIERS)
-        batch.customers.append((cid, f"{first} {last}", email, phone, tier, since))
+        name = f"{first} {last}"
+        keys = customer_keys(name, email, phone)
+        batch.customers.append(
+            (cid, name, email, phone, tier, since, *(keys[c] for c in KEY_COLUMNS))
+        )
         since_at = datetime.combine(since, time(9), UTC)
         stories = self._stories(open_plans, n_orders)
         orders = self._orders(batch, cid, since_at, n_orders, stories, heavy)
