@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
 import tempfile
 import time
 import uuid
@@ -176,13 +175,9 @@ def give_open_contact(db: Database, customer_id: str) -> str:
     return HEAVY_CONTACT
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\r  {stage}: {done:,}/{total:,}        ", end="", file=sys.stderr, flush=True)
-
-
 def _build(store: Store, spec: SetSpec, args: dict[str, int]) -> dict[str, Any]:
     from storage.migrate import upgrade
+    from workspace.cli.progress import shown
     from workspace.demo import build_demo
 
     say(f"building the {spec.name} set in {store.safe_url} ({args})")
@@ -191,10 +186,9 @@ def _build(store: Store, spec: SetSpec, args: dict[str, int]) -> dict[str, Any]:
     try:
         upgrade(db.read)
         started = time.perf_counter()
-        build_demo(db, progress=_progress, **args)  # type: ignore[arg-type]
+        with shown() as progress:
+            build_demo(db, progress=progress, **args)  # type: ignore[arg-type]
         seconds = time.perf_counter() - started
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
         records = sum(count_rows(db).values())
         customer, interactions = heaviest_customer(db)
         contact = open_contact_of(db, customer) or give_open_contact(db, customer)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from storage import upsert
 from workspace.audit_trail import AuditTrail
 from workspace.desk import resume_parked
+from workspace.progress import UNWATCHED, Progress, phase
 from workspace.sla import ServiceLevels
 from workspace.vocabulary import ContactStatus, Direction
 
@@ -65,10 +66,14 @@ class ContactClocks:
             first = self.wrote.get(ticket_id)
             self.wrote[ticket_id] = at if first is None else min(first, at)
 
-    def resume(self, now: datetime, trail: AuditTrail) -> int:
+    def resume(self, now: datetime, trail: AuditTrail, progress: Progress = UNWATCHED) -> int:
         """After the last chunk: put each contact noted back in the queue, audited by
-        `trail` at `now`; returns how many were."""
-        return sum(
-            resume_parked(self.session, ticket_id, wrote_at=at, now=now, trail=trail)
-            for ticket_id, at in sorted(self.wrote.items())
-        )
+        `trail` at `now`, telling `progress` (when there are any); returns how many were."""
+        if not self.wrote:
+            return 0
+        resumed = 0
+        with phase(progress, "un-parking contacts", len(self.wrote), unit="contacts"):
+            for ticket_id, at in sorted(self.wrote.items()):
+                resumed += resume_parked(self.session, ticket_id, wrote_at=at, now=now, trail=trail)
+                progress.advanced(1)
+        return resumed

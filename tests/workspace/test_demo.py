@@ -378,19 +378,6 @@ def test_is_empty_before_and_not_after(db: Database) -> None:
         build_demo(db, customers=5, contacts=3, now=NOW)
 
 
-def test_progress_is_reported_per_batch(sqlite_db: Database) -> None:
-    seen: list[tuple[str, int, int]] = []
-    summary = build_demo(
-        sqlite_db, customers=20, contacts=10, now=NOW, progress=lambda *a: seen.append(a)
-    )
-
-    assert ("agents", 6, 6) in seen
-    assert ("customers", 20, 20) in seen
-    assert ("contacts", 10, 10) in seen
-    assert ("orders", summary.orders, summary.orders) in seen
-    assert ("interactions", summary.interactions, summary.interactions) in seen
-
-
 def test_now_must_be_aware(sqlite_db: Database) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         build_demo(sqlite_db, now=datetime(2026, 3, 10, 12, 0))

@@ -364,16 +364,6 @@ def test_values_are_checked_field_by_field(sqlite_db: Database, tmp_path: Path) 
     assert [p.field for p in caught.value.problems] == [f for _, f in cases]
 
 
-def test_progress_reaches_the_total(sqlite_db: Database, tmp_path: Path) -> None:
-    path = tmp_path / "example.jsonl"
-    path.write_text(SPEC_EXAMPLE, encoding="utf-8")
-    seen: list[tuple[int, int]] = []
-    import_file(sqlite_db, path, progress=lambda done, total: seen.append((done, total)))
-    size = path.stat().st_size
-    assert seen[-1] == (size, size)
-    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
-
-
 def test_money_and_times_read_back_exactly(sqlite_db: Database, tmp_path: Path) -> None:
     add_agent(sqlite_db, "sam")
     import_file(sqlite_db, rich_file(tmp_path / "rich.jsonl"))

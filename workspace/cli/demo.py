@@ -69,38 +69,26 @@ def run(args: argparse.Namespace) -> int:
     if not is_empty(db):
         raise CareDeskError("the database already has data; demo data goes into an empty one")
 
+    from workspace.cli.progress import shown
+
     started = time.perf_counter()
-    latest: dict[str, tuple[int, int]] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        latest[stage] = (done, total)
-        if stage == "search index":
-            line = "building the search index" if done < total else "search index built"
-        else:
-            parts = []
-            for name in ("customers", "interactions"):
-                so_far, of = latest.get(name, (0, 0))
-                parts.append(f"{so_far:,}/{of:,} {name}")
-            line = ", ".join(parts)
-        elapsed = time.perf_counter() - started
-        print(f"\r{line} ({elapsed:.0f} s)      ", end="", file=sys.stderr, flush=True)
-
-    summary = build_demo(
-        db,
-        customers=size.customers if args.customers is None else args.customers,
-        contacts=size.contacts if args.contacts is None else args.contacts,
-        interactions=size.interactions if args.interactions is None else args.interactions,
-        orders=size.orders if args.orders is None else args.orders,
-        agents=size.agents if args.agents is None else args.agents,
-        heavy_interactions=size.heavy_interactions if args.heavy is None else args.heavy,
-        seed=args.seed,
-        progress=progress,
-    )
+    try:
+        with shown() as progress:
+            summary = build_demo(
+                db,
+                customers=size.customers if args.customers is None else args.customers,
+                contacts=size.contacts if args.contacts is None else args.contacts,
+                interactions=size.interactions if args.interactions is None else args.interactions,
+                orders=size.orders if args.orders is None else args.orders,
+                agents=size.agents if args.agents is None else args.agents,
+                heavy_interactions=size.heavy_interactions if args.heavy is None else args.heavy,
+                seed=args.seed,
+                progress=progress,
+            )
+    except KeyboardInterrupt:  # the build's transaction has rolled back
+        print("caredesk: demo interrupted; nothing was added", file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - started
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     from workspace.text import count
 
     print(

@@ -62,13 +62,16 @@ def run(args: argparse.Namespace) -> int:
     migrate(db)
     tiers = known_tiers(effective_policy(db, local))
 
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\rimporting: {done}/{total} bytes   ", end="", file=sys.stderr, flush=True)
+    from workspace.cli.progress import shown
 
-    summary = import_file(db, args.file, tiers=tiers, actor=settings.agent, progress=progress)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    try:
+        with shown() as progress:
+            summary = import_file(
+                db, args.file, tiers=tiers, actor=settings.agent, progress=progress
+            )
+    except KeyboardInterrupt:  # the import's transaction has rolled back
+        print("caredesk: import interrupted; nothing was imported", file=sys.stderr)
+        return 130
     from workspace.text import count
 
     line = (

@@ -25,12 +25,12 @@ from workspace.demo.build import (
     DemoArgumentError,
     DemoDatabaseNotEmpty,
     DemoSummary,
-    Progress,
     build_demo,
 )
 from workspace.demo.catalogue import AGENTS, CATALOGUE, CHANNELS, SHOP
 from workspace.demo.stream import BATCH
 from workspace.demo.threads import SCENARIOS
+from workspace.progress import Progress
 
 __all__ = [
     "AGENTS",

@@ -9,7 +9,6 @@ indexed in bulk rather than row by row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,9 +21,7 @@ from storage.uow import unit_of_work
 from workspace.demo.stream import BATCH, DemoSpec, Totals, generate, generate_elsewhere
 from workspace.demo.team import make_team
 from workspace.errors import CareDeskError
-
-Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) after each batch is generated and handed over."""
+from workspace.progress import UNWATCHED, Progress, phase
 
 #: Sets of more customers than this are generated in a child process while this one loads
 #: (see `stream`); smaller ones would spend longer starting it than they save.
@@ -126,7 +123,8 @@ def build_demo(
     larger number adds generated colleagues after them. `heavy_interactions` gives the
     first customer exactly that many interactions over the years, on top of the others
     (and one of the open contacts). The same arguments always give the same rows; SLA
-    clocks are set relative to `now` (the current time by default).
+    clocks are set relative to `now` (the current time by default). `progress` is told
+    each phase; the records it is told of add up to the summary's `records`.
     """
     if now is None:
         now = datetime.now(UTC)
@@ -138,43 +136,48 @@ def build_demo(
         customers, contacts, interactions, orders, agents, heavy_interactions, seed, now
     )
     members = make_team(agents, seed).members
-    totals = Totals(orders=0, interactions=0)
+    if progress is None:
+        progress = UNWATCHED
     counts = {"orders": 0, "items": 0, "tickets": 0, "interactions": 0}
+    done = 0  # customers
 
     with unit_of_work(db) as session:
         lock_for_load(session)
         if has_data(session):
             raise DemoDatabaseNotEmpty("demo data goes into an empty database; this one has data")
         conn = session.connection()
-        insert_rows(
-            conn, "agent", ({"name": n, "display_name": d, "role": r} for n, d, r in members)
-        )
+        with phase(progress, "adding the team", len(members)):
+            insert_rows(
+                conn, "agent", ({"name": n, "display_name": d, "role": r} for n, d, r in members)
+            )
+            progress.advanced(len(members))
         agent_ids = {name: id_ for id_, name in conn.execute(text("SELECT id, name FROM agent"))}
-        if progress:
-            progress("agents", len(members), len(members))
         with bulk_load(conn, defer_text_index=True) as load:
             if customers > GENERATE_ELSEWHERE_ABOVE:  # generate on the other core meanwhile
                 source = generate_elsewhere(spec, agent_ids)
             else:
                 source = generate(spec, agent_ids)
+            # The records each customer brings vary (one may have ten thousand messages),
+            # and only customers are known in advance: the phase goes by customers and
+            # counts the records made on the way.
             with closing(source):
+                progress.started("planning the set")
                 for batch in source:
                     if isinstance(batch, Totals):
-                        totals = batch
+                        progress.finished("planning the set")
+                        progress.started("making records", customers, unit="customers")
                         continue
                     for table, columns, rows in batch.tables():
                         load.write(table, columns, rows)
-                    counts = batch.counts
-                    if progress:
-                        progress("customers", batch.customers_done, customers)
-                        progress("orders", counts["orders"], totals.orders)
-                        progress("interactions", counts["interactions"], totals.interactions)
-                        progress("contacts", batch.open_done, contacts)
-            if progress:
-                progress("search index", 0, 1)
-            load.finish()
-            if progress:
-                progress("search index", 1, 1)
+                    new = batch.customers_done - done
+                    made = sum(batch.counts.values()) - sum(counts.values())
+                    progress.advanced(new, records=new + made)
+                    done, counts = batch.customers_done, batch.counts
+                progress.finished("making records")
+            with phase(progress, "building search index"):
+                load.finish()
+            progress.started("committing")  # the unit of work commits as the block ends
+    progress.finished("committing")
 
     return DemoSummary(
         agents=len(members),
