@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, func, or_, select, true, update
+from sqlalchemy import Row, bindparam, exists, func, insert, or_, select, true, update
 from sqlmodel import Session, col
 
 from storage import changes
@@ -325,3 +325,45 @@ def unpark(
         )
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def open_contact(
+    session: Session,
+    *,
+    ticket_id: str,
+    customer_id: str,
+    channel: str,
+    subject: str,
+    status: str,
+    priority: str,
+    priority_rank: int,
+    opened_at: datetime,
+    sla_due_at: datetime,
+    agent_id: int,
+) -> Row[Any] | None:
+    """Insert a new contact for the customer, held by `agent_id` from the moment it opens,
+    and return its queue row (`queue_queries.get_row`'s columns); None, inserting nothing,
+    when the agent no longer works here. The caller checks the customer exists (the
+    foreign key refuses one that does not)."""
+    if not session.execute(_ACTIVE_AGENT.select(), {"agent_id": agent_id}).scalar():
+        return None
+    session.execute(
+        insert(Ticket.__table__),  # type: ignore[attr-defined]
+        {
+            "id": ticket_id,
+            "customer_id": customer_id,
+            "channel": channel,
+            "subject": subject,
+            "status": status,
+            "active": True,
+            "priority": priority,
+            "priority_rank": priority_rank,
+            "opened_at": opened_at,
+            "sla_due_at": sla_due_at,
+            "assigned_agent_id": agent_id,
+            "claimed_at": opened_at,
+            "reopened": 0,
+            "version": 0,
+        },
+    )
+    return get_row(session, ticket_id)

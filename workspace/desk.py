@@ -15,13 +15,13 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import changes, contact_writes
+from storage import changes, contact_writes, customer_queries
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace import team_config
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
-from workspace.errors import CareDeskError, NotHeld
+from workspace.errors import AgentInactive, CareDeskError, NotHeld
 from workspace.queue import QueueFilter, QueueRow, queue_row
 from workspace.sla import resumed_due
 from workspace.team_config import TeamConfig
@@ -29,10 +29,12 @@ from workspace.timefmt import utcnow
 from workspace.vocabulary import (
     AuditEvent,
     ChangeKind,
+    Channel,
     ContactStatus,
     Disposition,
     Entity,
     InteractionKind,
+    Priority,
     member,
 )
 
@@ -239,6 +241,57 @@ class Desk:
             after = {"status": status.value, "disposition": outcome.value}
             self.trail.record(s, now, AuditEvent.RESOLVE, Entity.TICKET, ticket_id, after=after)
             changes.record(s, ChangeKind.RESOLVE, now, ticket_id=ticket_id, agent_id=self.agent.id)
+
+    def open_contact(self, customer_id: str, channel: str, subject: str) -> QueueRow:
+        """Open a new contact for a customer who reached the agent outside the queue (an
+        inbound call, a walk-in e-mail), held by this agent at once: open, normal priority,
+        due by the team's service levels, audited and announced in one unit of work."""
+        how = member(Channel, channel)
+        if how is None:
+            known = ", ".join(Channel)
+            raise CareDeskError(f"there is no channel called {channel!r}; expected {known}")
+        about = subject.strip()
+        if not about:
+            raise CareDeskError("a new contact needs a subject")
+        now = self.clock()
+        priority = Priority.NORMAL
+        due = self.config.service_levels.resolution_due(how, priority, now)
+        ticket_id = f"T-{uuid.uuid4().hex[:12].upper()}"
+        me = self.agent
+        with unit_of_work(self.db) as s:
+            if customer_queries.get_customer(s, customer_id) is None:
+                raise CareDeskError(f"there is no customer {customer_id!r}; nothing was opened")
+            row = contact_writes.open_contact(
+                s,
+                ticket_id=ticket_id,
+                customer_id=customer_id,
+                channel=how,
+                subject=about,
+                status=ContactStatus.OPEN,
+                priority=priority,
+                priority_rank=priority.rank,
+                opened_at=now,
+                sla_due_at=due,
+                agent_id=me.id,
+            )
+            if row is None:
+                raise AgentInactive(f"{me.name!r} no longer works here; nothing was opened")
+            changes.record(s, ChangeKind.OPEN, now, ticket_id=ticket_id, agent_id=me.id)
+            self.trail.record(
+                s,
+                now,
+                AuditEvent.OPEN,
+                Entity.TICKET,
+                ticket_id,
+                after={
+                    "customer": customer_id,
+                    "channel": how.value,
+                    "status": ContactStatus.OPEN.value,
+                    "holder": me.name,
+                    "sla_due_at": due.isoformat(),
+                },
+            )
+        return queue_row(row)
 
 
 def resume_parked(
