@@ -233,7 +233,10 @@ class WorkspaceScreen(Screen[None]):
 
     @on(QueuePane.Claimed)
     def _claimed(self, _event: QueuePane.Claimed) -> None:
-        self.resolution.composer.text_area.focus()
+        # The customer's history, where an agent reads before answering and where every
+        # single-letter key is a command: a key pressed right after a claim never lands in
+        # the reply. The reply box is one key away (3 or f4).
+        self.query_one(Timeline).focus()
 
     @on(ResolutionPane.Written)
     def _written(self, event: ResolutionPane.Written) -> None:

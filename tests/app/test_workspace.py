@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from screens.workspace import WorkspaceScreen
 from storage.engine import Database
 from storage.models import Interaction, Ticket
 from storage.uow import read_session
@@ -61,6 +62,8 @@ async def test_claim_reply_resolve_by_keyboard(desk_db) -> None:
         await _ready(pilot)
         assert _ticket(desk_db, "T-1").assigned_agent_id == 1
         composer = app.screen.query_one(Composer)
+        assert app.screen.query_one(Timeline).has_focus  # the history, where keys are commands
+        await pilot.press("3")  # the reply box
         assert composer.text_area.has_focus
         await pilot.press(*"So sorry about the jug")
         await pilot.press("ctrl+s")
@@ -79,6 +82,28 @@ async def test_claim_reply_resolve_by_keyboard(desk_db) -> None:
         t = _ticket(desk_db, "T-1")
         assert (t.status, t.disposition) == ("resolved", "resolved")
         assert table.total == 3
+
+
+async def test_keys_pressed_right_after_a_claim_never_land_in_the_reply(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, rows=4)
+        composer = app.screen.query_one(Composer)
+        # Each of the README's keys that works outside the reply box, pressed at once after
+        # a claim by `enter` or by `n`, then back to the queue with esc.
+        for claim in ("enter", "n"):
+            for key in ("j", "k", "g", "G", "c", "s", "m", "2", "r", "a", "w", "p", "/", "x"):
+                await pilot.press("1")
+                await settle(pilot)
+                await pilot.press(claim)
+                await settle(pilot)
+                await pilot.press(key)
+                await settle(pilot)
+                assert composer.text_area.text == "", (claim, key)
+                while not isinstance(app.screen, WorkspaceScreen):
+                    await pilot.press("escape")
+                    await settle(pilot)
+        assert composer.text_area.text == ""
 
 
 async def test_note_release_and_next(desk_db) -> None:
