@@ -71,7 +71,10 @@ policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy fil
 Who you are: on PostgreSQL your database login is your agent, proven by the server, and
 only an administrator works as someone else (--agent), which the audit log records. On
 SQLite nothing is proven: --agent, else CAREDESK_AGENT, else the agent whose id is your
-user name, else the first agent. Anything the database refuses exits with status 4."""
+user name, else the first agent. Anything the database refuses exits with status 4.
+
+Formats: import and export docs/import.md, policy docs/policy.md, team configuration
+docs/team-config.md, CAREDESK_KEYMAP docs/keymap.md (all listed in docs/README.md)."""
 
 
 class _Version(argparse.Action):

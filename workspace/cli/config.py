@@ -20,15 +20,16 @@ def add(commands: Subparsers) -> None:
         help="check, show or install the team's service levels and escalation roles",
         description="A team configuration file (YAML) sets the first-response and resolution "
         "targets by channel and priority, and which roles see and claim the escalation queue. "
-        "A file with any mistake is refused whole, every mistake listed with its line.",
+        "A file with any mistake is refused whole, every mistake listed with its line "
+        "(format: docs/team-config.md).",
     )
     what = config.add_subparsers(dest="what", metavar="ACTION", required=True)
     check = what.add_parser(
         "check",
         help="validate FILE and print what it sets",
-        description="Validate a configuration file. Valid: print its targets and `FILE: valid`, "
-        "exit 0. Invalid: list every problem (file, line, key path, what was expected) on "
-        "standard error, exit 2.",
+        description="Validate a configuration file (format: docs/team-config.md). Valid: print "
+        "its targets and `FILE: valid`, exit 0. Invalid: list every problem (file, line, key "
+        "path, what was expected) on standard error, exit 2.",
     )
     check.add_argument("file", type=Path, metavar="FILE", help="the configuration file (YAML)")
     show = what.add_parser(
@@ -46,9 +47,9 @@ def add(commands: Subparsers) -> None:
     install = what.add_parser(
         "install",
         help="make FILE the team's configuration, stored in the database",
-        description="Validate FILE and store it in the database as the team's configuration: "
-        "workspaces opened from then on, and imports, work by it. Installing is audited; the "
-        "previous configuration is kept for the record.",
+        description="Validate FILE (format: docs/team-config.md) and store it in the database as "
+        "the team's configuration: workspaces opened from then on, and imports, work by it. "
+        "Installing is audited; the previous configuration is kept for the record.",
     )
     install.add_argument("file", type=Path, metavar="FILE", help="the configuration file (YAML)")
     add_db(install)

@@ -14,9 +14,9 @@ def add(commands: Subparsers) -> None:
         "export",
         help="write every record as JSON Lines (the import format)",
         description="Write every agent, customer, order, ticket, interaction and survey as JSON "
-        "Lines in the import format, parents first, from one consistent snapshot: `caredesk "
-        "import` reads it back as it is. With -o, it is written beside FILE and renamed over "
-        "it, so a failed export never leaves half a file.",
+        "Lines in the import format (docs/import.md), parents first, from one consistent "
+        "snapshot: `caredesk import` reads it back as it is. With -o, it is written beside FILE "
+        "and renamed over it, so a failed export never leaves half a file.",
     )
     add_db(parser)
     add_output(parser)
@@ -26,7 +26,7 @@ def add(commands: Subparsers) -> None:
         action="store_true",
         help="add what CareDesk itself recorded (policy versions, team settings, actions and "
         "their decisions, news marks, the audit log): imported into an empty database it "
-        "gives the same database, to move a team or restore a backup",
+        "gives the same database, to move a team or restore a backup (records: docs/import.md)",
     )
     parser.set_defaults(run=run)
 

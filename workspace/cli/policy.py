@@ -28,16 +28,16 @@ def add(commands: Subparsers) -> None:
     policy = commands.add_parser(
         "policy",
         help="check, show or install the policy that bounds agents' actions",
-        description="Policy files say how far an agent may go alone (see the policy "
-        "specification). A file with any mistake is refused whole, every mistake listed.",
+        description="Policy files say how far an agent may go alone (format: docs/policy.md). "
+        "A file with any mistake is refused whole, every mistake listed.",
     )
     what = policy.add_subparsers(dest="what", metavar="ACTION", required=True)
     check = what.add_parser(
         "check",
         help="validate FILE and print what it allows",
-        description="Validate a policy file. Valid: print its rules and `FILE: valid`, exit 0. "
-        "Invalid: list every problem (file, key path, what was expected) on standard error, "
-        "exit 2.",
+        description="Validate a policy file (format: docs/policy.md). Valid: print its rules and "
+        "`FILE: valid`, exit 0. Invalid: list every problem (file, key path, what was expected) "
+        "on standard error, exit 2.",
     )
     check.add_argument("file", type=Path, metavar="FILE", help="the policy file (YAML)")
     show = what.add_parser(
@@ -51,10 +51,10 @@ def add(commands: Subparsers) -> None:
     install = what.add_parser(
         "install",
         help="make FILE the team's policy, stored in the database",
-        description="Validate FILE and store it in the database as the team's policy: from "
-        "then on the workspace and `caredesk act` decide by it on every machine, and a local "
-        "--policy / CAREDESK_POLICY file that says something else is refused. Installing is "
-        "audited; the previous policy is kept for the record.",
+        description="Validate FILE (format: docs/policy.md) and store it in the database as the "
+        "team's policy: from then on the workspace and `caredesk act` decide by it on every "
+        "machine, and a local --policy / CAREDESK_POLICY file that says something else is "
+        "refused. Installing is audited; the previous policy is kept for the record.",
     )
     install.add_argument("file", type=Path, metavar="FILE", help="the policy file (YAML)")
     add_db(install)
