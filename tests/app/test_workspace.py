@@ -213,7 +213,13 @@ async def test_help_and_palette_list_the_keys(desk_db) -> None:
         text = screen_text(app)
         assert "The queue: contacts waiting" in text and "Claim" in text and "Resolve" in text
         await pilot.press("escape", "ctrl+p")
-        await pilot.pause()
+        await pilot.pause(0.3)
+        # Before anything is typed: CareDesk's commands first, grouped by where they work,
+        # with every key (j k g G too); Textual's own (theme, screenshot) after them.
+        listed = [line.strip() for line in screen_text(app).splitlines()]
+        start = listed.index("Queue · Up")
+        assert listed[start : start + 4] == ["Queue · Up", "key ↑ k", "Queue · Down", "key ↓ j"]
+        assert not any("theme" in line.lower() for line in listed[:start])
         await pilot.press(*"resolve")
         await pilot.pause(0.3)
         assert "Resolve" in screen_text(app)
