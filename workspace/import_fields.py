@@ -214,6 +214,12 @@ def parse_items(value: Any) -> list[dict[str, Any]]:
     return value
 
 
+def article(noun: str) -> str:
+    """`a` or `an` before `noun` (by its first letter, which is right for CareDesk's record
+    and field names)."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 class Fields:
     """Reads the fields of one JSON object, collecting a problem for each bad or unknown one."""
 
@@ -227,7 +233,7 @@ class Fields:
         for key in obj:
             if key not in known:
                 takes = ", ".join(sorted(known - {"type"}))
-                self.problems.append((prefix + key, f"unknown field (a {what} has {takes})"))
+                self.problems.append((prefix + key, f"unknown field ({article(what)} {what} has {takes})"))
 
     def get(
         self, name: str, parse: Callable[[Any], Any], *, required: bool = True, default: Any = None

@@ -139,7 +139,7 @@ def test_bad_agent_lines_name_the_field_and_what_was_expected(
         + json.dumps("x" * 40 + "…", ensure_ascii=False),
         "team.jsonl:5: name: expected a non-empty string of at most 200 characters, got "
         + json.dumps("n" * 40 + "…", ensure_ascii=False),
-        "team.jsonl:6: password: unknown field (a agent has active, email, id, name, role)",
+        "team.jsonl:6: password: unknown field (an agent has active, email, id, name, role)",
         'team.jsonl:8: assigned_to: no agent "kim" earlier in the file or in the database',
     ]
     assert rows(sqlite_db, "SELECT count(*) FROM agent") == [(0,)]
