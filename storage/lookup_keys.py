@@ -19,9 +19,10 @@ KEY_CHARS = 200
 """Keys are cut to this many characters: a b-tree entry has a size limit on PostgreSQL, and
 nobody types more to find someone."""
 
-PHONE_DIGITS = 10
-"""A phone key is the number's last this many digits: the national number without a country
-code or trunk prefix in most plans, so `+1 (555) 010-2030` and `555-010-2030` meet."""
+PHONE_DIGITS = 8
+"""A phone key is the number's last this many digits: no country code or trunk prefix reaches
+them in most numbering plans, so `+1 (555) 010-2030` meets `555-010-2030` and
+`+46 70 123 45 67` meets `070-123 45 67`."""
 
 MIN_PHONE_DIGITS = 5
 """Fewer digits than this are not a phone number worth a key."""

@@ -88,7 +88,7 @@ class Customer(SQLModel, table=True):
     email_key: str | None = _key()
     """The folded e-mail address."""
     phone_key: str | None = _key()
-    """The phone number's last ten digits."""
+    """The phone number's last eight digits (`lookup_keys.PHONE_DIGITS`)."""
 
 
 @event.listens_for(Customer, "before_insert")

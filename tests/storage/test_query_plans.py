@@ -37,6 +37,7 @@ from storage import (
     audit,
     contact_writes,
     customer_queries,
+    lookup_queries,
     queue_queries,
 )
 from storage.engine import Database
@@ -325,7 +326,46 @@ def _agent_and_audit_cases() -> Iterator[Case]:
     yield Case("head/up_to", lambda s, d: audit.head(s, up_to=3))
 
 
-CASES = [*_queue_cases(), *_customer_cases(), *_action_cases(), *_agent_and_audit_cases()]
+def _lookup_cases() -> Iterator[Case]:
+    lq = lookup_queries
+    # Ids in any case, through the index of `lower(id)`: one seek, the customer by its key.
+    # Whole keys are one seek; prefixes one range, read in the index's order (no sort).
+    calls: dict[str, tuple[Callable[[Session], object], tuple[str, ...]]] = {
+        "customers_by_id": (lambda s: lq.customers_by_id(s, "c-1", 20), ("ix_customer_id_folded",)),
+        "orders_by_id": (lambda s: lq.orders_by_id(s, "w1", 20), ("ix_orders_id_folded",)),
+        "tickets_by_id": (lambda s: lq.tickets_by_id(s, "t-01", 20), ("ix_ticket_id_folded",)),
+        "customers_by_email": (
+            lambda s: lq.customers_by_email(s, "d@example.com", 20),
+            ("ix_customer_email_key",),
+        ),
+        "customers_by_phone": (
+            lambda s: lq.customers_by_phone(s, "50102030", 20),
+            ("ix_customer_phone_key",),
+        ),
+        "customers_by_name": (
+            lambda s: lq.customers_by_name(s, "dan", 20),
+            ("ix_customer_name_key",),
+        ),
+        "customers_by_later_word": (
+            lambda s: lq.customers_by_later_word(s, "whit", 20),
+            ("ix_customer_rest_key", "ix_customer_last_key"),
+        ),
+        "customers_by_email_prefix": (
+            lambda s: lq.customers_by_email_prefix(s, "d@ex", 20),
+            ("ix_customer_email_key",),
+        ),
+    }
+    for name, (call, uses) in calls.items():
+        yield Case(f"lookup/{name}", lambda s, d, call=call: call(s), uses)
+
+
+CASES = [
+    *_queue_cases(),
+    *_customer_cases(),
+    *_action_cases(),
+    *_agent_and_audit_cases(),
+    *_lookup_cases(),
+]
 
 
 # -- capturing and explaining -----------------------------------------------------------------
