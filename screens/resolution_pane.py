@@ -86,6 +86,14 @@ class ResolutionPane(Pane):
             "resolve": key_of(app, "workspace.resolve"),
             "release": key_of(app, "workspace.release"),
         }
+        # "Yours for 2m14s" counts on while the contact is held.
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        row = self.row
+        if row is not None and self._holds(row):
+            me = self.bench.agent.id if self.bench else None
+            self.query_one(ContactBar).show(row, me, self.clock())
 
     @property
     def composer(self) -> Composer:

@@ -10,6 +10,7 @@ from storage.models import Interaction, Ticket
 from storage.uow import read_session
 from tests.app.conftest import make_app, settle
 from tests.app.screen import screen_text
+from tests.factories import NOW
 from widgets.composer import Composer
 from widgets.queue_table import QueueTable
 from widgets.timeline import Timeline
@@ -399,3 +400,23 @@ async def test_a_refresh_that_lands_after_the_agent_moved_keeps_their_row(desk_d
         pane._loaded(flt, len(rows), 0, rows, 0, 0)  # as the refresh worker hands it over
         await settle(pilot)
         assert table.current is not None and table.current.id == chosen.id
+
+
+async def test_the_held_timer_counts_on(desk_db) -> None:
+    from datetime import timedelta
+
+    from workspace.app import AgentLaunch, CareDeskApp
+
+    now = [NOW]
+    app = CareDeskApp(
+        AgentLaunch(lambda: desk_db, fill_demo=False), clock=lambda: now[0], show_clock=False
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, rows=4)
+        await pilot.press("n")
+        await _ready(pilot)
+        assert "Yours for 0s" in screen_text(app)
+        now[0] = NOW + timedelta(minutes=2, seconds=14)
+        await pilot.pause(1.3)  # no key pressed, nothing reloaded: the bar ticks by itself
+        bar = str(app.screen.query_one("#contact-bar").render())
+        assert "Yours for 2m " in bar, bar
