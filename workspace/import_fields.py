@@ -233,7 +233,9 @@ class Fields:
         for key in obj:
             if key not in known:
                 takes = ", ".join(sorted(known - {"type"}))
-                self.problems.append((prefix + key, f"unknown field ({article(what)} {what} has {takes})"))
+                self.problems.append(
+                    (prefix + key, f"unknown field ({article(what)} {what} has {takes})")
+                )
 
     def get(
         self, name: str, parse: Callable[[Any], Any], *, required: bool = True, default: Any = None
