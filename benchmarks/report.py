@@ -44,6 +44,7 @@ TARGETS: tuple[Target, ...] = (
     Target("open_customer_10k_ms", "<=", 100, "ms"),
     Target("history_search_ms", "<=", 100, "ms"),
     Target("history_search_all_ms", "<=", 100, "ms"),
+    Target("lookup_ms", "<=", 50, "ms"),
     Target("rss_mb", "<=", 300, "MiB"),
     Target("policy_decision_p95_ms", "<=", 5, "ms"),
     Target("import_records_per_s", ">=", 20_000, "/s"),
@@ -84,12 +85,14 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "claims": ("errors",),
     "claims_next": ("held_twice", "lost", "false_empty", "errors", "outside"),
     "live_updates": ("missed", "errors"),
+    "lookup": ("empty",),
 }
 
 
 def checks(details: dict[str, Any]) -> dict[str, dict[str, int]]:
     """The counts that should be 0 (contacts held twice, lost, false "queue empty"
-    answers, errors reaching a process, changes a feed missed), by measurement."""
+    answers, errors reaching a process, changes a feed missed, lookups of a customer's own
+    name or address that found nothing), by measurement."""
     return {
         name: {key: int(details[name][key]) for key in keys}
         for name, keys in CHECKS.items()

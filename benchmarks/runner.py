@@ -26,6 +26,7 @@ from benchmarks.heartbeats import measure_heartbeats
 from benchmarks.importing import export_file, measure_import
 from benchmarks.latency import measure_open_customer, measure_queue_moves
 from benchmarks.live import measure_live_updates
+from benchmarks.lookup import measure_lookup
 from benchmarks.machine import describe_machine
 from benchmarks.memory import measure_rss
 from benchmarks.next_claims import measure_next_claims
@@ -51,6 +52,8 @@ class Options:
     """Times the heavy customer is opened."""
     search_repeats: int = 10
     """Times each search runs."""
+    lookup_repeats: int = 5
+    """Times each lookup text is looked up."""
     proposals: int = 200
     """Policy previews."""
     claim_processes: int = 20
@@ -113,6 +116,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "open_customer_10k_ms": ("open_customer", "ms"),
     "history_search_ms": ("history_search", "customer_ms"),
     "history_search_all_ms": ("history_search", "all_ms"),
+    "lookup_ms": ("lookup", "p95_ms"),
     "rss_mb": ("rss", "rss_mb"),
     "policy_decision_p95_ms": ("policy_decisions", "p95_ms"),
     "import_records_per_s": ("import", "records_per_s"),
@@ -173,6 +177,11 @@ def run_benchmark(
             "history_search",
             "history search",
             lambda: measure_history_search(db, prepared.heavy_customer, o.word, o.search_repeats),
+        )
+        m.take(
+            "lookup",
+            "lookup (name prefixes and e-mail addresses)",
+            lambda: measure_lookup(db, o.lookup_repeats),
         )
         m.take(
             "policy_decisions",

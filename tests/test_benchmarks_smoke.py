@@ -33,6 +33,7 @@ FEW = Options(
     moves=5,
     open_repeats=1,
     search_repeats=1,
+    lookup_repeats=1,
     proposals=12,
     claim_processes=3,
     next_contacts=8,
@@ -59,6 +60,8 @@ def test_every_figure_on_a_tiny_sqlite_set(tmp_path: Path) -> None:
     assert results["set"]["reused"] is False
     assert results["set"]["counts"]["customer"] == 30
     assert results["details"]["queue_moves"]["samples"] > 0
+    assert results["details"]["lookup"]["found"] > 0
+    assert results["checks"]["lookup"] == {"empty": 0}
     assert results["details"]["import"]["records"] > 30
     assert results["details"]["claims_next"]["contacts"] == 8
     assert results["details"]["live_updates"]["samples"] == 2 * 6
