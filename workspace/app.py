@@ -103,6 +103,15 @@ class CareDeskApp(App[None]):
 
     TITLE = "CareDesk"
 
+    # Toasts rise from the bottom left, over the history: at the bottom right (Textual's
+    # place for them) they covered the reply box, where the agent is typing. A toast is at
+    # most half the screen wide, and the reply box is in the right half at every size.
+    CSS = """
+    ToastRack { align: left bottom; }
+    ToastHolder { align-horizontal: left; }
+    Toast { max-width: 50%; }
+    """
+
     def __init__(
         self,
         launch: Launch[Any],

@@ -420,3 +420,22 @@ async def test_the_held_timer_counts_on(desk_db) -> None:
         await pilot.pause(1.3)  # no key pressed, nothing reloaded: the bar ticks by itself
         bar = str(app.screen.query_one("#contact-bar").render())
         assert "Yours for 2m " in bar, bar
+
+
+async def test_toasts_never_cover_the_reply_box(desk_db) -> None:
+    from textual.widgets._toast import Toast
+
+    for size in ((80, 24), (120, 35), (200, 60)):
+        app = make_app(desk_db)
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await _ready(pilot)
+            await pilot.press("n")
+            await _ready(pilot)
+            for n in range(4):
+                app.notify(f"Something happened, number {n}, told in a long enough sentence.")
+            await settle(pilot)
+            await pilot.pause(0.3)
+            reply = app.screen.query_one(Composer).region
+            toasts = [t.region for t in app.screen.query(Toast)]
+            assert len(toasts) >= 4 and reply.area
+            assert not any(t.overlaps(reply) for t in toasts), (size, toasts, reply)
