@@ -1,9 +1,10 @@
 """`caredesk import`: load agents, customers, orders, tickets, interactions and surveys from
 JSON Lines, and the records of CareDesk's own that `caredesk export --all` adds.
 
-The file is read once, in one transaction, and memory stays flat whatever its size: each
-chunk of lines is checked (the references it makes are resolved against what came earlier
-in the file, or the database) and then upserted. A bad line stops the writing; the rest of
+The file is read once (its lines are counted first when someone watches the progress), in
+one transaction, and memory stays flat whatever its size: each chunk of lines is checked
+(the references it makes are resolved against what came earlier in the file, or the
+database) and then upserted. A bad line stops the writing; the rest of
 the file is still read so that every problem is listed, and the transaction is rolled back.
 Any bad line refuses the whole file.
 
@@ -16,18 +17,19 @@ A record's id may appear more than once in a file: the later line wins, as if th
 been imported line by line. A line replaces every field of its record, so an optional field
 left out clears it. `ImportSummary` counts lines, so a repeated id counts once per line.
 
-Reading a line into a record is `import_records`; reading one field is `import_fields`;
-what a line is checked against beyond its references is `import_context`, and what the
-import does about its contacts' SLA clocks is `import_clocks`.
+Reading the file line by line is `import_lines`; a line into a record, `import_records`;
+one field, `import_fields`; what a line is checked against beyond its references is
+`import_context`, and what the import does about its contacts' SLA clocks is
+`import_clocks`.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlmodel import Session
 
@@ -41,26 +43,21 @@ from workspace.errors import InputRejected, Problem
 from workspace.import_clocks import ContactClocks
 from workspace.import_context import LineContext
 from workspace.import_context import known_tiers as known_tiers  # the CLI's, from here
-from workspace.import_fields import Found, show
-from workspace.import_records import PARSERS, RECORDED, Parsed, Rejected, decode, parse_record
+from workspace.import_fields import show
+from workspace.import_lines import LineScan, count_lines
+from workspace.import_records import PARSERS, RECORDED, Parsed
 from workspace.policy_store import effective_policy
 from workspace.progress import UNWATCHED, Progress, phase
 from workspace.sla import ServiceLevels
 from workspace.timefmt import utcnow
 from workspace.vocabulary import AuditEvent, ChangeKind, Entity
 
-#: Longest line read, newline excluded; a longer one is refused without being held in memory.
-MAX_LINE_BYTES = 1024 * 1024
 #: Problems listed in full; the rest are counted.
 MAX_PROBLEMS = 50
 #: Records upserted per round trip to the database.
 CHUNK = 2_000
 #: References not yet seen in the file that are looked up in the database at a time.
 PENDING = 2_000
-#: Lines read between progress reports.
-PROGRESS_EVERY = 1_000
-#: Bytes read at a time when counting the lines of a file.
-COUNT_BLOCK = 1024 * 1024
 
 #: The actor of the audit entries an import writes when no agent is named.
 ACTOR = "import"
@@ -91,68 +88,6 @@ class ImportSummary:
     unparked: int = 0
     """Parked contacts a new message from the customer put back in the queue (each one
     audited)."""
-
-
-def count_lines(path: Path, progress: Progress) -> int:
-    """The lines of `path` as the import reads them (a last line without a newline counts).
-
-    A user reads an import's figures as records, so the progress of an import is counted in
-    lines read against the lines in the file, not in bytes (which people took for lines).
-    Knowing the total takes this pass, only made when someone watches: counting newlines in
-    large blocks runs at disk speed, a few per cent of the time the import itself takes.
-    """
-    lines = 0
-    last = b"\n"
-    with path.open("rb") as handle:
-        while block := handle.read(COUNT_BLOCK):
-            found = block.count(b"\n")
-            lines += found
-            progress.advanced(found)
-            last = block[-1:]
-    return lines if last == b"\n" else lines + 1
-
-
-class _Scan:
-    """One pass over the file: its lines, and progress to report in lines read."""
-
-    def __init__(self, path: Path, progress: Progress) -> None:
-        self.path = path
-        self.progress = progress
-        self.lines = 0
-        self.reported = 0
-
-    def _raw_lines(self, handle: BinaryIO) -> Iterator[bytes | None]:
-        """Each line without its newline; None for a line too long to read."""
-        while raw := handle.readline(MAX_LINE_BYTES + 2):
-            self.lines += 1
-            if self.lines - self.reported >= PROGRESS_EVERY:
-                self._report()
-            body = raw[:-1] if raw.endswith(b"\n") else raw
-            if len(body) <= MAX_LINE_BYTES:
-                yield body
-                continue
-            while raw and not raw.endswith(b"\n"):  # skip the rest without holding it
-                raw = handle.readline(MAX_LINE_BYTES)
-            yield None
-
-    def _report(self) -> None:
-        self.progress.advanced(self.lines - self.reported)
-        self.reported = self.lines
-
-    def records(self) -> Iterator[tuple[int, Parsed | Found]]:
-        """Every non-blank line as a record or the problems found on it."""
-        with self.path.open("rb") as handle:
-            for raw in self._raw_lines(handle):
-                if raw is None:
-                    yield self.lines, [(None, f"line is longer than {MAX_LINE_BYTES:,} bytes")]
-                elif raw.strip():
-                    try:
-                        obj = decode(raw, first=self.lines == 1)
-                    except Rejected as exc:
-                        yield self.lines, [(exc.field, exc.message)]
-                        continue
-                    yield self.lines, parse_record(obj)
-        self._report()
 
 
 class _Problems:
@@ -345,10 +280,10 @@ def import_file(
         if not path.is_file():
             raise _refuse(path, "not a file that can be read (give a regular file)")
         if progress is None:
-            return _import(db, _Scan(path, UNWATCHED), None, tiers, levels, actor or ACTOR)
+            return _import(db, LineScan(path, UNWATCHED), None, tiers, levels, actor or ACTOR)
         with phase(progress, "counting lines", unit="lines"):
             lines = count_lines(path, progress)
-        return _import(db, _Scan(path, progress), lines, tiers, levels, actor or ACTOR)
+        return _import(db, LineScan(path, progress), lines, tiers, levels, actor or ACTOR)
     except OSError as exc:
         raise _refuse(path, f"cannot read the file: {exc.strerror or exc}") from exc
 
@@ -359,7 +294,7 @@ def _refuse(path: Path, message: str) -> InputRejected:
 
 def _import(
     db: Database,
-    scan: _Scan,
+    scan: LineScan,
     lines: int | None,
     tiers: Collection[str],
     levels: ServiceLevels,

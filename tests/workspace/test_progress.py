@@ -20,12 +20,13 @@ from storage.models import Customer
 from storage.uow import read_session
 from tests.workspace.test_import_export import SPEC_EXAMPLE, write_lines
 from tests.workspace.test_import_parking import CUSTOMER, _message, _ticket
-from workspace import importer
+from workspace import import_lines
 from workspace.cli import main
 from workspace.cli.progress import TerminalProgress
 from workspace.demo import build_demo
 from workspace.errors import InputRejected
-from workspace.importer import count_lines, import_file
+from workspace.import_lines import count_lines
+from workspace.importer import import_file
 from workspace.progress import RECORDS, UNWATCHED
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -79,7 +80,7 @@ class Recorder:
 def test_an_import_reports_its_phases_in_order_and_every_line(
     sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)  # several reports in a small file
+    monkeypatch.setattr(import_lines, "PROGRESS_EVERY", 2)  # several reports in a small file
     path = tmp_path / "example.jsonl"
     path.write_text(SPEC_EXAMPLE + "\n" + SPEC_EXAMPLE.replace("C-1001", "C-1002"))
     seen = Recorder()
