@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the database layers load in the boot worker, after the firs
 #: Actions only supervisors have.
 _SUPERVISORS = frozenset({"approvals", "free", "assign"})
 
-#: Terminals at least this wide put the three panes side by side.
+#: Terminals at least this wide put the queue beside the customer and the reply.
 WIDE = 200
 #: Terminals less tall than this get a compact digest and queue.
 SHORT = 30

@@ -439,3 +439,16 @@ async def test_toasts_never_cover_the_reply_box(desk_db) -> None:
             toasts = [t.region for t in app.screen.query(Toast)]
             assert len(toasts) >= 4 and reply.area
             assert not any(t.overlaps(reply) for t in toasts), (size, toasts, reply)
+
+
+async def test_a_wide_terminal_gives_the_queue_every_column(desk_db) -> None:
+    app = make_app(desk_db)
+    async with app.run_test(size=(200, 60)) as pilot:
+        table = await _ready(pilot, rows=4)
+        queue = app.screen.query_one("#queue-pane").region
+        context = app.screen.query_one("#context-pane").region
+        reply = app.screen.query_one("#resolution-pane").region
+        assert queue.width >= 110 and queue.height >= 55  # the whole height, every column
+        assert "VIEWING" in screen_text(app) and "TIER" in screen_text(app)
+        assert context.x == reply.x and context.height > reply.height >= 12
+        assert table.current is not None
