@@ -60,7 +60,7 @@ async def _claimed_and_typing(pilot) -> None:
     await _settle(pilot)
     await pilot.press("down", "down")
     await _settle(pilot)
-    await pilot.press("enter")
+    await pilot.press("enter", "3")  # a claim leaves the focus in the history: 3 is the reply
     await _settle(pilot)
     await pilot.press(*"Hello, I'm sorry about the wait.")
     await _settle(pilot)
@@ -120,7 +120,7 @@ async def _database_lost(pilot) -> None:
     pilot.app.screen.post_message(
         DatabaseLost('connection to server at "db.example", port 5432 failed: Connection refused')
     )
-    await pilot.pause()
+    await _settle(pilot)
     await pilot.pause()
 
 
