@@ -115,7 +115,7 @@ async def test_note_release_and_next(desk_db) -> None:
         await _ready(pilot)
         assert _ticket(desk_db, "T-2").assigned_agent_id == 1  # the most urgent unheld
         assert table.current.id == "T-2"
-        await pilot.press("ctrl+t", *"check billing", "ctrl+s")
+        await pilot.press("3", "ctrl+t", *"check billing", "ctrl+s")
         await _ready(pilot)
         with read_session(desk_db) as s:
             kinds = s.execute(select(Interaction.kind).where(Interaction.ticket_id == "T-2")).all()
@@ -301,7 +301,7 @@ async def test_a_database_error_while_sending_keeps_the_draft(desk_db) -> None:
         await pilot.press("enter")  # claim T-2
         await settle(pilot)
         composer = app.screen.query_one(Composer)
-        await pilot.press(*"We refunded you")
+        await pilot.press("3", *"We refunded you")
         path = desk_db.url.removeprefix("sqlite:///")
         with sqlite3.connect(path) as raw:  # the database loses a table under the app
             raw.execute("ALTER TABLE interaction RENAME TO interaction_gone")
@@ -325,7 +325,7 @@ async def test_a_double_send_stores_one_reply(desk_db) -> None:
         await _ready(pilot, rows=4)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press(*"Hello", "ctrl+s", "ctrl+s", "ctrl+s")
+        await pilot.press("3", *"Hello", "ctrl+s", "ctrl+s", "ctrl+s")
         await settle(pilot)
         assert _texts(desk_db, "T-2") == ["Hello"]
 
@@ -336,13 +336,13 @@ async def test_each_held_contact_keeps_its_own_draft(desk_db) -> None:
         table = await _ready(pilot, rows=4)
         await pilot.press("enter")  # T-2 is mine
         await settle(pilot)
-        await pilot.press(*"for Omar")
+        await pilot.press("3", *"for Omar")
         await pilot.press("escape", "down", "enter")  # T-1 is mine too
         await settle(pilot)
         assert table.current.id == "T-1"
         composer = app.screen.query_one(Composer)
         assert composer.ticket_id == "T-1" and composer.text_area.text == ""
-        await pilot.press(*"for Dana", "ctrl+s")
+        await pilot.press("3", *"for Dana", "ctrl+s")
         await settle(pilot)
         assert _texts(desk_db, "T-1") == ["Customer calling about the jug.", "for Dana"]
         assert _texts(desk_db, "T-2") == []
@@ -372,7 +372,7 @@ async def test_hints_name_the_remapped_keys(desk_db) -> None:
         text = screen_text(app)
         assert "^e resolve" in text
         assert "^g send" in text
-        await pilot.press(*"hi", "ctrl+g")
+        await pilot.press("3", *"hi", "ctrl+g")
         await settle(pilot)
         assert _texts(desk_db, "T-2") == ["hi"]
         await pilot.press("escape", "f1")
