@@ -120,7 +120,8 @@ async def _database_lost(pilot) -> None:
     pilot.app.screen.post_message(
         DatabaseLost('connection to server at "db.example", port 5432 failed: Connection refused')
     )
-    await _settle(pilot)
+    # Two frames, no more: the watch asks the (healthy) database again and would clear it.
+    await pilot.pause()
     await pilot.pause()
 
 
