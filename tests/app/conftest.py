@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,13 @@ async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
                 break
             await asyncio.sleep(0.01)
         await pilot.pause()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Let the app run until `condition()` holds (the feed delivers on its own thread)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    raise AssertionError("the workspace did not catch up")

@@ -3,12 +3,11 @@ asks before quitting with contacts held, and lets a supervisor free or give one 
 
 from __future__ import annotations
 
-import asyncio
-
 from storage.engine import Database
 from storage.models import Ticket
 from storage.uow import read_session
 from tests.app.conftest import make_app, settle
+from tests.app.conftest import until as _until
 from tests.app.screen import screen_text
 from tests.factories import add_agents
 from widgets.queue_table import QueueTable
@@ -24,16 +23,6 @@ def _holder(db: Database, ticket_id: str) -> int | None:
         ticket = s.get(Ticket, ticket_id)
         assert ticket is not None
         return ticket.assigned_agent_id
-
-
-async def _until(pilot, condition, seconds: float = 10.0) -> None:
-    """Let the app run until `condition()` holds (the feed delivers on its own thread)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-    raise AssertionError("the workspace did not catch up")
 
 
 def _row(app, ticket_id: str):

@@ -4,7 +4,6 @@ shows an agent's name literally, however hostile."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from storage.engine import Database
 from storage.models import Agent
 from storage.uow import unit_of_work
 from tests.app.conftest import make_app, settle
+from tests.app.conftest import until as _until
 from tests.app.screen import assert_inert, screen_text, terminal_output
 from tests.factories import NOW, add_agents, add_customer, add_ticket
 from tests.hostile import INLINE_CASES, load_hostile_cases
@@ -23,16 +23,6 @@ from workspace.text import one_line
 
 WIDE = (120, 35)
 NARROW = (80, 24)
-
-
-async def _until(pilot, condition, seconds: float = 10.0) -> None:
-    """Let the app run until `condition()` holds (the feed delivers on its own thread)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-    raise AssertionError("the workspace did not catch up")
 
 
 def _line(app, subject: str) -> str:
