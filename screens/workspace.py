@@ -29,6 +29,7 @@ from widgets.commands import bindings, of_pane, typed_actions
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
 from workspace.errors import database_lost, describe_failure, failure_reason
+from workspace.text import count
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.boot import BootResult
@@ -196,7 +197,8 @@ class WorkspaceScreen(Screen[None]):
         key = key_of(self.app, "workspace.approvals")
         if event.count > self._waiting:
             self.notify(
-                f"{event.count} request(s) wait for your approval ({key}).",
+                f"{count(event.count, 'request')} {'waits' if event.count == 1 else 'wait'}"
+                f" for your approval ({key}).",
                 title="Approvals",
                 markup=False,
             )
