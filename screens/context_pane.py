@@ -36,6 +36,8 @@ class ContextPane(Pane):
         self._wanted: str | None = None
         self._generation = 0
         self._ticket: str | None = None
+        self.found: str | None = None
+        """The customer shown because the agent looked them up, not the queue's."""
         self.shown: tuple[str, float] | None = None
         """The customer last shown in full, and when (perf_counter): for the benchmark."""
 
@@ -66,35 +68,53 @@ class ContextPane(Pane):
 
     def show_contact(self, row: QueueRow | None) -> None:
         """Load the customer of `row`, unless they are already shown."""
+        was_found = self.found is not None
+        self.found = None
         self._wanted = row.customer_id if row is not None else None
         self._ticket = row.id if row is not None else None
         self.border_subtitle = ""
         if row is None:
             self.placeholder("No contacts match this filter.")
-        elif self.context is None or self.context.digest.customer.id != row.customer_id:
+        elif (
+            was_found or self.context is None or self.context.digest.customer.id != row.customer_id
+        ):
             self.query_one(CustomerDigest).show_placeholder("Loading customer…")
-            self.load(row)
+            self.load(row.customer_id, row)
 
-    def reload(self, row: QueueRow) -> None:
-        """Load the customer again, if still shown (something was added to their history)."""
-        if row.customer_id == self._wanted:
-            self.load(row)
+    def show_customer(self, customer_id: str, new_contact_key: str) -> None:
+        """Load a customer the agent looked up: no contact of the queue is theirs here, and
+        the border says which key starts one."""
+        self.found = customer_id
+        self._wanted = customer_id
+        self._ticket = None
+        self.border_subtitle = f"found · {new_contact_key} starts a contact for them"
+        self.query_one(CustomerDigest).show_placeholder("Loading customer…")
+        self.load(customer_id, None)
+
+    def reload(self, row: QueueRow | None) -> None:
+        """Load the customer again, if still shown (something was added to their history);
+        a looked-up customer (`row` None) is loaded again whatever the queue shows."""
+        if row is None:
+            if self.found is not None:
+                self.load(self.found, None)
+        elif self.found is None and row.customer_id == self._wanted:
+            self.load(row.customer_id, row)
 
     @work(thread=True, exclusive=True, group="context", exit_on_error=False)
-    def load(self, row: QueueRow) -> None:
+    def load(self, customer_id: str, row: QueueRow | None) -> None:
         assert self.bench is not None
-        context = self.bench.reading.customer_context(row.customer_id, row)
-        self.app.call_from_thread(self._loaded, row, context)
+        context = self.bench.reading.customer_context(customer_id, row)
+        self.app.call_from_thread(self._loaded, customer_id, context)
 
-    def _loaded(self, row: QueueRow, context: CustomerContext) -> None:
-        if row.customer_id != self._wanted:
+    def _loaded(self, customer_id: str, context: CustomerContext) -> None:
+        if customer_id != self._wanted:
             return  # the selection moved on while this loaded
         self.context = context
         self.query_one(CustomerDigest).show(context.digest, self.clock())
         self.search_box.value = ""
         self.search_box.remove_class("visible")
         self._show_history()
-        self.shown = (row.customer_id, time.perf_counter())
+        self.shown = (customer_id, time.perf_counter())
 
     def _show(self, entries: list[TimelineRecord], more: bool, empty: str) -> None:
         self._generation += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -22,7 +23,7 @@ from widgets.contact_bar import ContactBar
 from workspace.action_view import ActionOutcome, ActionRecord, Decision, likely_order
 from workspace.queue import QueueRow, holds
 from workspace.replies import REPLIES, ReplyFacts
-from workspace.text import one_line
+from workspace.text import one_line, preview
 from workspace.vocabulary import ActionStatus, Disposition
 
 
@@ -112,6 +113,23 @@ class ResolutionPane(Pane):
         self.query_one(ContactBar).show(row, me, self.clock())
         self.composer.bind(row.id if row is not None and self._holds(row) else None)
         self.load_actions()
+
+    def show_customer(self, name: str) -> None:
+        """A customer the agent looked up, with no contact here: the reply box writes for
+        nobody until the agent starts a contact for them (or goes back to the queue)."""
+        self.row = None
+        bar = self.query_one(ContactBar)
+        bar.show(None, None, self.clock())
+        key = key_of(self.app, "workspace.new_contact")
+        bar.update(
+            Text.assemble(
+                "No contact is open for ",
+                (preview(name, 40), "bold"),
+                f".\n{key} starts one (a call, an e-mail…) held by you · esc back to the queue",
+            )
+        )
+        self.composer.bind(None)
+        self.strip.clear()
 
     def load_actions(self) -> None:
         """Show the current customer's recent actions (only while the agent holds a contact)."""

@@ -22,6 +22,8 @@ from screens.help import HelpScreen
 from screens.keys import key_of, keymap_of
 from screens.leaving import RELEASE, LeavingScreen
 from screens.live import LiveWatcher
+from screens.lookup import LookupScreen
+from screens.new_contact import NewContact, NewContactScreen
 from screens.news import NewsWatcher, identity
 from screens.queue_pane import QueuePane
 from screens.resolution_pane import ResolutionPane
@@ -29,7 +31,9 @@ from widgets.commands import bindings, of_pane, typed_actions
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
 from workspace.errors import database_lost, describe_failure, failure_reason
-from workspace.text import count
+from workspace.lookup import Found
+from workspace.queue import QueueFilter, QueueRow
+from workspace.text import count, one_line
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.boot import BootResult
@@ -65,6 +69,9 @@ class WorkspaceScreen(Screen[None]):
         """The agent's use cases, once the boot has opened the database."""
         self._waiting = 0
         """Requests waiting for approval at the last look (supervisors)."""
+        self._opened_row: QueueRow | None = None
+        """A contact the agent just opened, until the queue's cursor reaches it: reloads
+        the feed asks for meanwhile go to it, not back to the row the agent left."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self._show_clock)
@@ -159,7 +166,7 @@ class WorkspaceScreen(Screen[None]):
         changes = event.changes
         row = self.queue.table.current
         if changes.everything or changes.queue:
-            self.queue.reload(keep=row)
+            self.queue.reload(keep=self._opened_row or row)
         elif changes.viewed:
             self.queue.refresh_viewers()
         if row is not None and (changes.everything or row.id in changes.tickets):
@@ -225,6 +232,9 @@ class WorkspaceScreen(Screen[None]):
 
     @on(QueuePane.ContactChanged)
     def _contact_changed(self, event: QueuePane.ContactChanged) -> None:
+        opened = self._opened_row
+        if event.row is not None and opened is not None and event.row.id == opened.id:
+            self._opened_row = None
         self.context_pane.show_contact(event.row)
         self.resolution.show_contact(event.row)
         ticket_id = event.row.id if event.row is not None else None
@@ -312,7 +322,7 @@ class WorkspaceScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A move refused says why; a lost database is the banner's to show."""
         worker = event.worker
-        if worker.group != "supervise" or event.state != WorkerState.ERROR:
+        if worker.group not in ("supervise", "open") or event.state != WorkerState.ERROR:
             return
         error = worker.error
         if error is None:
@@ -364,6 +374,68 @@ class WorkspaceScreen(Screen[None]):
     def _approvals_closed(self, _result: object) -> None:
         self.query_one(NewsWatcher).look()
 
+    # -- finding any customer, and opening a contact for them ----------------------------
+
+    def action_find(self) -> None:
+        if self.bench is None:
+            return
+        self.app.push_screen(LookupScreen(self.bench.lookup), self._found)
+
+    def _found(self, found: Found | None) -> None:
+        if found is None:
+            return
+        self.context_pane.show_customer(
+            found.customer_id, key_of(self.app, "workspace.new_contact")
+        )
+        self.resolution.show_customer(found.customer_name)
+        self.live.view(None)  # nobody should read this agent as on the queue's contact
+        self.query_one(Timeline).focus()
+
+    def _back_to_queue(self) -> None:
+        """The customer shown is the queue's again, after a looked-up one."""
+        if self.context_pane.found is not None:
+            row = self.queue.table.current
+            self.context_pane.show_contact(row)
+            self.resolution.show_contact(row)
+            if row is not None:
+                self.live.view(row.id)
+
+    def action_new_contact(self) -> None:
+        context = self.context_pane.context
+        if self.bench is None or context is None:
+            self.notify(
+                f"Find the customer first ({key_of(self.app, 'workspace.find')}).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        customer = context.digest.customer
+
+        def chosen(asked: NewContact | None) -> None:
+            if asked is not None:
+                self._open_contact(customer.id, asked)
+
+        self.app.push_screen(NewContactScreen(customer.id, customer.name), chosen)
+
+    @work(thread=True, group="open", exit_on_error=False)
+    def _open_contact(self, customer_id: str, asked: NewContact) -> None:
+        assert self.bench is not None
+        row = self.bench.desk.open_contact(customer_id, asked.channel, asked.subject)
+        self.app.call_from_thread(self._opened, row)
+
+    def _opened(self, row: QueueRow) -> None:
+        """Show the contact just opened, held: the queue moves to it (out of a filter that
+        would hide it) and the panes follow it as after a claim."""
+        queue = self.queue
+        shown = queue.queue_filter
+        if shown.status is not None or shown.channel not in (None, row.channel):
+            # Without the watcher: it would reload at the top, racing the reload to the row.
+            queue.set_reactive(QueuePane.queue_filter, QueueFilter(agent_id=shown.agent_id))
+        self._opened_row = row
+        queue.reload(keep=row)
+        self.notify(f"{one_line(row.id)} is open and yours.", markup=False)
+        self.query_one(Timeline).focus()
+
     def action_search(self) -> None:
         self.context_pane.open_search()
 
@@ -381,6 +453,7 @@ class WorkspaceScreen(Screen[None]):
 
     def action_focus_pane(self, pane: str) -> None:
         if pane == "queue":
+            self._back_to_queue()
             self.queue.table.focus()
         elif pane == "context":
             self.query_one(Timeline).focus()
@@ -389,6 +462,7 @@ class WorkspaceScreen(Screen[None]):
 
     def action_escape(self) -> None:
         if not self.context_pane.close_search():
+            self._back_to_queue()
             self.queue.table.focus()
 
     def action_help(self) -> None:

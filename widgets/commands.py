@@ -135,6 +135,23 @@ COMMANDS: tuple[Command, ...] = (
         "Requests waiting for a supervisor's decision (supervisors)",
     ),
     _c(
+        "workspace.find",
+        "f",
+        "find",
+        "Find",
+        ANYWHERE,
+        "Find any customer by name, e-mail, phone, order or contact id, and open them",
+    ),
+    _c(
+        "workspace.new_contact",
+        "N",
+        "new_contact",
+        "New contact",
+        ANYWHERE,
+        "Start a contact for the customer shown (a call, a walk-in e-mail) and hold it",
+        show=False,  # the customer pane names it once a customer is found
+    ),
+    _c(
         "workspace.search",
         "slash",
         "search",
@@ -270,6 +287,22 @@ COMMANDS: tuple[Command, ...] = (
         priority=True,
     ),
     _c("action.cancel", "escape", "cancel", "Cancel", "action", "Close the form; nothing is done"),
+    # The lookup and the new contact form: the field keeps the focus, so the arrows that
+    # move through the results run before it.
+    _c("lookup.down", "down", "move(1)", "Next result", "lookup", show=False, priority=True),
+    _c("lookup.up", "up", "move(-1)", "Previous result", "lookup", show=False, priority=True),
+    _c("lookup.open", "enter", "open", "Open", "lookup", "Open the customer of the result"),
+    _c("lookup.cancel", "escape", "cancel", "Cancel", "lookup"),
+    _c(
+        "new_contact.submit",
+        "ctrl+s",
+        "submit",
+        "Open and hold",
+        "new_contact",
+        "Open the contact, held by you",
+        priority=True,
+    ),
+    _c("new_contact.cancel", "escape", "cancel", "Cancel", "new_contact"),
     _c("help.close", "escape,f1,q", "dismiss", "Close", "help"),
     _c("entry.close", "escape,q,enter", "dismiss", "Close", "entry"),
     _c("disposition.cancel", "escape", "cancel", "Cancel", "disposition"),

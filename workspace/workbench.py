@@ -12,6 +12,7 @@ from workspace.agents import AgentRecord
 from workspace.approvals import Approvals
 from workspace.desk import Desk
 from workspace.live import LiveFeed
+from workspace.lookup import Lookup
 from workspace.policy import Policy
 from workspace.presence import Presence
 from workspace.reading import Reading
@@ -41,6 +42,8 @@ class Workbench:
     """Freeing and reassigning others' contacts (supervisors)."""
     feed: LiveFeed
     """Others' changes as they commit."""
+    lookup: Lookup
+    """Any customer, order or contact found from what the agent types."""
 
     @classmethod
     def open(
@@ -59,4 +62,5 @@ class Workbench:
             presence=Presence(db, agent, clock=clock, lapse_after=lapse_after),
             supervision=Supervision(db, agent, clock),
             feed=LiveFeed(db),
+            lookup=Lookup(db),
         )

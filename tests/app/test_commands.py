@@ -16,6 +16,8 @@ from screens.disposition import DispositionScreen
 from screens.entry import EntryScreen
 from screens.help import HelpScreen
 from screens.leaving import LeavingScreen
+from screens.lookup import LookupScreen
+from screens.new_contact import NewContactScreen
 from screens.saved_replies import SavedRepliesScreen
 from screens.workspace import WorkspaceScreen
 from tests.app.conftest import settle
@@ -43,6 +45,8 @@ OWNERS = {
     "saved_replies": SavedRepliesScreen,
     "quit": LeavingScreen,
     "assign": AssignScreen,
+    "lookup": LookupScreen,
+    "new_contact": NewContactScreen,
 }
 
 
@@ -112,3 +116,19 @@ async def test_a_remapped_command_keeps_its_place_in_the_footer_help_and_hints(d
         text = screen_text(app)
         assert "^n" in text and "Claim the most urgent contact nobody holds" in text
         assert "Scroll Left" not in text and "Maximize" not in text  # CareDesk's commands only
+
+
+def test_the_keymap_document_lists_every_command_with_its_default_keys() -> None:
+    """docs/keymap.md is what a user remaps from: every id, with the keys it has today."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "keymap.md").read_text(encoding="utf-8")
+    rows = {
+        cells[1].strip("` "): cells[2]
+        for line in doc.splitlines()
+        if line.startswith("| `") and len(cells := line.split("|")) > 3
+    }
+    for command in COMMANDS:
+        assert command.id in rows, f"docs/keymap.md does not list {command.id}"
+        keys = [k.strip() for k in command.keys.split(",")]
+        assert all(f"`{k}`" in rows[command.id] for k in keys), command.id
