@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 from screens.connection import DatabaseLost
 from workspace.action_view import ActionRecord
 from workspace.errors import database_lost, describe_failure, failure_reason
-from workspace.text import count, one_line
+from workspace.text import one_line
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.agents import AgentRecord
@@ -24,13 +24,14 @@ if TYPE_CHECKING:  # the database layers load in the boot worker, after the firs
 
 def identity(agent: AgentRecord, waiting: int | None, key: str) -> str:
     """Who works here, and for a supervisor how many requests wait (and the key to them)."""
-    title = f"{agent.display_name} ({agent.role})"
-    if waiting is not None:
-        title += (
-            f" · {count(waiting, 'approval')} waiting ({key})"
-            if waiting
-            else " · no approvals waiting"
-        )
+    who = f"{agent.display_name} ({agent.role})"
+    if waiting is None:
+        title = who
+    elif waiting:
+        # First: on an 80-column terminal the end of the title is cut.
+        title = f"{waiting:,} to approve ({key}) · {who}"
+    else:
+        title = f"{who} · none to approve"
     return one_line(title)
 
 

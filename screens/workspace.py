@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TextArea
+from textual.widgets import Header, Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from screens.approvals import ApprovalsScreen
@@ -28,6 +28,7 @@ from screens.news import NewsWatcher, identity
 from screens.queue_pane import QueuePane
 from screens.resolution_pane import ResolutionPane
 from widgets.commands import bindings, of_pane, typed_actions
+from widgets.pane_footer import PaneFooter
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
 from workspace.errors import database_lost, describe_failure, failure_reason
@@ -82,7 +83,7 @@ class WorkspaceScreen(Screen[None]):
             yield ResolutionPane(clock=self.clock)
         yield NewsWatcher()
         yield LiveWatcher()
-        yield Footer()
+        yield PaneFooter()
 
     @property
     def queue(self) -> QueuePane:

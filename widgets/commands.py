@@ -155,7 +155,7 @@ COMMANDS: tuple[Command, ...] = (
         "workspace.search",
         "slash",
         "search",
-        "Search history",
+        "Search",
         ANYWHERE,
         "Find words in this customer's history",
     ),
@@ -227,7 +227,7 @@ COMMANDS: tuple[Command, ...] = (
     _c("timeline.page_down", "pagedown", "page(1)", "Page down", "context", show=False),
     _c("timeline.top", "home,g", "jump(0)", "Newest", "context", show=False),
     _c("timeline.bottom", "end,G", "jump(-1)", "Oldest", "context", show=False),
-    _c("timeline.open", "enter,o", "open", "Open entry", "context", "Show the entry in full"),
+    _c("timeline.open", "enter,o", "open", "Open", "context", "Show the entry in full"),
     # The reply box.
     _c(
         "composer.send",
@@ -318,6 +318,48 @@ COMMANDS: tuple[Command, ...] = (
 
 BY_ID: Mapping[str, Command] = {command.id: command for command in COMMANDS}
 """Every command by its id."""
+
+FOOTER: Mapping[str, tuple[str, ...]] = {
+    "queue": (
+        "queue.claim",
+        "workspace.next",
+        "workspace.find",
+        "workspace.channel",
+        "workspace.status",
+        "workspace.mine",
+        "workspace.approvals",
+        "workspace.act",
+        "workspace.search",
+        "workspace.context",
+        "workspace.reply",
+    ),
+    "context": (
+        "timeline.open",
+        "workspace.reply",
+        "workspace.search",
+        "workspace.act",
+        "workspace.resolve",
+        "workspace.release",
+        "workspace.find",
+        "workspace.next",
+        "workspace.approvals",
+        "workspace.queue",
+    ),
+    "resolution": (
+        "composer.send",
+        "composer.toggle",
+        "composer.saved",
+        "workspace.queue",
+        "workspace.context",
+        "workspace.escape",
+    ),
+}
+"""What the workspace's footer shows while each pane has the focus, most needed first: what
+does not fit the width is left out (help, which always shows, and the palette list every
+command). While the agent types in the reply, single-letter commands are text and not shown."""
+
+FOOTER_ALWAYS = "workspace.help"
+"""The command the footer shows in every pane, at its end."""
 
 #: Owners whose commands are live at the same time: the workspace screen's own with the
 #: focused widget's. Every other owner is a screen of its own, live alone.
