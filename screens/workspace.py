@@ -22,7 +22,6 @@ from screens.help import HelpScreen
 from screens.keys import key_of, keymap_of
 from screens.leaving import RELEASE, LeavingScreen
 from screens.live import LiveWatcher
-from screens.lookup import LookupScreen
 from screens.new_contact import NewContact, NewContactScreen
 from screens.news import NewsWatcher, identity
 from screens.queue_pane import QueuePane
@@ -32,12 +31,12 @@ from widgets.pane_footer import PaneFooter
 from widgets.timeline import Timeline
 from workspace.action_view import action_message
 from workspace.errors import database_lost, describe_failure, failure_reason
-from workspace.lookup import Found
 from workspace.queue import QueueFilter, QueueRow
 from workspace.text import count, one_line
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.boot import BootResult
+    from workspace.lookup import Found
     from workspace.workbench import Workbench
 
 #: Actions only supervisors have.
@@ -380,6 +379,8 @@ class WorkspaceScreen(Screen[None]):
     def action_find(self) -> None:
         if self.bench is None:
             return
+        from screens.lookup import LookupScreen  # it needs the database layers, loaded by now
+
         self.app.push_screen(LookupScreen(self.bench.lookup), self._found)
 
     def _found(self, found: Found | None) -> None:
