@@ -202,7 +202,8 @@ class WorkspaceScreen(Screen[None]):
         if self.bench is None:
             return
         key = key_of(self.app, "workspace.approvals")
-        if event.count > self._waiting:
+        if event.count > self._waiting and not isinstance(self.app.screen, ApprovalsScreen):
+            # On the approval queue itself the list says it.
             self.notify(
                 f"{count(event.count, 'request')} {'waits' if event.count == 1 else 'wait'}"
                 f" for your approval ({key}).",

@@ -106,13 +106,14 @@ class CareDeskApp(App[None]):
     # Toasts rise from the bottom left, over the history: at the bottom right (Textual's
     # place for them) they covered the reply box, where the agent is typing. A toast is at
     # most half the screen wide, and the reply box is in the right half at every size.
-    # The approval queue's request and its reason are at the bottom: there toasts rise on
-    # the right, in the middle, over the end of the list.
+    # The approval queue's request, with the policy's sentence and the reason, is at the
+    # bottom: there toasts hang from the top right, over the end of the list's first rows
+    # (their reason is in the request below too).
     CSS = """
     ToastRack { align: left bottom; }
     ToastHolder { align-horizontal: left; }
     Toast { max-width: 50%; }
-    ApprovalsScreen ToastRack { align: right middle; }
+    ApprovalsScreen ToastRack { dock: top; margin: 1 0 0 0; align: right top; }
     ApprovalsScreen ToastHolder { align-horizontal: right; }
     """
 
