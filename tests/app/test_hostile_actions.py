@@ -221,12 +221,15 @@ async def test_hostile_names_and_reasons_are_inert_wherever_actions_show(
 
             # The digest: the name, and what was given and is waiting.
             assert digest.digest is not None and digest.digest.customer.id == f"C-{i:02d}", kind
-            given = _shown(digest)
-            assert given.startswith(one_line(name)), (kind, given[:200])
+            given = _shown(digest.body)
+            # What needs acting on comes first; the name follows it, on a line of its own.
+            assert given.startswith("Waiting for approval: 1 request\n"), (kind, given[:200])
+            assert f"\n{one_line(name)}  " in given, (kind, given[:400])
             compensation = _line_after(given, "Given in 90 days: ")
-            assert compensation.startswith(
-                "20.00 USD in 1 action  1 waiting for approval  ·  discount 50.00 waiting "
-            ), (kind, compensation)
+            assert compensation.startswith("20.00 USD in 1 action  ·  discount 50.00 waiting "), (
+                kind,
+                compensation,
+            )
             assert "  ·  discount 20.00 " in compensation, (kind, compensation)
             _assert_inert(app, kind)
             if kind == "markup-bold":

@@ -174,7 +174,7 @@ def _plant(db: Database, cases: list[tuple[str, str]]) -> None:
     earlier contact closed with a hostile disposition, an order with a hostile id and item
     (delivered on time: it shows only on the timeline) and a reply signed by a hostile author.
     The second has a contact with a hostile id that a colleague holds, and a late order with a
-    hostile id and item (in the digest's open and late orders, and on the timeline).
+    hostile id and item (in the digest's late orders, and on the timeline).
 
     Contacts are due in case order: queue row i is case i, then the held ones follow.
     """
@@ -258,8 +258,11 @@ async def test_hostile_fields_are_inert_in_the_queue_digest_timeline_and_contact
             assert digest.digest is not None, kind
             assert digest.digest.customer.id == (f"C-{i:02d}-b" if held else f"C-{i:02d}"), kind
             shown = screen_text(app)
-            if held:  # the late order, in the digest and on the timeline
-                assert "Open orders" in shown and "Late:" in shown, kind
+            if held:  # the late order, in the digest (once: on the late line) and on the timeline
+                assert "Late:" in shown and "Open orders" not in shown, kind
+                assert "19.99 promised 2026-11-06, shipped, not delivered yet" in _shown(
+                    digest.body
+                ), kind
                 assert [e.kind for e in timeline.entries] == ["order_placed"], kind
             else:  # the tier, email, phone and disposition; the reply and the order's events
                 assert "Earlier contacts" in shown, kind
