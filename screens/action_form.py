@@ -12,12 +12,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
 from screens.keys import key_of
 from widgets.commands import bindings
+from widgets.tick_list import TickList
 from workspace.action_view import (
     ActionOutcome,
     ActionRequest,
@@ -142,7 +143,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
                     yield Select[str]([], prompt="loading orders…", compact=True, id="action-order")
                 with Horizontal(classes="row hidden", id="items-row"):
                     yield Label("Items")
-                    yield SelectionList[str](id="action-items")
+                    yield TickList[str](id="action-items")
                 with Horizontal(classes="row", id="amount-row"):
                     yield Label("Amount")
                     yield Input(
@@ -220,7 +221,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         order.set_class(bool(kind and kind.needs_order), "required")
 
     def _refresh_items(self) -> None:
-        items = self.query_one("#action-items", SelectionList)
+        items = self.query_one("#action-items", TickList)
         items.clear_options()
         order = self.orders.get(self.order_id or "")
         if order is None:
@@ -245,7 +246,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         self._refresh_items()
         self.reassess()
 
-    @on(SelectionList.SelectedChanged)
+    @on(TickList.SelectedChanged)
     @on(Input.Changed)
     def _typed(self) -> None:
         self.reassess()
@@ -255,7 +256,7 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
         kind = self.kind
         if kind is None:
             return None
-        items = self.query_one("#action-items", SelectionList).selected
+        items = self.query_one("#action-items", TickList).selected
         typed = ActionKind(kind).typed_amount
         return ActionRequest(
             kind=kind,
