@@ -158,6 +158,24 @@ class Interaction(SQLModel, table=True):
 
 _UNHELD = text("assigned_agent_id IS NULL")
 
+#: Closed contacts (`queue_queries.CLOSED`), spelled as a literal: the resolved view's query
+#: names the status the same way, so both planners see it may read these partial indexes.
+_CLOSED = text("status = 'resolved'")
+
+
+def _closed_index(name: str, *narrowed_by: str) -> Index:
+    """Closed contacts, newest closed first once read backwards (`queue_queries.CLOSED_AT`):
+    only the resolved view reads them, and only closing a contact writes to them (a claim
+    or a reply on the contacts being worked never does).
+
+    `status` is a key column though every entry is closed: SQLite plans without statistics,
+    and an equality on it weighs this index against the status indexes, which would sort.
+    """
+    closed_at = text("coalesce(resolved_at, opened_at)")
+    return Index(
+        name, *narrowed_by, closed_at, "id", postgresql_where=_CLOSED, sqlite_where=_CLOSED
+    )
+
 
 class Ticket(SQLModel, table=True):
     """A contact waiting for (or handled by) an agent: one row of the queue."""
@@ -215,6 +233,10 @@ class Ticket(SQLModel, table=True):
             "opened_at",
             "id",
         ),
+        # The resolved view: everyone's, one channel's, or one agent's ("mine").
+        _closed_index("ix_ticket_closed", "status"),
+        _closed_index("ix_ticket_closed_channel", "status", "channel"),
+        _closed_index("ix_ticket_closed_holder", "assigned_agent_id", "status"),
         Index("ix_ticket_customer", "customer_id", "opened_at"),
         _folded_id("ix_ticket_id_folded"),
     )

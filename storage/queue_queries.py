@@ -1,13 +1,17 @@
-"""The queue's queries: counted, keyset-paged and served by the ticket queue indexes."""
+"""The queue's queries: counted, keyset-paged and served by the ticket queue indexes.
+
+Two orders: the queue's (soonest SLA breach first) for the contacts being worked or waiting,
+and newest closed first for the closed ones, each served by indexes of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Integer, Row, String, bindparam, func, literal, select, true, tuple_
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
@@ -19,6 +23,16 @@ _ORDER = (Ticket.sla_due_at, Ticket.priority_rank, Ticket.opened_at, Ticket.id)
 OPEN = "open"
 """The status of the contacts in the agents' queue (the workspace's `ContactStatus.OPEN`; a
 test keeps them equal)."""
+
+CLOSED = "resolved"
+"""The status of closed contacts, listed newest closed first (the workspace's
+`ContactStatus.RESOLVED`; a test keeps them equal)."""
+
+#: When a contact was closed, as the closed order and its indexes read it: an imported
+#: contact may lack its resolution time, and it was closed some time after it opened.
+CLOSED_AT: ColumnElement[datetime] = func.coalesce(
+    col(Ticket.resolved_at), col(Ticket.opened_at), type_=UTCDateTime()
+)
 
 
 class Scope(Protocol):
@@ -39,7 +53,7 @@ class Scope(Protocol):
 
 
 class Key(Protocol):
-    """A contact's place in queue order (the workspace's queue key is one)."""
+    """A contact's place in either order (the workspace's queue key is one)."""
 
     @property
     def sla_due_at(self) -> datetime: ...
@@ -49,6 +63,8 @@ class Key(Protocol):
     def opened_at(self) -> datetime: ...
     @property
     def id(self) -> str: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
 
 
 #: Queue order: soonest SLA breach first, then priority, then the oldest.
@@ -58,7 +74,11 @@ QUEUE_ORDER = tuple(col(c).asc() for c in _ORDER)
 def scope_where(scope: Scope) -> list[Any]:
     """The clauses that keep a query to the contacts `scope` names."""
     clauses: list[Any] = []
-    if scope.status is not None:
+    if scope.status == CLOSED:
+        # Inlined, not bound: only a literal shows a planner the closed contacts' partial
+        # indexes may serve the query (a bound value could be any status).
+        clauses.append(col(Ticket.status) == literal(CLOSED, String(), literal_execute=True))
+    elif scope.status is not None:
         clauses.append(col(Ticket.status) == scope.status)
     elif scope.agent_id is None:
         # Parked and escalated contacts are active too, but not in the agents' queue.
@@ -89,6 +109,8 @@ _COLUMNS: tuple[Any, ...] = (
     col(Agent.display_name).label("holder_name"),
     col(Ticket.claimed_at).label("claimed_at"),
     col(Ticket.parked_at).label("parked_at"),
+    col(Ticket.resolved_at).label("resolved_at"),
+    col(Ticket.handle_seconds).label("handle_seconds"),
     col(Ticket.version).label("version"),
 )
 
@@ -102,18 +124,69 @@ def _rows_select(scope: Scope | None) -> Select[*tuple[Any, ...]]:
     return stmt if scope is None else stmt.where(*scope_where(scope))
 
 
-def _key_tuple() -> Any:
-    return tuple_(*(col(c) for c in _ORDER))
+@dataclass(frozen=True)
+class _Order:
+    """One order of queue rows: the columns of its key, ascending as its indexes hold them,
+    and whether the view reads them backwards (newest first)."""
+
+    columns: tuple[Any, ...]
+    """The key's columns (or expressions), in its indexes' order."""
+    values: Callable[[Key], tuple[Any, ...]]
+    """A key's values for `columns`, each bound with its column's type (so times go
+    through UTCDateTime like the columns)."""
+    backwards: bool
+    """Whether the view reads the indexes from their end (newest first)."""
+    seek: bool
+    """Also bound the first column alone: SQLite seeks an index on an expression by a
+    plain comparison but not by a row value, and would walk from the index's end."""
+
+    def _beyond(self, key: Key, *, later: bool) -> list[Any]:
+        values = self.values(key)
+        row, at = tuple_(*self.columns), tuple_(*values)
+        first, bound = self.columns[0], values[0]
+        clauses = [row > at, first >= bound] if later else [row < at, first <= bound]
+        return clauses if self.seek else clauses[:1]
+
+    def following(self, key: Key) -> list[Any]:
+        """The clauses of the rows that come after `key` in the view."""
+        return self._beyond(key, later=not self.backwards)
+
+    def preceding(self, key: Key) -> list[Any]:
+        """The clauses of the rows that come before `key` in the view."""
+        return self._beyond(key, later=self.backwards)
+
+    def shown(self, *, reverse: bool = False) -> tuple[Any, ...]:
+        """ORDER BY for the view's order (or its reverse, to read back from a key)."""
+        descending = self.backwards != reverse
+        return tuple(c.desc() if descending else c.asc() for c in self.columns)
 
 
-def _key_values(key: Key) -> Any:
-    # Bound with each column's own type, so times go through UTCDateTime like the column.
-    return tuple_(
+_QUEUE = _Order(
+    columns=tuple(col(c) for c in _ORDER),
+    values=lambda key: (
         literal(key.sla_due_at, UTCDateTime()),
         literal(key.priority_rank, Integer()),
         literal(key.opened_at, UTCDateTime()),
         literal(key.id, String()),
-    )
+    ),
+    backwards=False,
+    seek=False,
+)
+
+_NEWEST_CLOSED = _Order(
+    columns=(CLOSED_AT, col(Ticket.id)),
+    values=lambda key: (
+        literal(key.resolved_at if key.resolved_at is not None else key.opened_at, UTCDateTime()),
+        literal(key.id, String()),
+    ),
+    backwards=True,
+    seek=True,
+)
+
+
+def _order_of(scope: Scope) -> _Order:
+    """Closed contacts newest closed first; every other view in queue order."""
+    return _NEWEST_CLOSED if scope.status == CLOSED else _QUEUE
 
 
 def count_queue(session: Session, scope: Scope) -> int:
@@ -123,20 +196,22 @@ def count_queue(session: Session, scope: Scope) -> int:
 
 
 def page_after(session: Session, scope: Scope, after: Key | None, limit: int) -> Sequence[Row[Any]]:
-    """Up to `limit` rows that follow `after` in queue order (from the top when None)."""
+    """Up to `limit` rows that follow `after` in the scope's order (from the top when None)."""
+    order = _order_of(scope)
     stmt = _rows_select(scope)
     if after is not None:
-        stmt = stmt.where(_key_tuple() > _key_values(after))
-    stmt = stmt.order_by(*(col(c).asc() for c in _ORDER)).limit(limit)
+        stmt = stmt.where(*order.following(after))
+    stmt = stmt.order_by(*order.shown()).limit(limit)
     return session.execute(stmt).all()
 
 
 def page_before(session: Session, scope: Scope, before: Key, limit: int) -> Sequence[Row[Any]]:
-    """Up to `limit` rows that precede `before`, in queue order."""
+    """Up to `limit` rows that precede `before`, in the scope's order."""
+    order = _order_of(scope)
     stmt = (
         _rows_select(scope)
-        .where(_key_tuple() < _key_values(before))
-        .order_by(*(col(c).desc() for c in _ORDER))
+        .where(*order.preceding(before))
+        .order_by(*order.shown(reverse=True))
         .limit(limit)
     )
     return session.execute(stmt).all()[::-1]
@@ -144,16 +219,17 @@ def page_before(session: Session, scope: Scope, before: Key, limit: int) -> Sequ
 
 def page_at(session: Session, scope: Scope, offset: int, limit: int) -> Sequence[Row[Any]]:
     """Rows at an absolute position: used only to jump, paging continues by key."""
-    stmt = _rows_select(scope).order_by(*(col(c).asc() for c in _ORDER)).offset(offset).limit(limit)
+    order = _order_of(scope)
+    stmt = _rows_select(scope).order_by(*order.shown()).offset(offset).limit(limit)
     return session.execute(stmt).all()
 
 
 def position_of(session: Session, scope: Scope, key: Key) -> int:
-    """How many rows precede `key` in queue order (its index in the filtered queue)."""
+    """How many rows precede `key` in the scope's order (its index in the filtered queue)."""
     stmt = (
         select(func.count())
         .select_from(Ticket)
-        .where(*scope_where(scope), _key_tuple() < _key_values(key))
+        .where(*scope_where(scope), *_order_of(scope).preceding(key))
     )
     return int(session.execute(stmt).scalar_one())
 

@@ -17,7 +17,9 @@ PAGE = 100
 
 @dataclass(frozen=True)
 class QueueKey:
-    """A row's place in queue order: time to SLA breach, then priority, then waiting."""
+    """A row's place in every order the queue has: time to SLA breach, then priority, then
+    waiting (the views of contacts being worked or waiting); when it was closed, newest first
+    (the resolved view). A row's key places it in any view, not only the one it came from."""
 
     sla_due_at: datetime
     """When the SLA is breached."""
@@ -27,6 +29,9 @@ class QueueKey:
     """When the contact arrived."""
     id: str
     """Ticket id, the final tie-breaker."""
+    resolved_at: datetime | None = None
+    """When it was closed, if it is (a closed one without it counts as closed when it
+    opened)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,10 @@ class QueueRow:
     """Its place in queue order."""
     parked_at: datetime | None = None
     """When it was parked waiting on the customer (its SLA clock stopped), if it is."""
+    resolved_at: datetime | None = None
+    """When it was closed, if it is."""
+    handle_seconds: int | None = None
+    """Time agents spent on it as the source system measured it (imported contacts)."""
     viewers: tuple[str, ...] = ()
     """Who else has it open in their workspace (names, oldest first), as last looked up."""
 
@@ -105,8 +114,10 @@ def queue_row(r: Any) -> QueueRow:
         holder_name=r.holder_name,
         claimed_at=r.claimed_at,
         version=r.version,
-        key=QueueKey(r.sla_due_at, r.priority_rank, r.opened_at, r.id),
+        key=QueueKey(r.sla_due_at, r.priority_rank, r.opened_at, r.id, r.resolved_at),
         parked_at=r.parked_at,
+        resolved_at=r.resolved_at,
+        handle_seconds=r.handle_seconds,
     )
 
 

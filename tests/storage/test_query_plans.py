@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event
-from sqlmodel import Session
+from sqlalchemy import Connection, event, update
+from sqlmodel import Session, col
 
 from storage import (
     action_queries,
@@ -41,13 +41,14 @@ from storage import (
     queue_queries,
 )
 from storage.engine import Database
+from storage.models import Ticket
 from storage.uow import read_session, unit_of_work
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
 from workspace.actions import COUNTED, MONEY_BACK
-from workspace.queue import QueueFilter, QueueKey
+from workspace.queue import QueueFilter, QueueKey, queue_row
 from workspace.reading import GIVING
 from workspace.timeline import TimelineKey
-from workspace.vocabulary import ActionStatus
+from workspace.vocabulary import ActionStatus, Channel, ContactStatus, member
 
 #: The tables that grow with the business; a tiny table (agent, policy_version) may be scanned.
 BIG = frozenset(
@@ -63,6 +64,8 @@ class Seed:
     """The agent who holds some contacts and requested the actions."""
     key: QueueKey
     """A queue row's key, for keyset paging and positions."""
+    closed_key: QueueKey
+    """A resolved contact's key, for the resolved view's paging and positions."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,14 @@ def _seed(db: Database) -> Seed:
             due_in=i * 5 - 20,
             holder=sam.id if i % 3 == 0 else None,
         )
+    with unit_of_work(db) as s:
+        # Closed at different times, one (T-10) without a resolution time, as some imports.
+        for tid in ("T-02", "T-06"):
+            s.execute(
+                update(Ticket)
+                .where(col(Ticket.id) == tid)
+                .values(resolved_at=NOW - timedelta(hours=int(tid[2:])))
+            )
     for i in range(6):
         at = NOW - timedelta(days=i)
         add_message(db, f"I-{i}", at=at, text="The blender jug arrived cracked", ticket="T-01")
@@ -136,7 +147,9 @@ def _seed(db: Database) -> Seed:
     with read_session(db) as s:
         row = queue_queries.page_at(s, QueueFilter(), 2, 1)[0]
         key = QueueKey(row.sla_due_at, row.priority_rank, row.opened_at, row.id)
-    return Seed(agent_id=sam.id, key=key)
+        closed = queue_queries.page_at(s, QueueFilter(status=ContactStatus.RESOLVED), 1, 1)[0]
+        closed_key = queue_row(closed).key
+    return Seed(agent_id=sam.id, key=key, closed_key=closed_key)
 
 
 # -- the cases --------------------------------------------------------------------------------
@@ -153,43 +166,82 @@ FILTERS = {
     "escalated": (("escalated", None, False), "ix_ticket_queue_status"),
     "escalated+channel": (("escalated", "call", False), "ix_ticket_queue_status_channel"),
     "mine": ((None, None, True), "ix_ticket_queue_holder_active"),
-    "mine+status": (("resolved", None, True), "ix_ticket_queue_holder_status"),
+    "mine+status": (("pending", None, True), "ix_ticket_queue_holder_status"),
     "mine+escalated": (("escalated", None, True), "ix_ticket_queue_holder_status"),
     "mine+channel": ((None, "chat", True), "ix_ticket_queue_holder_active"),
+    # The resolved view, newest closed first: the closed contacts' own indexes, read
+    # backwards, seeking the key (no sort of every resolved contact, no walk from the top).
+    "resolved": (("resolved", None, False), "ix_ticket_closed"),
+    "resolved+channel": (("resolved", "email", False), "ix_ticket_closed_channel"),
+    "mine+resolved": (("resolved", None, True), "ix_ticket_closed_holder"),
+    "mine+resolved+channel": (("resolved", "chat", True), "ix_ticket_closed_holder"),
 }
 
 
 def _flt(variant: str, seed: Seed) -> QueueFilter:
     (status, channel, mine), _index = FILTERS[variant]
-    return QueueFilter(status=status, channel=channel, agent_id=seed.agent_id if mine else None)
+    return QueueFilter(
+        status=member(ContactStatus, status) if status else None,
+        channel=member(Channel, channel) if channel else None,
+        agent_id=seed.agent_id if mine else None,
+    )
+
+
+def _key(variant: str, seed: Seed) -> QueueKey:
+    """A key of a row the variant's view shows (a resolved one in the resolved view)."""
+    (status, _channel, _mine), _index = FILTERS[variant]
+    return seed.closed_key if status == "resolved" else seed.key
 
 
 def _queue_cases() -> Iterator[Case]:
     q = queue_queries
-    for v, (_filter, index) in FILTERS.items():
-        yield Case(f"count_queue/{v}", lambda s, d, v=v: q.count_queue(s, _flt(v, d)), (index,))
+    for v, ((status, channel, mine), index) in FILTERS.items():
+        # The closed indexes hold only closed contacts, so PostgreSQL takes `status` out of
+        # their Index Cond. A count of the closed contacts reads all of its index's entries
+        # (on a few rows PostgreSQL finds the smallest closed index, whole, cheaper than a
+        # seek); the newest are the end of `ix_ticket_closed`, read backwards until the LIMIT.
+        closed = status == "resolved"
+        counted = frozenset({"ticket"}) if closed else frozenset()
+        newest = frozenset({"ticket"}) if closed and not (channel or mine) else frozenset()
         yield Case(
-            f"page_after/{v}/top", lambda s, d, v=v: q.page_after(s, _flt(v, d), None, 50), (index,)
+            f"count_queue/{v}",
+            lambda s, d, v=v: q.count_queue(s, _flt(v, d)),
+            (index,),
+            walks=counted,
+        )
+        yield Case(
+            f"page_after/{v}/top",
+            lambda s, d, v=v: q.page_after(s, _flt(v, d), None, 50),
+            (index,),
+            walks=newest,
         )
         yield Case(
             f"page_after/{v}/key",
-            lambda s, d, v=v: q.page_after(s, _flt(v, d), d.key, 50),
+            lambda s, d, v=v: q.page_after(s, _flt(v, d), _key(v, d), 50),
             (index,),
         )
         yield Case(
-            f"page_before/{v}", lambda s, d, v=v: q.page_before(s, _flt(v, d), d.key, 50), (index,)
+            f"page_before/{v}",
+            lambda s, d, v=v: q.page_before(s, _flt(v, d), _key(v, d), 50),
+            (index,),
         )
         # An offset walks the index entries it skips: only a jump reads by offset.
-        yield Case(f"page_at/{v}", lambda s, d, v=v: q.page_at(s, _flt(v, d), 3, 50), (index,))
         yield Case(
-            f"position_of/{v}", lambda s, d, v=v: q.position_of(s, _flt(v, d), d.key), (index,)
+            f"page_at/{v}",
+            lambda s, d, v=v: q.page_at(s, _flt(v, d), 3, 50),
+            (index,),
+            walks=newest,
+        )
+        yield Case(
+            f"position_of/{v}",
+            lambda s, d, v=v: q.position_of(s, _flt(v, d), _key(v, d)),
+            (index,),
         )
         # The most urgent contacts are the held ones: "next" starts past them, in the index
         # of the unheld alone ("mine" never asks for next: a claim is from the team's queue).
         # SQLite may start from the holder's index instead: its unheld rows come first
         # (`assigned_agent_id IS NULL`), by status and in queue order, just as good.
-        (_status, channel, mine), _index = FILTERS[v]
-        if not mine:
+        if not mine and not closed:  # a closed contact is never claimed
             unheld = "ix_ticket_unheld_channel" if channel else "ix_ticket_unheld"
             if not channel:
                 unheld += "|ix_ticket_queue_holder_status"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text
 
 from storage import queue_queries as q
 from storage.engine import Database
-from storage.uow import read_session
-from tests.factories import add_agents, add_customer, add_ticket
+from storage.models import Ticket
+from storage.uow import read_session, unit_of_work
+from tests.factories import NOW, add_agents, add_customer, add_ticket
 from workspace.queue import QueueFilter
+from workspace.vocabulary import Channel, ContactStatus
 
 CHANNELS = ["chat", "email", "call", "social", "sms"]
 #: Priorities, most urgent first: the queue's order within one SLA due time.
@@ -68,7 +71,9 @@ def _fill(db: Database, n: int = 60) -> tuple[list[Made], int]:
 def _expected(made: list[Made], flt: QueueFilter, holder: int) -> list[str]:
     """The ids the filter shows, in queue order: the soonest SLA breach first (the latest
     opening, a larger `opened_ago`, waits longest), computed here from what was made. The
-    active view is the open contacts; with "mine", every contact the agent works."""
+    active view is the open contacts; with "mine", every contact the agent works. Resolved
+    contacts come newest closed first; these have no resolution time, so they count as
+    closed when they opened (the smallest `opened_ago` first, then the larger id)."""
     worked = ("open",) if flt.agent_id is None else ("open", "escalated")
     shown = [
         t
@@ -77,7 +82,11 @@ def _expected(made: list[Made], flt: QueueFilter, holder: int) -> list[str]:
         and flt.channel in (None, t.channel)
         and (flt.agent_id is None or (t.held and flt.agent_id == holder))
     ]
-    shown.sort(key=lambda t: (t.due_in, PRIORITIES.index(t.priority), -t.opened_ago, t.id))
+    if flt.status == "resolved":
+        shown.sort(key=lambda t: t.id, reverse=True)
+        shown.sort(key=lambda t: t.opened_ago)
+    else:
+        shown.sort(key=lambda t: (t.due_in, PRIORITIES.index(t.priority), -t.opened_ago, t.id))
     return [t.id for t in shown]
 
 
@@ -122,6 +131,90 @@ def test_queue_order_is_sla_then_priority_then_wait(sqlite_db: Database) -> None
     assert ids == ["late-low", "soon-urgent", "soon-low-older", "soon-low"]
 
 
+@dataclass(frozen=True)
+class Closed:
+    """A contact made for the resolved view, and when it counts as closed."""
+
+    id: str
+    channel: str
+    held: bool
+    closed_at: datetime
+    """Its resolution time, or (stored without one, as some imports) when it opened."""
+
+
+def _fill_closed(db: Database, n: int = 40) -> tuple[list[Closed], int]:
+    """`n` resolved contacts closed over the last hours, many at the same minute (the id
+    decides), every fifth without a resolution time; and contacts in every other status,
+    opened after all of them, that the resolved view must not show."""
+    rnd = random.Random(11)
+    add_customer(db)
+    (agent,) = add_agents(db, "sam")
+    made = []
+    with unit_of_work(db) as s:
+        for i in range(n):
+            opened = NOW - timedelta(hours=10, minutes=rnd.randint(0, 90))
+            resolved = NOW - timedelta(minutes=rnd.randint(0, 12) * 30) if i % 5 else None
+            held = i % 3 == 0
+            made.append(
+                Closed(f"R-{i:03d}", rnd.choice(["chat", "email"]), held, resolved or opened)
+            )
+            s.add(
+                Ticket(
+                    id=made[-1].id,
+                    customer_id="C-1",
+                    channel=made[-1].channel,
+                    subject="Closed",
+                    status="resolved",
+                    active=False,
+                    priority="normal",
+                    priority_rank=2,
+                    opened_at=opened,
+                    sla_due_at=opened + timedelta(hours=1),
+                    assigned_agent_id=agent.id if held else None,
+                    claimed_at=opened if held else None,
+                    resolved_at=resolved,
+                )
+            )
+    for i, status in enumerate(["open", "pending", "escalated"] * 2):
+        add_ticket(db, f"W-{i}", status=status, channel="chat", opened_ago=1, holder=agent.id)
+    return made, agent.id
+
+
+@pytest.mark.parametrize(
+    ("channel", "mine"), [(None, False), (Channel.EMAIL, False), (None, True), (Channel.CHAT, True)]
+)
+def test_the_resolved_view_lists_the_newest_closed_first(
+    db: Database, channel: Channel | None, mine: bool
+) -> None:
+    made, sam = _fill_closed(db)
+    flt = QueueFilter(
+        status=ContactStatus.RESOLVED, channel=channel, agent_id=sam if mine else None
+    )
+    shown = [c for c in made if channel in (None, c.channel) and (c.held or not mine)]
+    expected = [c.id for c in sorted(shown, key=lambda c: (c.closed_at, c.id), reverse=True)]
+    assert len(expected) >= 6
+    with read_session(db) as s:
+        assert q.count_queue(s, flt) == len(expected)
+        seen: list[str] = []
+        page = q.page_after(s, flt, None, 4)
+        while page:
+            seen += [r.id for r in page]
+            page = q.page_after(s, flt, page[-1], 4)
+        assert seen == expected
+        # Back up from the last row, a page at a time, to the top.
+        last = q.page_at(s, flt, len(expected) - 1, 1)[0]
+        back = [last.id]
+        page = q.page_before(s, flt, last, 4)
+        while page:
+            back = [r.id for r in page] + back
+            page = q.page_before(s, flt, page[0], 4)
+        assert back == expected
+        for index in (0, 3, len(expected) - 1):
+            row = q.page_at(s, flt, index, 1)[0]
+            assert row.id == expected[index]
+            assert q.position_of(s, flt, row) == index
+
+
 def explain(db: Database, run) -> str:
     """The SQLite query plan of the last statement `run` executes."""
     seen: list[tuple[str, object]] = []
@@ -149,6 +242,10 @@ def explain(db: Database, run) -> str:
         (QueueFilter(status="escalated"), "ix_ticket_queue_status"),
         (QueueFilter(status="open"), "ix_ticket_queue_status"),
         (QueueFilter(status="open", channel="sms"), "ix_ticket_queue_status_channel"),
+        # The resolved view, newest closed first, from the closed contacts' own indexes.
+        (QueueFilter(status=ContactStatus.RESOLVED), "ix_ticket_closed"),
+        (QueueFilter(status=ContactStatus.RESOLVED, channel="sms"), "ix_ticket_closed_channel"),
+        (QueueFilter(status=ContactStatus.RESOLVED, agent_id=1), "ix_ticket_closed_holder"),
     ],
 )
 def test_queue_pages_are_index_scans_without_a_sort(
