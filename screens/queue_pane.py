@@ -1,4 +1,5 @@
-"""The queue pane: contacts in SLA order, paged from the database as the agent moves."""
+"""The queue pane: contacts in SLA order (closed ones newest first), paged from the database
+as the agent moves."""
 
 from __future__ import annotations
 
@@ -139,6 +140,7 @@ class QueuePane(Pane):
             chosen = table.current
             at = next((n for n, r in enumerate(rows) if chosen and r.id == chosen.id), None)
             index = start + at if at is not None else table.cursor
+        table.shows_closed = flt.closed
         table.reset(total)
         table.store(start, rows, total)
         table.select_index(index)

@@ -31,6 +31,8 @@ _COLUMNS = (
     ("HELD BY", 12),
     ("VIEWING", 12),
 )
+#: The time column's title when the rows are closed contacts: how long each was handled.
+_HANDLED = "HANDLE"
 #: Below this width the tier and the viewing column go, and the holder's column also says who
 #: is viewing a contact nobody holds (taking a little of the customer's name).
 NARROW = 100
@@ -38,7 +40,8 @@ _NARROW_HOLDER = ("HELD/VIEWING", 15)
 
 
 class QueueTable(CursorView):
-    """Contacts in queue order. Holds only the rows near the viewport; asks for the rest."""
+    """Contacts in the view's order. Holds only the rows near the viewport; asks for the
+    rest."""
 
     BINDINGS = bindings("queue")
 
@@ -107,6 +110,8 @@ class QueueTable(CursorView):
     def __init__(self, *, me: int = 0, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.me = me
+        self.shows_closed = False
+        """The rows are closed contacts: the time column says how long each was handled."""
         self.total = 0
         self.now = datetime.now(UTC)
         self._rows: dict[int, QueueRow] = {}
@@ -245,7 +250,7 @@ class QueueTable(CursorView):
             row.version,
             row.viewers,
             info.sla.text,
-            info.waiting,
+            info.elapsed,
             is_cursor,
             self.has_focus,
             width,
@@ -272,6 +277,8 @@ class QueueTable(CursorView):
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self._overlay("queue-table--header")
         titles = [title for title, _ in _COLUMNS]
+        if self.shows_closed:
+            titles[5] = _HANDLED
         if width < NARROW:
             titles[6] = _NARROW_HOLDER[0]
         segments = [
@@ -309,7 +316,7 @@ class QueueTable(CursorView):
             (info.customer, base),
             (info.subject, base),
             (info.tier, base),
-            (info.waiting, base),
+            (info.elapsed, base),
             holder,
             (viewing, viewing_style),
         ]

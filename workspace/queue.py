@@ -46,6 +46,12 @@ class QueueFilter:
     agent_id: int | None = None
     """Only the contacts this agent holds ("mine"), or everyone's."""
 
+    @property
+    def closed(self) -> bool:
+        """Whether the view lists closed contacts: newest closed first, each with how long
+        it was handled rather than how long it has waited."""
+        return self.status is not None and self.status.closed
+
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -96,6 +102,12 @@ class QueueRow:
         status = member(ContactStatus, self.status)
         return status is not None and status.active
 
+    @property
+    def closed(self) -> bool:
+        """Whether the contact is over (resolved)."""
+        status = member(ContactStatus, self.status)
+        return status is not None and status.closed
+
 
 def queue_row(r: Any) -> QueueRow:
     """A queue row from a row of `storage.queue_queries`."""
@@ -119,6 +131,25 @@ def queue_row(r: Any) -> QueueRow:
         resolved_at=r.resolved_at,
         handle_seconds=r.handle_seconds,
     )
+
+
+def handle_time(row: QueueRow) -> int | None:
+    """How long agents worked a closed contact, in whole seconds; None when nothing stored
+    tells (or it is not closed). Fixed once it closed: it never depends on the clock.
+
+    Handle time is the sum of every hold, from claim to release or close (specs/metrics.md,
+    AHT), and for an imported contact the `handle_seconds` its source system measured. A
+    contact keeps only its last hold (a release forgets `claimed_at`), so for one closed here
+    it is that hold, `claimed_at` to `resolved_at`: exact for a contact worked in one hold,
+    short by the earlier holds of one released (or escalated) before it was closed.
+    """
+    if not row.closed:
+        return None
+    if row.handle_seconds is not None:
+        return row.handle_seconds
+    if row.claimed_at is None or row.resolved_at is None or row.resolved_at < row.claimed_at:
+        return None
+    return int((row.resolved_at - row.claimed_at).total_seconds())
 
 
 def seen_by(rows: list[QueueRow], viewers: dict[str, tuple[str, ...]]) -> list[QueueRow]:
@@ -211,8 +242,9 @@ class QueueCells:
     """Subject, sanitised to one line."""
     tier: str
     """Customer tier."""
-    waiting: str
-    """How long it has waited."""
+    elapsed: str
+    """How long it has waited; for a closed contact, how long it was handled
+    (`handle_time`, `-` when unknown), which no longer moves."""
     holder: str
     """`you`, a colleague's name, or empty."""
     mine: bool
@@ -230,15 +262,18 @@ def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
         holder = "you" if row.holder_id == me else one_line(row.holder_name or "?")
     status = member(ContactStatus, row.status)
     parked_at = (row.parked_at or now) if status is not None and status.parked else None
+    if row.closed:
+        handled = handle_time(row)
+        elapsed = "-" if handled is None else format_duration(handled)
+    else:
+        elapsed = format_duration(max(0, int((now - row.opened_at).total_seconds())))
     return QueueCells(
-        sla=sla_state(
-            row.sla_due_at, now, resolved=status is ContactStatus.RESOLVED, parked_at=parked_at
-        ),
+        sla=sla_state(row.sla_due_at, now, resolved=row.closed, parked_at=parked_at),
         channel=row.channel,
         customer=preview(row.customer_name, 120),
         subject=preview(row.subject, 300),
         tier=one_line(row.tier),
-        waiting=format_duration(max(0, int((now - row.opened_at).total_seconds()))),
+        elapsed=elapsed,
         holder=holder,
         mine=holds(row, me),
         viewer=one_line(row.viewers[0]) if row.viewers else "",

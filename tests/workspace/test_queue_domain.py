@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
+from storage import queue_queries
 from tests.factories import NOW
 from workspace.queue import (
     QueueFilter,
@@ -9,11 +13,13 @@ from workspace.queue import (
     QueueRow,
     cells,
     describe,
+    handle_time,
     next_channel,
     next_status,
     plan_page,
     toggle_mine,
 )
+from workspace.vocabulary import ContactStatus
 
 
 def _key(i: int) -> QueueKey:
@@ -86,4 +92,61 @@ def test_cells_show_holder_and_sanitise_customer_text() -> None:
     assert "\x1b" not in theirs.customer and "^[" in theirs.customer
     assert "[bold]" in theirs.customer  # shown literally, never interpreted
     assert "\n" not in theirs.subject
-    assert theirs.waiting == "7m" and theirs.sla.text == "! 5m left"
+    assert theirs.elapsed == "7m" and theirs.sla.text == "! 5m left"
+
+
+def _closed(**changes: object) -> QueueRow:
+    """A contact opened two days ago, claimed a day ago and closed 25 minutes after."""
+    claimed = NOW - timedelta(days=1)
+    row = replace(
+        _row(3),
+        status="resolved",
+        opened_at=NOW - timedelta(days=2),
+        claimed_at=claimed,
+        resolved_at=claimed + timedelta(minutes=25),
+    )
+    return replace(row, **changes)  # type: ignore[arg-type]
+
+
+def test_a_closed_contact_shows_its_handle_time_fixed_at_its_close() -> None:
+    row = _closed()
+    assert handle_time(row) == 25 * 60
+    shown = cells(row, NOW, me=3)
+    assert shown.elapsed == "25m" and shown.sla.text == "done"
+    # Never against the clock: a year on, it still took 25 minutes.
+    assert cells(row, NOW + timedelta(days=365), me=3).elapsed == "25m"
+
+
+@pytest.mark.parametrize(
+    ("changes", "seconds", "shown"),
+    [
+        # An imported contact carries the time its source system measured.
+        ({"handle_seconds": 540}, 540, "9m"),
+        ({"handle_seconds": 0, "claimed_at": None}, 0, "0s"),
+        # Nothing stored tells how long it was worked: shown as unknown, not as 0.
+        ({"claimed_at": None}, None, "-"),
+        ({"resolved_at": None}, None, "-"),
+        ({"resolved_at": NOW - timedelta(days=3)}, None, "-"),  # closed before its claim
+    ],
+)
+def test_handle_time_uses_what_is_stored(
+    changes: dict[str, object], seconds: int | None, shown: str
+) -> None:
+    row = _closed(**changes)
+    assert handle_time(row) == seconds
+    assert cells(row, NOW, me=3).elapsed == shown
+
+
+def test_contacts_not_closed_show_how_long_they_have_waited() -> None:
+    for status in ("open", "pending", "escalated"):
+        row = _closed(status=status, handle_seconds=540)
+        assert handle_time(row) is None
+        assert cells(row, NOW, me=3).elapsed == "2d00h"
+
+
+def test_only_the_resolved_view_is_closed() -> None:
+    assert QueueFilter(status=ContactStatus.RESOLVED, agent_id=1).closed
+    views = (None, ContactStatus.OPEN, ContactStatus.PENDING, ContactStatus.ESCALATED)
+    assert not any(QueueFilter(status=status).closed for status in views)
+    # The storage layer names the closed status itself: the two spellings agree.
+    assert queue_queries.CLOSED == ContactStatus.RESOLVED
