@@ -10,6 +10,7 @@ from textual.widgets import Static
 from workspace.queue import QueueRow, holds
 from workspace.sla import format_duration
 from workspace.text import one_line, preview
+from workspace.timefmt import when
 
 
 class ContactBar(Static):
@@ -31,7 +32,14 @@ class ContactBar(Static):
         t.append(f"{one_line(row.id)} ", style="bold")
         t.append(f"{row.channel.upper()} · ")
         t.append(preview(row.subject, 60))
-        if held and row.claimed_at is not None:
+        if row.closed:
+            done = "\nResolved"
+            if row.resolved_at is not None:
+                done += f" {when(row.resolved_at, now)}"
+            if row.holder_name:
+                done += f" by {one_line(row.holder_name)}"
+            t.append(done, style="italic")
+        elif held and row.claimed_at is not None:
             held_for = format_duration(int((now - row.claimed_at).total_seconds()))
             k = self.keys
             t.append(

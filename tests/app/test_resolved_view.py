@@ -84,6 +84,12 @@ async def test_the_resolved_view_shows_the_newest_first_with_its_handle_time(
         ):
             assert subject in line and handled in line, line
         assert "4027d" not in text
+        # The contact bar says it is over, when and by whom; nobody holds it any more.
+        resolved_at = (NOW - timedelta(minutes=38)).strftime("%H:%M")  # tests run in UTC
+        assert f"Resolved {resolved_at} by Alex" in text, text
+        bar = [line for line in lines if "T-3 CHAT" in line]
+        assert bar, text
+        assert "Held by" not in text and "Unclaimed" not in text
         # Back to the active view: its rows wait again.
         await pilot.press("s")
         await settle(pilot)
