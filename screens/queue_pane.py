@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from screens.pane import Pane
 from widgets.queue_table import QueueTable
 from workspace.queue import (
+    CLOSED_SHOWN,
     PAGE,
     PageRequest,
     QueueFilter,
@@ -26,7 +27,7 @@ from workspace.queue import (
     seen_by,
     toggle_mine,
 )
-from workspace.text import one_line
+from workspace.text import count, one_line
 
 
 class QueuePane(Pane):
@@ -145,7 +146,10 @@ class QueuePane(Pane):
         table.store(start, rows, total)
         table.select_index(index)
         self.border_title = f"Queue · {describe(flt)}"
-        self.border_subtitle = f"{total} contact{'s' if total != 1 else ''}"
+        if flt.closed and total >= CLOSED_SHOWN:
+            self.border_subtitle = f"the newest {count(total, 'contact')}"
+        else:
+            self.border_subtitle = count(total, "contact")
 
     @on(QueueTable.RowsWanted)
     def _rows_wanted(self, event: QueueTable.RowsWanted) -> None:

@@ -34,6 +34,11 @@ class QueueKey:
     opened)."""
 
 
+CLOSED_SHOWN = 10_000
+"""A view of closed contacts lists at most this many, the newest: a team's history holds
+millions, and counting them would read every one. Older ones are found by the lookup."""
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """Which contacts the queue shows."""

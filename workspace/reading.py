@@ -6,16 +6,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import Session
+
 from storage import action_queries, customer_queries, queue_queries
 from storage.engine import Reader
 from storage.uow import ping, read_session
+from workspace.action_entries import action_entry, decision_entry
 from workspace.action_view import COMPENSATION_WINDOW, ActionRecord, action_record
 from workspace.context import REPEAT_WINDOW, Compensation, CustomerContext, make_digest
 from workspace.customers import OrderRecord, customer_record, order_record, ticket_record
 from workspace.errors import CareDeskError
-from workspace.queue import QueueFilter, QueueKey, QueueRow, queue_row
+from workspace.queue import CLOSED_SHOWN, QueueFilter, QueueKey, QueueRow, queue_row
 from workspace.timefmt import utcnow
-from workspace.timeline import TimelineKey, TimelineRecord, interaction_record, merge_page
+from workspace.timeline import (
+    ACTION,
+    DECISION,
+    TimelineKey,
+    TimelineRecord,
+    interaction_record,
+    merge_page,
+)
 from workspace.vocabulary import ActionKind, ActionStatus
 
 TIMELINE_PAGE = 50
@@ -23,6 +33,24 @@ TIMELINE_PAGE = 50
 
 GIVING = tuple(k for k in ActionKind if k.gives)
 """The actions counted as compensation given."""
+
+
+def _timeline_page(
+    s: Session,
+    customer_id: str,
+    orders: list[OrderRecord],
+    before: TimelineKey | None,
+    limit: int,
+) -> list[TimelineRecord]:
+    """The newest `limit` timeline entries older than `before`: each stored source's next
+    `limit`, read by its own keyset, merged with the orders' events."""
+    interactions = customer_queries.interactions_page(s, customer_id, before, limit)
+    taken = action_queries.taken_page(s, customer_id, before, limit, source=ACTION)
+    decided = action_queries.decided_page(s, customer_id, before, limit, source=DECISION)
+    paged = [interaction_record(r) for r in interactions]
+    paged += [action_entry(action_record(r)) for r in taken]
+    paged += [e for r in decided if (e := decision_entry(action_record(r))) is not None]
+    return merge_page(paged, orders, before, limit)
 
 
 class Reading:
@@ -41,9 +69,11 @@ class Reading:
     # -- the queue -------------------------------------------------------------------------
 
     def queue_count(self, flt: QueueFilter) -> int:
-        """How many contacts the filter shows."""
+        """How many contacts the filter shows: in a view of closed contacts, at most
+        `CLOSED_SHOWN` (the newest)."""
+        at_most = CLOSED_SHOWN if flt.closed else None
         with read_session(self.db) as s:
-            return queue_queries.count_queue(s, flt)
+            return queue_queries.count_queue(s, flt, at_most)
 
     def queue_page(
         self,
@@ -89,13 +119,12 @@ class Reading:
             tickets = customer_queries.customer_tickets(s, customer_id, limit=4)
             recent = customer_queries.interactions_since(s, customer_id, now - REPEAT_WINDOW)
             count = customer_queries.count_interactions(s, customer_id)
-            first = customer_queries.interactions_page(s, customer_id, None, TIMELINE_PAGE + 1)
+            page = _timeline_page(s, customer_id, orders, None, TIMELINE_PAGE + 1)
             actions = action_queries.customer_actions(s, customer_id, since, limit=20)
             given, given_count = action_queries.given(
                 s, customer_id, since, status=ActionStatus.EXECUTED, kinds=GIVING
             )
             waiting = action_queries.count_for_customer(s, customer_id, ActionStatus.REQUESTED)
-        page = merge_page([interaction_record(r) for r in first], orders, None, TIMELINE_PAGE + 1)
         digest = make_digest(
             customer_record(found),
             orders,
@@ -124,9 +153,8 @@ class Reading:
     ) -> tuple[list[TimelineRecord], bool]:
         """The next older page of the timeline, and whether more remain."""
         with read_session(self.db) as s:
-            older = customer_queries.interactions_page(s, customer_id, before, limit + 1)
             orders = [order_record(*o) for o in customer_queries.customer_orders(s, customer_id)]
-        page = merge_page([interaction_record(r) for r in older], orders, before, limit + 1)
+            page = _timeline_page(s, customer_id, orders, before, limit + 1)
         return page[:limit], len(page) > limit
 
     def search_history(self, customer_id: str, query: str) -> list[TimelineRecord]:

@@ -195,6 +195,9 @@ def test_the_resolved_view_lists_the_newest_closed_first(
     assert len(expected) >= 6
     with read_session(db) as s:
         assert q.count_queue(s, flt) == len(expected)
+        # A bounded count stops where it is told, and is exact below that.
+        assert q.count_queue(s, flt, at_most=5) == 5
+        assert q.count_queue(s, flt, at_most=len(expected) + 1) == len(expected)
         seen: list[str] = []
         page = q.page_after(s, flt, None, 4)
         while page:
