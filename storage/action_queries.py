@@ -17,6 +17,7 @@ from sqlalchemy import Row, bindparam, case, func, literal, select, true, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from storage.customer_queries import Before, older
 from storage.models import Action, Agent, Customer
 from storage.types import UTCDateTime, to_money
 
@@ -260,6 +261,40 @@ def customer_actions(
         .where(col(Action.customer_id) == customer_id, col(Action.requested_at) >= _at(since))
         .order_by(col(Action.requested_at).desc(), col(Action.id).desc())
         .limit(limit)
+    ).all()
+    return rows
+
+
+def taken_page(
+    session: Session, customer_id: str, before: Before | None, limit: int, *, source: int
+) -> Sequence[Row[Any]]:
+    """Up to `limit` of the customer's actions asked for before `before`, newest first: the
+    timeline's entries of `source`, keyed (requested_at, id). A keyset read backwards over
+    `ix_action_customer`, whose rows end in the id (SQLite's rowid; PostgreSQL sorts only the
+    actions of one moment)."""
+    stmt = _select().where(col(Action.customer_id) == customer_id)
+    if before is not None:
+        stmt = stmt.where(older(col(Action.requested_at), col(Action.id), before, source))
+    rows: Sequence[Row[Any]] = session.execute(
+        stmt.order_by(col(Action.requested_at).desc(), col(Action.id).desc()).limit(limit)
+    ).all()
+    return rows
+
+
+def decided_page(
+    session: Session, customer_id: str, before: Before | None, limit: int, *, source: int
+) -> Sequence[Row[Any]]:
+    """Up to `limit` of the customer's actions that someone decided (a supervisor, or the
+    requester withdrawing) before `before`, newest first: the timeline's entries of `source`,
+    keyed (decided_at, id). A keyset read backwards over `ix_action_customer_decided`, which
+    holds only these, so the actions the policy decided on its own are never read past."""
+    stmt = _select().where(
+        col(Action.customer_id) == customer_id, col(Action.decided_by).is_not(None)
+    )
+    if before is not None:
+        stmt = stmt.where(older(col(Action.decided_at), col(Action.id), before, source))
+    rows: Sequence[Row[Any]] = session.execute(
+        stmt.order_by(col(Action.decided_at).desc(), col(Action.id).desc()).limit(limit)
     ).all()
     return rows
 

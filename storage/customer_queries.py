@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, Row, func, literal, select, text, tuple_
+from sqlalchemy import Integer, Row, and_, func, literal, select, text, tuple_
 from sqlmodel import Session, col
 
 from storage import text_index
@@ -21,6 +21,10 @@ OrderRows = tuple[Row[Any], Sequence[Row[Any]]]
 """An order's row and the rows of its items, in line order."""
 
 
+#: The source number of an interaction in a timeline key (see `Before`).
+INTERACTION_SOURCE = 0
+
+
 class Before(Protocol):
     """A timeline entry's place, newest first (the workspace's timeline key is one)."""
 
@@ -28,10 +32,27 @@ class Before(Protocol):
     def at(self) -> datetime: ...
     @property
     def source(self) -> int:
-        """0 an interaction, 1 an order event."""
+        """Which kind of entry it is: at one moment, higher sources sort first."""
 
     @property
     def id(self) -> int | str: ...
+
+
+def older(at: Any, ident: Any, before: Before, source: int) -> Any:
+    """The keyset condition "older than `before`" for entries of `source` keyed by the
+    columns (`at`, `ident`), newest first.
+
+    At `before`'s moment a lower source's entries are all older and a higher source's none;
+    the same source's are those of a lower id. The plain bound on `at` comes first in each
+    case, so every database narrows an index on (..., at, id) by it.
+    """
+    bound = literal(before.at, UTCDateTime())
+    if source < before.source:
+        return at <= bound
+    if source > before.source:
+        return at < bound
+    key = tuple_(bound, literal(before.id, Integer()))
+    return and_(at <= bound, tuple_(at, ident) < key)
 
 
 _CUSTOMER: tuple[Any, ...] = (
@@ -142,16 +163,14 @@ def interactions_page(
 ) -> Sequence[Row[Any]]:
     """Up to `limit` of the customer's interactions older than `before`, newest first.
 
-    A keyset read over `ix_interaction_timeline`. `before` may be an order event's key
-    (source 1): interactions at that same moment sort after it, so they are included.
+    A keyset read over `ix_interaction_timeline`. `before` may be another source's key
+    (an order event's, an action's): interactions at that same moment sort after it, so
+    they are included.
     """
     stmt = select(*_INTERACTION).where(col(Interaction.customer_id) == customer_id)
     if before is not None:
-        if before.source == 0:
-            key = tuple_(literal(before.at, UTCDateTime()), literal(before.id, Integer()))
-            stmt = stmt.where(tuple_(col(Interaction.at), col(Interaction.id)) < key)
-        else:
-            stmt = stmt.where(col(Interaction.at) <= before.at)
+        at, ident = col(Interaction.at), col(Interaction.id)
+        stmt = stmt.where(older(at, ident, before, INTERACTION_SOURCE))
     stmt = stmt.order_by(col(Interaction.at).desc(), col(Interaction.id).desc()).limit(limit)
     return session.execute(stmt).all()
 

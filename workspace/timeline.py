@@ -1,4 +1,5 @@
-"""The unified timeline: the customer's interactions merged with their orders' events."""
+"""The unified timeline: the customer's interactions merged with their orders' events and the
+actions taken for them (`action_entries`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from workspace.customers import OrderRecord, days_late
-from workspace.vocabulary import ORDER_CHANNEL, Direction, OrderEvent
+from workspace.vocabulary import ORDER_CHANNEL, Direction, OrderEvent, Tone
 
-INTERACTION, ORDER_EVENT = 0, 1
-"""A timeline key's source: ties at one moment keep interactions after order events."""
+INTERACTION, ORDER_EVENT, ACTION, DECISION = 0, 1, 2, 3
+"""A timeline key's source. Entries of one moment sort by it, the highest first: a decision
+above the action it decides, an action above an order event, an order event above an
+interaction. Each source is a keyset of its own (time, then id), so a page is exact."""
+
+ACTION_CHANNEL = "action"
+"""The channel an action's entries are shown under on the timeline."""
 
 
 @dataclass(frozen=True)
@@ -20,9 +26,9 @@ class TimelineKey:
     at: datetime
     """When it happened."""
     source: int
-    """`INTERACTION` or `ORDER_EVENT`."""
+    """`INTERACTION`, `ORDER_EVENT`, `ACTION` or `DECISION`."""
     id: int | str
-    """The interaction's id (int), or the order event's id (`W1001/placed`)."""
+    """The interaction's or the action's id (int), or the order event's id (`W1001/placed`)."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +38,11 @@ class TimelineRecord:
     key: TimelineKey
     """Its place, for paging."""
     kind: str
-    """One of `InteractionKind` or `OrderEvent`."""
+    """One of `InteractionKind`, `OrderEvent` or `action_entries.ActionEvent`."""
     at: datetime
     """When it happened."""
     channel: str
-    """One of `Channel`, or `ORDER_CHANNEL` for order events."""
+    """One of `Channel`, `ORDER_CHANNEL` for order events or `ACTION_CHANNEL` for actions."""
     direction: str
     """One of `Direction`."""
     subject: str | None
@@ -46,9 +52,11 @@ class TimelineRecord:
     author: str | None
     """Who wrote it, for outbound messages and notes."""
     ref: str
-    """Source id: the interaction's ref or the order's id."""
+    """Source id: the interaction's ref, the order's id or the action's number (`#12`)."""
     ticket_id: str | None
     """The contact it belongs to, if any."""
+    tone: Tone | None = None
+    """Where an action stands now, for widgets to colour (None for other entries)."""
 
 
 def interaction_record(r: Any) -> TimelineRecord:
@@ -106,18 +114,20 @@ def _place(entry: TimelineRecord) -> tuple[datetime, int, int | str]:
 
 
 def merge_page(
-    interactions: list[TimelineRecord],
+    paged: list[TimelineRecord],
     orders: list[OrderRecord],
     before: TimelineKey | None,
     limit: int,
 ) -> list[TimelineRecord]:
-    """The newest `limit` entries older than `before`, from a page of interactions and orders.
+    """The newest `limit` entries older than `before`, from pages of the stored sources and
+    the customer's orders.
 
-    `interactions` must be the next `limit` (or more) interactions older than `before`, so no
-    interaction that belongs on this page is missing; order events fill in between them.
+    `paged` must hold, for each stored source (interactions, actions, decisions), the next
+    `limit` (or more) of its entries older than `before`, or all there are: then no entry
+    that belongs on this page is missing. Order events fill in between them.
     """
     events = order_events(orders)
     if before is not None:
         cursor = (before.at, before.source, before.id)
         events = [e for e in events if _place(e) < cursor]
-    return sorted(interactions + events, key=_place, reverse=True)[:limit]
+    return sorted(paged + events, key=_place, reverse=True)[:limit]
