@@ -23,7 +23,8 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 
 
 class Timeline(CursorView):
-    """Every interaction and order event, newest first; more load as the cursor nears the end."""
+    """Every interaction, order event and action, newest first; more load as the cursor nears
+    the end."""
 
     BINDINGS = bindings("timeline")
 
@@ -33,6 +34,10 @@ class Timeline(CursorView):
         "timeline--outbound",
         "timeline--internal",
         "timeline--event",
+        "timeline--done",
+        "timeline--waiting",
+        "timeline--refused",
+        "timeline--void",
         "timeline--when",
         "timeline--empty",
     }
@@ -50,6 +55,10 @@ class Timeline(CursorView):
         & > .timeline--outbound { color: $success; }
         & > .timeline--internal { color: $accent; }
         & > .timeline--event { color: $primary; }
+        & > .timeline--done { color: $success; }
+        & > .timeline--waiting { color: $warning; text-style: bold; }
+        & > .timeline--refused { color: $error; text-style: bold; }
+        & > .timeline--void { color: $text-muted; }
         & > .timeline--when { color: $text-muted; }
         & > .timeline--empty { color: $text-muted; text-style: italic; }
     }
@@ -157,12 +166,14 @@ class Timeline(CursorView):
 
     def _entry_strip(self, entry: TimelineRecord, is_cursor: bool, width: int) -> Strip:
         base = self.get_component_rich_style("timeline--cursor") if is_cursor else self.rich_style
-        overlay = self.get_component_rich_style(f"timeline--{entry.direction}", partial=True)
-        dir_style = base + overlay
+        # An action's entry is coloured by where the action stands now, others by direction.
+        colour = f"timeline--{entry.tone or entry.direction}"
+        dir_style = base + self.get_component_rich_style(colour, partial=True)
         when_style = base + self.get_component_rich_style("timeline--when", partial=True)
         direction = member(Direction, entry.direction)
         if direction is Direction.EVENT:
-            summary = entry.text
+            # An event's first line says it; the lines after are for the entry in full.
+            summary = entry.text.partition("\n")[0]
         elif entry.subject:
             summary = f"{entry.subject}: {entry.text}"
         else:
