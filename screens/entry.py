@@ -1,6 +1,8 @@
-"""One timeline entry in full: the whole text, literal and inert."""
+"""One timeline entry in full: the whole text, literal and inert, a search's words marked."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from widgets.commands import bindings
+from workspace.marks import mark_spans
 from workspace.text import one_line, sanitize
 from workspace.timefmt import full
 from workspace.timeline import TimelineRecord
@@ -16,9 +19,21 @@ from workspace.timeline import TimelineRecord
 #: Characters shown of one entry; the rest is summarised (a message this long is an attack).
 MAX_SHOWN = 50_000
 
+#: How a search's words are marked (as the timeline marks them).
+MARK_STYLE = "bold reverse"
+
+
+def _marked(text: str, marks: Sequence[str]) -> Text:
+    """`text`, already made safe to show, as literal Text with the words of `marks` marked."""
+    shown = Text(text)
+    for start, end in mark_spans(text, marks):
+        shown.stylize(MARK_STYLE, start, end)
+    return shown
+
 
 class EntryScreen(ModalScreen[None]):
-    """Shows a message, note or order event with every character visible and none active."""
+    """Shows a message, note, order event or action with every character visible and none
+    active; `marks` (`workspace.marks.search_marks`) are a search's words to mark."""
 
     BINDINGS = bindings("entry")
 
@@ -32,9 +47,10 @@ class EntryScreen(ModalScreen[None]):
     EntryScreen VerticalScroll { height: 1fr; }
     """
 
-    def __init__(self, entry: TimelineRecord) -> None:
+    def __init__(self, entry: TimelineRecord, marks: Sequence[str] = ()) -> None:
         super().__init__()
         self.entry = entry
+        self.marks = tuple(marks)
 
     def compose(self) -> ComposeResult:
         e = self.entry
@@ -47,7 +63,7 @@ class EntryScreen(ModalScreen[None]):
             head.append(f" · contact {one_line(e.ticket_id)}")
         if e.subject:
             head.append("\nSubject: ", style="bold")
-            head.append(one_line(e.subject))
+            head.append_text(_marked(one_line(e.subject), self.marks))
         body = e.text
         tail = ""
         if len(body) > MAX_SHOWN:
@@ -56,7 +72,7 @@ class EntryScreen(ModalScreen[None]):
         with Vertical():
             yield Static(head, id="entry-head")
             with VerticalScroll():
-                yield Static(Text(sanitize(body) + tail), id="entry-body")
+                yield Static(_marked(sanitize(body) + tail, self.marks), id="entry-body")
             yield Static(Text("↑↓ pgup pgdn scroll · esc close"), id="entry-keys")
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -13,6 +16,7 @@ from textual.strip import Strip
 from widgets.cells import cell
 from widgets.commands import bindings
 from widgets.cursor_view import CursorView
+from workspace.marks import mark_spans
 from workspace.text import preview
 from workspace.timefmt import when
 from workspace.timeline import TimelineKey, TimelineRecord
@@ -24,7 +28,7 @@ _SPACES = re.compile(r"[ \t\r\n]+")
 
 class Timeline(CursorView):
     """Every interaction, order event and action, newest first; more load as the cursor nears
-    the end."""
+    the end. A search's words can be marked in the entries shown."""
 
     BINDINGS = bindings("timeline")
 
@@ -40,6 +44,7 @@ class Timeline(CursorView):
         "timeline--void",
         "timeline--when",
         "timeline--empty",
+        "timeline--mark",
     }
 
     DEFAULT_CSS = """
@@ -61,16 +66,18 @@ class Timeline(CursorView):
         & > .timeline--void { color: $text-muted; }
         & > .timeline--when { color: $text-muted; }
         & > .timeline--empty { color: $text-muted; text-style: italic; }
+        & > .timeline--mark { text-style: bold reverse; }
     }
     """
 
     class Opened(Message):
-        """The agent asked for an entry's full text."""
+        """The agent asked for an entry's full text; `marks` are the words marked in it."""
 
-        def __init__(self, entry: TimelineRecord, index: int) -> None:
+        def __init__(self, entry: TimelineRecord, index: int, marks: tuple[str, ...]) -> None:
             super().__init__()
             self.entry = entry
             self.index = index
+            self.marks = marks
 
     class MoreWanted(Message):
         """The cursor is near the oldest loaded entry and older ones exist."""
@@ -87,15 +94,24 @@ class Timeline(CursorView):
         self.entries: list[TimelineRecord] = []
         self.has_more = False
         self.empty_text = "No history yet."
+        self.marks: tuple[str, ...] = ()
         self.now = datetime.now(UTC)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
         self._asked: TimelineKey | None = None
 
-    def show(self, entries: list[TimelineRecord], has_more: bool, empty_text: str) -> None:
-        """Replace what is shown (a new customer, or search results)."""
+    def show(
+        self,
+        entries: list[TimelineRecord],
+        has_more: bool,
+        empty_text: str,
+        marks: Sequence[str] = (),
+    ) -> None:
+        """Replace what is shown (a new customer, or search results); `marks` are the words
+        to mark in the entries (`workspace.marks.search_marks` of the search), else none."""
         self.entries = list(entries)
         self.has_more = has_more
         self.empty_text = empty_text
+        self.marks = tuple(marks)
         self._asked = None
         self._strips.clear()
         self.cursor = 0
@@ -123,7 +139,7 @@ class Timeline(CursorView):
     def action_open(self) -> None:
         entry = self.current
         if entry is not None:
-            self.post_message(self.Opened(entry, self.cursor))
+            self.post_message(self.Opened(entry, self.cursor, self.marks))
 
     def cursor_moved(self, index: int) -> None:
         self._maybe_want_more(index)
@@ -185,6 +201,32 @@ class Timeline(CursorView):
             cell(" " + when(entry.at, self.now), 14, when_style),
             cell(label, 7, base),
             cell(direction.label if direction else preview(entry.direction, 6), 6, dir_style),
-            cell(preview(_SPACES.sub(" ", summary[:2000]), 400), max(width - 27, 4), base),
         ]
+        shown = preview(_SPACES.sub(" ", summary[:2000]), 400)
+        segments += self._marked(shown, max(width - 27, 4), base)
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _marked(self, text: str, width: int, style: Style) -> list[Segment]:
+        """`text` in a cell of `width`, with the words of `marks` in the mark style: the
+        spans are found in the text as shown, literal, and cut where the cell cuts it."""
+        whole = cell(text, width, style)
+        spans = mark_spans(text, self.marks)
+        if not spans:
+            return [whole]
+        mark = style + self.get_component_rich_style("timeline--mark", partial=True)
+        fitted = whole.text
+        # The cell keeps the text's head and ends in a gap (and `…` when it cut the text):
+        # marks stop before either.
+        stop = len(fitted) - (2 if fitted.rstrip(" ").endswith("…") else 1)
+        segments: list[Segment] = []
+        at = 0
+        for start, end in spans:
+            start, end = min(start, stop), min(end, stop)
+            if start >= end:
+                break
+            if start > at:
+                segments.append(Segment(fitted[at:start], style))
+            segments.append(Segment(fitted[start:end], mark))
+            at = end
+        segments.append(Segment(fitted[at:], style))
+        return segments
