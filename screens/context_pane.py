@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual import on, work
@@ -15,6 +15,7 @@ from screens.pane import Pane
 from widgets.digest import CustomerDigest
 from widgets.timeline import Timeline
 from workspace.context import CustomerContext
+from workspace.marks import search_marks
 from workspace.queue import QueueRow
 from workspace.text import count, one_line
 from workspace.timeline import TimelineKey, TimelineRecord
@@ -116,11 +117,13 @@ class ContextPane(Pane):
         self._show_history()
         self.shown = (customer_id, time.perf_counter())
 
-    def _show(self, entries: list[TimelineRecord], more: bool, empty: str) -> None:
+    def _show(
+        self, entries: list[TimelineRecord], more: bool, empty: str, marks: Sequence[str] = ()
+    ) -> None:
         self._generation += 1
         timeline = self.query_one(Timeline)
         timeline.now = self.clock()
-        timeline.show(entries, more, empty)
+        timeline.show(entries, more, empty, marks=marks)
 
     def _show_history(self) -> None:
         if self.context is not None:
@@ -163,7 +166,7 @@ class ContextPane(Pane):
 
     @on(Timeline.Opened)
     def _open_entry(self, event: Timeline.Opened) -> None:
-        self.app.push_screen(EntryScreen(event.entry))
+        self.app.push_screen(EntryScreen(event.entry, event.marks))
 
     # -- search ------------------------------------------------------------------------------
 
@@ -203,7 +206,7 @@ class ContextPane(Pane):
     def _searched(self, generation: int, query: str, found: list[TimelineRecord]) -> None:
         if generation != self._generation:
             return
-        self._show(found, False, f"Nothing in this history matches {one_line(query)!r}.")
-        matches = f"{len(found)} match{'es' if len(found) != 1 else ''}"
-        self.border_title = f"Customer · {matches} for the search"
+        empty = f"Nothing in this history matches {one_line(query)!r}."
+        self._show(found, False, empty, marks=search_marks(query))
+        self.border_title = f"Customer · {count(len(found), 'match', 'matches')} for the search"
         self.query_one(Timeline).focus()

@@ -283,6 +283,11 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
 
 
+#: Actions someone decided (a supervisor, or the requester withdrawing): the policy's own
+#: decisions have no decider, and the timeline reads its decisions without them.
+_DECIDED = text("decided_by IS NOT NULL")
+
+
 class Action(SQLModel, table=True):
     """A policy-bounded action taken for a customer: requested, decided once, executed once.
 
@@ -295,7 +300,16 @@ class Action(SQLModel, table=True):
     __tablename__ = "action"
     __table_args__ = (
         Index("ix_action_budget", "agent_id", "kind", "requested_at"),
-        Index("ix_action_customer", "customer_id", "requested_at"),
+        Index("ix_action_customer", "customer_id", "requested_at", "id"),
+        # The customer's timeline: the decisions, newest first (`action_queries.decided_page`).
+        Index(
+            "ix_action_customer_decided",
+            "customer_id",
+            "decided_at",
+            "id",
+            postgresql_where=_DECIDED,
+            sqlite_where=_DECIDED,
+        ),
         Index("ix_action_customer_status", "customer_id", "status", "requested_at"),
         Index("ix_action_status", "status", "requested_at", "id"),
         Index("ix_action_decided", "agent_id", "decided_at"),

@@ -190,9 +190,21 @@ async def test_timeline_opens_an_entry_and_searches(desk_db) -> None:
         await _ready(pilot)
         assert [e.ref for e in timeline.entries] == ["I-2", "I-1"]
         assert "2 matches" in screen_text(app)
+        # The word found is marked (drawn in reverse) in each entry, and only there.
+        assert [_reversed(timeline, y) for y in (0, 1)] == [["Blender"], ["blender"]]
         await pilot.press("escape")
         await pilot.pause()
         assert len(timeline.entries) > 2
+        assert not any(_reversed(timeline, y) for y in range(len(timeline.entries)))
+
+
+def _reversed(timeline: Timeline, y: int) -> list[str]:
+    """The text of row `y` drawn in reverse, as the search marks what it found (the cursor's
+    row is drawn with a background, not in reverse)."""
+    from rich.segment import Segment
+
+    strip = timeline.render_line(y)
+    return [s.text for s in strip if isinstance(s, Segment) and s.style and s.style.reverse]
 
 
 async def test_an_unknown_agent_is_a_clear_error(desk_db, capsys) -> None:
