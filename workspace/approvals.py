@@ -88,10 +88,12 @@ class Approvals:
         values: Mapping[str, object],
         event: AuditEvent,
         after: Mapping[str, object],
+        ticket_id: str | None,
         **fence: int,
     ) -> bool:
         """Move a waiting request on, once, and audit it; False when it no longer waits (or
-        the fence, `not_agent` or `only_agent`, refuses this agent)."""
+        the fence, `not_agent` or `only_agent`, refuses this agent). The change names the
+        request's contact, so every workspace showing its customer reloads the timeline."""
         if not action_queries.move(
             session, action_id, from_status=ActionStatus.REQUESTED, values=values, **fence
         ):
@@ -101,7 +103,7 @@ class Approvals:
             session, at, event, Entity.ACTION, str(action_id), before=before, after=after
         )
         kind = ChangeKind.REQUEST if event is AuditEvent.ACTION_WITHDRAW else ChangeKind.DECISION
-        changes.record(session, kind, at, agent_id=self.agent.id)
+        changes.record(session, kind, at, ticket_id=ticket_id, agent_id=self.agent.id)
         return True
 
     def _decide(self, action_id: int, reason: str, *, approve: bool) -> Decision:
@@ -128,7 +130,10 @@ class Approvals:
             }
             event = AuditEvent.ACTION_APPROVE if approve else AuditEvent.ACTION_DENY
             after = {"status": status.value, "reason": why}
-            if not self._answer(s, now, action_id, decided, event, after, not_agent=self.agent.id):
+            answered = self._answer(
+                s, now, action_id, decided, event, after, current.ticket_id, not_agent=self.agent.id
+            )
+            if not answered:
                 return Decision(current, changed=False)
             record = execute(s, self.trail, action_id, now) if approve else stored(s, action_id)
         return Decision(record, changed=True)
@@ -148,7 +153,10 @@ class Approvals:
             }
             after = {"status": ActionStatus.WITHDRAWN.value}
             event = AuditEvent.ACTION_WITHDRAW
-            if not self._answer(s, now, action_id, values, event, after, only_agent=self.agent.id):
+            answered = self._answer(
+                s, now, action_id, values, event, after, current.ticket_id, only_agent=self.agent.id
+            )
+            if not answered:
                 return Decision(current, changed=False)
             record = stored(s, action_id)
         return Decision(record, changed=True)

@@ -195,3 +195,24 @@ async def test_hostile_names_and_reasons_on_the_timeline_are_inert(sqlite_db: Da
             assert_inert(terminal_output(app), kind)
             await pilot.press("escape")
         assert app.is_running
+
+
+async def test_a_colleague_viewing_the_customer_sees_the_decision_too(
+    sqlite_db: Database,
+) -> None:
+    """Sam has T-1 open (not held) when Jordan approves Alex's request: the decision reaches
+    Sam's timeline as well, not only the requester's."""
+    request = _request(sqlite_db)
+    add_agents(sqlite_db, "sam")
+    jordan = AgentRecord(2, "jordan", "Jordan", "supervisor")
+    with unit_of_work(sqlite_db) as s:
+        row = s.get(Agent, 2)
+        assert row is not None and row.name == "jordan"
+    colleague = make_app(sqlite_db, "sam")
+    async with colleague.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        timeline = colleague.screen.query_one(Timeline)
+        assert _kinds(timeline)[0] == ActionEvent.REQUESTED
+        supervisor = Workbench.open(sqlite_db, jordan, POLICY, clock=lambda: NOW)
+        assert supervisor.approvals.approve(request, "loyal customer").changed
+        await until(pilot, lambda: ActionEvent.APPROVED in _kinds(timeline))
