@@ -280,10 +280,9 @@ class Actions:
                 record = execute(s, self.trail, action_id, now)
             else:
                 record = stored(s, action_id)
-            if recorded is ActionStatus.REQUESTED:
-                changes.record(
-                    s, ChangeKind.REQUEST, now, ticket_id=request.ticket_id, agent_id=self.agent.id
-                )
+            # Every workspace showing the customer adds the action to their timeline.
+            kind = ChangeKind.REQUEST if recorded is ActionStatus.REQUESTED else ChangeKind.ACTION
+            changes.record(s, kind, now, ticket_id=request.ticket_id, agent_id=self.agent.id)
         return ActionOutcome(record, repeated=False, headroom=verdict.headroom)
 
 

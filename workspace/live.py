@@ -83,7 +83,7 @@ _REQUESTS = frozenset({ChangeKind.REQUEST, ChangeKind.DECISION})
 #: Changes after which the queue's rows still say the same: opening a contact changes only
 #: who is viewing it, which the queue refreshes for the rows it holds (every agent's every
 #: cursor move is one; reloading every open queue for each would not scale to a team).
-_NOT_QUEUE = frozenset({*_REQUESTS, ChangeKind.AGENT, ChangeKind.VIEW})
+_NOT_QUEUE = frozenset({*_REQUESTS, ChangeKind.ACTION, ChangeKind.AGENT, ChangeKind.VIEW})
 
 
 class LiveFeed:

@@ -497,6 +497,8 @@ class ChangeKind(StrEnum):
     """An action was requested, or withdrawn."""
     DECISION = "decision"
     """A supervisor decided a request."""
+    ACTION = "action"
+    """An action was executed, or refused, by the policy at once (no request waits)."""
     AGENT = "agent"
     """Someone joined, left or changed role."""
 

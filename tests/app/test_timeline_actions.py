@@ -216,3 +216,31 @@ async def test_a_colleague_viewing_the_customer_sees_the_decision_too(
         supervisor = Workbench.open(sqlite_db, jordan, POLICY, clock=lambda: NOW)
         assert supervisor.approvals.approve(request, "loyal customer").changed
         await until(pilot, lambda: ActionEvent.APPROVED in _kinds(timeline))
+
+
+async def test_an_action_executed_at_once_reaches_a_colleagues_timeline(
+    sqlite_db: Database,
+) -> None:
+    """No request waits for a store credit the policy allows: it is still announced, and a
+    colleague with the customer open sees it on the timeline."""
+    (alex,) = add_agents(sqlite_db, "alex")
+    add_agents(sqlite_db, "sam")
+    add_customer(sqlite_db, "C-1", "Dana Whitfield", "gold")
+    add_ticket(sqlite_db, "T-1", "C-1", holder=alex.id, subject="Cracked jug")
+    colleague = make_app(sqlite_db, "sam")
+    async with colleague.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        timeline = colleague.screen.query_one(Timeline)
+        assert ActionEvent.EXECUTED not in _kinds(timeline)
+        desk = Workbench.open(sqlite_db, alex, POLICY, clock=lambda: NOW)
+        taken = desk.actions.take(
+            ActionRequest(
+                kind="store_credit",
+                customer_id="C-1",
+                amount="10",
+                reason="sorry for the wait",
+                ticket_id="T-1",
+            )
+        )
+        assert taken.record.status == "executed", taken.record.verdict_reason
+        await until(pilot, lambda: ActionEvent.EXECUTED in _kinds(timeline))
