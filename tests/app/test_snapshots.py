@@ -1,10 +1,12 @@
-"""What each screen looks like, at 80x24 and at a large size, on a deterministic demo set."""
+"""What each screen looks like, at 80x24, 120x35 and 200x60 (the sizes an agent's terminal, a
+laptop's and a wide screen's are), on a deterministic demo set."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -39,10 +41,15 @@ def demo_db(demo_file: Path, tmp_path: Path) -> Database:
     return make_database(f"sqlite:///{copy}")
 
 
-def _app(db: Database) -> CareDeskApp:
+SIZES = pytest.mark.parametrize(
+    "size", [(80, 24), (120, 35), (200, 60)], ids=["80x24", "120x35", "200x60"]
+)
+
+
+def _app(db: Database, agent: str = "alex") -> CareDeskApp:
     return CareDeskApp(
         # Named, as a team's agents sign in: the fallback to the first agent says so in a toast.
-        AgentLaunch(lambda: db, agent="alex", fill_demo=False),
+        AgentLaunch(lambda: db, agent=agent, fill_demo=False),
         clock=lambda: NOW,
         show_clock=False,
     )
@@ -80,12 +87,12 @@ async def _disposition(pilot) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@SIZES
 def test_workspace(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
     assert snap_compare(_app(demo_db), terminal_size=size, run_before=_booted)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@SIZES
 def test_claimed_with_a_reply_typed(snap_compare, demo_db: Database, size) -> None:
     assert snap_compare(_app(demo_db), terminal_size=size, run_before=_claimed_and_typing)
 
@@ -109,7 +116,7 @@ async def _action_form(pilot) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@SIZES
 def test_action_form(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
     assert snap_compare(_app(demo_db), terminal_size=size, run_before=_action_form)
 
@@ -138,3 +145,56 @@ async def _help(pilot) -> None:
 
 def test_help_of_the_queue(snap_compare, demo_db: Database) -> None:
     assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=_help)
+
+
+async def _approvals(pilot) -> None:
+    """A supervisor's approval queue, from the workspace (p), with the demo's requests."""
+    await _settle(pilot)
+    await pilot.press("p")
+    await _settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def _ask(db: Database) -> None:
+    """Alex asks for two discounts above what an agent may give alone, minutes apart, on
+    the first two demo customers with a delivered order."""
+    from sqlmodel import select
+
+    from storage.models import Order
+    from storage.uow import read_session
+    from workspace.action_view import ActionRequest
+    from workspace.agents import resolve_agent
+    from workspace.policy_file import default_policy
+    from workspace.workbench import Workbench
+
+    alex = resolve_agent(db, "alex")
+    with read_session(db) as s:
+        delivered = select(Order).where(Order.status == "delivered").order_by(Order.id).limit(2)
+        orders = [(o.customer_id, o.id) for o in s.exec(delivered)]
+    reasons = ["parcel nine days late, second time", "blender jug cracked on arrival"]
+    for minutes, (customer, order), reason in zip((14, 3), orders, reasons, strict=True):
+        bench = Workbench.open(
+            db, alex, default_policy(), clock=lambda m=minutes: NOW - timedelta(minutes=m)
+        )
+        asked = ActionRequest("discount", customer, order_id=order, amount="60", reason=reason)
+        assert bench.actions.take(asked).record.status == "requested"
+
+
+@SIZES
+def test_approval_queue(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
+    _ask(demo_db)
+    assert snap_compare(_app(demo_db, "jordan"), terminal_size=size, run_before=_approvals)
+
+
+async def _lookup(pilot) -> None:
+    """The lookup, with the start of a name typed and its results listed."""
+    await _settle(pilot)
+    await pilot.press("f", *"mi")
+    await pilot.pause(0.3)  # the lookup runs once typing pauses
+    await _settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)], ids=["80x24", "120x35"])
+def test_lookup(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=size, run_before=_lookup)
