@@ -55,7 +55,7 @@ class QueueFilter:
     def closed(self) -> bool:
         """Whether the view lists closed contacts: newest closed first, each with how long
         it was handled rather than how long it has waited."""
-        return self.status is not None and self.status.closed
+        return self.status is not None and ContactStatus(self.status).closed
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, TextArea
 
 from screens.connection import DatabaseLost
+from screens.lookup import LookupScreen
 from storage.engine import Database, make_database
 from storage.testing import fresh_sqlite
 from tests.app.conftest import settle
@@ -57,6 +59,14 @@ def _app(db: Database, agent: str = "alex") -> CareDeskApp:
 
 async def _settle(pilot) -> None:
     await settle(pilot, rounds=3)
+    _still(pilot)
+
+
+def _still(pilot) -> None:
+    """Stop every text cursor blinking, lit: a frame taken mid-blink would differ from the
+    snapshot by the cursor alone."""
+    for field in [*pilot.app.screen.query(Input), *pilot.app.screen.query(TextArea)]:
+        field.cursor_blink = False
 
 
 async def _booted(pilot) -> None:
@@ -79,12 +89,14 @@ async def _entry_open(pilot) -> None:
     await _settle(pilot)
     await pilot.press("2", "down", "enter")
     await pilot.pause()
+    _still(pilot)
 
 
 async def _disposition(pilot) -> None:
     await _claimed_and_typing(pilot)
     await pilot.press("escape", "r")
     await pilot.pause()
+    _still(pilot)
 
 
 @SIZES
@@ -130,6 +142,7 @@ async def _database_lost(pilot) -> None:
     # Two frames, no more: the watch asks the (healthy) database again and would clear it.
     await pilot.pause()
     await pilot.pause()
+    _still(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -141,6 +154,7 @@ async def _help(pilot) -> None:
     await _settle(pilot)
     await pilot.press("f1")
     await pilot.pause()
+    _still(pilot)
 
 
 def test_help_of_the_queue(snap_compare, demo_db: Database) -> None:
@@ -191,7 +205,11 @@ async def _lookup(pilot) -> None:
     """The lookup, with the start of a name typed and its results listed."""
     await _settle(pilot)
     await pilot.press("f", *"mi")
-    await pilot.pause(0.3)  # the lookup runs once typing pauses
+    for _ in range(200):  # the lookup runs once typing pauses, in a worker
+        screen = pilot.app.screen
+        if isinstance(screen, LookupScreen) and screen.results:
+            break
+        await pilot.pause(0.05)
     await _settle(pilot)
 
 
