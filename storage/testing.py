@@ -42,7 +42,10 @@ def fresh_postgres_schema(server_url: str, revision: str = "head") -> Iterator[D
     finally:
         db.dispose()
         with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            if prefix is not None:  # the schema's group roles are cluster-wide: drop them too
+            # The schema's group roles are cluster-wide: drop them too, and first. Once the
+            # schema is gone they are orphans, which a sweep by a test running beside this
+            # one may drop between our check and our drop.
+            if prefix is not None:
                 security.drop_groups(conn, prefix)
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
