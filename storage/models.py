@@ -374,6 +374,42 @@ class Survey(SQLModel, table=True):
     """What the customer wrote, as they wrote it (untrusted text)."""
 
 
+#: Holds still running: at most one per contact, found when it ends.
+_RUNNING = text("ended_at IS NULL")
+
+
+class ContactHold(SQLModel, table=True):
+    """One stretch of time an agent held a contact: from the claim (or the open, or being
+    given it) until it ended (released, resolved, parked, escalated, lapsed, freed or given
+    to someone else). Handle time is the sum of a contact's holds (specs/metrics.md), and an
+    agent's handle time today is the sum of theirs; both are read through the indexes below.
+    """
+
+    __tablename__ = "contact_hold"
+    __table_args__ = (
+        Index("ix_contact_hold_ticket", "ticket_id", "started_at"),
+        Index("ix_contact_hold_agent", "agent_id", "started_at"),
+        Index("ix_contact_hold_ended", "ended_at"),
+        Index(
+            "ix_contact_hold_running",
+            "ticket_id",
+            unique=True,
+            postgresql_where=_RUNNING,
+            sqlite_where=_RUNNING,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(sa_column=Column(String(64), nullable=False))
+    agent_id: int = Field(foreign_key="agent.id")
+    started_at: datetime = Field(sa_column=_dt())
+    ended_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    """None while the agent still holds it."""
+    ended_by: str | None = Field(default=None, sa_column=Column(String(16)))
+    """How it ended: one of `HoldEnd` (release, resolve, park, escalate, lapse, free,
+    assign, leave)."""
+
+
 class DeskSession(SQLModel, table=True):
     """One open workspace: who runs it, when it last beat, and the contact it has open.
 

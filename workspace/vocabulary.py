@@ -476,6 +476,27 @@ class Entity(StrEnum):
     CONFIG = "config"
 
 
+class HoldEnd(StrEnum):
+    """How an agent's hold of a contact ended (`contact_hold.ended_by`)."""
+
+    RELEASE = "release"
+    """The agent handed it back to the queue."""
+    RESOLVE = "resolve"
+    """The agent closed it."""
+    PARK = "park"
+    """The agent set it pending on the customer."""
+    ESCALATE = "escalate"
+    """The agent escalated it."""
+    LAPSE = "lapse"
+    """The agent's workspaces went silent past the lapse time."""
+    FREE = "free"
+    """A supervisor took it back to the queue."""
+    ASSIGN = "assign"
+    """A supervisor gave it to another agent."""
+    LEAVE = "leave"
+    """The agent was deactivated, or quit releasing what they held."""
+
+
 class ChangeKind(StrEnum):
     """What the live feed tells other workspaces happened."""
 
