@@ -239,6 +239,9 @@ class Ticket(SQLModel, table=True):
         _closed_index("ix_ticket_closed_holder", "assigned_agent_id", "status"),
         Index("ix_ticket_customer", "customer_id", "opened_at"),
         _folded_id("ix_ticket_id_folded"),
+        # The report (specs/metrics.md): contacts opened, and first replies, in a period.
+        Index("ix_ticket_opened", "opened_at", "channel"),
+        Index("ix_ticket_first_response", "first_response_at"),
     )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
@@ -314,6 +317,9 @@ class Action(SQLModel, table=True):
         Index("ix_action_status", "status", "requested_at", "id"),
         Index("ix_action_decided", "agent_id", "decided_at"),
         Index("ix_action_order", "order_id"),
+        # The report: what was executed, and which requests were decided, in a period.
+        Index("ix_action_executed", "executed_at"),
+        Index("ix_action_decided_at", "decided_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -362,7 +368,10 @@ class Survey(SQLModel, table=True):
     """A customer's answer to a survey about one contact (specs/metrics.md)."""
 
     __tablename__ = "survey"
-    __table_args__ = (Index("ix_survey_ticket", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_survey_ticket", "ticket_id"),
+        Index("ix_survey_at", "at"),  # the report: the surveys answered in a period
+    )
 
     id: str = Field(sa_column=Column(String(64), primary_key=True))
     ticket_id: str = Field(foreign_key="ticket.id", max_length=64)
