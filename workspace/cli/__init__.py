@@ -1,7 +1,7 @@
 """`caredesk`: the workspace (no command), and the commands operations run around it.
 
 One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
-Commands still to come (monitor, report, replay, scenario, deliver) go the same way.
+Commands still to come (monitor, replay, scenario, deliver) go the same way.
 Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 """
 
@@ -27,6 +27,7 @@ from workspace.cli import (
     export,
     importing,
     policy,
+    report,
 )
 from workspace.cli.common import Subparsers
 
@@ -51,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     decide,
     contact,
     audit,
+    report,
     completion,
 )
 """The commands, in the order `caredesk --help` lists them."""
