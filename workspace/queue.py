@@ -273,7 +273,13 @@ def cells(row: QueueRow, now: datetime, me: int) -> QueueCells:
     else:
         elapsed = format_duration(max(0, int((now - row.opened_at).total_seconds())))
     return QueueCells(
-        sla=sla_state(row.sla_due_at, now, resolved=row.closed, parked_at=parked_at),
+        sla=sla_state(
+            row.sla_due_at,
+            now,
+            resolved=row.closed,
+            parked_at=parked_at,
+            resolved_at=row.resolved_at,
+        ),
         channel=row.channel,
         customer=preview(row.customer_name, 120),
         subject=preview(row.subject, 300),

@@ -137,12 +137,23 @@ def format_duration(seconds: int) -> str:
 
 
 def sla_state(
-    due: datetime, now: datetime, *, resolved: bool = False, parked_at: datetime | None = None
+    due: datetime,
+    now: datetime,
+    *,
+    resolved: bool = False,
+    parked_at: datetime | None = None,
+    resolved_at: datetime | None = None,
 ) -> SlaState:
     """The SLA state of a contact due at `due`, seen at `now`; one parked since `parked_at`
-    shows what it had left then, and its clock does not run."""
+    shows what it had left then, and its clock does not run. A contact resolved at
+    `resolved_at` says whether it met its SLA (`done, met`) or by how much it missed it
+    (`done 2h05m late`); `done` alone when the time is not known."""
     if resolved:
-        return SlaState(SlaLevel.DONE, int((due - now).total_seconds()), "done")
+        if resolved_at is None:
+            return SlaState(SlaLevel.DONE, int((due - now).total_seconds()), "done")
+        margin = int((due - resolved_at).total_seconds())
+        text = "done, met" if margin >= 0 else f"done {format_duration(margin)} late"
+        return SlaState(SlaLevel.DONE, margin, text)
     if parked_at is not None:
         left = int((due - parked_at).total_seconds())
         text = f"paused {format_duration(left)} left" if left >= 0 else "paused, breached"

@@ -112,7 +112,7 @@ def test_a_closed_contact_shows_its_handle_time_fixed_at_its_close() -> None:
     row = _closed()
     assert handle_time(row) == 25 * 60
     shown = cells(row, NOW, me=3)
-    assert shown.elapsed == "25m" and shown.sla.text == "done"
+    assert shown.elapsed == "25m" and shown.sla.text == "done, met"
     # Never against the clock: a year on, it still took 25 minutes.
     assert cells(row, NOW + timedelta(days=365), me=3).elapsed == "25m"
 

@@ -14,6 +14,11 @@ def test_levels_and_text_read_without_colour() -> None:
     ok = sla_state(NOW + timedelta(hours=3, minutes=5), NOW)
     assert ok.level is SlaLevel.OK and ok.text == "3h05m left"
     assert sla_state(NOW, NOW, resolved=True).text == "done"
+    early = NOW - timedelta(minutes=5)
+    assert sla_state(NOW, NOW, resolved=True, resolved_at=early).text == "done, met"
+    assert sla_state(NOW, NOW, resolved=True, resolved_at=NOW).text == "done, met"
+    late = NOW + timedelta(hours=2, minutes=5)
+    assert sla_state(NOW, late, resolved=True, resolved_at=late).text == "done 2h05m late"
 
 
 def test_boundary_of_at_risk_is_fifteen_minutes() -> None:
