@@ -119,9 +119,7 @@ def report(db: Reader, period: Period) -> Metrics:
         backlog = [Tally(r.channel, None, r.tally) for r in q.backlog_by_channel(s, until, ACTIVE)]
         given = [
             Tally(None, r.agent, r.tally, Decimal(r.amount))
-            for r in q.given_by_agent(
-                s, since, until, status=ActionStatus.EXECUTED, kinds=[str(k) for k in GIVING]
-            )
+            for r in q.given_by_agent(s, since, until, kinds=[str(k) for k in GIVING])
         ]
         waiting = [
             Tally(None, r.agent, r.tally)
@@ -148,16 +146,11 @@ def friction_report(db: Reader, period: Period) -> Friction:
         ]
         decided = [
             Turnaround(r.requested_at, r.decided_at)
-            for r in q.decided_requests(
-                s,
-                since,
-                until,
-                verdict=VerdictKind.NEEDS_APPROVAL,
-                decided=[str(x) for x in _DECIDED],
-            )
+            for r in q.decided_requests(s, since, until, verdict=VerdictKind.NEEDS_APPROVAL)
+            if r.status in _DECIDED
         ]
         spend = [
             Spend(r.agent, r.kind, r.tally, Decimal(r.amount))
-            for r in q.executed_by_agent_kind(s, since, until, status=ActionStatus.EXECUTED)
+            for r in q.executed_by_agent_kind(s, since, until)
         ]
     return friction(period, tallies, decided, spend)
