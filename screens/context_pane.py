@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,8 +22,33 @@ from workspace.text import count, one_line
 from workspace.timeline import TimelineKey, TimelineRecord
 
 
+class ContextSource(Protocol):
+    """What the pane reads a customer through: the workspace's and the monitor's `Reading`."""
+
+    def customer_context(self, customer_id: str, contact: QueueRow | None) -> CustomerContext:
+        """The digest and first timeline page."""
+        ...
+
+    def timeline_page(
+        self, customer_id: str, before: TimelineKey
+    ) -> tuple[list[TimelineRecord], bool]:
+        """The next older page, and whether more remain."""
+        ...
+
+    def search_history(self, customer_id: str, query: str) -> list[TimelineRecord]:
+        """The interactions matching a search."""
+        ...
+
+
+Viewers = Callable[[Iterable[str]], dict[str, tuple[str, ...]]]
+"""Who has each of these contacts open, by contact (names, oldest first)."""
+
+
 class ContextPane(Pane):
     """Shows the customer of the contact under the queue's cursor.
+
+    It only reads: through the agent's `bench` in the workspace, or through a source and a
+    viewers lookup handed to `read_through` (the supervisor's monitor, which has no bench).
 
     The timeline is replaced when the customer changes, a search runs, or the search is
     closed; older pages and search results meant for a replaced timeline carry an older
@@ -41,6 +67,29 @@ class ContextPane(Pane):
         """The customer shown because the agent looked them up, not the queue's."""
         self.shown: tuple[str, float] | None = None
         """The customer last shown in full, and when (perf_counter): for the benchmark."""
+        self._source: ContextSource | None = None
+        self._viewers: Viewers | None = None
+
+    def read_through(self, source: ContextSource, viewers: Viewers) -> None:
+        """Read customers through `source` and who views a contact through `viewers`,
+        instead of an agent's bench."""
+        self._source = source
+        self._viewers = viewers
+
+    @property
+    def source(self) -> ContextSource:
+        """What customers are read through (only once the database is open)."""
+        if self._source is not None:
+            return self._source
+        assert self.bench is not None
+        return self.bench.reading
+
+    def viewers_of(self, ticket_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Who else has these contacts open."""
+        if self._viewers is not None:
+            return self._viewers(ticket_ids)
+        assert self.bench is not None
+        return self.bench.presence.viewers(ticket_ids)
 
     def compose(self) -> ComposeResult:
         yield CustomerDigest(id="digest")
@@ -92,6 +141,15 @@ class ContextPane(Pane):
         self.query_one(CustomerDigest).show_placeholder("Loading customer…")
         self.load(customer_id, None)
 
+    def show_customer_only(self, customer_id: str, why: str) -> None:
+        """Load a customer without a contact of theirs; the border says `why`."""
+        self.found = customer_id
+        self._wanted = customer_id
+        self._ticket = None
+        self.border_subtitle = why
+        self.query_one(CustomerDigest).show_placeholder("Loading customer…")
+        self.load(customer_id, None)
+
     def reload(self, row: QueueRow | None) -> None:
         """Load the customer again, if still shown (something was added to their history);
         a looked-up customer (`row` None) is loaded again whatever the queue shows."""
@@ -103,8 +161,7 @@ class ContextPane(Pane):
 
     @work(thread=True, exclusive=True, group="context", exit_on_error=False)
     def load(self, customer_id: str, row: QueueRow | None) -> None:
-        assert self.bench is not None
-        context = self.bench.reading.customer_context(customer_id, row)
+        context = self.source.customer_context(customer_id, row)
         self.app.call_from_thread(self._loaded, customer_id, context)
 
     def _loaded(self, customer_id: str, context: CustomerContext) -> None:
@@ -135,8 +192,7 @@ class ContextPane(Pane):
     @work(thread=True, exclusive=True, group="viewers", exit_on_error=False)
     def load_viewers(self, ticket_id: str) -> None:
         """Say who else has this contact open, so two agents never answer one customer."""
-        assert self.bench is not None
-        names = self.bench.presence.viewers([ticket_id]).get(ticket_id, ())
+        names = self.viewers_of([ticket_id]).get(ticket_id, ())
         self.app.call_from_thread(self._viewers_loaded, ticket_id, names)
 
     def _viewers_loaded(self, ticket_id: str, names: tuple[str, ...]) -> None:
@@ -156,8 +212,7 @@ class ContextPane(Pane):
 
     @work(thread=True, exclusive=True, group="timeline", exit_on_error=False)
     def load_more(self, customer_id: str, before: TimelineKey, generation: int) -> None:
-        assert self.bench is not None
-        entries, more = self.bench.reading.timeline_page(customer_id, before)
+        entries, more = self.source.timeline_page(customer_id, before)
         self.app.call_from_thread(self._more_loaded, generation, entries, more)
 
     def _more_loaded(self, generation: int, entries: list[TimelineRecord], more: bool) -> None:
@@ -199,8 +254,7 @@ class ContextPane(Pane):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search(self, customer_id: str, query: str, generation: int) -> None:
-        assert self.bench is not None
-        found = self.bench.reading.search_history(customer_id, query)
+        found = self.source.search_history(customer_id, query)
         self.app.call_from_thread(self._searched, generation, query, found)
 
     def _searched(self, generation: int, query: str, found: list[TimelineRecord]) -> None:

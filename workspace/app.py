@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from screens.boot import BootScreen
+from screens.monitor import MonitorScreen
 from screens.workspace import WorkspaceScreen
 from widgets.commands import check_keymap
 from workspace import preferences
@@ -27,6 +28,7 @@ from workspace.timefmt import utcnow
 if TYPE_CHECKING:
     from storage.engine import Database, Reader
     from workspace.boot import BootResult
+    from workspace.monitor import Monitor
     from workspace.policy import Policy
 
 Booted = TypeVar("Booted")
@@ -87,6 +89,36 @@ class AgentLaunch(Launch["BootResult"]):
 
     def booted(self, screen: Screen[None], result: BootResult) -> None:
         assert isinstance(screen, WorkspaceScreen)
+        screen.booted(result)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.dispose()
+
+
+class MonitorLaunch(Launch["Monitor"]):
+    """The supervisor's wallboard: the database opened read-only (no engine that writes),
+    its schema checked but never migrated, and no session of its own: nobody sees it."""
+
+    def __init__(self, open_reader: Callable[[], Reader], *, policy: Policy | None = None) -> None:
+        self.open_reader = open_reader
+        self.policy = policy
+        """The local policy file's policy, for budgets where the team installed none."""
+        self.db: Reader | None = None
+
+    def boot(self, clock: Callable[[], datetime]) -> Monitor:
+        from workspace.boot import open_database
+        from workspace.monitor import open_monitor
+
+        db = open_database(self.open_reader)
+        self.db = db
+        return open_monitor(db, clock=clock, policy=self.policy)
+
+    def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
+        return MonitorScreen(clock, show_clock=show_clock)
+
+    def booted(self, screen: Screen[None], result: Monitor) -> None:
+        assert isinstance(screen, MonitorScreen)
         screen.booted(result)
 
     def close(self) -> None:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from sqlalchemy.exc import OperationalError
+
 from storage import monitor_queries, presence_queries
 from storage.engine import Database, Reader
 from storage.money import to_money
@@ -294,6 +296,26 @@ class Monitor:
                 if row.name not in names:
                     names.append(row.name)
         return {ticket: tuple(names) for ticket, names in found.items()}
+
+
+def open_monitor(
+    reader: Reader, *, clock: Callable[[], datetime] = utcnow, policy: Policy | None = None
+) -> Monitor:
+    """The monitor on `reader`, once its schema is known to be current (a viewer never
+    migrates: `DatabaseUnavailable` says to upgrade first); the team's installed policy
+    gives the budgets, else `policy`, else the one CareDesk ships."""
+    from workspace.boot import DatabaseUnavailable, open_viewer
+    from workspace.policy_store import effective_policy
+
+    open_viewer(reader, clock=clock, policy=policy)
+    try:
+        effective = effective_policy(reader, policy)
+    except OperationalError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise DatabaseUnavailable(
+            f"cannot read the database {reader.safe_url}: {reason}"
+        ) from error
+    return Monitor(reader, effective, clock)
 
 
 # -- what each panel shows ------------------------------------------------------------------

@@ -1,0 +1,199 @@
+"""The monitor on screen: known rows show, a claim made meanwhile appears, a contact opens
+read-only, and the database is the same afterwards, to the byte."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from textual.pilot import Pilot
+from textual.worker import WorkerState
+
+from screens.context_pane import ContextPane
+from screens.monitor import LISTEN, ContactView, MonitorScreen
+from storage.engine import Database, Reader
+from tests.app.conftest import until
+from tests.factories import NOW
+from tests.monitoring import monitor_reader
+from tests.workspace.test_monitor import add_action, fill_floor
+from widgets.board import Board
+from workspace.agents import resolve_agent
+from workspace.app import CareDeskApp, MonitorLaunch
+from workspace.desk import Desk
+from workspace.monitor import Monitor
+from workspace.policy_file import default_policy
+
+
+def monitor_app(reader: Reader) -> CareDeskApp:
+    """The monitor on `reader`, the clock frozen at NOW."""
+    return CareDeskApp(MonitorLaunch(lambda: reader), clock=lambda: NOW, show_clock=False)
+
+
+async def settled(pilot: Pilot[None]) -> MonitorScreen:
+    """Wait until the monitor is up and no read runs (the listener runs for good)."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, MonitorScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, MonitorScreen)
+    await until(pilot, lambda: len(screen.read) == 5)
+    for _ in range(500):
+        if not any(
+            w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w.group != LISTEN
+            for w in pilot.app.workers
+        ):
+            break
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+    return screen
+
+
+def texts(board: Board) -> list[tuple[str, ...]]:
+    return [line.cells for line in board.lines]
+
+
+async def test_each_panel_shows_the_floor(sqlite_db: Database) -> None:
+    _alex, sam, _riley = fill_floor(sqlite_db)
+    add_action(
+        sqlite_db, "A-1", sam, "refund", "60.00", status="requested", ago=timedelta(minutes=20)
+    )
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = await settled(pilot)
+            urgent = texts(screen.board("urgent"))
+            assert [row[2] for row in urgent] == ["T-5", "T-2", "T-1"]
+            assert urgent[0][0].startswith("BREACHED")
+            floor = {row[0]: row for row in texts(screen.board("floor"))}
+            assert floor["Sam"][1:] == ("here", "T-2 +1 25m", "T-2", "2 · 10m")
+            assert floor["Riley"][1] == "silent 2m"
+            assert texts(screen.board("approvals"))[0][:3] == ("20m", "Sam", "Refund 60.00 USD")
+            depth = {row[0]: row for row in texts(screen.board("depth"))}
+            assert depth["all"] == ("all", "2", "2", "1", "1 (1)")
+            title = str(screen.query_one("#urgent-panel").border_title)
+            assert "2 breached, 1 at risk" in title
+
+
+async def test_a_claim_made_meanwhile_appears(sqlite_db: Database) -> None:
+    fill_floor(sqlite_db)
+    alex = resolve_agent(sqlite_db, "alex")
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = await settled(pilot)
+            Desk(sqlite_db, alex, clock=lambda: NOW).claim("T-1")
+
+            def alex_holds() -> bool:
+                floor = {row[0]: row for row in texts(screen.board("floor"))}
+                return floor["Alex"][2].startswith("T-1")
+
+            await until(pilot, alex_holds, seconds=4)  # the feed, not the 5 s refresh
+            urgent = {row[2]: row for row in texts(screen.board("urgent"))}
+            assert urgent["T-1"][4] == "Alex"
+
+
+async def test_enter_opens_a_contact_read_only(sqlite_db: Database) -> None:
+    fill_floor(sqlite_db)
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = await settled(pilot)
+            screen.board("urgent").focus()
+            await pilot.press("down", "down", "enter")  # T-1, Dana Whitfield's
+            await until(pilot, lambda: isinstance(app.screen, ContactView))
+            pane = app.screen.query_one(ContextPane)
+            await until(pilot, lambda: pane.context is not None)
+            assert pane.context is not None
+            assert pane.context.digest.customer.name == "Dana Whitfield"
+            note = str(app.screen.query_one("#contact-note").render())
+            assert "T-1 · open · call · held by nobody · read-only" in note
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen))
+            launch = app.launch
+            assert isinstance(launch, MonitorLaunch) and launch.db is reader
+            assert not hasattr(reader, "write")
+            refused = pytest.raises(OperationalError, match=r"readonly|read-only|query_only")
+            with refused, reader.read.begin() as conn:
+                conn.execute(text("UPDATE ticket SET subject = 'x'"))
+
+
+def _file_digest(path: Path) -> str:
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _table_sums(db: Database) -> dict[str, tuple[object, ...]]:
+    """Each table's row count and a checksum of its rows in order."""
+    with db.read.connect() as conn:
+        tables = inspect(conn).get_table_names()
+        return {
+            t: tuple(
+                conn.execute(
+                    text(
+                        f"SELECT count(*), coalesce(md5(string_agg(t::text, ',' "
+                        f"ORDER BY t::text)), '') FROM \"{t}\" t"
+                    )
+                ).one()
+            )
+            for t in tables
+        }
+
+
+async def _watch_and_drill(reader: Reader) -> None:
+    """Monitor the floor, open a contact and an agent, search a history, and leave."""
+    app = monitor_app(reader)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await settled(pilot)
+        for board, moves in (("urgent", ("down",)), ("floor", ("end",))):
+            screen.board(board).focus()
+            await pilot.press(*moves, "enter")
+            await until(pilot, lambda: isinstance(app.screen, ContactView))
+            pane = app.screen.query_one(ContextPane)
+
+            def loaded(pane: ContextPane = pane) -> bool:
+                return pane.context is not None
+
+            await until(pilot, loaded)
+            await pilot.press("slash", *"jug", "enter")
+            await asyncio.sleep(0.2)
+            await pilot.press("escape", "escape")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen))
+        screen.action_refresh_all()
+        await settled(pilot)
+
+
+async def test_monitoring_leaves_a_sqlite_file_unchanged(sqlite_db: Database) -> None:
+    fill_floor(sqlite_db)
+    path = Path(str(sqlite_db.read.url.database))
+    sqlite_db.dispose()
+    before = _file_digest(path)
+    with monitor_reader(sqlite_db) as reader:
+        await _watch_and_drill(reader)
+    assert _file_digest(path) == before
+
+
+async def test_monitoring_leaves_postgresql_unchanged(pg_db: Database) -> None:
+    fill_floor(pg_db)
+    before = _table_sums(pg_db)
+    with monitor_reader(pg_db) as reader:
+        await _watch_and_drill(reader)
+    assert _table_sums(pg_db) == before
+
+
+def test_a_write_through_the_monitors_connection_fails(db: Database) -> None:
+    fill_floor(db)
+    with monitor_reader(db) as reader:
+        monitor = Monitor(reader, default_policy())
+        for statement in (
+            "UPDATE ticket SET assigned_agent_id = NULL",
+            "DELETE FROM desk_session",
+            "INSERT INTO change (at, kind) VALUES (CURRENT_TIMESTAMP, 'claim')",
+        ):
+            with pytest.raises(DBAPIError), monitor.db.read.begin() as conn:
+                conn.execute(text(statement))

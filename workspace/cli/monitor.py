@@ -1,0 +1,84 @@
+"""`caredesk monitor`: the supervisor's live wallboard, read-only."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from workspace.cli.common import Subparsers, add_db, add_policy, policy_of, settings_of
+
+MONITOR_DESCRIPTION = """\
+A live wallboard of the floor: queue depth by channel and in the escalation queue, the
+contacts breached and at risk (most urgent first), every agent with what they hold and for
+how long, what they are viewing and what they handled today, approvals waiting and for how
+long, and the compensation given today and this month against the team's budgets. It
+follows every change as it commits; nobody presses anything. Enter on a contact, an agent
+or a request opens the customer's context read-only (esc goes back)."""
+
+MONITOR_EPILOG = """\
+read-only, and no trace:
+  the database is opened read-only (SQLite: the file in read-only mode; PostgreSQL:
+  every transaction READ ONLY, and the login should be in the database's monitor group,
+  which may write nothing). The monitor writes no session or heartbeat, marks nothing
+  read or viewed, and holds nothing: agents do not see it. It never upgrades the schema:
+  run `caredesk db upgrade` first.
+
+exit status:
+  0 closed, 2 the database cannot be read or its schema is not current."""
+
+
+NEEDS_TERMINAL = "the monitor needs a terminal: run `caredesk monitor` in one"
+
+
+def add(commands: Subparsers) -> None:
+    monitor = commands.add_parser(
+        "monitor",
+        help="the supervisor's live wallboard of the floor, read-only",
+        description=MONITOR_DESCRIPTION,
+        epilog=MONITOR_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_db(monitor)
+    add_policy(monitor)
+    monitor.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from storage.engine import make_reader
+    from workspace.cli.desk import on_terminal
+    from workspace.errors import CareDeskError
+
+    settings = settings_of(args)
+    policy = policy_of(settings)  # a bad file is refused here, before anything opens
+    url = settings.database_url()
+    check_current(url)
+    from workspace.app import CareDeskApp, MonitorLaunch
+
+    launch = MonitorLaunch(partial(make_reader, url), policy=policy)
+    app = CareDeskApp(launch, keymap=settings.keymap)
+    if not on_terminal():
+        raise CareDeskError(NEEDS_TERMINAL)
+    app.run()
+    return app.return_code or 0
+
+
+def check_current(url: str) -> None:
+    """Refuse, before any screen, a database that is missing or whose schema is not the one
+    this CareDesk reads (the monitor never creates or upgrades one)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import make_reader, normalise_url
+    from workspace.boot import open_viewer
+    from workspace.errors import CareDeskError
+
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise CareDeskError(f"{shown}: no such database file (the monitor creates none)")
+    reader = make_reader(parsed)
+    try:
+        open_viewer(reader)
+    finally:
+        reader.dispose()
