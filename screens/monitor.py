@@ -60,7 +60,7 @@ PANELS: dict[str, tuple[str, tuple[Column, ...], str]] = {
     "urgent": (
         "Breached and at risk",
         (
-            Column("SLA", 14),
+            Column("SLA", 16),
             Column("CHAN", 10),
             Column("CONTACT", 10),
             Column("CUSTOMER", 18),
@@ -168,7 +168,7 @@ class MonitorScreen(Screen[None]):
     def booted(self, monitor: Monitor) -> None:
         """The database is open: read every panel, listen, and tick."""
         self.monitor = monitor
-        self.app.sub_title = f"Monitor · read-only · {monitor.db.safe_url}"
+        self.app.sub_title = "Monitor · read-only"
         self.query_one(ConnectionWatch).ping = monitor.ping
         self.action_refresh_all()
         self.listen()

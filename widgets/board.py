@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -121,7 +120,7 @@ class Board(CursorView):
         width = self.size.width
         style = self.rich_style
         if y == 0:
-            header = self.get_component_rich_style("board--header")
+            header = style + self.get_component_rich_style("board--header")
             segments = [
                 cell(c.title, w, header)
                 for c, w in zip(self.columns, self._widths(width), strict=True)
@@ -130,19 +129,21 @@ class Board(CursorView):
         index = round(self.scroll_y) + y - self.HEADER_LINES
         if not self.lines:
             if index == 0:
-                empty = self.get_component_rich_style("board--empty")
+                empty = style + self.get_component_rich_style("board--empty")
                 return Strip([Segment(self.empty, empty)]).crop_extend(0, width, style)
             return Strip.blank(width, style)
         if index >= len(self.lines):
             return Strip.blank(width, style)
         line = self.lines[index]
-        tone: Style = self.get_component_rich_style(f"board--{line.tone}") if line.tone else Style()
+        tone = style
+        if line.tone:
+            tone += self.get_component_rich_style(f"board--{line.tone}")
         if index == self.cursor:
             tone += self.get_component_rich_style("board--cursor")
         segments = [
             cell(text, w, tone) for text, w in zip(line.cells, self._widths(width), strict=False)
         ]
-        return Strip(segments).crop_extend(0, width, style + tone)
+        return Strip(segments).crop_extend(0, width, tone)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.lines) + self.HEADER_LINES)

@@ -427,7 +427,7 @@ def approval_lines(waiting: list[ActionRecord], now: datetime) -> list[Line]:
 
 def _used(given: Decimal, budget: Decimal | None) -> str:
     if budget is None:
-        return "no budget"
+        return "-"
     if budget == 0:
         return "-"
     return f"{given / budget * 100:.0f}%"
