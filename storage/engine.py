@@ -144,7 +144,10 @@ def _engine(parsed: URL, *, read_only: bool, echo: bool, busy_timeout: float) ->
     elif is_sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     elif read_only:
-        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+        # Added to the URL's own options (a search_path, say): connect_args would replace them.
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        kwargs["connect_args"] = {"options": f"{given} -c default_transaction_read_only=on".strip()}
     engine = create_engine(parsed, **kwargs)
     if is_sqlite:
         _configure_sqlite(engine, read_only=read_only, busy_timeout=busy_timeout)

@@ -48,3 +48,25 @@ def test_a_connection_used_a_moment_ago_is_not_pinged_again(
     with pytest.raises(OperationalError):
         _pid(pg_db)
     assert _pid(pg_db) != first  # the pool threw the dead one away
+
+
+def test_a_reader_keeps_the_urls_own_options_and_cannot_write(pg_db: Database) -> None:
+    """A URL naming its schema in `options` (as the tests' and a team's may) is read in that
+    schema by a reader too, and every transaction of the reader is read-only."""
+    from storage.engine import make_reader
+    from storage.models import Agent
+
+    with pg_db.write.begin() as conn:
+        conn.execute(
+            Agent.__table__.insert().values(name="hana", display_name="Hana", role="agent")
+        )  # type: ignore[attr-defined]
+    reader = make_reader(pg_db.url)
+    try:
+        with reader.read.connect() as conn:
+            names = conn.execute(text("SELECT name FROM agent")).scalars().all()
+            assert names == ["hana"]
+            assert conn.execute(text("SHOW default_transaction_read_only")).scalar_one() == "on"
+        with pytest.raises(Exception, match="read-only transaction"), reader.read.begin() as conn:
+            conn.execute(text("DELETE FROM agent"))
+    finally:
+        reader.dispose()

@@ -32,6 +32,7 @@ from workspace.cli import (
     importing,
     main,
     policy,
+    report,
 )
 from workspace.policy_file import DEFAULT_POLICY
 
@@ -80,6 +81,7 @@ OFFERS = {
     ("audit",): set(),
     ("audit", "verify"): {"--db"},
     ("audit", "checkpoint"): {"--db"},
+    ("report",): {"--db", "--policy"},
     ("completion",): set(),
 }
 """Every parser of the command line, by the words that reach it, with the shared options it
@@ -106,6 +108,7 @@ RUNS = [
     (["contact", "assign", "T-1", "sam"], contact),
     (["audit", "verify"], audit),
     (["audit", "checkpoint"], audit),
+    (["report"], report),
     (["completion", "bash"], completion),
 ]
 """The least each command's line needs, and the module that runs it."""
@@ -142,6 +145,7 @@ def test_the_commands_are_exactly_these() -> None:
         "deny",
         "contact",
         "audit",
+        "report",
         "completion",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}

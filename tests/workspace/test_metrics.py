@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import storage.engine
 from storage import action_queries
-from storage.engine import Database, Reader, make_database, make_reader
+from storage.engine import Database
 from storage.models import ContactHold, Survey, Ticket
 from storage.uow import unit_of_work
 from tests.factories import add_agents, add_customer
@@ -352,23 +351,6 @@ def _seed(db: Database) -> None:
         _action(s, "A-6", sam, "store_credit", "8.00", verdict="needs_approval",
                 rule="store_credit.limit", status="approved", requested=at(22),
                 decided=at(9, days=1))  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _reader_keeps_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On PostgreSQL the tests' databases are schemas named by the URL's `options`, which
-    `make_reader` replaces with its own (read-only) `options`: read them through the same
-    engine, with every transaction READ ONLY, as `make_reader` makes them."""
-
-    def reader(url: str) -> Reader:
-        made = make_reader(url)
-        if made.is_sqlite:
-            return made
-        made.dispose()
-        engine = make_database(url).read.execution_options(postgresql_readonly=True)
-        return Reader(url=url, read=engine)
-
-    monkeypatch.setattr(storage.engine, "make_reader", reader)
 
 
 def _report(capsys: pytest.CaptureFixture[str], db: Database, *extra: str) -> tuple[int, str]:
