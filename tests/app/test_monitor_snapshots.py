@@ -7,11 +7,14 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
+from textual.pilot import Pilot
 
 from storage.engine import Reader, make_reader
 from storage.models import DeskSession
@@ -26,6 +29,10 @@ from workspace.desk import Desk
 from workspace.queue import QueueFilter
 
 
+def _at(moment: datetime) -> datetime:
+    return moment
+
+
 @pytest.fixture(scope="module")
 def floor_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The snapshots' demo set, with Alex and Sam at work: built once, copied per test."""
@@ -35,7 +42,8 @@ def floor_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _ask(db)
     for name, minutes, beat in (("alex", 12, 4), ("sam", 3, 6)):
         agent = resolve_agent(db, name)
-        desk = Desk(db, agent, clock=lambda m=minutes: NOW - timedelta(minutes=m))
+        claimed_at = NOW - timedelta(minutes=minutes)
+        desk = Desk(db, agent, clock=partial(_at, claimed_at))
         claimed = desk.claim_next(QueueFilter())
         assert claimed is not None
         with unit_of_work(db) as s:
@@ -65,11 +73,11 @@ def floor_reader(floor_file: Path, tmp_path: Path) -> Iterator[Reader]:
     reader.dispose()
 
 
-async def _settled(pilot) -> None:
+async def _settled(pilot: Pilot[None]) -> None:
     await settled(pilot)
     await pilot.pause()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
-def test_monitor(snap_compare, floor_reader: Reader, size: tuple[int, int]) -> None:
+def test_monitor(snap_compare: Any, floor_reader: Reader, size: tuple[int, int]) -> None:
     assert snap_compare(monitor_app(floor_reader), terminal_size=size, run_before=_settled)
