@@ -31,6 +31,7 @@ from benchmarks.machine import describe_machine
 from benchmarks.memory import measure_rss
 from benchmarks.next_claims import measure_next_claims
 from benchmarks.report import checks, judged
+from benchmarks.reporting import measure_report
 from benchmarks.search import WORD, measure_history_search
 from benchmarks.sets import SetSpec, prepare_set
 from benchmarks.startup import measure_startup
@@ -54,6 +55,8 @@ class Options:
     """Times each search runs."""
     lookup_repeats: int = 5
     """Times each lookup text is looked up."""
+    report_repeats: int = 5
+    """Times the day's report is computed."""
     proposals: int = 200
     """Policy previews."""
     claim_processes: int = 20
@@ -117,6 +120,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "history_search_ms": ("history_search", "customer_ms"),
     "history_search_all_ms": ("history_search", "all_ms"),
     "lookup_ms": ("lookup", "p95_ms"),
+    "report_day_ms": ("report", "day_p95_ms"),
+    "report_30_days_s": ("report", "month_s"),
     "rss_mb": ("rss", "rss_mb"),
     "policy_decision_p95_ms": ("policy_decisions", "p95_ms"),
     "import_records_per_s": ("import", "records_per_s"),
@@ -182,6 +187,11 @@ def run_benchmark(
             "lookup",
             "lookup (name prefixes and e-mail addresses)",
             lambda: measure_lookup(db, o.lookup_repeats),
+        )
+        m.take(
+            "report",
+            "the report (one day in the process; 30 days as a command)",
+            lambda: measure_report(db, url, o.report_repeats),
         )
         m.take(
             "policy_decisions",

@@ -34,6 +34,7 @@ FEW = Options(
     open_repeats=1,
     search_repeats=1,
     lookup_repeats=1,
+    report_repeats=1,
     proposals=12,
     claim_processes=3,
     next_contacts=8,
