@@ -1,7 +1,7 @@
 """`caredesk`: the workspace (no command), and the commands operations run around it.
 
 One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
-Commands still to come (monitor, replay, scenario, deliver) go the same way.
+Commands still to come (replay, scenario, deliver) go the same way.
 Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 """
 
@@ -26,6 +26,7 @@ from workspace.cli import (
     desk,
     export,
     importing,
+    monitor,
     policy,
     report,
 )
@@ -51,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     act,
     decide,
     contact,
+    monitor,
     audit,
     report,
     completion,
