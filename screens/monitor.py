@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
 from widgets.board import Board, Column
+from widgets.trend_board import TrendBoard
 from workspace.errors import database_lost, describe_failure, failure_reason
 from workspace.monitor import (
     Line,
@@ -38,6 +39,7 @@ from workspace.monitor import (
 )
 from workspace.queue import QueueRow
 from workspace.text import count, one_line
+from workspace.trends import SHOWN, Trends
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.live import Changes
@@ -53,6 +55,8 @@ WAIT = 1.0
 RETRY = 3.0
 #: The listening worker's group.
 LISTEN = "monitor.listen"
+#: Seconds between reads of today's figures and their trends whatever the feed says.
+METRICS_EVERY = 30.0
 #: Terminals at least this wide and tall lay the panels out as a grid.
 WIDE, TALL = 140, 40
 
@@ -112,7 +116,10 @@ PANELS: dict[str, tuple[str, tuple[Column, ...], str]] = {
 they stack in on a small terminal."""
 
 #: On a large terminal: the urgent list and the agents take two columns of three.
-GRID_ORDER = ("urgent", "approvals", "floor", "depth", "compensation")
+GRID_ORDER = ("urgent", "approvals", "floor", "depth", "metrics", "compensation")
+
+#: Every panel, most urgent first: the boards, then today's figures with their trends.
+ORDER = (*PANELS, "metrics")
 
 
 class MonitorScreen(Screen[None]):
@@ -130,6 +137,8 @@ class MonitorScreen(Screen[None]):
         self.clock = clock
         self._show_clock = show_clock
         self.monitor: Monitor | None = None
+        self.trends: Trends | None = None
+        """Today's figures and their trends, once the database is open."""
         self.read: dict[str, Any] = {}
         """What each panel last read, redrawn at every tick."""
         self._dirty: set[str] = set()
@@ -144,6 +153,9 @@ class MonitorScreen(Screen[None]):
                 with Vertical(id=f"{name}-panel", classes="panel") as panel:
                     panel.border_title = title
                     yield Board(columns, empty=empty or "Loading…", id=name)
+            with Vertical(id="metrics-panel", classes="panel") as panel:
+                panel.border_title = "Today · UTC"
+                yield TrendBoard(SHOWN, id="metrics")
         yield Static("read-only · nothing here changes the floor", id="monitor-note")
         yield Footer()
 
@@ -161,26 +173,37 @@ class MonitorScreen(Screen[None]):
             return
         self.set_class(wide, "wide")
         panels = self.query_one("#panels")
-        order = GRID_ORDER if wide else tuple(PANELS)
+        order = GRID_ORDER if wide else ORDER
         for name in reversed(order):
             panels.move_child(self.query_one(f"#{name}-panel"), before=0)
 
     def booted(self, monitor: Monitor) -> None:
         """The database is open: read every panel, listen, and tick."""
         self.monitor = monitor
+        self.trends = Trends(monitor.db, self.clock)
         self.app.sub_title = "Monitor · read-only"
         self.query_one(ConnectionWatch).ping = monitor.ping
         self.action_refresh_all()
         self.listen()
         self.set_interval(FLUSH_EVERY, self._flush)
-        self.set_interval(REFRESH_EVERY, self.action_refresh_all)
+        self.set_interval(REFRESH_EVERY, self._refresh_boards)
+        self.set_interval(METRICS_EVERY, lambda: self._mark("metrics"))
         self.set_interval(1.0, self._tick)
 
     # -- reading -----------------------------------------------------------------------------
 
     def action_refresh_all(self) -> None:
         """Read every panel again."""
+        self._dirty.update(ORDER)
+        self._flush()
+
+    def _refresh_boards(self) -> None:
+        """Read the boards again (presence and SLA risk move with the clock)."""
         self._dirty.update(PANELS)
+        self._flush()
+
+    def _mark(self, name: str) -> None:
+        self._dirty.add(name)
         self._flush()
 
     def _flush(self) -> None:
@@ -208,9 +231,14 @@ class MonitorScreen(Screen[None]):
             "depth": monitor.depth,
             "floor": monitor.floor,
             "compensation": monitor.compensation,
+            "metrics": self._trends,
         }
         result = readers[name]()
         self.app.call_from_thread(self._shown, name, result)
+
+    def _trends(self) -> object:
+        assert self.trends is not None
+        return self.trends.read()
 
     def _shown(self, name: str, result: object) -> None:
         self.read[name] = result
@@ -219,10 +247,14 @@ class MonitorScreen(Screen[None]):
 
     def _tick(self) -> None:
         for name in self.read:
-            self._draw(name)
+            if name != "metrics":  # its figures hold no durations that count on
+                self._draw(name)
 
     def _draw(self, name: str) -> None:
         data = self.read[name]
+        if name == "metrics":
+            self.query_one(TrendBoard).show(data)
+            return
         now = self.clock()
         title = PANELS[name][0]
         lines: list[Line]
@@ -278,6 +310,8 @@ class MonitorScreen(Screen[None]):
             self._dirty.add("floor")
         if changes.requests:
             self._dirty.update(("approvals", "compensation"))
+        if any(r.kind in ("resolve", "reply", "action", "open") for r in changes.records):
+            self._dirty.add("metrics")
         if any(r.kind in ("action", "agent") for r in changes.records):
             self._dirty.update(("compensation", "floor"))
 

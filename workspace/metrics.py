@@ -392,3 +392,39 @@ def metrics(period: Period, facts: Facts) -> Metrics:
         by_channel={c: figures(by_channel.get(c, Facts())) for c in channels},
         by_agent={a: figures(by_agent[a]) for a in sorted(by_agent)},
     )
+
+
+#: How each figure is named on screen, in the spec's order.
+LABELS = {
+    "csat_percent": "CSAT %",
+    "nps": "NPS",
+    "ces_mean": "CES",
+    "fcr_percent": "FCR %",
+    "frt_median_s": "FRT median",
+    "frt_p90_s": "FRT p90",
+    "aht_mean_s": "AHT",
+    "sla_attainment_percent": "SLA %",
+    "contacts_opened": "Opened",
+    "contacts_closed": "Closed",
+    "backlog": "Backlog",
+    "compensation_total": "Compensation",
+    "approvals_waiting": "Approvals waiting",
+}
+
+
+def shown(key: str, value: object) -> str:
+    """A figure as the screen shows it: `-` for no data, times as minutes and seconds."""
+    if value is None:
+        return "-"
+    if key.endswith("_s") and isinstance(value, int):
+        return duration(value)
+    return str(value)
+
+
+def duration(total: int) -> str:
+    """Whole seconds as people read them: `42s`, `4m 05s`, `2h 03m`."""
+    minutes, secs = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"

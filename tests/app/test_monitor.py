@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerState
 
 from screens.context_pane import ContextPane
-from screens.monitor import LISTEN, ContactView, MonitorScreen
+from screens.monitor import LISTEN, ORDER, ContactView, MonitorScreen
 from storage.engine import Database, Reader
 from tests.app.conftest import until
 from tests.factories import NOW
@@ -41,7 +41,7 @@ async def settled(pilot: Pilot[None]) -> MonitorScreen:
     await until(pilot, lambda: isinstance(pilot.app.screen, MonitorScreen))
     screen = pilot.app.screen
     assert isinstance(screen, MonitorScreen)
-    await until(pilot, lambda: len(screen.read) == 5)
+    await until(pilot, lambda: len(screen.read) == len(ORDER))
     for _ in range(500):
         if not any(
             w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w.group != LISTEN
@@ -77,6 +77,32 @@ async def test_each_panel_shows_the_floor(sqlite_db: Database) -> None:
             assert depth["all"] == ("all", "2", "2", "1", "1 (1)")
             title = str(screen.query_one("#urgent-panel").border_title)
             assert "2 breached, 1 at risk" in title
+
+
+async def test_todays_figures_show_with_their_trends(sqlite_db: Database) -> None:
+    """The metrics panel shows the report's own figures for today, each with a line over 14
+    days and over today's hours; a figure with no data shows `-` and no line."""
+    from textual.widgets import Sparkline
+
+    from widgets.trend_board import TrendLine
+    from workspace.metrics import Period
+    from workspace.reporting import report
+    from workspace.trends import DAYS, day_start
+
+    fill_floor(sqlite_db)
+    with monitor_reader(sqlite_db) as reader:
+        expected = report(reader, Period(day_start(NOW), NOW)).total
+        app = monitor_app(reader)
+        async with app.run_test(size=(200, 60)) as pilot:
+            screen = await settled(pilot)
+            opened = screen.query_one("#trend-contacts_opened", TrendLine)
+            shown = [str(label.render()) for label in opened.query("Label")]
+            assert shown == ["Opened", str(expected.contacts_opened)]
+            days = opened.query_one(".trend-days", Sparkline)
+            assert len(days.data or []) == DAYS and days.visible
+            csat = screen.query_one("#trend-csat_percent", TrendLine)
+            assert [str(label.render()) for label in csat.query("Label")] == ["CSAT %", "-"]
+            assert not csat.query_one(".trend-days", Sparkline).visible
 
 
 async def test_a_claim_made_meanwhile_appears(sqlite_db: Database) -> None:

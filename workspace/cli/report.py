@@ -42,23 +42,6 @@ exit status:
   0 printed, 2 bad input (a date that is not one, --until not after --since, a database
   without CareDesk's schema)."""
 
-#: How each figure is named on screen, in the spec's order.
-LABELS = {
-    "csat_percent": "CSAT %",
-    "nps": "NPS",
-    "ces_mean": "CES",
-    "fcr_percent": "FCR %",
-    "frt_median_s": "FRT median",
-    "frt_p90_s": "FRT p90",
-    "aht_mean_s": "AHT",
-    "sla_attainment_percent": "SLA %",
-    "contacts_opened": "Opened",
-    "contacts_closed": "Closed",
-    "backlog": "Backlog",
-    "compensation_total": "Compensation",
-    "approvals_waiting": "Approvals waiting",
-}
-
 
 def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
@@ -137,38 +120,19 @@ def _csv_cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _shown(key: str, value: object) -> str:
-    """A figure as the screen shows it: `-` for no data, times as minutes and seconds."""
-    if value is None:
-        return "-"
-    if key.endswith("_s") and isinstance(value, int):
-        return duration(value)
-    return str(value)
-
-
-def duration(total: int) -> str:
-    """Whole seconds as people read them: `42s`, `4m 05s`, `2h 03m`."""
-    minutes, secs = divmod(total, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
-
-
 def _metrics_text(metrics: Metrics) -> str:
-    from workspace.metrics import AGENT_KEYS, CHANNEL_KEYS, KEYS, timestamp
+    from workspace.metrics import AGENT_KEYS, CHANNEL_KEYS, KEYS, LABELS, shown, timestamp
     from workspace.text import one_line
 
     period = metrics.period
     lines = [f"Report {timestamp(period.since)} to {timestamp(period.until)} (UTC)", ""]
     lines += _table(
-        ["Figure", "Team"], [[LABELS[k], _shown(k, getattr(metrics.total, k))] for k in KEYS]
+        ["Figure", "Team"], [[LABELS[k], shown(k, getattr(metrics.total, k))] for k in KEYS]
     )
 
     def rows(groups: dict[str, Figures], keys: Sequence[str]) -> list[list[str]]:
         return [
-            [one_line(name), *(_shown(k, getattr(f, k)) for k in keys)]
-            for name, f in groups.items()
+            [one_line(name), *(shown(k, getattr(f, k)) for k in keys)] for name, f in groups.items()
         ]
 
     lines += ["", "By channel"]
@@ -217,7 +181,7 @@ def _write_friction_csv(report: Friction) -> None:
 
 
 def _friction_text(report: Friction) -> str:
-    from workspace.metrics import timestamp
+    from workspace.metrics import duration, timestamp
     from workspace.text import one_line
 
     period = report.period
