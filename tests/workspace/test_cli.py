@@ -83,6 +83,7 @@ OFFERS = {
     ("audit",): set(),
     ("audit", "verify"): {"--db"},
     ("audit", "checkpoint"): {"--db"},
+    ("audit", "log"): {"--db", "--agent"},
     ("report",): {"--db", "--policy"},
     ("completion",): set(),
 }
@@ -111,6 +112,7 @@ RUNS = [
     (["monitor"], monitor),
     (["audit", "verify"], audit),
     (["audit", "checkpoint"], audit),
+    (["audit", "log"], audit),
     (["report"], report),
     (["completion", "bash"], completion),
 ]
@@ -153,7 +155,7 @@ def test_the_commands_are_exactly_these() -> None:
         "completion",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}
-    assert set(_commands(_parser("audit"))) == {"verify", "checkpoint"}
+    assert set(_commands(_parser("audit"))) == {"verify", "checkpoint", "log"}
     assert set(_commands(_parser("agent"))) == {"add", "list", "set"}
     assert {words for words in OFFERS if words} == {
         (*above, name) for above in OFFERS for name in _commands(_parser(*above))

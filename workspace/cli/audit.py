@@ -1,5 +1,5 @@
-"""`caredesk audit`: verify the audit log's hash chain, or checkpoint its head to keep
-outside the database."""
+"""`caredesk audit`: verify the audit log's hash chain, checkpoint its head to keep outside
+the database, or read it."""
 
 from __future__ import annotations
 
@@ -35,6 +35,33 @@ output:
 exit status:
   0 written, 1 the chain is broken (nothing is written), 2 an empty log or bad input."""
 
+AUDIT_LOG_DESCRIPTION = """\
+List who did what, oldest first: one line an entry with its time (UTC), its number in the
+chain, who acted (the agent's id and name; "system" for CareDesk itself; an administrator
+signed in for an agent as "login for agent"), what they did, to what, and what it changed.
+It only reads, on a read-only connection: a read-only login can run it."""
+
+AUDIT_LOG_EPILOG = """\
+narrowing it:
+  --agent takes an agent's id (their login, e.g. hana) or any actor the log names
+  (system, an administrator's login); it also finds what an administrator did signed in
+  for that agent. --customer keeps the entries about the customer's contacts and actions.
+  --since and --until take a date (2026-11-07: its midnight, UTC) or a time
+  (2026-11-07T09:30Z; without a zone, UTC); --until is not included.
+
+output:
+  one line an entry: time, #id, actor, event, entity and id, then what changed
+  (key: before → after; keys that did not change are left out). Text that people wrote is
+  shown literally, with control characters made visible. With --json, JSON Lines: one
+  object an entry with every stored field (id, at, actor, event, entity, entity_id,
+  before, after, hash, prev_hash).
+  The log is read a page at a time: a log of millions of entries streams; --limit N stops
+  after N entries.
+
+exit status:
+  0 listed (nothing found is not an error), 2 bad input (a date that is not one, an agent
+  or customer that does not exist, a database without CareDesk's schema)."""
+
 AUDIT_VERIFY_DESCRIPTION = """\
 Walk the audit log from its first entry. Intact: one line on standard output, exit 0.
 Broken: the first broken entry (#id, when, who, what) and what is wrong on standard
@@ -50,7 +77,7 @@ exit status:
 def add(commands: Subparsers) -> None:
     audit = commands.add_parser(
         "audit",
-        help="verify the audit log's hash chain, or checkpoint its head",
+        help="verify the audit log's hash chain, checkpoint its head, or read it",
         description="Every request, verdict, approval and execution is an audit entry chained "
         "to the one before by its hash, so an entry changed by hand breaks the chain. Entries "
         "deleted from the end are found by comparing with a checkpoint kept elsewhere.",
@@ -80,13 +107,52 @@ def add(commands: Subparsers) -> None:
     )
     add_db(checkpoint)
     add_output(checkpoint)
+    _add_log(what)
     audit.set_defaults(run=run)
+
+
+def _add_log(what: Subparsers) -> None:
+    log = what.add_parser(
+        "log",
+        help="list who did what, oldest first, by agent, customer or period",
+        description=AUDIT_LOG_DESCRIPTION,
+        epilog=AUDIT_LOG_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_db(log)
+    # Not the shared --agent (whom a command acts as): this one only narrows what is read.
+    log.add_argument(
+        "--agent", dest="actor", metavar="ID", help="only what this agent (or actor) did"
+    )
+    log.add_argument(
+        "--customer", metavar="ID", help="only entries about this customer's contacts and actions"
+    )
+    log.add_argument("--since", metavar="DATE|TIME", help="from this time on (included)")
+    log.add_argument("--until", metavar="DATE|TIME", help="up to this time (excluded)")
+    log.add_argument(
+        "--limit", metavar="N", type=_positive, default=None, help="stop after N entries"
+    )
+    log.add_argument("--json", action="store_true", help="print JSON Lines, every field")
+
+
+def _positive(text: str) -> int:
+    """--limit's value: a whole number of at least 1 (argparse says which option it was)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     from storage.migrate import current_revision
     from workspace.audit_check import load_checkpoint
     from workspace.errors import CareDeskError
+
+    if args.what == "log":
+        return _audit_log(args)
 
     # A bad checkpoint file is refused before the database is opened.
     saved = load_checkpoint(args.checkpoint) if getattr(args, "checkpoint", None) else None
@@ -139,4 +205,34 @@ def _audit_checkpoint(db: Database, output: Path | None) -> int:
         f"(hash {head.head_hash[:12]}…){where}",
         file=sys.stderr,
     )
+    return 0
+
+
+def _audit_log(args: argparse.Namespace) -> int:
+    from storage.engine import make_reader
+    from storage.migrate import current_revision
+    from workspace.audit_log import LogQuery, line, read_log, team_names
+    from workspace.errors import CareDeskError
+    from workspace.reporting import parse_moment
+
+    # Bad dates are refused before the database is opened.
+    since = None if args.since is None else parse_moment(args.since, "--since")
+    until = None if args.until is None else parse_moment(args.until, "--until")
+    if since is not None and until is not None and until <= since:
+        raise CareDeskError(
+            f"--until ({until:%Y-%m-%dT%H:%M:%SZ}) must be after --since "
+            f"({since:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    query = LogQuery(args.actor, args.customer, since, until, args.limit)
+    db = make_reader(settings_of(args).database_url())
+    try:
+        if current_revision(db.read) is None:
+            raise CareDeskError(f"{db.safe_url} has no CareDesk schema: no audit log to read")
+        names = {} if args.json else team_names(db)
+        out = sys.stdout
+        for entry in read_log(db, query):
+            out.write((entry.to_json() if args.json else line(entry, names)) + "\n")
+    finally:
+        db.dispose()
+    sys.stdout.flush()
     return 0
