@@ -7,6 +7,7 @@ have been checked, so every other command starts without Textual.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from functools import partial
 
@@ -34,7 +35,10 @@ NEEDS_TERMINAL = (
 
 
 def on_terminal() -> bool:
-    """Whether keys come from, and the screen goes to, a terminal."""
+    """Whether keys come from, and the screen goes to, a terminal (or a browser: a page of
+    `caredesk monitor --serve` runs the app under Textual's web driver, through pipes)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from functools import partial
+from pathlib import Path
 
 from workspace.cli.common import Subparsers, add_db, add_policy, policy_of, settings_of
 
@@ -23,8 +24,20 @@ read-only, and no trace:
   read or viewed, and holds nothing: agents do not see it. It never upgrades the schema:
   run `caredesk db upgrade` first.
 
+on a wall screen:
+  --serve serves the same wallboard to a browser (textual-serve): each browser that opens
+  the page gets a read-only monitor of its own. It listens on 127.0.0.1 unless --host says
+  otherwise; anyone who can reach the port sees the floor, so put it behind your own
+  access control before you listen on another address.
+    caredesk monitor --serve --port 8000      then open http://127.0.0.1:8000
+
 exit status:
   0 closed, 2 the database cannot be read or its schema is not current."""
+
+DEFAULT_PORT = 8000
+"""Where `--serve` listens unless told."""
+DEFAULT_HOST = "127.0.0.1"
+"""The address `--serve` listens on unless told: this machine only."""
 
 
 NEEDS_TERMINAL = "the monitor needs a terminal: run `caredesk monitor` in one"
@@ -40,6 +53,16 @@ def add(commands: Subparsers) -> None:
     )
     add_db(monitor)
     add_policy(monitor)
+    serve = monitor.add_argument_group("on a wall screen")
+    serve.add_argument(
+        "--serve", action="store_true", help="serve the wallboard to a browser instead"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"the port (default {DEFAULT_PORT})"
+    )
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST})"
+    )
     monitor.set_defaults(run=run)
 
 
@@ -52,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     policy = policy_of(settings)  # a bad file is refused here, before anything opens
     url = settings.database_url()
     check_current(url)
+    if args.serve:
+        return serve(url, args.host, args.port, settings.policy)
     from workspace.app import CareDeskApp, MonitorLaunch
 
     launch = MonitorLaunch(partial(make_reader, url), policy=policy)
@@ -82,3 +107,27 @@ def check_current(url: str) -> None:
         open_viewer(reader)
     finally:
         reader.dispose()
+
+
+def serve(url: str, host: str, port: int, policy: Path | None) -> int:
+    """Serve the monitor to browsers until interrupted. Each page runs `caredesk monitor` in
+    a process of its own; the database and the policy reach it by the environment, so a
+    password in the URL never shows in the process list."""
+    import os
+    import shlex
+    import sys
+
+    from workspace.errors import CareDeskError
+
+    if not 0 < port < 65536:
+        raise CareDeskError(f"--port: {port} is not a port (1 to 65535)")
+    from textual_serve.server import Server
+
+    os.environ["CAREDESK_DB"] = url
+    if policy:
+        os.environ["CAREDESK_POLICY"] = str(policy)
+    command = shlex.join([sys.executable, "-m", "workspace.cli", "monitor"])
+    told = f"caredesk monitor: serving http://{host}:{port} (read-only); Ctrl-C stops"
+    print(told, file=sys.stderr)
+    Server(command, host=host, port=port, title="CareDesk monitor").serve()
+    return 0
