@@ -272,7 +272,12 @@ class AuditEntry(SQLModel, table=True):
     """One append-only entry of the audit log; `hash` chains it to the entry before."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        # `caredesk audit log`: by time, by actor and by what an entry is about.
+        Index("ix_audit_at", "at", "id"),
+        Index("ix_audit_actor", "actor", "at", "id"),
+        Index("ix_audit_entity", "entity", "entity_id", "at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_dt())
