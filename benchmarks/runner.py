@@ -29,6 +29,7 @@ from benchmarks.live import measure_live_updates
 from benchmarks.lookup import measure_lookup
 from benchmarks.machine import describe_machine
 from benchmarks.memory import measure_rss
+from benchmarks.monitoring import measure_refresh
 from benchmarks.next_claims import measure_next_claims
 from benchmarks.report import checks, judged
 from benchmarks.reporting import measure_report
@@ -36,7 +37,7 @@ from benchmarks.search import WORD, measure_history_search
 from benchmarks.sets import SetSpec, prepare_set
 from benchmarks.startup import measure_startup
 from benchmarks.stores import Store
-from storage.engine import make_database
+from storage.engine import Reader, make_database, make_reader
 
 T = TypeVar("T")
 
@@ -57,6 +58,8 @@ class Options:
     """Times each lookup text is looked up."""
     report_repeats: int = 5
     """Times the day's report is computed."""
+    monitor_refreshes: int = 20
+    """Full refreshes of the monitor timed."""
     proposals: int = 200
     """Policy previews."""
     claim_processes: int = 20
@@ -121,6 +124,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "history_search_all_ms": ("history_search", "all_ms"),
     "lookup_ms": ("lookup", "p95_ms"),
     "report_day_ms": ("report", "day_p95_ms"),
+    "monitor_refresh_p95_ms": ("monitor_refresh", "p95_ms"),
     "report_30_days_s": ("report", "month_s"),
     "rss_mb": ("rss", "rss_mb"),
     "policy_decision_p95_ms": ("policy_decisions", "p95_ms"),
@@ -151,6 +155,15 @@ class _Measurements:
             self.failed[name] = traceback.format_exc()
         if name in self.failed:
             say(f"{name} failed: {self.failed[name].strip().splitlines()[-1]}")
+
+
+def _read_only(url: str, measure: Callable[[Reader], T]) -> T:
+    """Run `measure` on a read-only reader of `url`, as the monitor opens the database."""
+    reader = make_reader(url)
+    try:
+        return measure(reader)
+    finally:
+        reader.dispose()
 
 
 def run_benchmark(
@@ -187,6 +200,11 @@ def run_benchmark(
             "lookup",
             "lookup (name prefixes and e-mail addresses)",
             lambda: measure_lookup(db, o.lookup_repeats),
+        )
+        m.take(
+            "monitor_refresh",
+            "the monitor (every panel refreshed, read-only)",
+            lambda: _read_only(url, lambda r: measure_refresh(r, o.monitor_refreshes)),
         )
         m.take(
             "report",

@@ -35,6 +35,7 @@ FEW = Options(
     search_repeats=1,
     lookup_repeats=1,
     report_repeats=1,
+    monitor_refreshes=2,
     proposals=12,
     claim_processes=3,
     next_contacts=8,
