@@ -41,9 +41,17 @@ class ConnectionWatch(Static):
     ConnectionWatch.-lost { display: block; }
     """
 
-    def __init__(self, *, retry_every: float = RETRY_EVERY, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        retry_every: float = RETRY_EVERY,
+        kept: str = "everything you typed is kept",
+        id: str | None = None,
+    ) -> None:
         super().__init__("", id=id)
         self.retry_every = retry_every
+        self.kept = kept
+        """What the banner says is safe meanwhile (a read-only screen has nothing typed)."""
         self.ping: Callable[[], None] | None = None
         """Asks the database one trivial question; set once the session has a database."""
         self._timer: Timer | None = None
@@ -57,7 +65,7 @@ class ConnectionWatch(Static):
         """Show the banner and start asking the database until it answers."""
         self.update(
             Text(
-                f"Lost the database; everything you typed is kept; trying again every "
+                f"Lost the database; {self.kept}; trying again every "
                 f"{self.retry_every:g} s. ({reason})",
                 no_wrap=True,
                 overflow="ellipsis",

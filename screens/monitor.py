@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
@@ -26,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
 from widgets.board import Board, Column
+from widgets.commands import bindings
 from widgets.trend_board import TrendBoard
 from workspace.errors import database_lost, describe_failure, failure_reason
 from workspace.monitor import (
@@ -127,10 +127,7 @@ class MonitorScreen(Screen[None]):
 
     CSS_PATH = "monitor.tcss"
 
-    BINDINGS = [
-        Binding("tab", "app.focus_next", "Next panel", show=False, id="monitor.next"),
-        Binding("f5", "refresh_all", "Refresh", id="monitor.refresh"),
-    ]
+    BINDINGS = bindings("monitor")
 
     def __init__(self, clock: Callable[[], datetime], *, show_clock: bool = True) -> None:
         super().__init__()
@@ -147,7 +144,7 @@ class MonitorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self._show_clock)
-        yield ConnectionWatch(id="connection")
+        yield ConnectionWatch(kept="the panels show what was last read", id="connection")
         with VerticalScroll(id="panels"):
             for name, (title, columns, empty) in PANELS.items():
                 with Vertical(id=f"{name}-panel", classes="panel") as panel:
@@ -367,10 +364,7 @@ class ContactView(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape", "back", "Back", id="monitor.back"),
-        Binding("slash", "search", "Search history", id="monitor.search"),
-    ]
+    BINDINGS = bindings("monitor_view")
 
     def __init__(self, monitor: Monitor, line: Line, clock: Callable[[], datetime]) -> None:
         super().__init__()

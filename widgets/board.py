@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
 from widgets.cells import cell
+from widgets.commands import bindings
 from widgets.cursor_view import CursorView
 from workspace.monitor import Line
 
@@ -34,15 +35,7 @@ class Column:
 class Board(CursorView):
     """The lines of one panel; enter asks to open the line's contact read-only."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="monitor.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="monitor.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="monitor.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="monitor.page_down"),
-        Binding("home,g", "jump(0)", "Top", show=False, id="monitor.top"),
-        Binding("end,G", "jump(-1)", "Bottom", show=False, id="monitor.bottom"),
-        Binding("enter", "open", "Open read-only", id="monitor.open"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("board")
 
     COMPONENT_CLASSES = {
         "board--header",

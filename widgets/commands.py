@@ -303,6 +303,32 @@ COMMANDS: tuple[Command, ...] = (
         priority=True,
     ),
     _c("new_contact.cancel", "escape", "cancel", "Cancel", "new_contact"),
+    # The supervisor's monitor: its screen, its panels (boards) and a contact opened from it.
+    _c("monitor.next", "tab", "app.focus_next", "Next panel", "monitor", show=False),
+    _c("monitor.refresh", "f5", "refresh_all", "Refresh", "monitor", "Read every panel now"),
+    _c("board.up", "up,k", "cursor(-1)", "Up", "monitor", show=False),
+    _c("board.down", "down,j", "cursor(1)", "Down", "monitor", show=False),
+    _c("board.page_up", "pageup", "page(-1)", "Page up", "monitor", show=False),
+    _c("board.page_down", "pagedown", "page(1)", "Page down", "monitor", show=False),
+    _c("board.top", "home,g", "jump(0)", "Top", "monitor", show=False),
+    _c("board.bottom", "end,G", "jump(-1)", "Bottom", "monitor", show=False),
+    _c(
+        "board.open",
+        "enter",
+        "open",
+        "Open read-only",
+        "monitor",
+        "Open the customer of the line, read-only",
+    ),
+    _c("monitor_view.back", "escape", "back", "Back", "monitor contact", "Back to the wallboard"),
+    _c(
+        "monitor_view.search",
+        "slash",
+        "search",
+        "Search history",
+        "monitor contact",
+        "Find words in this customer's history",
+    ),
     _c("help.close", "escape,f1,q", "dismiss", "Close", "help"),
     _c("entry.close", "escape,q,enter", "dismiss", "Close", "entry"),
     _c("disposition.cancel", "escape", "cancel", "Cancel", "disposition"),
@@ -367,6 +393,7 @@ TOGETHER: tuple[frozenset[str], ...] = (
     frozenset({"workspace", "queue"}),
     frozenset({"workspace", "timeline"}),
     frozenset({"workspace", "composer"}),
+    frozenset({"monitor", "board"}),
 )
 
 #: Keys the App keeps for itself: a command cannot take them.

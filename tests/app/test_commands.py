@@ -17,11 +17,13 @@ from screens.entry import EntryScreen
 from screens.help import HelpScreen
 from screens.leaving import LeavingScreen
 from screens.lookup import LookupScreen
+from screens.monitor import ContactView, MonitorScreen
 from screens.new_contact import NewContactScreen
 from screens.saved_replies import SavedRepliesScreen
 from screens.workspace import WorkspaceScreen
 from tests.app.conftest import settle
 from tests.app.screen import screen_text
+from widgets.board import Board
 from widgets.commands import COMMANDS, KeymapError, check_keymap, typed_actions
 from widgets.composer import Composer
 from widgets.queue_table import QueueTable
@@ -47,6 +49,9 @@ OWNERS = {
     "assign": AssignScreen,
     "lookup": LookupScreen,
     "new_contact": NewContactScreen,
+    "monitor": MonitorScreen,
+    "board": Board,
+    "monitor_view": ContactView,
 }
 
 

@@ -223,3 +223,23 @@ def test_a_write_through_the_monitors_connection_fails(db: Database) -> None:
         ):
             with pytest.raises(DBAPIError), monitor.db.read.begin() as conn:
                 conn.execute(text(statement))
+
+
+async def test_a_lost_database_is_told_in_the_monitors_own_words(sqlite_db: Database) -> None:
+    """The banner says what the wallboard keeps (what it last read), not the workspace's
+    "everything you typed", and the panels stay."""
+    from screens.connection import DatabaseLost
+    from tests.app.screen import screen_text
+
+    fill_floor(sqlite_db)
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = await settled(pilot)
+            screen.post_message(DatabaseLost("connection refused"))
+            await pilot.pause()
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Lost the database; the panels show what was last read" in shown
+            assert "you typed" not in shown
+            assert texts(screen.board("urgent"))
