@@ -29,6 +29,7 @@ from benchmarks.live import measure_live_updates
 from benchmarks.lookup import measure_lookup
 from benchmarks.machine import describe_machine
 from benchmarks.memory import measure_rss
+from benchmarks.monitor_start import measure_monitor_start
 from benchmarks.monitoring import measure_refresh
 from benchmarks.next_claims import measure_next_claims
 from benchmarks.report import checks, judged
@@ -124,7 +125,9 @@ SOURCES: dict[str, tuple[str, str]] = {
     "history_search_all_ms": ("history_search", "all_ms"),
     "lookup_ms": ("lookup", "p95_ms"),
     "report_day_ms": ("report", "day_p95_ms"),
+    "monitor_first_screen_s": ("monitor_start", "first_screen_s"),
     "monitor_refresh_p95_ms": ("monitor_refresh", "p95_ms"),
+    "monitor_rss_mb": ("monitor_start", "rss_mb"),
     "report_30_days_s": ("report", "month_s"),
     "rss_mb": ("rss", "rss_mb"),
     "policy_decision_p95_ms": ("policy_decisions", "p95_ms"),
@@ -182,6 +185,11 @@ def run_benchmark(
     )
     m.take(
         "rss", "memory (a fresh process, the queue scrolled end to end)", lambda: measure_rss(url)
+    )
+    m.take(
+        "monitor_start",
+        f"the monitor's start and memory ({o.startup_runs} fresh processes)",
+        lambda: measure_monitor_start(url, o.startup_runs),
     )
     m.take("queue_moves", f"queue moves ({o.moves})", lambda: measure_queue_moves(url, o.moves))
     m.take(

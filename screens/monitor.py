@@ -234,7 +234,12 @@ class MonitorScreen(Screen[None]):
         self.app.call_from_thread(self._shown, name, result)
 
     def _trends(self) -> object:
+        """Today's figures; the first read is of today alone, so the wallboard is whole at
+        once, and the trend lines follow in the next read."""
         assert self.trends is not None
+        if "metrics" not in self.read:
+            self.app.call_from_thread(self._mark, "metrics")
+            return self.trends.read(history=False)
         return self.trends.read()
 
     def _shown(self, name: str, result: object) -> None:

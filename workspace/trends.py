@@ -77,12 +77,15 @@ class Trends:
         self.clock = clock
         self._kept: dict[tuple[datetime, datetime], Figures] = {}
 
-    def read(self) -> list[Trend]:
-        """Every figure of `SHOWN`: today's, by hour today and by day for `DAYS` days."""
+    def read(self, *, history: bool = True) -> list[Trend]:
+        """Every figure of `SHOWN`: today's, by hour today and by day for `DAYS` days;
+        without `history`, today's alone (one report: what a wallboard shows first)."""
         now = self.clock()
         today = day_start(now)
         hours = [today + _HOUR * n for n in range(int((now - today) / _HOUR) + 1)]
         days = [today - _DAY * n for n in range(DAYS - 1, -1, -1)]
+        if not history:
+            hours, days = [], [today]
         by_hour = [self._team(h, h + _HOUR, now) for h in hours if h < now]
         by_day = [self._team(d, d + _DAY, now) for d in days]
         current = by_day[-1]

@@ -99,7 +99,9 @@ async def test_todays_figures_show_with_their_trends(sqlite_db: Database) -> Non
             shown = [str(label.render()) for label in opened.query("Label")]
             assert shown == ["Opened", str(expected.contacts_opened)]
             days = opened.query_one(".trend-days", Sparkline)
-            assert len(days.data or []) == DAYS and days.visible
+            # Today's figures come first; the trend lines follow in the next read.
+            await until(pilot, lambda: len(days.data or []) == DAYS)
+            assert days.visible
             csat = screen.query_one("#trend-csat_percent", TrendLine)
             assert [str(label.render()) for label in csat.query("Label")] == ["CSAT %", "-"]
             assert not csat.query_one(".trend-days", Sparkline).visible

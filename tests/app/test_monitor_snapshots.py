@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 from textual.pilot import Pilot
+from textual.widgets import Sparkline
 
 from storage.engine import Reader, make_reader
 from storage.models import DeskSession
 from storage.testing import fresh_sqlite
 from storage.uow import unit_of_work
+from tests.app.conftest import until
 from tests.app.test_monitor import monitor_app, settled
 from tests.app.test_snapshots import _ask
 from tests.factories import NOW
@@ -27,6 +29,7 @@ from workspace.agents import resolve_agent
 from workspace.demo import build_demo
 from workspace.desk import Desk
 from workspace.queue import QueueFilter
+from workspace.trends import DAYS
 
 
 def _at(moment: datetime) -> datetime:
@@ -74,6 +77,10 @@ def floor_reader(floor_file: Path, tmp_path: Path) -> Iterator[Reader]:
 
 
 async def _settled(pilot: Pilot[None]) -> None:
+    screen = await settled(pilot)
+    # Today's figures come first, their trend lines in the read after: wait for those.
+    opened = screen.query_one("#trend-contacts_opened .trend-days", Sparkline)
+    await until(pilot, lambda: len(opened.data or []) == DAYS)
     await settled(pilot)
     await pilot.pause()
 
