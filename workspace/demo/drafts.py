@@ -92,6 +92,7 @@ TICKET_COLUMNS = (
     "version",
     "parked_at",
 )
+HOLD_COLUMNS = ("ticket_id", "agent_id", "started_at", "ended_at", "ended_by")
 INTERACTION_COLUMNS = (
     "ref",
     "customer_id",
@@ -120,6 +121,9 @@ class Batch:
     items: list[Row] = field(default_factory=list)
     tickets: list[Row] = field(default_factory=list)
     interactions: list[Row] = field(default_factory=list)
+    holds: list[Row] = field(default_factory=list)
+    """Every hold of the batch's contacts: one running for each held open contact, and the
+    finished ones of resolved contacts (so handle time has figures)."""
     customers_done: int = 0
     """Customers generated so far, this batch included (as are the counts below)."""
     open_done: int = 0
@@ -134,5 +138,6 @@ class Batch:
             ("orders", ORDER_COLUMNS, self.orders),
             ("order_item", ITEM_COLUMNS, self.items),
             ("ticket", TICKET_COLUMNS, self.tickets),
+            ("contact_hold", HOLD_COLUMNS, self.holds),
             ("interaction", INTERACTION_COLUMNS, self.interactions),
         ]

@@ -61,9 +61,11 @@ class Builder(History, OpenContacts):
         agent_ids: dict[str, int],
         contacts: int,
         team: Team,
+        seed: int = 7,
     ) -> None:
         self.rng = rng
         self.dice = Dice(rng)
+        self.hold_dice = Dice(random.Random(f"caredesk-demo-holds-{seed}"))
         self.now = now
         self.agent_ids = agent_ids
         self.team = team

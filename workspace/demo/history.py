@@ -18,19 +18,31 @@ from workspace.demo.catalogue import (
     THREAD_CHANNEL_WEIGHTS,
 )
 from workspace.demo.conversation import Conversations
-from workspace.demo.dice import Weighted
+from workspace.demo.dice import Dice, Weighted
 from workspace.demo.drafts import Batch, Msg, PlacedOrder
 from workspace.demo.team import Team
 from workspace.demo.threads import GENERIC_STORIES, SCENARIOS
 from workspace.demo.values import between, whole_seconds
 from workspace.sla import sla_due
-from workspace.vocabulary import ContactStatus, Direction, Disposition, OrderStatus, Priority
+from workspace.vocabulary import (
+    ContactStatus,
+    Direction,
+    Disposition,
+    HoldEnd,
+    OrderStatus,
+    Priority,
+)
 
 _CHANNELS = Weighted(CHANNELS, THREAD_CHANNEL_WEIGHTS)
 _PRIORITIES = Weighted(PRIORITIES, PRIORITY_WEIGHTS)
 _TICKETS_WANTED = Weighted((0, 1, 2), (60, 30, 10))
 #: A heavy customer has a resolved contact among about this many messages.
 HEAVY_MESSAGES_PER_TICKET = 50
+#: The share of resolved contacts first held by someone who released them, when there was
+#: time for it before the agent who resolved them claimed them.
+RELEASED_FIRST = 0.2
+#: The shortest hold worth releasing, in seconds.
+SHORTEST_HOLD = 60
 
 
 class Busy:
@@ -94,6 +106,9 @@ class History(Conversations):
     team: Team
     ticket_seq: int
     counts: dict[str, int]
+    hold_dice: Dice
+    """Draws for the holds of resolved contacts, from their own generator: the rest of the
+    set is the same whether or not holds are drawn."""
 
     def _window(self, key: str, o: PlacedOrder | None) -> tuple[datetime, datetime] | None:
         """When a history thread of this kind about this order can start, or None."""
@@ -282,4 +297,27 @@ class History(Conversations):
                 None,
             )
         )
+        self._holds(batch, tid, agent, opened.at, claimed, resolved)
         self.counts["tickets"] += 1
+
+    def _holds(
+        self,
+        batch: Batch,
+        tid: str,
+        agent: str,
+        opened: datetime,
+        claimed: datetime,
+        resolved: datetime,
+    ) -> None:
+        """A resolved contact's holds: `agent`'s from its claim until it was resolved, and
+        sometimes, before it, a colleague's that ended when they released it."""
+        dice = self.hold_dice
+        room = (claimed - opened).total_seconds()
+        if room >= 2 * SHORTEST_HOLD and dice.random() < RELEASED_FIRST:
+            other = dice.weighted(self.team.replies)
+            if other != agent:
+                start = whole_seconds(opened + timedelta(seconds=dice.uniform(0, room / 2)))
+                held = dice.uniform(SHORTEST_HOLD, (claimed - start).total_seconds())
+                end = min(claimed, whole_seconds(start + timedelta(seconds=held)))
+                batch.holds.append((tid, self.agent_ids[other], start, end, HoldEnd.RELEASE))
+        batch.holds.append((tid, self.agent_ids[agent], claimed, resolved, HoldEnd.RESOLVE))

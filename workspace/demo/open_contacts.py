@@ -172,6 +172,8 @@ class OpenContacts(Conversations):
                 parked_at,
             )
         )
+        if holder is not None:  # held since the claim: its hold still runs
+            batch.holds.append((tid, self.agent_ids[holder], claimed_at, None, None))
         self.counts["tickets"] += 1
         msgs.extend(own)
         return len(own)

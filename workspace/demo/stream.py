@@ -126,7 +126,7 @@ def generate(spec: DemoSpec, agent_ids: dict[str, int]) -> Generator[Totals | Ba
     team = make_team(spec.agents, spec.seed)
     plan = _plan(spec, rng, team)
     yield Totals(orders=sum(plan.orders), interactions=sum(plan.interactions))
-    builder = Builder(rng, spec.now, agent_ids, spec.contacts, team)
+    builder = Builder(rng, spec.now, agent_ids, spec.contacts, team, spec.seed)
     open_done = 0
     for start in range(0, spec.customers, BATCH):
         batch = Batch()
