@@ -1,5 +1,9 @@
 """Writes on contacts: claims, releases, replies and resolutions, each fenced by the claim,
-and the return of a parked contact to the queue."""
+and the return of a parked contact to the queue.
+
+Every write that gives a contact to an agent or takes it away also starts or ends the hold
+(`storage.hold_writes`) in the same transaction, so handle time counts every hold.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, exists, func, insert, or_, select, true, update
 from sqlmodel import Session, col
 
-from storage import changes
+from storage import changes, hold_writes
 from storage.models import Agent, Interaction, Ticket
 from storage.queue_queries import Scope, get_row, next_unheld, rows_of
 from storage.types import UTCDateTime
@@ -54,6 +58,9 @@ _CLAIM = (
     )
 )
 
+#: The claim and its hold in one statement (PostgreSQL): one round trip, as before holds.
+_CLAIM_HELD = hold_writes.claim_with_hold(_CLAIM)
+
 
 def _held_by(ticket_id: str, agent_id: int) -> tuple[Any, ...]:
     """The fence of every write on a contact: it is active (open, or escalated and claimed
@@ -74,16 +81,27 @@ def claim(
     escalation_roles: Collection[str] = ESCALATION_ROLES,
 ) -> bool:
     """Give the contact to `agent_id` if it is active and nobody holds it (an escalated one
-    only if their role is one of `escalation_roles`): one conditional UPDATE, atomic, so two
-    agents never hold one. True when this claim took it."""
+    only if their role is one of `escalation_roles`), and start their hold: one conditional
+    UPDATE, atomic, so two agents never hold one. True when this claim took it.
+
+    On PostgreSQL the hold is inserted by the same statement (a data-modifying CTE); on
+    SQLite, whose transaction holds the only write lock, right after it.
+    """
     params = {
         "ticket_id": ticket_id,
         "agent_id": agent_id,
         "claimed_at": now,
         "escalation_roles": list(escalation_roles),
     }
-    result = session.connection().execute(_CLAIM, params)
-    return bool(result.rowcount == 1)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Its row count comes back as -1 (the INSERT under a data-modifying CTE): the
+        # hold's id says whether the claim took the contact.
+        return conn.execute(_CLAIM_HELD, params).first() is not None
+    if conn.execute(_CLAIM, params).rowcount != 1:
+        return False
+    hold_writes.start(session, ticket_id, agent_id, now)
+    return True
 
 
 def claim_next(
@@ -105,9 +123,10 @@ def claim_next(
     row it picks and skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), so
     twenty agents pressing "next" at once each get a different contact at the first try;
     the same statement reads the row back (the UPDATE's RETURNING joined to the customer
-    and the holder), records the change and sends its NOTIFY, since agents press "next" all
-    day long. On SQLite the transaction already holds the only write lock, so the first
-    unheld row is free by construction; the row is read and the change recorded after.
+    and the holder), starts the hold, records the change and sends its NOTIFY, since agents
+    press "next" all day long. On SQLite the transaction already holds the only write lock,
+    so the first unheld row is free by construction; the hold is started, the row read and
+    the change recorded after.
     """
     key = _ScopeKey(scope.status, scope.channel)
     params = {
@@ -123,6 +142,7 @@ def claim_next(
     taken = conn.execute(_claim_next_id(key), params).scalar_one_or_none()
     if taken is None:
         return None
+    hold_writes.start(session, str(taken), agent_id, now)
     changes.record(session, announce, now, ticket_id=str(taken), agent_id=agent_id)
     return get_row(session, str(taken))
 
@@ -170,7 +190,7 @@ def _claim_next_row(scope: _ScopeKey) -> Any:
     columns = Ticket.__table__.c  # type: ignore[attr-defined]
     claimed = _claim_next(scope, postgres=True).returning(*columns).cte("claimed")
     recorded = changes.record_claimed(claimed, kind=bindparam("kind"))
-    row = rows_of(claimed).add_cte(recorded)
+    row = rows_of(claimed).add_cte(hold_writes.started_by(claimed), recorded)
     # NOTIFY only when a row was claimed: the function runs once per row returned.
     return row.add_columns(changes.notify_call().label("notified"))
 
@@ -191,14 +211,20 @@ def holder(session: Session, ticket_id: str) -> Row[Any] | None:
     return row
 
 
-def release(session: Session, ticket_id: str, agent_id: int) -> bool:
-    """Hand the contact back to the queue; False when this agent did not hold it."""
+def release(
+    session: Session, ticket_id: str, agent_id: int, now: datetime, *, ended_by: str
+) -> bool:
+    """Hand the contact back to the queue, ending the agent's hold at `now` as `ended_by`;
+    False, changing nothing, when this agent did not hold it."""
     result = session.execute(
         update(Ticket)
         .where(*_held_by(ticket_id, agent_id))
         .values(assigned_agent_id=None, claimed_at=None, version=col(Ticket.version) + 1)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    hold_writes.end(session, ticket_id, now, ended_by)
+    return True
 
 
 def interaction_exists(session: Session, ref: str) -> bool:
@@ -263,9 +289,11 @@ def set_outcome(
     resolved_at: datetime | None,
     parked_at: datetime | None,
     release: bool,
+    now: datetime,
+    ended_by: str,
 ) -> bool:
-    """End the agent's work on a contact they hold: close, escalate or park it; False if not
-    held.
+    """End the agent's work on a contact they hold: close, escalate or park it, and end
+    their hold at `now` as `ended_by`; False, changing nothing, if not held.
 
     `active` says whether it is still worked in its new `status`; `resolved_at` stamps a
     contact that is over (it keeps its holder as who resolved it); `parked_at` stamps one
@@ -285,7 +313,10 @@ def set_outcome(
         values["assigned_agent_id"] = None
         values["claimed_at"] = None
     result = session.execute(update(Ticket).where(*_held_by(ticket_id, agent_id)).values(**values))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    hold_writes.end(session, ticket_id, now, ended_by)
+    return True
 
 
 def parked(session: Session, ticket_id: str, status: str) -> Row[Any] | None:
@@ -341,10 +372,10 @@ def open_contact(
     sla_due_at: datetime,
     agent_id: int,
 ) -> Row[Any] | None:
-    """Insert a new contact for the customer, held by `agent_id` from the moment it opens,
-    and return its queue row (`queue_queries.get_row`'s columns); None, inserting nothing,
-    when the agent no longer works here. The caller checks the customer exists (the
-    foreign key refuses one that does not)."""
+    """Insert a new contact for the customer, held by `agent_id` from the moment it opens
+    (their hold starts then), and return its queue row (`queue_queries.get_row`'s
+    columns); None, inserting nothing, when the agent no longer works here. The caller
+    checks the customer exists (the foreign key refuses one that does not)."""
     if not session.execute(_ACTIVE_AGENT.select(), {"agent_id": agent_id}).scalar():
         return None
     session.execute(
@@ -366,4 +397,5 @@ def open_contact(
             "version": 0,
         },
     )
+    hold_writes.start(session, ticket_id, agent_id, opened_at)
     return get_row(session, ticket_id)

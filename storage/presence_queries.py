@@ -2,7 +2,8 @@
 
 Each open workspace has one row that it beats every few seconds. Every query here reads
 or writes a handful of rows through an index: the sessions table holds one row per open
-workspace, and an agent's holds are found through the queue's holder index.
+workspace, and an agent's holds are found through the queue's holder index. Whatever
+takes a contact from its holder here also ends the hold (`storage.hold_writes`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, literal, select, true, update
 from sqlmodel import Session, col
 
+from storage import hold_writes
 from storage.models import Agent, DeskSession, Ticket
 from storage.types import UTCDateTime
 
@@ -120,8 +122,11 @@ def held(session: Session, agent_id: int) -> list[str]:
     return [str(t) for t in session.execute(stmt).scalars()]
 
 
-def release_held(session: Session, agent_id: int, ticket_ids: Sequence[str]) -> list[str]:
-    """Hand back those of `ticket_ids` the agent still holds; the ones released."""
+def release_held(
+    session: Session, agent_id: int, ticket_ids: Sequence[str], now: datetime, *, ended_by: str
+) -> list[str]:
+    """Hand back those of `ticket_ids` the agent still holds, ending their holds at `now` as
+    `ended_by`; the ones released."""
     if not ticket_ids:
         return []
     stmt = (
@@ -134,14 +139,23 @@ def release_held(session: Session, agent_id: int, ticket_ids: Sequence[str]) -> 
         .values(assigned_agent_id=None, claimed_at=None, version=col(Ticket.version) + 1)
         .returning(col(Ticket.id))
     )
-    return sorted(str(t) for t in session.execute(stmt).scalars())
+    released = sorted(str(t) for t in session.execute(stmt).scalars())
+    hold_writes.end_many(session, released, now, ended_by)
+    return released
 
 
 def take_over(
-    session: Session, ticket_id: str, holder_id: int | None, to_agent: int | None, now: datetime
+    session: Session,
+    ticket_id: str,
+    holder_id: int | None,
+    to_agent: int | None,
+    now: datetime,
+    *,
+    ended_by: str,
 ) -> bool:
     """Move a contact from `holder_id` (None: nobody) to `to_agent` (None: back to the
-    queue), if it is still active and held as the caller saw it; False otherwise."""
+    queue), if it is still active and held as the caller saw it: the holder's hold ends at
+    `now` as `ended_by`, and `to_agent`'s starts. False, changing nothing, otherwise."""
     holder = (
         col(Ticket.assigned_agent_id).is_(None)
         if holder_id is None
@@ -156,4 +170,9 @@ def take_over(
             version=col(Ticket.version) + 1,
         )
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    hold_writes.end(session, ticket_id, now, ended_by)
+    if to_agent is not None:
+        hold_writes.start(session, ticket_id, to_agent, now)
+    return True

@@ -2,7 +2,9 @@
 resolving them; and a parked contact's return to the queue when the customer writes again.
 
 Each use case runs in one unit of work, fenced by the claim: a write on a contact the agent
-no longer holds (released, resolved, taken over) changes nothing and says so.
+no longer holds (released, resolved, taken over) changes nothing and says so. Each claim
+starts a hold of the contact and each release, parking, escalation or resolution ends it
+(`contact_hold`), in the same unit of work: handle time is the sum of a contact's holds.
 """
 
 from __future__ import annotations
@@ -33,10 +35,18 @@ from workspace.vocabulary import (
     ContactStatus,
     Disposition,
     Entity,
+    HoldEnd,
     InteractionKind,
     Priority,
     member,
 )
+
+#: How the agent's hold ends with each disposition.
+HOLD_ENDS = {
+    Disposition.RESOLVED: HoldEnd.RESOLVE,
+    Disposition.PENDING: HoldEnd.PARK,
+    Disposition.ESCALATED: HoldEnd.ESCALATE,
+}
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,9 @@ class Desk:
         """Hand the contact back to the queue."""
         now = self.clock()
         with unit_of_work(self.db) as s:
-            if not contact_writes.release(s, ticket_id, self.agent.id):
+            if not contact_writes.release(
+                s, ticket_id, self.agent.id, now, ended_by=HoldEnd.RELEASE
+            ):
                 raise NotHeld(f"you do not hold contact {ticket_id}")
             self.trail.record(
                 s,
@@ -235,6 +247,8 @@ class Desk:
                 resolved_at=now if status.closed else None,
                 parked_at=now if status.parked else None,
                 release=not status.closed,
+                now=now,
+                ended_by=HOLD_ENDS[outcome],
             )
             if not ok:
                 raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")

@@ -11,7 +11,9 @@ Any bad line refuses the whole file.
 CareDesk's own records (actions, policy versions, team settings, agents' news marks, the
 audit log) are written as they were, ids and hashes included, and only into a database that
 holds none yet: they are a whole team's history, moved or restored. A contact an agent holds
-is never moved to someone else without an audit entry saying so.
+is never moved to someone else without an audit entry saying so, and the holds of the
+contacts a chunk writes are made to agree with them (a move or a closing ends one, a held
+contact without one gets one), so handle time stays the sum of every hold.
 
 A record's id may appear more than once in a file: the later line wins, as if the file had
 been imported line by line. A line replaces every field of its record, so an optional field
@@ -33,7 +35,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from storage import changes, upsert
+from storage import changes, hold_writes, upsert
 from storage.bulk_upsert import BulkUpserter
 from storage.engine import Database
 from storage.uow import unit_of_work
@@ -50,7 +52,7 @@ from workspace.policy_store import effective_policy
 from workspace.progress import UNWATCHED, Progress, phase
 from workspace.sla import ServiceLevels
 from workspace.timefmt import utcnow
-from workspace.vocabulary import AuditEvent, ChangeKind, Entity
+from workspace.vocabulary import AuditEvent, ChangeKind, ContactStatus, Entity, HoldEnd
 
 #: Problems listed in full; the rest are counted.
 MAX_PROBLEMS = 50
@@ -163,6 +165,8 @@ _NAMED = ("agent", "customer", "order", "ticket")
 _STORED_IDS: tuple[upsert.Kind, ...] = ("customer", "order", "ticket")
 #: What identifies a record of a kind within a file, where it is not `id`.
 _KEYS = {"agent": "name", "agent_news": "name", "interaction": "ref"}
+#: How a running hold ends when a line leaves its contact no longer worked, by status.
+_STOPPED = {ContactStatus.RESOLVED: HoldEnd.RESOLVE, ContactStatus.PENDING: HoldEnd.PARK}
 #: The table of each of CareDesk's own records that keeps its ids.
 _NUMBERED: dict[str, upsert.Recorded] = {
     "policy_version": "policy_version",
@@ -209,6 +213,8 @@ class _Batch:
         rows = [row for row, _ in tickets]
         self.clocks.tickets(rows)
         writer.tickets(rows)
+        ids = [row["id"] for row in rows]
+        hold_writes.follow(session, ids, utcnow(), moved=HoldEnd.ASSIGN, stopped=_STOPPED)
         interactions = [p.row for p in found["interaction"]]
         self.clocks.interactions(interactions)
         writer.interactions(interactions)

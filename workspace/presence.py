@@ -4,8 +4,9 @@ lapse when their workspace is gone.
 An open workspace beats every `BEAT` seconds. One that has not beaten for the lapse time
 (a killed terminal, a machine that went to sleep, a lost network) is taken for gone by
 whichever workspace notices first; if its agent has no other workspace open, their holds
-go back to the queue with an audit entry saying why. A workspace closed on purpose ends
-its session and keeps or releases its holds as the agent chose, so those never lapse.
+go back to the queue with an audit entry saying why, their holds ended as lapsed. A
+workspace closed on purpose ends its session and keeps or releases its holds as the agent
+chose, so those never lapse.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from storage.uow import read_session, unit_of_work
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.timefmt import utcnow
-from workspace.vocabulary import AuditEvent, ChangeKind, Entity
+from workspace.vocabulary import AuditEvent, ChangeKind, Entity, HoldEnd
 
 #: Seconds between heartbeats of an open workspace.
 BEAT = 10.0
@@ -107,7 +108,9 @@ class Presence:
                 if presence_queries.has_open_workspace(s, row.agent_id):
                     continue  # the agent works on elsewhere: their holds stay
                 held = presence_queries.held(s, row.agent_id)
-                released += presence_queries.release_held(s, row.agent_id, held)
+                released += presence_queries.release_held(
+                    s, row.agent_id, held, now, ended_by=HoldEnd.LAPSE
+                )
                 silent_for = int((now - row.beat_at).total_seconds())
                 for ticket_id in released:
                     self._trail.record(
@@ -160,7 +163,9 @@ class Presence:
             released: list[str] = []
             if release:
                 held = presence_queries.held(s, self.agent.id)
-                released = presence_queries.release_held(s, self.agent.id, held)
+                released = presence_queries.release_held(
+                    s, self.agent.id, held, now, ended_by=HoldEnd.LEAVE
+                )
             for ticket_id in released:
                 trail.record(
                     s,

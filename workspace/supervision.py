@@ -3,7 +3,8 @@
 Every move is one conditional write, fenced by the holder the supervisor saw: if the
 contact changed hands meanwhile, nothing moves and the supervisor is told who has it now.
 The holder's own writes are fenced by the claim, so a contact taken from them can no longer
-be replied to or acted on from their workspace.
+be replied to or acted on from their workspace. The holder's hold of the contact ends with
+the move (freed, or given to someone else), and the new holder's starts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import CareDeskError, NotAllowed
 from workspace.timefmt import utcnow
-from workspace.vocabulary import AuditEvent, ChangeKind, Entity
+from workspace.vocabulary import AuditEvent, ChangeKind, Entity, HoldEnd
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ class Supervision:
             to_id = None if target is None else target.id
             if found.holder_id == to_id:
                 return Moved(ticket_id, before, before)
-            if not presence_queries.take_over(s, ticket_id, found.holder_id, to_id, now):
+            how = HoldEnd.FREE if target is None else HoldEnd.ASSIGN
+            if not presence_queries.take_over(
+                s, ticket_id, found.holder_id, to_id, now, ended_by=how
+            ):
                 raise NotAllowed(f"contact {ticket_id} changed hands just now; look again")
             after: dict[str, object] = {"holder": None if target is None else target.name}
             if reason:

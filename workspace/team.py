@@ -5,7 +5,7 @@ PostgreSQL it also keeps the person's login role in step (storage/logins.py): ad
 someone gets a login in their role's group; moved to another role, they change group; let
 go, their login can no longer log in. Only an administrator may do any of this there, and
 the database itself refuses anyone else. Someone let go also gives back every contact they
-held, each release audited with the reason.
+held, each release audited with the reason and each hold ended.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from storage import agent_queries, changes, logins
+from storage import agent_queries, changes, hold_writes, logins
 from storage.engine import Database, Reader
 from storage.uow import read_session, unit_of_work
 from workspace.agents import AgentRecord, agent_record, os_user
@@ -26,7 +26,7 @@ from workspace.audit_trail import AuditTrail
 from workspace.errors import AgentInputError, NotAllowed, UnknownAgent
 from workspace.text import one_line
 from workspace.timefmt import utcnow
-from workspace.vocabulary import AuditEvent, ChangeKind, Entity, Role, member
+from workspace.vocabulary import AuditEvent, ChangeKind, Entity, HoldEnd, Role, member
 
 MAX_ID = 63
 """An id is a PostgreSQL role name on a team's database: at most 63 characters."""
@@ -195,6 +195,7 @@ class Team:
             released: list[str] = []
             if diff.get("active") == (True, False):
                 released = agent_queries.release_holds(s, before.id)
+                hold_writes.end_many(s, released, now, HoldEnd.LEAVE)
                 why = f"{before.name} was let go by {by}"
                 for ticket_id in released:
                     trail.record(
