@@ -93,6 +93,7 @@ TICKET_COLUMNS = (
     "parked_at",
 )
 HOLD_COLUMNS = ("ticket_id", "agent_id", "started_at", "ended_at", "ended_by")
+SURVEY_COLUMNS = ("id", "ticket_id", "at", "csat", "ces", "nps", "comment")
 INTERACTION_COLUMNS = (
     "ref",
     "customer_id",
@@ -124,6 +125,9 @@ class Batch:
     holds: list[Row] = field(default_factory=list)
     """Every hold of the batch's contacts: one running for each held open contact, and the
     finished ones of resolved contacts (so handle time has figures)."""
+    surveys: list[Row] = field(default_factory=list)
+    """The answers customers gave to the survey after some resolved contacts (so CSAT, NPS
+    and CES have figures)."""
     customers_done: int = 0
     """Customers generated so far, this batch included (as are the counts below)."""
     open_done: int = 0
@@ -139,5 +143,6 @@ class Batch:
             ("order_item", ITEM_COLUMNS, self.items),
             ("ticket", TICKET_COLUMNS, self.tickets),
             ("contact_hold", HOLD_COLUMNS, self.holds),
+            ("survey", SURVEY_COLUMNS, self.surveys),
             ("interaction", INTERACTION_COLUMNS, self.interactions),
         ]

@@ -66,6 +66,7 @@ class Builder(History, OpenContacts):
         self.rng = rng
         self.dice = Dice(rng)
         self.hold_dice = Dice(random.Random(f"caredesk-demo-holds-{seed}"))
+        self.survey_dice = Dice(random.Random(f"caredesk-demo-surveys-{seed}"))
         self.now = now
         self.agent_ids = agent_ids
         self.team = team

@@ -41,6 +41,20 @@ HEAVY_MESSAGES_PER_TICKET = 50
 #: The share of resolved contacts first held by someone who released them, when there was
 #: time for it before the agent who resolved them claimed them.
 RELEASED_FIRST = 0.2
+#: The share of resolved contacts whose customer answered the survey.
+SURVEYED = 0.45
+#: How the answers fall (specs/metrics.md scales): CSAT 1-5, CES 1-7 (7 easy), NPS 0-10.
+_CSAT = Weighted((5, 4, 3, 2, 1), (42, 28, 12, 8, 10))
+_CES = Weighted((7, 6, 5, 4, 3, 2, 1), (30, 28, 16, 10, 8, 5, 3))
+_NPS = Weighted((10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), (26, 22, 16, 12, 7, 6, 3, 3, 2, 1, 2))
+_COMMENTS = {
+    1: ("Nobody read what I wrote.", "Three emails for one refund."),
+    2: ("It took far too long.", "I had to explain everything twice."),
+    3: ("Fine in the end.", "OK, but slow."),
+    4: ("Quick and friendly.", "Sorted on the first message."),
+    5: ("Quick and kind.", "Brilliant, thank you!", "Best support I've had."),
+}
+
 #: The shortest hold worth releasing, in seconds.
 SHORTEST_HOLD = 60
 
@@ -109,6 +123,8 @@ class History(Conversations):
     hold_dice: Dice
     """Draws for the holds of resolved contacts, from their own generator: the rest of the
     set is the same whether or not holds are drawn."""
+    survey_dice: Dice
+    """Draws for the surveys of resolved contacts, from their own generator too."""
 
     def _window(self, key: str, o: PlacedOrder | None) -> tuple[datetime, datetime] | None:
         """When a history thread of this kind about this order can start, or None."""
@@ -298,6 +314,7 @@ class History(Conversations):
             )
         )
         self._holds(batch, tid, agent, opened.at, claimed, resolved)
+        self._survey(batch, tid, resolved)
         self.counts["tickets"] += 1
 
     def _holds(
@@ -321,3 +338,18 @@ class History(Conversations):
                 end = min(claimed, whole_seconds(start + timedelta(seconds=held)))
                 batch.holds.append((tid, self.agent_ids[other], start, end, HoldEnd.RELEASE))
         batch.holds.append((tid, self.agent_ids[agent], claimed, resolved, HoldEnd.RESOLVE))
+
+    def _survey(self, batch: Batch, tid: str, resolved: datetime) -> None:
+        """Sometimes, a few hours after a resolution, the customer's answers to the survey:
+        mostly satisfied, some not; each question left out now and then, never all three."""
+        dice = self.survey_dice
+        if dice.random() >= SURVEYED:
+            return
+        at = whole_seconds(resolved + timedelta(minutes=dice.randint(20, 26 * 60)))
+        if at >= self.now:
+            return
+        csat = dice.weighted(_CSAT) if dice.random() < 0.9 else None
+        ces = dice.weighted(_CES) if dice.random() < 0.7 else None
+        nps = dice.weighted(_NPS) if dice.random() < 0.8 or csat is ces is None else None
+        comment = dice.pick(_COMMENTS[csat or 3]) if dice.random() < 0.3 else None
+        batch.surveys.append((f"S-{tid[2:]}", tid, at, csat, ces, nps, comment))
