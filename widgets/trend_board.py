@@ -45,7 +45,8 @@ class TrendLine(Horizontal):
         for name, values in (("days", trend.days), ("hours", trend.hours)):
             line = self.query_one(f".trend-{name}", Sparkline)
             line.data = _points(values)
-            line.visible = bool(line.data)  # no data is no line, not a flat one at zero
+            # No trend without two points: one would draw as a full bar, none as a flat zero.
+            line.visible = len(line.data) >= 2
 
 
 class TrendBoard(Vertical):

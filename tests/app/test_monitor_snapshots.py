@@ -41,7 +41,9 @@ def floor_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The snapshots' demo set, with Alex and Sam at work: built once, copied per test."""
     folder = Path(tmp_path_factory.mktemp("monitor"))
     db = fresh_sqlite(folder)
-    build_demo(db, customers=60, contacts=40, seed=11, now=NOW)
+    # No demo actions: these screens are drawn from the rows alone, and their own tests
+    # add the requests they show.
+    build_demo(db, customers=60, contacts=40, seed=11, now=NOW, act=False)
     _ask(db)
     for name, minutes, beat in (("alex", 12, 4), ("sam", 3, 6)):
         agent = resolve_agent(db, name)

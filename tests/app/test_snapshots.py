@@ -27,7 +27,9 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo set at a frozen time, built once; each test works on a copy."""
     folder = Path(tmp_path_factory.mktemp("snapshots"))
     db = fresh_sqlite(folder)
-    build_demo(db, customers=60, contacts=40, seed=11, now=NOW)
+    # No demo actions: these screens are drawn from the rows alone, and their own tests
+    # add the requests they show.
+    build_demo(db, customers=60, contacts=40, seed=11, now=NOW, act=False)
     db.dispose()
     path = folder / "caredesk.db"
     with closing(sqlite3.connect(path)) as conn:  # fold the WAL in, so one file is the copy

@@ -16,7 +16,7 @@ from sqlalchemy import Table, func, select
 
 from storage.bulk import insert_rows, is_empty
 from storage.engine import Database
-from storage.models import Agent, Customer, Interaction, Order, OrderItem, Ticket
+from storage.models import Action, Agent, Customer, Interaction, Order, OrderItem, Ticket
 from storage.testing import fresh_sqlite
 from storage.uow import read_session, unit_of_work
 from workspace.demo import (
@@ -41,6 +41,7 @@ TABLES: dict[str, Table] = {
     "order_item": OrderItem.__table__,  # type: ignore[attr-defined]
     "ticket": Ticket.__table__,  # type: ignore[attr-defined]
     "interaction": Interaction.__table__,  # type: ignore[attr-defined]
+    "action": Action.__table__,  # type: ignore[attr-defined]
 }
 
 
@@ -94,7 +95,9 @@ def test_default_set_counts_match_the_summary(db: Database) -> None:
         order_items=count(db, "order_item"),
         interactions=count(db, "interaction"),
         tickets=count(db, "ticket"),
+        actions=count(db, "action"),
     )
+    assert summary.actions > 0
     assert count(db, "orders") == summary.orders
     assert count(db, "customer") == 300
     assert summary.order_items >= summary.orders

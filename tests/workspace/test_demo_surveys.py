@@ -49,3 +49,21 @@ def test_the_same_seed_gives_the_same_surveys(tmp_path) -> None:
         return [tuple(r) for r in found]
 
     assert surveys("a") == surveys("b") != []
+
+
+def test_the_demo_agents_act_through_the_policy_and_a_supervisor_decides(db: Database) -> None:
+    """The demo's actions are real ones: audited, some executed, one decided by the
+    supervisor, one refused by the policy, one still waiting, and the report counts them."""
+    summary = build_demo(db, customers=120, contacts=40, seed=7, now=NOW)
+    assert summary.actions > 0
+    with db.read.connect() as conn:
+        statuses = dict(
+            conn.execute(text("SELECT status, count(*) FROM action GROUP BY status")).all()
+        )
+        audited = conn.execute(
+            text("SELECT count(*) FROM audit_entry WHERE entity = 'action'")
+        ).scalar_one()
+    assert statuses.get("executed", 0) >= 1 and statuses.get("denied", 0) >= 1
+    assert audited >= summary.actions
+    figures = report(db, Period(NOW - timedelta(days=30), NOW)).total
+    assert figures.compensation_total is not None

@@ -61,6 +61,9 @@ class DemoSummary:
     """Contacts: the open and pending queue plus resolved history."""
     heavy_customer: str | None = None
     """The customer given `heavy_interactions` interactions, when there is one."""
+    actions: int = 0
+    """Actions the demo's agents took for recently resolved contacts (through the policy,
+    the approvals and the audit log, after the rows were loaded)."""
 
     @property
     def records(self) -> int:
@@ -113,6 +116,7 @@ def build_demo(
     seed: int = 7,
     now: datetime | None = None,
     progress: Progress | None = None,
+    act: bool = True,
 ) -> DemoSummary:
     """Fill an empty database with demo data in one transaction; returns what it inserted.
 
@@ -124,7 +128,9 @@ def build_demo(
     first customer exactly that many interactions over the years, on top of the others
     (and one of the open contacts). The same arguments always give the same rows; SLA
     clocks are set relative to `now` (the current time by default). `progress` is told
-    each phase; the records it is told of add up to the summary's `records`.
+    each phase; the records it is told of add up to the summary's `records`. With `act`,
+    the demo's agents then take a few actions for recently resolved contacts (some asked
+    for, decided or left waiting), through the policy and the audit log.
     """
     if now is None:
         now = datetime.now(UTC)
@@ -178,6 +184,11 @@ def build_demo(
                 load.finish()
             progress.started("committing")  # the unit of work commits as the block ends
     progress.finished("committing")
+    # After the rows commit: actions go through the policy, the approvals and the audit
+    # log as an agent's do, each in its own unit of work.
+    from workspace.demo.actions import take_demo_actions
+
+    acted = take_demo_actions(db, now) if act else None
 
     return DemoSummary(
         agents=len(members),
@@ -187,4 +198,5 @@ def build_demo(
         interactions=counts["interactions"],
         tickets=counts["tickets"],
         heavy_customer="C-10001" if heavy_interactions else None,
+        actions=acted.taken if acted else 0,
     )
