@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from storage import security
 from storage.engine import Database, make_database, normalise_url
@@ -24,11 +25,53 @@ def fresh_sqlite(directory: Path, revision: str = "head", name: str = "caredesk.
     return db
 
 
+#: Schemas made (in this process) between two cleanings of the server's catalogue.
+VACUUM_EVERY = 60
+
+#: Schemas made so far in this process; the first one cleans too.
+_made = [0]
+
+#: The system catalogues every schema made and dropped leaves dead rows in.
+_CATALOGUES = (
+    "pg_class",
+    "pg_attribute",
+    "pg_type",
+    "pg_depend",
+    "pg_shdepend",
+    "pg_index",
+    "pg_constraint",
+    "pg_attrdef",
+    "pg_namespace",
+    "pg_proc",
+    "pg_trigger",
+    "pg_description",
+    "pg_shdescription",
+    "pg_authid",
+    "pg_auth_members",
+    "pg_statistic",
+)
+
+
+def _clean_catalogues(admin: Engine) -> None:
+    """VACUUM ANALYZE the system catalogues. A test run makes and drops thousands of
+    schemas, and autovacuum falls behind on the catalogues: each schema's migration then
+    took 2.7 s instead of 0.2 s. Only the server's superuser may; anyone else skips it."""
+    with admin.connect() as conn:
+        for name in _CATALOGUES:
+            try:
+                conn.exec_driver_sql(f"VACUUM ANALYZE pg_catalog.{name}")
+            except DBAPIError:
+                return
+
+
 @contextmanager
 def fresh_postgres_schema(server_url: str, revision: str = "head") -> Iterator[Database]:
     """A new schema on the PostgreSQL server, migrated to `revision`; dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
+    if _made[0] % VACUUM_EVERY == 0:
+        _clean_catalogues(admin)
+    _made[0] += 1
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = normalise_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})

@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from screens.boot import BootScreen
-from screens.monitor import MonitorScreen
 from screens.workspace import WorkspaceScreen
 from widgets.commands import check_keymap
 from workspace import preferences
@@ -115,9 +114,13 @@ class MonitorLaunch(Launch["Monitor"]):
         return open_monitor(db, clock=clock, policy=self.policy)
 
     def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
+        from screens.monitor import MonitorScreen  # it needs the database layers
+
         return MonitorScreen(clock, show_clock=show_clock)
 
     def booted(self, screen: Screen[None], result: Monitor) -> None:
+        from screens.monitor import MonitorScreen
+
         assert isinstance(screen, MonitorScreen)
         screen.booted(result)
 
