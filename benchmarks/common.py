@@ -40,8 +40,11 @@ def run_child(module: str, *args: str, timeout: float = 900.0) -> dict[str, Any]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        tail = (done.stderr.strip() or done.stdout.strip())[-2000:]
-        raise BenchmarkError(f"{module} exited with {done.returncode}: {tail}")
+        said = done.stderr.strip() or done.stdout.strip()
+        # The first error and the last: a failure inside the app can end in a second one
+        # raised while it shuts down, which alone would hide the cause.
+        shown = said if len(said) <= 3000 else f"{said[:1000]}\n…\n{said[-2000:]}"
+        raise BenchmarkError(f"{module} exited with {done.returncode}: {shown}")
     result = json.loads(lines[-1])
     if not isinstance(result, dict):
         raise BenchmarkError(f"{module} printed {lines[-1]!r}, not a JSON object")
