@@ -8,7 +8,7 @@ same seed gives the same actions, and a build never takes one twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from workspace.action_view import ActionRequest
 from workspace.agents import AgentRecord, agent_record
 from workspace.policy import Policy
 from workspace.policy_file import default_policy
+from workspace.vocabulary import VerdictKind
 from workspace.workbench import Workbench
 
 #: How far back the demo's actions go: within the budget month's reach.
@@ -28,14 +29,22 @@ WINDOW = timedelta(days=14)
 #: to give, a reason, what the supervisor then does with a request: approve, deny or wait).
 PLAYBOOK: tuple[tuple[str, Decimal | None, str, str | None], ...] = (
     ("store_credit", Decimal("10"), "sorry for the wait on the reply", None),
-    ("discount", Decimal("0.10"), "delivery came three days late", None),
+    ("discount", Decimal("15"), "delivery came three days late", None),
     ("discount", Decimal("0.45"), "second late delivery in a month", "approve"),
     ("refund", Decimal("0.50"), "half the set arrived broken", "deny"),
     ("store_credit", Decimal("15"), "had to chase us twice", None),
     ("cancel_order", None, "customer changed their mind after delivery", None),
-    ("discount", Decimal("0.60"), "parcel two weeks late, gold customer", "wait"),
-    ("store_credit", Decimal("80"), "loyal customer, three bad deliveries", "wait"),
+    ("discount", Decimal("60"), "parcel two weeks late, gold customer", "wait"),
+    ("discount", Decimal("45"), "loyal customer, three bad deliveries", "wait"),
 )
+"""Amounts below one are shares of the order's total, the others sums. What a supervisor
+is to decide (or leave waiting) is asked for at an amount the policy sends for approval
+(`_for_approval`): the amount given, or less; the others get whatever verdict the policy
+gives them (a cancellation of a delivered order is refused)."""
+
+#: What a request is tried at, as shares of the amount given, until the policy wants a
+#: supervisor for it: an order's size and the customer's tier move the limits.
+_TRIES = (Decimal("1"), Decimal("0.75"), Decimal("0.5"), Decimal("0.35"), Decimal("1.5"))
 
 #: Who decides the requests.
 SUPERVISOR_ROLE = "supervisor"
@@ -78,7 +87,13 @@ def take_demo_actions(
             amount=None if amount is None else str(amount),
             reason=reason,
         )
-        outcome = _bench(db, agent, policy, at).actions.take(request, key=f"demo-{row.ticket_id}")
+        bench = _bench(db, agent, policy, at)
+        if then is not None:
+            asked = _for_approval(bench, request)
+            if asked is None:
+                continue  # nothing this customer could ask for waits for a supervisor
+            request = asked
+        outcome = bench.actions.take(request, key=f"demo-{row.ticket_id}")
         taken += 1
         if then in ("approve", "deny") and supervisor is not None:
             if outcome.record.status != "requested":
@@ -90,6 +105,16 @@ def take_demo_actions(
                 approvals.deny(outcome.record.id, "offer a replacement instead")
             decided += 1
     return DemoActions(taken=taken, decided=decided)
+
+
+def _for_approval(bench: Workbench, request: ActionRequest) -> ActionRequest | None:
+    """`request` at the first amount of `_TRIES` the policy sends to a supervisor."""
+    given = Decimal(request.amount or "0")
+    for part in _TRIES:
+        tried = replace(request, amount=str((given * part).quantize(Decimal("0.01"))))
+        if bench.actions.preview(tried).verdict.verdict == VerdictKind.NEEDS_APPROVAL:
+            return tried
+    return None
 
 
 def _amount(kind: str, share: Decimal | None, total: Decimal) -> Decimal | None:
