@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     exists,
     insert,
     literal,
@@ -159,3 +160,9 @@ def follow(
         not_(running),
     )
     session.connection().execute(insert(h).from_select(_COLUMNS, held))
+
+
+def forget_all(session: Session) -> None:
+    """Delete every hold: for an import of `export --all` into a database that held none,
+    once its own hold records arrive, the holds its contacts were given on the way."""
+    session.connection().execute(delete(_HOLD))

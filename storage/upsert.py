@@ -1,5 +1,5 @@
 """Bulk data movement for import and export: id lookups, keyset streams, and the writes of
-CareDesk's own records (actions, policy versions, team settings, the audit log).
+CareDesk's own records (holds, actions, policy versions, team settings, the audit log).
 
 Rows cross this module as plain dicts keyed by column name, so `workspace` never touches a
 table class. The import's upserts are in `storage.bulk_upsert`.
@@ -18,6 +18,7 @@ from storage.models import (
     Action,
     Agent,
     AuditEntry,
+    ContactHold,
     Customer,
     Interaction,
     Order,
@@ -36,7 +37,7 @@ PAGE = IN_CHUNK
 
 Kind = Literal["customer", "order", "ticket"]
 
-Recorded = Literal["action", "policy_version", "team_setting", "audit_entry"]
+Recorded = Literal["contact_hold", "action", "policy_version", "team_setting", "audit_entry"]
 """CareDesk's own records that keep their ids from one database to the next."""
 
 _TABLES: dict[str, Table] = {
@@ -51,9 +52,11 @@ _TABLES: dict[str, Table] = {
     "policy_version": PolicyVersion.__table__,  # type: ignore[attr-defined]
     "team_setting": TeamSetting.__table__,  # type: ignore[attr-defined]
     "audit_entry": AuditEntry.__table__,  # type: ignore[attr-defined]
+    "contact_hold": ContactHold.__table__,  # type: ignore[attr-defined]
 }
 
 #: Where an import looks for CareDesk's own records, in the order it names the first one.
+#: Holds are looked for apart (`first_hold`): an import starts them for held contacts.
 RECORDED: tuple[Recorded, ...] = ("action", "policy_version", "team_setting", "audit_entry")
 
 
@@ -133,6 +136,13 @@ def first_recorded(session: Session) -> tuple[Recorded, int] | None:
         if first is not None:
             return name, int(first)
     return None
+
+
+def first_hold(session: Session) -> int | None:
+    """The id of the first hold in the database; None when it holds none."""
+    table = _TABLES["contact_hold"]
+    first = session.execute(select(table.c.id).order_by(table.c.id).limit(1)).scalar()
+    return None if first is None else int(first)
 
 
 def insert_recorded(session: Session, name: Recorded, rows: Sequence[dict[str, Any]]) -> None:
@@ -243,12 +253,14 @@ def stream_surveys(connection: Connection) -> Iterator[dict[str, Any]]:
 def stream_recorded(connection: Connection, name: Recorded) -> Iterator[dict[str, Any]]:
     """Every row of one of CareDesk's own tables, by id (the audit log in chain order).
 
-    Actions come with `agent` and `decider`: the login names of who asked and who decided.
+    Actions come with `agent` and `decider`: the login names of who asked and who decided;
+    holds with `agent`, the login name of who held the contact.
     """
-    names = _agent_names(connection) if name == "action" else {}
+    names = _agent_names(connection) if name in ("action", "contact_hold") else {}
     for page in _keyset(connection, _TABLES[name], "id"):
         for row in page:
-            if name == "action":
+            if name in ("action", "contact_hold"):
                 row["agent"] = names[row["agent_id"]]
+            if name == "action":
                 row["decider"] = names.get(row["decided_by"])
             yield row

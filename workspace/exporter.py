@@ -5,9 +5,9 @@ Records come out parents first (agents, customers, orders, tickets, interactions
 each kind in id order, so the file re-imports as it is and exporting what it imported gives
 the same bytes. `--all` adds CareDesk's own records: the installed policy versions and team
 settings before the customers (a customer's tier must be one the policy knows), then after
-the surveys the actions with their decisions, each agent's news mark and the audit log,
-verbatim. Tables are read by keyset pages inside one read transaction, so memory stays flat
-and the export is one consistent snapshot.
+the surveys the holds of contacts, the actions with their decisions, each agent's news
+mark and the audit log, verbatim. Tables are read by keyset pages inside one read
+transaction, so memory stays flat and the export is one consistent snapshot.
 """
 
 from __future__ import annotations
@@ -193,6 +193,21 @@ def _team_settings(connection: Connection) -> Iterator[str]:
         )
 
 
+def _holds(connection: Connection) -> Iterator[str]:
+    for h in upsert.stream_recorded(connection, "contact_hold"):
+        yield _record(
+            "hold",
+            [
+                ("id", h["id"]),
+                ("ticket", h["ticket_id"]),
+                ("agent", h["agent"]),
+                ("started_at", _timestamp(h["started_at"])),
+                ("ended_at", _optional(h["ended_at"], _timestamp)),
+                ("ended_by", h["ended_by"]),
+            ],
+        )
+
+
 def _actions(connection: Connection) -> Iterator[str]:
     for a in upsert.stream_recorded(connection, "action"):
         yield _record(
@@ -272,6 +287,7 @@ EVERYTHING: tuple[Stream, ...] = (
     partial(_tickets, everything=True),
     _interactions,
     _surveys,
+    _holds,
     _actions,
     _news,
     _audit,

@@ -28,6 +28,7 @@ def known_tiers(policy: Policy) -> frozenset[str]:
 
 
 _DESCRIBED = {
+    "contact_hold": "hold",
     "action": "action",
     "policy_version": "policy version",
     "team_setting": "team setting",
@@ -50,6 +51,8 @@ class LineContext:
         self.last: dict[str, int] = {}
         self.refs: set[str] = set()
         self.chain = GENESIS
+        # Before any line is written: the import itself starts holds for held contacts.
+        self.first_hold = upsert.first_hold(session)
 
     def check(self, parsed: Parsed) -> Found:
         """The problems of `parsed` in its context (none: it may be written)."""
@@ -87,6 +90,8 @@ class LineContext:
         commits nobody else appends to the audit log."""
         lock_for_audit(self.session)
         first = upsert.first_recorded(self.session)
+        if first is None and self.first_hold is not None:
+            first = ("contact_hold", self.first_hold)
         self.admitted = first is None
         if first is None:
             return []

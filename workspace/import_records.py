@@ -26,6 +26,7 @@ from workspace.import_fields import (
     Fields,
     Found,
     NonFinite,
+    one_of,
     parse_action_kind,
     parse_action_status,
     parse_channel,
@@ -56,7 +57,13 @@ from workspace.import_fields import (
     unstorable,
     whole,
 )
-from workspace.vocabulary import DEFAULT_TIER, ContactStatus, InteractionKind, Priority
+from workspace.vocabulary import (
+    DEFAULT_TIER,
+    ContactStatus,
+    HoldEnd,
+    InteractionKind,
+    Priority,
+)
 
 
 class Parsed(NamedTuple):
@@ -391,6 +398,33 @@ def _action(obj: dict[str, Any]) -> Parsed | Found:
     return Parsed("action", row, [], refs)
 
 
+_HOLD_ENDS = tuple(HoldEnd)
+
+
+def _hold(obj: dict[str, Any]) -> Parsed | Found:
+    keys = ("id", "ticket", "agent", "started_at", "ended_at", "ended_by")
+    f = Fields(obj, "hold", keys)
+    row = {
+        "id": f.get("id", parse_number),
+        "ticket_id": f.get("ticket", parse_ident),
+        "started_at": f.get("started_at", parse_timestamp),
+        "ended_at": f.get("ended_at", parse_timestamp, required=False),
+        "ended_by": f.get("ended_by", one_of(_HOLD_ENDS), required=False),
+    }
+    agent = f.get("agent", parse_ident)
+    if f.problems:
+        return f.problems
+    if (row["ended_at"] is None) != (row["ended_by"] is None):
+        given, missing = (
+            ("ended_at", "ended_by") if row["ended_by"] is None else ("ended_by", "ended_at")
+        )
+        return [(missing, f"expected with {given}: a hold that ended says when and how")]
+    if row["ended_at"] is not None and row["ended_at"] < row["started_at"]:
+        return [("ended_at", "expected no earlier than started_at")]
+    refs = [("ticket", "ticket", row["ticket_id"]), ("agent", "agent", agent)]
+    return Parsed("hold", row, [], refs)
+
+
 def _agent_news(obj: dict[str, Any]) -> Parsed | Found:
     f = Fields(obj, "agent_news", ("agent", "seen_at"))
     row = {"name": f.get("agent", parse_ident), "news_seen_at": f.get("seen_at", parse_timestamp)}
@@ -424,13 +458,14 @@ PARSERS: dict[str, Callable[[dict[str, Any]], Parsed | Found]] = {
     "survey": _survey,
     "policy_version": _policy_version,
     "team_setting": _team_setting,
+    "hold": _hold,
     "action": _action,
     "agent_news": _agent_news,
     "audit": _audit,
 }
 """Every record type, by its `type`."""
 
-RECORDED = frozenset({"policy_version", "team_setting", "action", "agent_news", "audit"})
+RECORDED = frozenset({"policy_version", "team_setting", "hold", "action", "agent_news", "audit"})
 """CareDesk's own records (`caredesk export --all`): they go only into a database that
 holds none yet."""
 

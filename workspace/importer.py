@@ -8,9 +8,9 @@ database) and then upserted. A bad line stops the writing; the rest of
 the file is still read so that every problem is listed, and the transaction is rolled back.
 Any bad line refuses the whole file.
 
-CareDesk's own records (actions, policy versions, team settings, agents' news marks, the
-audit log) are written as they were, ids and hashes included, and only into a database that
-holds none yet: they are a whole team's history, moved or restored. A contact an agent holds
+CareDesk's own records (holds, actions, policy versions, team settings, agents' news marks,
+the audit log) are written as they were, ids and hashes included, and only into a database
+that holds none yet: they are a whole team's history, moved or restored. A contact an agent holds
 is never moved to someone else without an audit entry saying so, and the holds of the
 contacts a chunk writes are made to agree with them (a move or a closing ends one, a held
 contact without one gets one), so handle time stays the sum of every hold.
@@ -171,6 +171,7 @@ _STOPPED = {ContactStatus.RESOLVED: HoldEnd.RESOLVE, ContactStatus.PENDING: Hold
 _NUMBERED: dict[str, upsert.Recorded] = {
     "policy_version": "policy_version",
     "team_setting": "team_setting",
+    "hold": "contact_hold",
     "action": "action",
     "audit": "audit_entry",
 }
@@ -190,6 +191,9 @@ class _Batch:
         """(contact, who held it, who the file gives it to), in the order written."""
         self.numbered: set[upsert.Recorded] = set()
         """The tables rows were inserted into with their ids."""
+        self.holds_given = True
+        """Whether the holds in the database are only those the import gave its contacts
+        (until the file's own hold records replace them)."""
 
     def add(self, parsed: Parsed) -> None:
         key = parsed.row[_KEYS.get(parsed.kind, "id")]
@@ -219,6 +223,12 @@ class _Batch:
         self.clocks.interactions(interactions)
         writer.interactions(interactions)
         writer.surveys([p.row for p in found["survey"]])
+        if found["hold"] and self.holds_given:
+            # The file carries its contacts' holds as they were (`export --all`, into a
+            # database that held none): they replace those the import gave on the way.
+            hold_writes.forget_all(session)
+            self.holds_given = False
+        self._insert("hold", found, agent_id="agent")
         self._insert("action", found, agent_id="agent", decided_by="decided_by")
         upsert.set_news_seen(session, [p.row for p in found["agent_news"]])
         self._insert("audit", found)

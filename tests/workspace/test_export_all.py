@@ -41,10 +41,13 @@ tiers:
     discount: {limit: {amount: 60.00}}
 """
 
-TRANSIENT = {"desk_session", "change", "contact_hold"}
-"""Open workspaces and the live feed's changes: not moved. Nor are holds, yet: the import
-starts one for each contact held (`running_holds`), and the finished ones stay behind."""
-AGENT_COLUMNS = {"ticket": ("assigned_agent_id",), "action": ("agent_id", "decided_by")}
+TRANSIENT = {"desk_session", "change"}
+"""Open workspaces and the live feed's changes: not moved."""
+AGENT_COLUMNS = {
+    "ticket": ("assigned_agent_id",),
+    "action": ("agent_id", "decided_by"),
+    "contact_hold": ("agent_id",),
+}
 """Columns that name an agent by database id: compared by login name."""
 SURROGATE = {"interaction": ("id",), "order_item": ("id",)}
 """Ids a database gives rows of the import format (their keys are `ref`, order and line)."""
@@ -101,6 +104,9 @@ def team_history(db: Database, tmp_path: Path) -> None:
             )
         ).all()
     (held, held_for), (parked, _) = waiting
+    # Holds that ended (released, then parked) and one still running.
+    assert alex.desk.claim(parked).claimed
+    alex.desk.release(parked)
     assert alex.desk.claim(held).claimed and sam.desk.claim(parked).claimed
     alex.desk.write(held, "We are on it.\x1b[2J [bold]x[/bold]")
     alex.desk.write(held, "Customer is a regular.", note=True)
@@ -208,8 +214,9 @@ def test_a_team_moves_from_sqlite_to_postgresql_and_back(tmp_path: Path) -> None
         kinds = {line.split('"', 4)[3] for line in exported.splitlines()}
         assert kinds == {
             "agent", "policy_version", "team_setting", "customer", "order", "ticket",
-            "interaction", "survey", "action", "agent_news", "audit",
+            "interaction", "survey", "hold", "action", "agent_news", "audit",
         }  # fmt: skip
+        assert '"ended_by": "release"' in exported and '"ended_by": "park"' in exported
         path = tmp_path / "team.jsonl"
         path.write_text(exported, encoding="utf-8")
 
@@ -322,8 +329,9 @@ def test_the_plain_export_leaves_caredesks_own_records_out(
         tiers = {"standard", "silver", "gold", "platinum"}
         import_file(copy, path, tiers=tiers)
         assert export_text(copy, everything=False) == plain
-        everything = export_text(copy).splitlines()  # nothing of CareDesk's own came with it
-        assert {line.split('"', 4)[3] for line in everything} == kinds
+        # Nothing of CareDesk's own came with it, but the holds it gave the contacts held.
+        everything = export_text(copy).splitlines()
+        assert {line.split('"', 4)[3] for line in everything} == kinds | {"hold"}
 
 
 def test_bad_lines_of_caredesks_own_records_name_their_field(
@@ -356,6 +364,31 @@ def test_bad_lines_of_caredesks_own_records_name_their_field(
         audit | {"hash": "0" * 64, "before": 7},
         {"type": "agent_news", "agent": "nobody", "seen_at": at},
         {"type": "action", "id": 1},
+        {
+            "type": "hold",
+            "id": 1,
+            "ticket": "T-1",
+            "agent": "jordan",
+            "started_at": at,
+            "ended_by": "lunch",
+        },
+        {
+            "type": "hold",
+            "id": 2,
+            "ticket": "T-1",
+            "agent": "jordan",
+            "started_at": at,
+            "ended_by": "release",
+        },
+        {
+            "type": "hold",
+            "id": 3,
+            "ticket": "T-1",
+            "agent": "jordan",
+            "started_at": at,
+            "ended_at": "2026-11-20T14:03:10Z",
+            "ended_by": "release",
+        },
     ]
     path = write_lines(tmp_path / "own.jsonl", lines)
     said = refused(sqlite_db, path)
@@ -368,4 +401,31 @@ def test_bad_lines_of_caredesks_own_records_name_their_field(
         'own.jsonl:6: agent: no agent "nobody" earlier in the file or in the database',
         "own.jsonl:7: ref: required field is missing",
     ]
-    assert all(line.startswith("own.jsonl:7: ") for line in said[6:])
+    holds = [
+        line for line in said if line.startswith(("own.jsonl:8:", "own.jsonl:9:", "own.jsonl:10:"))
+    ]
+    assert holds == [
+        "own.jsonl:8: ended_by: expected one of release, resolve, park, escalate, lapse, free, "
+        'assign, leave, got "lunch"',
+        "own.jsonl:9: ended_at: expected with ended_by: a hold that ended says when and how",
+        "own.jsonl:10: ended_at: expected no earlier than started_at",
+    ]
+    assert all(line.startswith("own.jsonl:7: ") for line in said[6:] if line not in holds)
+
+
+def test_holds_move_when_they_are_the_first_of_caredesks_own_records(tmp_path: Path) -> None:
+    """No policy or setting installed: the first record of CareDesk's own in the file is a
+    hold, after the tickets whose import already gave their holders holds."""
+    with sqlite_copy(tmp_path, "source.db") as source:
+        build_demo(source, customers=20, contacts=12, now=NOW, act=False)
+        exported = export_text(source)
+        first_own = next(line for line in exported.splitlines() if '"id": 1,' in line)
+        assert first_own.startswith('{"type": "hold"')
+        path = tmp_path / "holds.jsonl"
+        path.write_text(exported, encoding="utf-8")
+        with sqlite_copy(tmp_path, "copy.db") as copy:
+            import_file(copy, path)
+            assert export_text(copy) == exported
+            assert records(copy)["contact_hold"] == records(source)["contact_hold"]
+            held, running = running_holds(copy)
+            assert held and running == held
