@@ -30,7 +30,7 @@ from workspace.reading import Reading
 from workspace.sla import AT_RISK, SlaLevel, format_duration, sla_state
 from workspace.text import one_line, preview
 from workspace.timefmt import utcnow
-from workspace.vocabulary import ActionKind, ActionStatus, Channel, ContactStatus, member
+from workspace.vocabulary import ActionKind, Channel, ContactStatus, member
 
 URGENT_SHOWN = 50
 """The most urgent contacts listed: the wallboard shows the top, the queue has the rest."""
@@ -257,12 +257,7 @@ class Monitor:
         """Compensation given (executed) today and this month, by kind, against budgets."""
         now = self.clock()
         with read_session(self.db) as s:
-            given = {
-                r.kind: r
-                for r in monitor_queries.given(
-                    s, month_start(now), day_start(now), ActionStatus.EXECUTED
-                )
-            }
+            given = {r.kind: r for r in monitor_queries.given(s, month_start(now), day_start(now))}
             roles = {r.role: int(r.n) for r in monitor_queries.roles(s)}
         budgets = team_budgets(self.policy, roles)
         out = []

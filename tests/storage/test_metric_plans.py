@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from storage import action_queries
+from storage import action_queries, monitor_queries
 from storage import metric_queries as q
 from storage.engine import Database
 from storage.models import ContactHold, Survey, Ticket
@@ -90,6 +90,37 @@ CASES = [
         ("ix_action_executed",),
         sorts=True,
     ),
+    # The monitor's panels, refreshed on every change: counts from the queue's indexes alone,
+    # the most urgent as ranges cut at their limit, the day's holds by agent.
+    Case(
+        "monitor_depth",
+        lambda s, d: monitor_queries.depth(s),
+        ("ix_ticket_queue_status", "ix_ticket_unheld"),
+        sorts=True,
+    ),
+    Case(
+        "monitor_urgent",
+        lambda s, d: monitor_queries.urgent(s, UNTIL, 50),
+        ("ix_ticket_queue_status",),
+        sorts=True,
+    ),
+    Case(
+        "monitor_overdue",
+        lambda s, d: monitor_queries.overdue(s, NOW, UNTIL),
+        ("ix_ticket_queue_status",),
+    ),
+    Case(
+        "monitor_floor",
+        lambda s, d: monitor_queries.floor(s, SINCE),
+        ("ix_contact_hold_ended",),
+        sorts=True,
+    ),
+    Case(
+        "monitor_given",
+        lambda s, d: monitor_queries.given(s, SINCE - timedelta(days=30), SINCE),
+        ("ix_action_executed",),
+        sorts=True,
+    ),
 ]
 
 
@@ -132,7 +163,7 @@ def _seed(db: Database) -> Seed:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_the_report_reads_each_period_through_an_index(
+def test_the_report_and_the_monitor_read_through_indexes(
     db: Database, case: Case, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Holds and surveys grow with the business too.

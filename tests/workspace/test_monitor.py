@@ -89,8 +89,21 @@ def fill_floor(db: Database) -> tuple[int, int, int]:
 
 
 def add_action(
-    db: Database, ref: str, agent_id: int, kind: str, amount: str, *, status: str, ago: timedelta
+    db: Database,
+    ref: str,
+    agent_id: int,
+    kind: str,
+    amount: str,
+    *,
+    status: str,
+    ago: timedelta,
+    executed_ago: timedelta | None = None,
 ) -> None:
+    """An action requested `ago`; an executed one was executed then too, unless
+    `executed_ago` says when (a request a supervisor approved later)."""
+    executed = None
+    if status == "executed":
+        executed = NOW - (ago if executed_ago is None else executed_ago)
     with unit_of_work(db) as s:
         s.add(
             Action(
@@ -107,6 +120,7 @@ def add_action(
                 policy_hash="x",
                 status=status,
                 requested_at=NOW - ago,
+                executed_at=executed,
             )
         )
 
@@ -117,6 +131,9 @@ def test_each_panel_reads_what_the_floor_holds(db: Database) -> None:
     add_action(db, "A-2", sam, "discount", "5.00", status="executed", ago=timedelta(days=3))
     add_action(db, "A-3", sam, "refund", "60.00", status="requested", ago=timedelta(minutes=20))
     add_action(db, "A-4", sam, "discount", "99.00", status="denied", ago=timedelta(hours=1))
+    # Asked for last month, approved and executed today: given today, as the report says.
+    late = {"ago": timedelta(days=40), "executed_ago": timedelta(minutes=5)}
+    add_action(db, "A-5", sam, "discount", "7.00", status="executed", **late)  # type: ignore[arg-type]
     with monitor_reader(db) as reader:
         monitor = Monitor(reader, default_policy(), clock=lambda: NOW)
 
@@ -149,8 +166,9 @@ def test_each_panel_reads_what_the_floor_holds(db: Database) -> None:
         assert count == 1 and waiting[0].ref == "A-3"
 
         spend = {s.kind: s for s in monitor.compensation()}
-        assert (spend["discount"].today, spend["discount"].today_n) == (Decimal("20.00"), 1)
-        assert spend["discount"].month == Decimal("25.00")  # November: both, not the denied one
+        assert (spend["discount"].today, spend["discount"].today_n) == (Decimal("27.00"), 2)
+        # November: the three executed in it, not the denied one.
+        assert spend["discount"].month == Decimal("32.00")
         assert spend["refund"].month == Decimal("0.00")
         budgets = team_budgets(default_policy(), {"agent": 3})
         assert spend["discount"].budget == budgets["discount"][0]
