@@ -20,6 +20,8 @@ PLACES = {
     "context": "History",
     "resolution": "Reply",
     ANYWHERE: "Workspace",
+    "monitor": "Wallboard",
+    "monitor contact": "Contact",
 }
 _ORDER = {place: n for n, place in enumerate(PLACES)}
 

@@ -35,6 +35,21 @@ ABOUT = {
         "(<composer.toggle> switches), <composer.send> sends. <workspace.resolve> resolves "
         "with a disposition; <workspace.release> releases the contact to the queue."
     ),
+    "monitor": (
+        "The wallboard: the floor as it is, read-only, updated as agents work (nobody needs "
+        "to press anything, and nobody is told they are watched). Queue depth by channel "
+        "(escalated in brackets: the escalation queue), the contacts breached and at risk "
+        "(most urgent first), every agent (here, silent or away; what they hold and for how "
+        "long, what they are viewing, today's handled count and handle time), the approvals "
+        "waiting, the money given today and this month against the team's budgets, the "
+        "policy's friction, and today's figures with their trends. <monitor.next> moves "
+        "between panels; <board.open> opens the line's customer read-only."
+    ),
+    "monitor contact": (
+        "A customer opened from the wallboard, as an agent sees them, read-only: nothing "
+        "here claims, replies or marks the contact as viewed. <monitor_view.search> searches "
+        "the history; <monitor_view.back> returns to the wallboard."
+    ),
 }
 
 _PLACE = re.compile(r"<([a-z_]+\.[a-z_0-9]+)>")

@@ -22,8 +22,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from screens.commands import BindingCommands
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
+from screens.help import HelpScreen
 from widgets.board import Board, Column
 from widgets.commands import bindings
 from widgets.trend_board import TrendBoard
@@ -128,6 +130,7 @@ class MonitorScreen(Screen[None]):
     CSS_PATH = "monitor.tcss"
 
     BINDINGS = bindings("monitor")
+    COMMANDS = {BindingCommands}
 
     def __init__(self, clock: Callable[[], datetime], *, show_clock: bool = True) -> None:
         super().__init__()
@@ -188,6 +191,9 @@ class MonitorScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
 
     # -- reading -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("monitor"))
 
     def action_refresh_all(self) -> None:
         """Read every panel again."""
@@ -370,6 +376,7 @@ class ContactView(ModalScreen[None]):
     """
 
     BINDINGS = bindings("monitor_view")
+    COMMANDS = {BindingCommands}
 
     def __init__(self, monitor: Monitor, line: Line, clock: Callable[[], datetime]) -> None:
         super().__init__()
@@ -420,6 +427,9 @@ class ContactView(ModalScreen[None]):
 
     def action_search(self) -> None:
         self.pane.open_search()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("monitor contact"))
 
     def action_back(self) -> None:
         if not self.pane.close_search():

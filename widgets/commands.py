@@ -306,6 +306,7 @@ COMMANDS: tuple[Command, ...] = (
     # The supervisor's monitor: its screen, its panels (boards) and a contact opened from it.
     _c("monitor.next", "tab", "app.focus_next", "Next panel", "monitor", show=False),
     _c("monitor.refresh", "f5", "refresh_all", "Refresh", "monitor", "Read every panel now"),
+    _c("monitor.help", "f1,question_mark", "help", "Help", "monitor", "What the wallboard shows"),
     _c("board.up", "up,k", "cursor(-1)", "Up", "monitor", show=False),
     _c("board.down", "down,j", "cursor(1)", "Down", "monitor", show=False),
     _c("board.page_up", "pageup", "page(-1)", "Page up", "monitor", show=False),
@@ -321,6 +322,14 @@ COMMANDS: tuple[Command, ...] = (
         "Open the customer of the line, read-only",
     ),
     _c("monitor_view.back", "escape", "back", "Back", "monitor contact", "Back to the wallboard"),
+    _c(
+        "monitor_view.help",
+        "f1,question_mark",
+        "help",
+        "Help",
+        "monitor contact",
+        "What this view shows",
+    ),
     _c(
         "monitor_view.search",
         "slash",

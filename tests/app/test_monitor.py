@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import Static
 from textual.worker import WorkerState
 
 from screens.context_pane import ContextPane
+from screens.help import HelpScreen
 from screens.monitor import LISTEN, ORDER, ContactView, MonitorScreen
 from storage.engine import Database, Reader
 from tests.app.conftest import until
@@ -245,3 +248,36 @@ async def test_a_lost_database_is_told_in_the_monitors_own_words(sqlite_db: Data
             assert "Lost the database; the panels show what was last read" in shown
             assert "you typed" not in shown
             assert texts(screen.board("urgent"))
+
+
+async def test_help_and_the_palette_speak_of_the_wallboard(sqlite_db: Database) -> None:
+    fill_floor(sqlite_db)
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settled(pilot)
+            await pilot.press("f1")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            about = str(app.screen.query_one("#help-about", Static).render())
+            assert about.startswith("The wallboard: the floor as it is, read-only")
+            assert "tab moves between panels; ⏎ opens" in about
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, MonitorScreen))
+
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press(*"refresh")
+            found = app.screen.query_one(CommandList)
+            await until(pilot, lambda: found.option_count > 0)
+            assert "Wallboard · Refresh" in str(found.get_option_at_index(0).prompt)
+            await pilot.press("escape")
+
+            screen = app.screen
+            assert isinstance(screen, MonitorScreen)
+            screen.board("urgent").focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ContactView))
+            await pilot.press("question_mark")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            about = str(app.screen.query_one("#help-about", Static).render())
+            assert "read-only: nothing here claims, replies" in about
