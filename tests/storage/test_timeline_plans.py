@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from storage import action_queries, customer_queries
 from storage.engine import Database
 from tests.factories import NOW
-from tests.storage.test_query_plans import Case, _pg_plan, _seed, _sqlite_plan, _statements
+from tests.storage.test_query_plans import Case, check_plans
 from workspace.timeline import ACTION, DECISION, INTERACTION, ORDER_EVENT, TimelineKey
 
 #: A key of each source at one moment: a lower source's, the same source's and a higher one's.
@@ -69,22 +69,4 @@ def _pg_sorts(conn: Connection, statement: str, parameters: Any) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_the_timeline_reads_a_page_down_an_index(db: Database, case: Case) -> None:
-    seed = _seed(db)
-    statements = _statements(db, case, seed)
-    assert statements, f"{case.name} ran no SELECT"
-    where = f"{case.name} on {db.read.dialect.name}"
-    problems: list[str] = []
-    indexes: set[str] = set()
-    with db.read.connect() as conn:
-        for statement, parameters in statements:
-            if db.is_sqlite:
-                found, used = _sqlite_plan(conn, statement, parameters, case)
-                indexes |= used
-            else:
-                found = _pg_plan(conn, statement, parameters, case)
-                found += _pg_sorts(conn, statement, parameters)
-                conn.rollback()
-            problems += [f"{p}\n    in: {' '.join(statement.split())}" for p in found]
-    assert not problems, f"{where} reads more than a page:\n" + "\n".join(problems)
-    if db.is_sqlite:
-        assert set(case.uses) <= indexes, f"{where} went through {sorted(indexes)}"
+    check_plans(db, case, also=_pg_sorts)
