@@ -85,10 +85,16 @@ class Driven:
 
     async def ready(self) -> QueueRow:
         """Wait for the first page of the queue and its first customer; returns that row."""
-        await self.until(
-            lambda: isinstance(self.app.screen, WorkspaceScreen) and self.table.total > 0,
-            "the first page of the queue",
-        )
+
+        def first_page() -> bool:
+            screen = self.app.screen
+            if not isinstance(screen, WorkspaceScreen):
+                return False
+            # Pushed is not yet composed: on a busy machine the poll can come in between.
+            found = screen.query(QueueTable)
+            return bool(found) and found.first().total > 0
+
+        await self.until(first_page, "the first page of the queue")
         return await self.settle(0)
 
 
