@@ -84,8 +84,14 @@ def period_of(since: str | None, until: str | None, now: datetime) -> Period:
     return Period(start, end)
 
 
-def report(db: Reader, period: Period) -> Metrics:
-    """Every figure of specs/metrics.md for `period`, the team's and by channel and agent."""
+def report(db: Reader, period: Period, *, groups: bool = True) -> Metrics:
+    """Every figure of specs/metrics.md for `period`, the team's and by channel and agent
+    (without `groups`, the team's alone)."""
+    return metrics(period, gather(db, period), groups=groups)
+
+
+def gather(db: Reader, period: Period) -> Facts:
+    """The facts of `period` every figure is computed from, read in one snapshot."""
     since, until = period.since, period.until
     with q.snapshot(db) as s:
         holds: dict[str, list[Hold]] = defaultdict(list)
@@ -127,8 +133,7 @@ def report(db: Reader, period: Period) -> Metrics:
                 s, until, waiting=ActionStatus.REQUESTED, verdict=VerdictKind.NEEDS_APPROVAL
             )
         ]
-    facts = Facts(closed, responses, surveys, opened, backlog, given, waiting)
-    return metrics(period, facts)
+    return Facts(closed, responses, surveys, opened, backlog, given, waiting)
 
 
 _DECIDED = (ActionStatus.APPROVED, ActionStatus.EXECUTED, ActionStatus.DENIED)

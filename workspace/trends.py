@@ -1,20 +1,25 @@
 """Today's figures on the monitor, each with its trend over the day's hours and the last 14
-days: the same report (`workspace.reporting.report`) over shorter periods.
+days: the same report (`workspace.reporting`) over shorter periods.
 
-A finished hour or day never changes its figures once it is over (what happened in it is
-stored), so each is computed once and kept; only the current hour and today are computed
-again at each refresh. A wallboard left on all day costs two reports a refresh, not
-thirty-eight.
+What happened in a finished hour is stored, so its facts are read once and kept: a refresh
+reads only the current hour's, and today's figures are computed from today's hours' facts
+put together (every fact of a period is a row or a tally of it, so the day's are exactly its
+hours'; backlog and approvals waiting are counted at the end of the period, now). Earlier
+days are kept as figures. A wallboard left on all day costs one hour's read a refresh.
+
+Some figures of a finished period still move afterwards: first contact resolution looks 7
+days past each close, and a contact can be reopened. So what is kept is read again once it
+is `REREAD` old, one period a refresh, oldest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from workspace.metrics import LABELS, Figures, Period, shown
+from workspace.metrics import LABELS, Facts, Figures, Period, figures, shown
 
 if TYPE_CHECKING:  # the screen imports this module before the database layers are loaded
     from storage.engine import Reader
@@ -36,6 +41,9 @@ SHOWN: tuple[str, ...] = (
     "compensation_total",
 )
 """The figures the monitor shows, in the spec's order (approvals waiting has its panel)."""
+
+REREAD = timedelta(minutes=30)
+"""How long a finished period's figures are kept before they are read again."""
 
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
@@ -69,26 +77,64 @@ def day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A finished period as read: its facts (today's hours) or only its figures."""
+
+    figures: Figures
+    facts: Facts | None
+    read_at: datetime
+
+
+def _joined(parts: list[Facts], last: Facts) -> Facts:
+    """The facts of consecutive periods as one, `last` the latest (what is counted at the
+    end of a period, backlog and approvals waiting, is the latest's)."""
+    every = [*parts, last]
+    return replace(
+        last,
+        closed=[c for f in every for c in f.closed],
+        responses=[r for f in every for r in f.responses],
+        surveys=[v for f in every for v in f.surveys],
+        opened=[t for f in every for t in f.opened],
+        given=[t for f in every for t in f.given],
+    )
+
+
 class Trends:
-    """Keeps the figures of finished hours and days; safe from one worker at a time."""
+    """Keeps the facts of today's finished hours and the figures of finished days; safe
+    from one worker at a time."""
 
     def __init__(self, db: Reader, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
-        self._kept: dict[tuple[datetime, datetime], Figures] = {}
+        self._kept: dict[tuple[datetime, datetime], _Kept] = {}
 
     def read(self, *, history: bool = True) -> list[Trend]:
         """Every figure of `SHOWN`: today's, by hour today and by day for `DAYS` days;
-        without `history`, today's alone (one report: what a wallboard shows first)."""
+        without `history`, today's alone (one read: what a wallboard shows first)."""
         now = self.clock()
         today = day_start(now)
-        hours = [today + _HOUR * n for n in range(int((now - today) / _HOUR) + 1)]
-        days = [today - _DAY * n for n in range(DAYS - 1, -1, -1)]
         if not history:
-            hours, days = [], [today]
-        by_hour = [self._team(h, h + _HOUR, now) for h in hours if h < now]
-        by_day = [self._team(d, d + _DAY, now) for d in days]
-        current = by_day[-1]
+            current = figures(self._gather(today, now))
+            return self._trends(current, [], [current])
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        self._forget(now, today)
+        finished = [self._finished(h, h + _HOUR, now, keep_facts=True) for h in _hours(today, hour)]
+        by_hour = [k.figures for k in finished]
+        if now > hour:
+            latest = self._gather(hour, now)
+            by_hour.append(figures(latest))
+        else:  # on the hour: what is counted at the end of the last one is counted now
+            end = finished[-1].facts if finished else None
+            latest = Facts() if end is None else Facts(backlog=end.backlog, waiting=end.waiting)
+        current = figures(_joined([k.facts for k in finished if k.facts is not None], latest))
+        days = [today - _DAY * n for n in range(DAYS - 1, 0, -1)]
+        by_day = [self._finished(d, d + _DAY, now).figures for d in days] + [current]
+        return self._trends(current, by_hour, by_day)
+
+    def _trends(
+        self, current: Figures, by_hour: list[Figures], by_day: list[Figures]
+    ) -> list[Trend]:
         return [
             Trend(
                 key=key,
@@ -100,17 +146,35 @@ class Trends:
             for key in SHOWN
         ]
 
-    def _team(self, since: datetime, until: datetime, now: datetime) -> Figures:
+    def _gather(self, since: datetime, until: datetime) -> Facts:
+        from workspace.reporting import gather
+
+        return gather(self.db, Period(since, until))
+
+    def _finished(
+        self, since: datetime, until: datetime, now: datetime, *, keep_facts: bool = False
+    ) -> _Kept:
         key = (since, until)
         kept = self._kept.get(key)
-        if kept is not None:
-            return kept
-        end = min(until, now)
-        if end <= since:
-            return Figures()
-        from workspace.reporting import report
+        if kept is None:
+            facts = self._gather(since, until)
+            kept = _Kept(figures(facts), facts if keep_facts else None, now)
+            self._kept[key] = kept
+        return kept
 
-        figures = report(self.db, Period(since, end)).total
-        if until <= now:
-            self._kept[key] = figures
-        return figures
+    def _forget(self, now: datetime, today: datetime) -> None:
+        """Drop what is no longer shown (yesterday's hours, days out of the trend), and the
+        one kept period read longest ago if it is `REREAD` old."""
+        oldest = today - _DAY * (DAYS - 1)
+        for key in [
+            k for k in self._kept if k[0] < oldest or (k[1] - k[0] == _HOUR and k[0] < today)
+        ]:
+            del self._kept[key]
+        stale = min(self._kept.items(), key=lambda item: item[1].read_at, default=None)
+        if stale is not None and now - stale[1].read_at >= REREAD:
+            del self._kept[stale[0]]
+
+
+def _hours(today: datetime, hour: datetime) -> list[datetime]:
+    """The start of each finished hour of today, before `hour` (the current one)."""
+    return [today + _HOUR * n for n in range(int((hour - today) / _HOUR))]
