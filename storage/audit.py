@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Integer,
     Row,
     String,
+    Text,
     bindparam,
     cast,
     func,
@@ -87,6 +89,74 @@ END
 _PG_APPEND = text(
     f"SELECT {APPEND_FUNCTION}(:at, :actor, :action, :entity, :entity_id, :before, :after, :tail)"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry whose entity id the statement that appends it gives (`appended`): what
+    is known of it before the statement runs."""
+
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+
+    def params(self) -> dict[str, Any]:
+        """The parameters `appended` binds. The hash's payload is cut around the entity
+        id, which PostgreSQL's `to_json` writes as Python's JSON does (both escape `"`,
+        `\\` and control characters alike, and leave the rest as it is)."""
+        at = self.at.astimezone(UTC)
+        before_s, after_s = _canonical(self.before), _canonical(self.after)
+        head = json.dumps(
+            [at.isoformat(), self.actor, self.action, self.entity], ensure_ascii=False
+        )
+        return {
+            "audit_at": at,
+            "audit_actor": self.actor,
+            "audit_action": self.action,
+            "audit_entity": self.entity,
+            "audit_before": before_s,
+            "audit_after": after_s,
+            "audit_head": head[1:-1] + ", ",
+            "audit_rest": ", " + json.dumps([before_s, after_s], ensure_ascii=False)[1:],
+        }
+
+    def append(self, session: Session, entity_id: str) -> int:
+        """Append the entry for `entity_id` inside the caller's transaction."""
+        return append_audit(
+            session,
+            at=self.at,
+            actor=self.actor,
+            action=self.action,
+            entity=self.entity,
+            entity_id=entity_id,
+            before=self.before,
+            after=self.after,
+        )
+
+
+def appended(entity_id: Any) -> ColumnElement[Any]:
+    """The append of a `Draft`'s entry for `entity_id` (a column of the statement), as a
+    column returning the entry's id: the entry is written in the statement that makes the
+    change it records, with no round trip of its own (PostgreSQL only)."""
+    tail = (
+        bindparam("audit_head", type_=Text())
+        + cast(func.to_json(entity_id), Text())
+        + bindparam("audit_rest", type_=Text())
+    )
+    append: Any = getattr(func, APPEND_FUNCTION)
+    return append(  # type: ignore[no-any-return]
+        bindparam("audit_at", type_=UTCDateTime()),
+        bindparam("audit_actor", type_=Text()),
+        bindparam("audit_action", type_=Text()),
+        bindparam("audit_entity", type_=Text()),
+        entity_id,
+        bindparam("audit_before", type_=Text()),
+        bindparam("audit_after", type_=Text()),
+        tail,
+    )
 
 
 def append_function(connection: Connection) -> None:

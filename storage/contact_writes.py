@@ -17,9 +17,12 @@ from sqlalchemy import Row, bindparam, exists, func, insert, or_, select, true, 
 from sqlmodel import Session, col
 
 from storage import changes, hold_writes
+from storage.audit import Draft, appended
+from storage.engine import Database
 from storage.models import Agent, Interaction, Ticket
 from storage.queue_queries import Scope, get_row, next_unheld, rows_of
 from storage.types import UTCDateTime
+from storage.uow import one_statement, unit_of_work
 
 ESCALATED = "escalated"
 """The status of a contact in the escalation queue (the workspace's `ContactStatus.ESCALATED`;
@@ -105,28 +108,31 @@ def claim(
 
 
 def claim_next(
-    session: Session,
+    db: Database,
     scope: Scope,
     agent_id: int,
     now: datetime,
     *,
     announce: str,
+    audit: Draft,
     escalation_roles: Collection[str] = ESCALATION_ROLES,
 ) -> Row[Any] | None:
-    """Give `agent_id` the most urgent contact in `scope` that nobody holds, and announce it
-    on the change feed as `announce` (`storage.changes.record`); its queue row as the claim
-    left it (`queue_queries.get_row`'s columns), or None when none waits (or the agent no
-    longer works here, or the scope is the escalation queue and their role is not one of
-    `escalation_roles`).
+    """Give `agent_id` the most urgent contact in `scope` that nobody holds, announce it on
+    the change feed as `announce` (`storage.changes.record`) and append `audit` for it to
+    the audit log; its queue row as the claim left it (`queue_queries.get_row`'s columns),
+    or None when none waits (or the agent no longer works here, or the scope is the
+    escalation queue and their role is not one of `escalation_roles`).
 
-    One UPDATE whose target is chosen by a subquery. On PostgreSQL the subquery locks the
-    row it picks and skips rows other claimers have locked (`FOR UPDATE SKIP LOCKED`), so
-    twenty agents pressing "next" at once each get a different contact at the first try;
-    the same statement reads the row back (the UPDATE's RETURNING joined to the customer
-    and the holder), starts the hold, records the change and sends its NOTIFY, since agents
-    press "next" all day long. On SQLite the transaction already holds the only write lock,
-    so the first unheld row is free by construction; the hold is started, the row read and
-    the change recorded after.
+    On PostgreSQL this is one statement, committed as it runs: an UPDATE whose target a
+    subquery picks, locking the row it picks and skipping rows other claimers have locked
+    (`FOR UPDATE SKIP LOCKED`), so twenty agents pressing "next" at once each get a
+    different contact at the first try; the same statement reads the row back (the
+    UPDATE's RETURNING joined to the customer and the holder), starts the hold, records
+    the change, sends its NOTIFY and appends the audit entry last. Agents press "next" all
+    day long, and the audit chain's lock, taken by that append, is held until the commit:
+    one round trip, with no BEGIN or COMMIT of its own, holds it the least. On SQLite the
+    transaction already holds the only write lock, so the first unheld row is free by
+    construction; the hold, the change and the entry are written after.
     """
     key = _ScopeKey(scope.status, scope.channel)
     params = {
@@ -135,16 +141,20 @@ def claim_next(
         "escalation_roles": list(escalation_roles),
         "kind": announce,
     }
-    # On the session's connection: these need none of the ORM's bookkeeping.
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        return conn.execute(_claim_next_row(key), params).first()
-    taken = conn.execute(_claim_next_id(key), params).scalar_one_or_none()
-    if taken is None:
-        return None
-    hold_writes.start(session, str(taken), agent_id, now)
-    changes.record(session, announce, now, ticket_id=str(taken), agent_id=agent_id)
-    return get_row(session, str(taken))
+    if not db.is_sqlite:
+        with one_statement(db) as conn:
+            return conn.execute(_claim_next_row(key), params | audit.params()).first()
+    with unit_of_work(db) as session:
+        # On the session's connection: these need none of the ORM's bookkeeping.
+        conn = session.connection()
+        taken = conn.execute(_claim_next_id(key), params).scalar_one_or_none()
+        if taken is None:
+            return None
+        hold_writes.start(session, str(taken), agent_id, now)
+        changes.record(session, announce, now, ticket_id=str(taken), agent_id=agent_id)
+        row = get_row(session, str(taken))
+        audit.append(session, str(taken))  # last: SQLite's write lock is held to the end
+        return row
 
 
 @dataclass(frozen=True)
@@ -191,8 +201,11 @@ def _claim_next_row(scope: _ScopeKey) -> Any:
     claimed = _claim_next(scope, postgres=True).returning(*columns).cte("claimed")
     recorded = changes.record_claimed(claimed, kind=bindparam("kind"))
     row = rows_of(claimed).add_cte(hold_writes.started_by(claimed), recorded)
-    # NOTIFY only when a row was claimed: the function runs once per row returned.
-    return row.add_columns(changes.notify_call().label("notified"))
+    # NOTIFY and the audit entry only when a row was claimed: the functions run once per
+    # row returned, the append last (it takes the chain's lock).
+    return row.add_columns(
+        changes.notify_call().label("notified"), appended(claimed.c.id).label("audited")
+    )
 
 
 def holder(session: Session, ticket_id: str) -> Row[Any] | None:

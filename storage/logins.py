@@ -156,5 +156,13 @@ def mark_acting(db: Database, login_name: str, agent: str) -> None:
 def acting(session: Session) -> tuple[str, str] | None:
     """`(login, agent)` when this session's database handle was signed in by an
     administrator acting for an agent, else None."""
-    found = session.connection().get_execution_options().get(ACTING)
+    return _marked(session.connection().get_execution_options().get(ACTING))
+
+
+def acting_on(db: Database) -> tuple[str, str] | None:
+    """`acting`, for a write made on `db` outside a session."""
+    return _marked(db.write.get_execution_options().get(ACTING))
+
+
+def _marked(found: Any) -> tuple[str, str] | None:
     return None if found is None else (str(found[0]), str(found[1]))

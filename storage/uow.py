@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import literal, select, text
+from sqlalchemy import Connection, literal, select, text
 from sqlmodel import Session
 
 from storage.engine import Database, Reader
@@ -26,6 +26,15 @@ def unit_of_work(db: Database) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def one_statement(db: Database) -> Iterator[Connection]:
+    """A connection whose every statement commits as it runs (PostgreSQL's autocommit):
+    for a change made in one statement, with no BEGIN or COMMIT round trip, so the locks it
+    takes are held only while it runs and commits."""
+    with db.write.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from storage.audit import append_audit
-from storage.logins import acting
+from storage.audit import Draft, append_audit
+from storage.engine import Database
+from storage.logins import acting, acting_on
 from workspace.vocabulary import AuditEvent, Entity
 
 MAX_ACTOR = 64
@@ -56,17 +57,41 @@ class AuditTrail:
         Written through a database an administrator signed in to for someone else (see
         `workspace.agents.sign_in`), the entry names both: `postgres for hana`.
         """
-        actor = self.actor
-        marked = acting(session)
-        if marked is not None and marked[1] == actor:
-            actor = acting_actor(*marked)
         return append_audit(
             session,
             at=at,
-            actor=actor,
+            actor=self._actor(acting(session)),
             action=event.value,
             entity=entity.value,
             entity_id=entity_id,
             before=before,
             after=after,
         )
+
+    def draft(
+        self,
+        db: Database,
+        at: datetime,
+        event: AuditEvent,
+        entity: Entity,
+        *,
+        before: Mapping[str, object] | None = None,
+        after: Mapping[str, object] | None = None,
+    ) -> Draft:
+        """An entry for a change whose statement names the entity itself and appends the
+        entry with it (`storage.audit.appended`): a claim of the next contact."""
+        return Draft(
+            at=at,
+            actor=self._actor(acting_on(db)),
+            action=event.value,
+            entity=entity.value,
+            before=before,
+            after=after,
+        )
+
+    def _actor(self, marked: tuple[str, str] | None) -> str:
+        """Who the entry names: `postgres for hana` for an administrator acting for the
+        agent this trail writes for."""
+        if marked is not None and marked[1] == self.actor:
+            return acting_actor(*marked)
+        return self.actor

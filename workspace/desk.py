@@ -116,20 +116,24 @@ class Desk:
         now = self.clock()
         me = self.agent
         scope = replace(flt, agent_id=None)
-        with unit_of_work(self.db) as s:
-            # The row comes back with the claim, before the audit append takes the chain's
-            # lock: no second transaction, and no wait on other writers for it.
-            row = contact_writes.claim_next(
-                s,
-                scope,
-                me.id,
+        row = contact_writes.claim_next(
+            self.db,
+            scope,
+            me.id,
+            now,
+            announce=ChangeKind.CLAIM,
+            audit=self.trail.draft(
+                self.db,
                 now,
-                announce=ChangeKind.CLAIM,
-                escalation_roles=self._escalation_roles,
-            )
-            if row is None:
-                return None
-            self._audit_claim(s, row.id, now)
+                AuditEvent.CLAIM,
+                Entity.TICKET,
+                before={"holder": None},
+                after={"holder": me.name},
+            ),
+            escalation_roles=self._escalation_roles,
+        )
+        if row is None:
+            return None
         return queue_row(row)
 
     @property

@@ -175,3 +175,31 @@ def test_a_resolved_contact_cannot_be_released(desk: Desk) -> None:
     row = reading(desk).contact("T-1")
     assert row is not None and row.holder_name == "Alex"  # who resolved it is kept
     assert [a.action for a in _audit(desk.db)] == ["claim", "resolve"]
+
+
+#: Ids an import may give contacts: the claim's statement writes them into the entry's
+#: hash itself on PostgreSQL, as the JSON the chain is checked against.
+ODD_IDS = ['T-"quoted"', "T-back\\slash", "T-tab\tnew\nline\x1b[2J", "T-ünï/çødé\u2028"]
+
+
+def test_claim_next_audits_in_the_chain_whatever_the_id(db: Database) -> None:
+    from storage.logins import mark_acting
+    from workspace.audit_check import verify_audit
+
+    add_customer(db)
+    (alex,) = add_agents(db, "alex")
+    for n, ticket in enumerate(ODD_IDS):
+        add_ticket(db, ticket, due_in=n + 1)
+    desk = Desk(db, alex, clock=lambda: NOW)
+    got = [desk.claim_next(QueueFilter()) for _ in ODD_IDS[:-1]]
+    mark_acting(db, "boss", "alex")  # an administrator working as alex
+    got.append(desk.claim_next(QueueFilter()))
+    assert [row.id for row in got if row is not None] == ODD_IDS
+    claims = [e for e in _audit(db) if e.action == "claim"]
+    assert [(e.entity_id, e.after) for e in claims] == [
+        (ticket, '{"holder": "alex"}') for ticket in ODD_IDS
+    ]
+    assert [e.actor for e in claims] == ["alex"] * 3 + ["boss for alex"]
+    assert verify_audit(db).broken is None
+    assert desk.claim_next(QueueFilter()) is None  # nothing appended for no claim
+    assert len(_audit(db)) == len(ODD_IDS)
