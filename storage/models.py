@@ -390,20 +390,21 @@ class Survey(SQLModel, table=True):
 
 #: Holds still running: at most one per contact, found when it ends.
 _RUNNING = text("ended_at IS NULL")
+_ENDED = text("ended_at IS NOT NULL")
 
 
 class ContactHold(SQLModel, table=True):
     """One stretch of time an agent held a contact: from the claim (or the open, or being
     given it) until it ended (released, resolved, parked, escalated, lapsed, freed or given
     to someone else). Handle time is the sum of a contact's holds (specs/metrics.md), and an
-    agent's handle time today is the sum of theirs; both are read through the indexes below.
+    agent's handle time today is the sum of theirs; both are read through the indexes below,
+    which a claim (a running hold) adds to as little as it can.
     """
 
     __tablename__ = "contact_hold"
     __table_args__ = (
         Index("ix_contact_hold_ticket", "ticket_id", "started_at"),
-        Index("ix_contact_hold_agent", "agent_id", "started_at"),
-        Index("ix_contact_hold_ended", "ended_at"),
+        Index("ix_contact_hold_ended", "ended_at", postgresql_where=_ENDED, sqlite_where=_ENDED),
         Index(
             "ix_contact_hold_running",
             "ticket_id",
