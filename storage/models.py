@@ -406,6 +406,14 @@ class ContactHold(SQLModel, table=True):
         Index("ix_contact_hold_ticket", "ticket_id", "started_at"),
         Index("ix_contact_hold_ended", "ended_at", postgresql_where=_ENDED, sqlite_where=_ENDED),
         Index(
+            "ix_contact_hold_agent_running",
+            "agent_id",
+            "started_at",
+            "ticket_id",
+            postgresql_where=_RUNNING,
+            sqlite_where=_RUNNING,
+        ),
+        Index(
             "ix_contact_hold_running",
             "ticket_id",
             unique=True,

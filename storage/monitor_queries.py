@@ -119,9 +119,10 @@ def floor(session: Session, day_start: datetime) -> Sequence[Row[Any]]:
     day (`id`, `name`, `role`, `beat_at`, `viewing`, `held`, `held_id`, `held_since`,
     `handled`, `handled_s`).
 
-    One statement of three grouped reads, each through its own index: the sessions (one row
-    per open workspace), the contacts held (the queue's holder index; the longest held is
-    named), and the holds ended since `day_start` (`ix_contact_hold_ended`).
+    One statement, each part through its own index: the sessions (one row per open
+    workspace), the holds running now (`ix_contact_hold_agent_running`: an agent's holds
+    always agree with the contacts they hold; the longest held is named), and the holds
+    ended since `day_start` (`ix_contact_hold_ended`).
     """
     sessions = (
         select(
@@ -132,27 +133,26 @@ def floor(session: Session, day_start: datetime) -> Sequence[Row[Any]]:
         .group_by(col(DeskSession.agent_id))
         .subquery("sessions")
     )
+    # What each agent holds now: their running holds, from the index of those alone, in
+    # the agent's order and then the order they were taken in (the first is held longest).
+    running = col(ContactHold.ended_at).is_(None)
     ranked = (
         select(
-            col(Ticket.assigned_agent_id).label("agent_id"),
-            col(Ticket.id).label("ticket_id"),
-            col(Ticket.claimed_at).label("claimed_at"),
-            func.count().over(partition_by=col(Ticket.assigned_agent_id)).label("held"),
+            col(ContactHold.agent_id).label("agent_id"),
+            col(ContactHold.ticket_id).label("ticket_id"),
+            col(ContactHold.started_at).label("held_since"),
+            func.count().over(partition_by=col(ContactHold.agent_id)).label("held"),
             func.row_number()
             .over(
-                partition_by=col(Ticket.assigned_agent_id),
-                order_by=(col(Ticket.claimed_at), col(Ticket.id)),
+                partition_by=col(ContactHold.agent_id),
+                order_by=(col(ContactHold.started_at), col(ContactHold.ticket_id)),
             )
             .label("n"),
         )
-        .where(col(Ticket.assigned_agent_id).is_not(None), col(Ticket.active) == true())
+        .where(running)
         .subquery("ranked")
     )
-    holding = (
-        select(ranked.c.agent_id, ranked.c.ticket_id, ranked.c.claimed_at, ranked.c.held)
-        .where(ranked.c.n == 1)
-        .subquery("holding")
-    )
+    holding = select(ranked).where(ranked.c.n == 1).subquery("holding")
     ended = col(ContactHold.ended_at)
     # Grouped by an expression, not the column: otherwise SQLite walks the whole agent index
     # (every hold ever) to hand out the groups in order rather than sort today's in a b-tree.
@@ -178,7 +178,7 @@ def floor(session: Session, day_start: datetime) -> Sequence[Row[Any]]:
             sessions.c.viewing.label("viewing"),
             func.coalesce(holding.c.held, 0).label("held"),
             holding.c.ticket_id.label("held_id"),
-            holding.c.claimed_at.label("held_since"),
+            holding.c.held_since.label("held_since"),
             func.coalesce(day.c.handled, 0).label("handled"),
             func.coalesce(day.c.handled_s, 0).label("handled_s"),
         )

@@ -112,7 +112,10 @@ CASES = [
     Case(
         "monitor_floor",
         lambda s, d: monitor_queries.floor(s, SINCE),
-        ("ix_contact_hold_ended",),
+        ("ix_contact_hold_agent_running", "ix_contact_hold_ended"),
+        # Every running hold, through the partial index of those alone: as many as the
+        # contacts being worked now, whatever the holds of the past.
+        walks=frozenset({"contact_hold"}),
         sorts=True,
     ),
     Case(

@@ -65,6 +65,8 @@ def fill_floor(db: Database) -> tuple[int, int, int]:
                 host="h",
             )
         )
+        for ticket, since in (("T-2", timedelta(minutes=25)), ("T-4", timedelta(0))):
+            s.add(ContactHold(ticket_id=ticket, agent_id=sam.id, started_at=NOW - since))
         for minutes, length in ((50, 6), (30, 4)):  # two holds Sam ended today: 10 minutes
             start = NOW - timedelta(minutes=minutes)
             s.add(

@@ -1,14 +1,14 @@
-"""a claim writes fewer index entries for its hold
+"""holds are indexed for what reads them, and a claim writes fewer entries
 
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-13
 
 Every claim starts a hold, and agents press "next" all day long. The index of holds by agent
-was read by nothing (an agent's day is read through the holds ended since the day began),
-and the index of holds by when they ended held a null for every running hold, which nothing
-looks for (a running hold is found through `ix_contact_hold_running`). The first goes; the
-second keeps only the holds that ended, so a claim writes three index entries, not five.
+held every hold ever, while what is read by agent is only what each agent holds now (the
+monitor's floor: how many, and the one held longest); it now holds the running holds alone,
+in the order the floor reads them. The index of holds by when they ended held a null for
+every running hold, which nothing looks for: it keeps only the holds that ended.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 _ENDED = sa.text("ended_at IS NOT NULL")
+_RUNNING = sa.text("ended_at IS NULL")
 
 
 def upgrade() -> None:
@@ -34,9 +35,17 @@ def upgrade() -> None:
         postgresql_where=_ENDED,
         sqlite_where=_ENDED,
     )
+    op.create_index(
+        "ix_contact_hold_agent_running",
+        "contact_hold",
+        ["agent_id", "started_at", "ticket_id"],
+        postgresql_where=_RUNNING,
+        sqlite_where=_RUNNING,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_contact_hold_agent_running", table_name="contact_hold")
     op.drop_index("ix_contact_hold_ended", table_name="contact_hold")
     op.create_index("ix_contact_hold_ended", "contact_hold", ["ended_at"])
     op.create_index("ix_contact_hold_agent", "contact_hold", ["agent_id", "started_at"])
