@@ -134,3 +134,19 @@ def test_migrations_build_exactly_the_models_on_postgres() -> None:
     require_postgres()
     with fresh_postgres_schema(PG_URL) as db:
         assert _model_drift(db) == []
+
+
+def test_postgres_knows_the_spread_of_closing_times() -> None:
+    """Without statistics on the closed index's expression, PostgreSQL read the whole ticket
+    table to find the contacts closed after a moment (migration 0017)."""
+    require_postgres()
+    with fresh_postgres_schema(PG_URL, revision="0016") as db:
+        query = text(
+            "SELECT count(*) FROM pg_statistic_ext "
+            "WHERE stxname = 'ticket_closed_at' AND stxnamespace = current_schema()::regnamespace"
+        )
+        with db.read.connect() as conn:
+            assert conn.execute(query).scalar_one() == 0
+        upgrade(db.read)
+        with db.read.connect() as conn:
+            assert conn.execute(query).scalar_one() == 1
