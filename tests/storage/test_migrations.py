@@ -150,3 +150,20 @@ def test_postgres_knows_the_spread_of_closing_times() -> None:
         upgrade(db.read)
         with db.read.connect() as conn:
             assert conn.execute(query).scalar_one() == 1
+
+
+def test_a_command_on_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    """Half a second of every command's start, for an error no migration raised."""
+    import subprocess
+    import sys
+
+    fresh_sqlite(tmp_path).dispose()
+    code = (
+        "import sys; from workspace.cli import main;"
+        f"code = main(['--db', 'sqlite:///{tmp_path / 'caredesk.db'}', 'report', '--json']);"
+        "assert code == 0, code; assert 'alembic' not in sys.modules, 'alembic was imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

@@ -117,17 +117,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _migration_errors() -> tuple[type[Exception], ...]:
+    """Alembic's error, when a migration ran (importing Alembic for nothing would cost every
+    command half a second: an `except` clause is evaluated only when something is raised)."""
+    loaded = sys.modules.get("alembic.util")
+    return () if loaded is None else (loaded.CommandError,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `caredesk` console script."""
     args = build_parser().parse_args(argv)
     # No command opens the workspace; a command's parser names its own run (never a fallback
     # to the workspace, which a command that forgot would otherwise open).
     run: Callable[[argparse.Namespace], int] = desk.run if args.command is None else args.run
-    from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from storage.engine import UnsupportedDatabase
     from workspace.errors import CareDeskError
+
+    database_errors: tuple[type[Exception], ...] = (
+        SQLAlchemyError,
+        ArgumentError,
+        UnsupportedDatabase,
+    )
 
     try:
         return run(args)
@@ -137,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = [one_line(line) for line in str(error).splitlines()] or [""]
         print("caredesk: " + "\n".join(lines), file=sys.stderr)
         return 2
-    except (SQLAlchemyError, ArgumentError, UnsupportedDatabase, CommandError) as error:
+    except database_errors + _migration_errors() as error:
         from storage.logins import refusal
 
         refused = refusal(error)
