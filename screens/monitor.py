@@ -35,6 +35,8 @@ from workspace.monitor import (
     agent_lines,
     approval_lines,
     depth_lines,
+    friction_lines,
+    friction_title,
     month_start,
     spend_lines,
     urgent_lines,
@@ -113,12 +115,24 @@ PANELS: dict[str, tuple[str, tuple[Column, ...], str]] = {
         ),
         "",
     ),
+    "friction": (
+        "Policy friction",
+        (
+            Column("RULE", 46),
+            Column("DENIED", 8),
+            Column("ASKED", 7),
+            Column("APPROVED", 10),
+            Column("REFUSED", 9),
+            Column("WAITING", 0),
+        ),
+        "No action met a limit of the policy this month.",
+    ),
 }
 """Each panel's title, columns and what it says when empty, most urgent first: the order
 they stack in on a small terminal."""
 
 #: On a large terminal: the urgent list and the agents take two columns of three.
-GRID_ORDER = ("urgent", "approvals", "floor", "depth", "metrics", "compensation")
+GRID_ORDER = ("urgent", "approvals", "floor", "depth", "metrics", "compensation", "friction")
 
 #: Every panel, most urgent first: the boards, then today's figures with their trends.
 ORDER = (*PANELS, "metrics")
@@ -234,6 +248,7 @@ class MonitorScreen(Screen[None]):
             "depth": monitor.depth,
             "floor": monitor.floor,
             "compensation": monitor.compensation,
+            "friction": monitor.friction,
             "metrics": self._trends,
         }
         result = readers[name]()
@@ -280,6 +295,9 @@ class MonitorScreen(Screen[None]):
             lines = agent_lines(data, now)
             here = sum(1 for line in lines if line.tone != "quiet")
             title += f" · {here} of {count(len(lines), 'agent')} here"
+        elif name == "friction":
+            lines = friction_lines(data)
+            title += friction_title(data)
         else:
             lines = spend_lines(data)
             title += f" given · {month_start(now):%B %Y} · UTC"
@@ -317,11 +335,11 @@ class MonitorScreen(Screen[None]):
         if changes.viewed:
             self._dirty.add("floor")
         if changes.requests:
-            self._dirty.update(("approvals", "compensation"))
+            self._dirty.update(("approvals", "compensation", "friction"))
         if any(r.kind in ("resolve", "reply", "action", "open") for r in changes.records):
             self._dirty.add("metrics")
         if any(r.kind in ("action", "agent") for r in changes.records):
-            self._dirty.update(("compensation", "floor"))
+            self._dirty.update(("compensation", "floor", "friction"))
 
     @on(DatabaseLost)
     def _lost(self, event: DatabaseLost) -> None:

@@ -22,7 +22,9 @@ from storage.money import to_money
 from storage.uow import read_session
 from workspace.action_view import ActionRecord
 from workspace.errors import CareDeskError
+from workspace.friction import Friction
 from workspace.live import LiveFeed
+from workspace.metrics import Period
 from workspace.policy import Policy, resolve
 from workspace.presence import BEAT
 from workspace.queue import QueueRow, queue_row
@@ -277,6 +279,14 @@ class Monitor:
             )
         return out
 
+    def friction(self) -> Friction:
+        """The policy's friction this month: denials and requests by rule, and how long
+        supervisors took to decide (the same as `caredesk report --policy`)."""
+        from workspace.reporting import friction_report
+
+        now = self.clock()
+        return friction_report(self.db, Period(month_start(now), now))
+
     def contact(self, ticket_id: str) -> QueueRow | None:
         """One contact, to open read-only."""
         return self.reading.contact(ticket_id)
@@ -426,6 +436,35 @@ def _used(given: Decimal, budget: Decimal | None) -> str:
     if budget == 0:
         return "-"
     return f"{given / budget * 100:.0f}%"
+
+
+def friction_lines(found: Friction) -> list[Line]:
+    """Rule, denied, asked a supervisor, approved, refused, waiting: the rules that stop
+    agents most first (the limits operations may want to revise)."""
+    rules = sorted(found.rules, key=lambda r: (-(r.denied + r.requested), r.rule))
+    return [
+        Line(
+            key=f"rule:{r.rule}",
+            cells=(
+                one_line(r.rule),
+                f"{r.denied:,}",
+                f"{r.requested:,}",
+                f"{r.approved:,}",
+                f"{r.refused:,}",
+                f"{r.waiting:,}",
+            ),
+            tone="over" if r.denied else "",
+        )
+        for r in rules
+        if r.denied or r.requested
+    ]
+
+
+def friction_title(found: Friction) -> str:
+    """What the panel's title adds: the month and the approvals' median turnaround."""
+    median = found.turnaround_median_s
+    decided = "" if median is None else f" · decided in {format_duration(median)} (median)"
+    return f" · {found.period.since:%B %Y}{decided}"
 
 
 def spend_lines(spend: list[Spend]) -> list[Line]:

@@ -20,6 +20,8 @@ from workspace.monitor import (
     Monitor,
     agent_lines,
     depth_lines,
+    friction_lines,
+    friction_title,
     spend_lines,
     team_budgets,
     urgent_lines,
@@ -100,6 +102,8 @@ def add_action(
     status: str,
     ago: timedelta,
     executed_ago: timedelta | None = None,
+    verdict: str = "allow",
+    rule: str = "r",
 ) -> None:
     """An action requested `ago`; an executed one was executed then too, unless
     `executed_ago` says when (a request a supervisor approved later)."""
@@ -116,8 +120,8 @@ def add_action(
                 amount=Decimal(amount),
                 currency="USD",
                 reason="late",
-                verdict="allow",
-                rule="r",
+                verdict=verdict,
+                rule=rule,
                 verdict_reason="ok",
                 policy_hash="x",
                 status=status,
@@ -203,3 +207,47 @@ def test_the_urgent_list_is_bounded(sqlite_db: Database) -> None:
         assert urgent.breached == 11  # due exactly now is not yet breached
     with unit_of_work(sqlite_db) as s:
         assert len(s.exec(select(Ticket)).all()) == 12
+
+
+def test_the_policys_friction_this_month(db: Database) -> None:
+    _alex, sam, _riley = fill_floor(db)
+    limit = "actions.refund.limit.amount"
+    asked = {"verdict": "needs_approval", "rule": limit}
+    add_action(
+        db, "A-1", sam, "refund", "60.00", status="requested", ago=timedelta(hours=1), **asked
+    )
+    add_action(db, "A-2", sam, "refund", "70.00", status="denied", ago=timedelta(hours=2), **asked)
+    age = "actions.refund.order_age_days"
+    for n in range(3):
+        add_action(
+            db,
+            f"D-{n}",
+            sam,
+            "refund",
+            "5.00",
+            status="denied",
+            ago=timedelta(hours=3),
+            verdict="deny",
+            rule=age,
+        )
+    add_action(
+        db,
+        "OLD",
+        sam,
+        "refund",
+        "5.00",
+        status="denied",
+        ago=timedelta(days=40),
+        verdict="deny",
+        rule=age,
+    )
+    with monitor_reader(db) as reader:
+        found = Monitor(reader, default_policy(), clock=lambda: NOW).friction()
+    lines = friction_lines(found)
+    # The rule that stops agents most first; last month's denial is not this month's.
+    assert [line.cells for line in lines] == [
+        (age, "3", "0", "0", "0", "0"),
+        (limit, "0", "2", "0", "1", "1"),
+    ]
+    assert [line.tone for line in lines] == ["over", ""]
+    assert friction_title(found).startswith(" · November 2026")
