@@ -1,7 +1,7 @@
 """The monitor's refresh: `monitor_refresh_p95_ms`, the 95th percentile of one full refresh of
 every panel (queue depth, breached and at risk, every agent, approvals waiting,
-compensation, and today's figures with their trends), read as the wallboard reads them:
-through a read-only reader, one panel after another.
+compensation, the policy's friction, and today's figures with their trends), read as the
+wallboard reads them: through a read-only reader, one panel after another.
 
 The first refresh is untimed: it fills the trend's finished hours and days, which the
 monitor keeps for the rest of the day; each timed refresh then reads what a live wallboard
@@ -48,6 +48,7 @@ def measure_refresh(db: Reader, repeats: int = 20) -> RefreshTimes:
         agents = monitor.floor()
         monitor.approvals()
         monitor.compensation()
+        monitor.friction()
         trends.read()
         return len(agents)
 
