@@ -14,20 +14,18 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from storage.bulk import is_empty
 from storage.engine import Database, Reader, UnsupportedDatabase
 from storage.logins import refusal, usable_schema
 from storage.migrate import current_revision, head_revision, is_known, upgrade
-from workspace.agents import sign_in
 from workspace.errors import CareDeskError
 from workspace.policy import Policy
 from workspace.policy_store import effective_policy
 from workspace.reading import Reading
 from workspace.timefmt import utcnow
-from workspace.workbench import Workbench
 
 if TYPE_CHECKING:
     from workspace.demo import DemoSummary
+    from workspace.workbench import Workbench
 
 
 _Opened = TypeVar("_Opened", bound=Reader)
@@ -121,6 +119,11 @@ def _open(
 ) -> BootResult:
     upgraded = migrate(db)
     demo = None
+    # The agent's own steps: a read-only viewer (the monitor) never loads them.
+    from storage.bulk import is_empty
+    from workspace.agents import sign_in
+    from workspace.workbench import Workbench
+
     if fill_demo and is_empty(db):
         from workspace.demo import DemoDatabaseNotEmpty, build_demo  # only for a new database
 
