@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import sqlite3
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import inspect, text  # noqa: E402
 from textual.worker import WorkerState  # noqa: E402
 
 from screens.context_pane import ContextPane  # noqa: E402
 from screens.monitor import LISTEN, ORDER, ContactView, MonitorScreen  # noqa: E402
 from storage.engine import make_database, make_reader  # noqa: E402
+from storage.testing import file_digest, table_sums  # noqa: E402
 from workspace.app import CareDeskApp, MonitorLaunch  # noqa: E402
 
 
@@ -37,23 +34,9 @@ def digest(url: str) -> object:
     db = make_database(url)
     try:
         if db.is_sqlite:
-            path = Path(str(db.read.url.database))
             db.dispose()
-            with closing(sqlite3.connect(path)) as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return hashlib.sha256(path.read_bytes()).hexdigest()
-        with db.read.connect() as conn:
-            return {
-                t: tuple(
-                    conn.execute(
-                        text(
-                            f"SELECT count(*), coalesce(md5(string_agg(t::text, ',' "
-                            f"ORDER BY t::text)), '') FROM \"{t}\" t"
-                        )
-                    ).one()
-                )
-                for t in inspect(conn).get_table_names()
-            }
+            return file_digest(Path(str(db.read.url.database)))
+        return table_sums(db)
     finally:
         db.dispose()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from storage import security
@@ -92,3 +94,28 @@ def fresh_postgres_schema(server_url: str, revision: str = "head") -> Iterator[D
                 security.drop_groups(conn, prefix)
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def file_digest(path: Path) -> str:
+    """A SQLite file's bytes, hashed, once its write-ahead log is checkpointed into it."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def table_sums(db: Database) -> dict[str, tuple[object, ...]]:
+    """Each PostgreSQL table's row count and a checksum of its rows in order: what a
+    read-only visitor must leave as it found it."""
+    with db.read.connect() as conn:
+        tables = inspect(conn).get_table_names()
+        return {
+            t: tuple(
+                conn.execute(
+                    text(
+                        f"SELECT count(*), coalesce(md5(string_agg(t::text, ',' "
+                        f"ORDER BY t::text)), '') FROM \"{t}\" t"
+                    )
+                ).one()
+            )
+            for t in tables
+        }

@@ -4,14 +4,11 @@ read-only, and the database is the same afterwards, to the byte."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import sqlite3
-from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -22,6 +19,7 @@ from screens.context_pane import ContextPane
 from screens.help import HelpScreen
 from screens.monitor import LISTEN, ORDER, ContactView, MonitorScreen
 from storage.engine import Database, Reader
+from storage.testing import file_digest, table_sums
 from tests.app.conftest import until
 from tests.factories import NOW
 from tests.monitoring import monitor_reader
@@ -153,29 +151,6 @@ async def test_enter_opens_a_contact_read_only(sqlite_db: Database) -> None:
                 conn.execute(text("UPDATE ticket SET subject = 'x'"))
 
 
-def _file_digest(path: Path) -> str:
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _table_sums(db: Database) -> dict[str, tuple[object, ...]]:
-    """Each table's row count and a checksum of its rows in order."""
-    with db.read.connect() as conn:
-        tables = inspect(conn).get_table_names()
-        return {
-            t: tuple(
-                conn.execute(
-                    text(
-                        f"SELECT count(*), coalesce(md5(string_agg(t::text, ',' "
-                        f"ORDER BY t::text)), '') FROM \"{t}\" t"
-                    )
-                ).one()
-            )
-            for t in tables
-        }
-
-
 async def _watch_and_drill(reader: Reader) -> None:
     """Monitor the floor, open a contact and an agent, search a history, and leave."""
     app = monitor_app(reader)
@@ -203,18 +178,18 @@ async def test_monitoring_leaves_a_sqlite_file_unchanged(sqlite_db: Database) ->
     fill_floor(sqlite_db)
     path = Path(str(sqlite_db.read.url.database))
     sqlite_db.dispose()
-    before = _file_digest(path)
+    before = file_digest(path)
     with monitor_reader(sqlite_db) as reader:
         await _watch_and_drill(reader)
-    assert _file_digest(path) == before
+    assert file_digest(path) == before
 
 
 async def test_monitoring_leaves_postgresql_unchanged(pg_db: Database) -> None:
     fill_floor(pg_db)
-    before = _table_sums(pg_db)
+    before = table_sums(pg_db)
     with monitor_reader(pg_db) as reader:
         await _watch_and_drill(reader)
-    assert _table_sums(pg_db) == before
+    assert table_sums(pg_db) == before
 
 
 def test_a_write_through_the_monitors_connection_fails(db: Database) -> None:
