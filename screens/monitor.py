@@ -34,6 +34,7 @@ from workspace.monitor import (
     Line,
     agent_lines,
     approval_lines,
+    budget_lines,
     depth_lines,
     friction_lines,
     friction_title,
@@ -118,18 +119,27 @@ PANELS: dict[str, tuple[str, tuple[Column, ...], str]] = {
     "friction": (
         "Policy friction",
         (
-            Column("RULE", 46),
+            Column("RULE", 0),
             Column("DENIED", 8),
             Column("ASKED", 7),
             Column("APPROVED", 10),
             Column("REFUSED", 9),
-            Column("WAITING", 0),
+            Column("WAITING", 8),
         ),
         "No action met a limit of the policy this month.",
     ),
 }
 """Each panel's title, columns and what it says when empty, most urgent first: the order
 they stack in on a small terminal."""
+
+#: The friction panel's second board: what each agent gave against their own budget.
+BUDGETS = (
+    Column("AGENT", 16),
+    Column("KIND", 15),
+    Column("GIVEN (n)", 16),
+    Column("BUDGET", 16),
+    Column("USED", 0),
+)
 
 #: On a large terminal: the urgent list and the agents take two columns of three.
 GRID_ORDER = ("urgent", "approvals", "floor", "depth", "metrics", "compensation", "friction")
@@ -167,6 +177,8 @@ class MonitorScreen(Screen[None]):
                 with Vertical(id=f"{name}-panel", classes="panel") as panel:
                     panel.border_title = title
                     yield Board(columns, empty=empty or "Loading…", id=name)
+                    if name == "friction":
+                        yield Board(BUDGETS, empty="Nobody gave anything this month.", id="budgets")
             with Vertical(id="metrics-panel", classes="panel") as panel:
                 panel.border_title = "Today · UTC"
                 yield TrendBoard(SHOWN, id="metrics")
@@ -296,8 +308,9 @@ class MonitorScreen(Screen[None]):
             here = sum(1 for line in lines if line.tone != "quiet")
             title += f" · {here} of {count(len(lines), 'agent')} here"
         elif name == "friction":
-            lines = friction_lines(data)
-            title += friction_title(data)
+            lines = friction_lines(data.friction)
+            title += friction_title(data.friction)
+            self.board("budgets").show(budget_lines(data.spend))
         else:
             lines = spend_lines(data)
             title += f" given · {month_start(now):%B %Y} · UTC"

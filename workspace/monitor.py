@@ -16,7 +16,7 @@ from typing import Literal
 
 from sqlalchemy.exc import OperationalError
 
-from storage import monitor_queries, presence_queries
+from storage import agent_queries, monitor_queries, presence_queries
 from storage.engine import Database, Reader
 from storage.money import to_money
 from storage.uow import read_session
@@ -279,13 +279,30 @@ class Monitor:
             )
         return out
 
-    def friction(self) -> Friction:
-        """The policy's friction this month: denials and requests by rule, and how long
-        supervisors took to decide (the same as `caredesk report --policy`)."""
+    def friction(self) -> FrictionView:
+        """The policy's friction this month: denials and requests by rule, how long
+        supervisors took to decide (the same as `caredesk report --policy`), and what each
+        agent gave against their own budget."""
         from workspace.reporting import friction_report
 
         now = self.clock()
-        return friction_report(self.db, Period(month_start(now), now))
+        found = friction_report(self.db, Period(month_start(now), now))
+        with read_session(self.db) as s:
+            team = {
+                str(a.name): (str(a.display_name), str(a.role)) for a in agent_queries.all_agents(s)
+            }
+        spend = [
+            AgentSpend(
+                team.get(given.agent, (given.agent, ""))[0],
+                given.kind,
+                given.count,
+                to_money(given.amount),
+                *agent_budget(self.policy, given.kind, team.get(given.agent, ("", ""))[1]),
+            )
+            for given in found.spend
+        ]
+        spend.sort(key=lambda a: (-_share(a), a.agent, a.kind))
+        return FrictionView(found, tuple(spend))
 
     def contact(self, ticket_id: str) -> QueueRow | None:
         """One contact, to open read-only."""
@@ -436,6 +453,75 @@ def _used(given: Decimal, budget: Decimal | None) -> str:
     if budget == 0:
         return "-"
     return f"{given / budget * 100:.0f}%"
+
+
+@dataclass(frozen=True)
+class AgentSpend:
+    """What one agent gave of one kind this month, against their own monthly budget."""
+
+    agent: str
+    """Their name as the team knows it."""
+    kind: str
+    count: int
+    amount: Decimal
+    budget: Decimal | None
+    """Their role's money budget for the kind; None: the policy sets none."""
+    budget_n: int | None
+    """Their role's budget in grants; None: the policy sets none."""
+
+
+@dataclass(frozen=True)
+class FrictionView:
+    """The friction panel's read: the policy's friction and the agents' budgets used."""
+
+    friction: Friction
+    spend: tuple[AgentSpend, ...]
+    """The agents who gave something this month, the nearest their budget first."""
+
+
+def agent_budget(policy: Policy, kind: str, role: str) -> tuple[Decimal | None, int | None]:
+    """An agent's monthly budget for `kind`: their role's rule, before any tier's."""
+    resolved = resolve(policy, kind, "", role) if role else None
+    budget = None if resolved is None else resolved.rule.budget
+    if budget is None:
+        return None, None
+    amount = None if budget.amount is None else to_money(budget.amount)
+    return amount, budget.count
+
+
+def _share(spend: AgentSpend) -> float:
+    """How much of their budget an agent used (0 where none is set)."""
+    shares = [0.0]
+    if spend.budget:
+        shares.append(float(spend.amount / spend.budget))
+    if spend.budget_n:
+        shares.append(spend.count / spend.budget_n)
+    return max(shares)
+
+
+def budget_lines(spend: Iterable[AgentSpend]) -> list[Line]:
+    """Agent, kind, given this month (and how many), their budget, used: over it stands
+    out."""
+    lines = []
+    for a in spend:
+        budget = "-" if a.budget is None else f"{a.budget}"
+        if a.budget_n is not None:
+            budget += f" / {a.budget_n}"
+        used = f"{_share(a) * 100:.0f}%" if (a.budget or a.budget_n) else "-"
+        lines.append(
+            Line(
+                key=f"spend:{a.agent}:{a.kind}",
+                cells=(
+                    one_line(a.agent),
+                    ActionKind(a.kind).label,
+                    f"{a.amount} ({a.count})",
+                    budget,
+                    used,
+                ),
+                tone="over" if _share(a) > 1 else "",
+            )
+        )
+    return lines
 
 
 def friction_lines(found: Friction) -> list[Line]:

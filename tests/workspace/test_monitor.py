@@ -18,7 +18,9 @@ from tests.monitoring import monitor_reader
 from workspace.errors import CareDeskError
 from workspace.monitor import (
     Monitor,
+    agent_budget,
     agent_lines,
+    budget_lines,
     depth_lines,
     friction_lines,
     friction_title,
@@ -241,8 +243,11 @@ def test_the_policys_friction_this_month(db: Database) -> None:
         verdict="deny",
         rule=age,
     )
+    # What Sam gave this month, against the shipped policy's agent budget for discounts.
+    add_action(db, "G-1", sam, "discount", "30.00", status="executed", ago=timedelta(hours=1))
     with monitor_reader(db) as reader:
-        found = Monitor(reader, default_policy(), clock=lambda: NOW).friction()
+        view = Monitor(reader, default_policy(), clock=lambda: NOW).friction()
+    found = view.friction
     lines = friction_lines(found)
     # The rule that stops agents most first; last month's denial is not this month's.
     assert [line.cells for line in lines] == [
@@ -251,3 +256,15 @@ def test_the_policys_friction_this_month(db: Database) -> None:
     ]
     assert [line.tone for line in lines] == ["over", ""]
     assert friction_title(found).startswith(" · November 2026")
+    budget, grants = agent_budget(default_policy(), "discount", "agent")
+    assert budget is not None
+    (given,) = view.spend
+    assert (given.agent, given.kind, given.amount, given.budget) == (
+        "Sam",
+        "discount",
+        Decimal("30.00"),
+        budget,
+    )
+    (line,) = budget_lines(view.spend)
+    assert line.cells[:3] == ("Sam", "Discount", "30.00 (1)")
+    assert line.cells[4] == f"{max(30 / float(budget), 1 / grants if grants else 0) * 100:.0f}%"
