@@ -42,8 +42,10 @@ ABOUT = {
         "(most urgent first), every agent (here, silent or away; what they hold and for how "
         "long, what they are viewing, today's handled count and handle time), the approvals "
         "waiting, the money given today and this month against the team's budgets, the "
-        "policy's friction, and today's figures with their trends. <monitor.next> moves "
-        "between panels; <board.open> opens the line's customer read-only."
+        "policy's friction this month (denials and approval requests by rule, and what each "
+        "agent gave against their own budget), and today's figures with their trends. "
+        "<monitor.next> moves between panels; <board.open> opens the line's customer "
+        "read-only."
     ),
     "monitor contact": (
         "A customer opened from the wallboard, as an agent sees them, read-only: nothing "
