@@ -256,3 +256,29 @@ async def test_help_and_the_palette_speak_of_the_wallboard(sqlite_db: Database) 
             await until(pilot, lambda: isinstance(app.screen, HelpScreen))
             about = str(app.screen.query_one("#help-about", Static).render())
             assert "read-only: nothing here claims, replies" in about
+
+
+async def test_a_request_made_meanwhile_reaches_the_friction_panel(sqlite_db: Database) -> None:
+    from workspace.action_view import ActionRequest
+    from workspace.workbench import Workbench
+
+    fill_floor(sqlite_db)
+    alex = resolve_agent(sqlite_db, "alex")
+    # A moment before the monitor's frozen clock: its month runs up to it, not past it.
+    bench = Workbench.open(sqlite_db, alex, default_policy(), lambda: NOW - timedelta(seconds=1))
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(200, 60)) as pilot:
+            screen = await settled(pilot)
+            assert texts(screen.board("friction")) == []
+            outcome = bench.actions.take(
+                ActionRequest(kind="discount", customer_id="C-1", amount="500", reason="late")
+            )
+            rule = outcome.record.rule
+
+            def counted() -> bool:
+                return any(row[0] == rule for row in texts(screen.board("friction")))
+
+            await until(pilot, counted, seconds=4)  # the feed, not the 5 s refresh
+            row = next(r for r in texts(screen.board("friction")) if r[0] == rule)
+            assert row[1:3] in (("1", "0"), ("0", "1"))  # denied outright, or asked
