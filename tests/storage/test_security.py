@@ -90,12 +90,12 @@ def test_each_schema_of_each_database_has_groups_of_its_own() -> None:
     with fresh_postgres_schema(PG_URL) as one, fresh_postgres_schema(PG_URL) as two:
         with one.read.connect() as a, two.read.connect() as b:
             first, second = stored_prefix(a), stored_prefix(b)
-            schema = a.execute(text("SELECT current_schema()")).scalar_one()
+            database, schema = a.execute(text("SELECT current_database(), current_schema()")).one()
             names = a.execute(
                 text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p ORDER BY rolname"),
                 {"p": f"{first}%"},
             ).scalars()
-            assert first == group_prefix("test", schema)
+            assert first == group_prefix(database, schema)
         assert first is not None and second is not None and first != second
         assert sorted(names) == sorted(
             f"{first}_{w}" for w in ("agent", "senior", "supervisor", "trainer", "monitor", "admin")
