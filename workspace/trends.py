@@ -1,11 +1,14 @@
 """Today's figures on the monitor, each with its trend over the day's hours and the last 14
 days: the same report (`workspace.reporting`) over shorter periods.
 
-What happened in a finished hour is stored, so its facts are read once and kept: a refresh
-reads only the current hour's, and today's figures are computed from today's hours' facts
-put together (every fact of a period is a row or a tally of it, so the day's are exactly its
-hours'; backlog and approvals waiting are counted at the end of the period, now). Earlier
-days are kept as figures. A wallboard left on all day costs one hour's read a refresh.
+What happened in a finished period is stored, so its facts are read once and kept: today's
+finished hours, and the finished five-minute slices of the current hour, so that a refresh
+reads only the last few minutes (a busy hour's first replies are thousands of rows, and read
+again at every refresh they cost more than every other panel together). Today's figures are
+computed from those facts put together (every fact of a period is a row or a tally of it, so
+the day's are exactly its parts'; backlog and approvals waiting are counted at the end of the
+period, now). When an hour ends its slices become the hour. Earlier days are kept as figures.
+A wallboard left on all day costs one slice's read a refresh.
 
 Some figures of a finished period still move afterwards: first contact resolution looks 7
 days past each close, and a contact can be reopened. So what is kept is read again once it
@@ -44,6 +47,9 @@ SHOWN: tuple[str, ...] = (
 
 REREAD = timedelta(minutes=30)
 """How long a finished period's figures are kept before they are read again."""
+
+SLICE = timedelta(minutes=5)
+"""The finished parts of the current hour kept as they end (an hour holds a whole number)."""
 
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
@@ -118,16 +124,23 @@ class Trends:
             current = figures(self._gather(today, now))
             return self._trends(current, [], [current])
         hour = now.replace(minute=0, second=0, microsecond=0)
+        part = hour + SLICE * int((now - hour) / SLICE)
         self._forget(now, today)
-        finished = [self._finished(h, h + _HOUR, now, keep_facts=True) for h in _hours(today, hour)]
+        finished = [self._hour(h, now) for h in _steps(today, hour, _HOUR)]
+        self._drop_slices(before=hour)
+        slices = [
+            self._finished(s, s + SLICE, now, keep_facts=True) for s in _steps(hour, part, SLICE)
+        ]
+        kept = [k.facts for k in [*finished, *slices] if k.facts is not None]
+        if now > part:
+            tail = self._gather(part, now)
+        else:  # on a boundary: what is counted at the end of the last part is counted now
+            end = kept[-1] if kept else None
+            tail = Facts() if end is None else Facts(backlog=end.backlog, waiting=end.waiting)
         by_hour = [k.figures for k in finished]
         if now > hour:
-            latest = self._gather(hour, now)
-            by_hour.append(figures(latest))
-        else:  # on the hour: what is counted at the end of the last one is counted now
-            end = finished[-1].facts if finished else None
-            latest = Facts() if end is None else Facts(backlog=end.backlog, waiting=end.waiting)
-        current = figures(_joined([k.facts for k in finished if k.facts is not None], latest))
+            by_hour.append(figures(_joined([k.facts for k in slices if k.facts], tail)))
+        current = figures(_joined(kept, tail))
         days = [today - _DAY * n for n in range(DAYS - 1, 0, -1)]
         by_day = [self._finished(d, d + _DAY, now).figures for d in days] + [current]
         return self._trends(current, by_hour, by_day)
@@ -162,12 +175,30 @@ class Trends:
             self._kept[key] = kept
         return kept
 
+    def _hour(self, since: datetime, now: datetime) -> _Kept:
+        """A finished hour of today: kept, or put together from its slices when some were
+        kept while it ran (those missing are read), or read whole."""
+        key = (since, since + _HOUR)
+        if key not in self._kept:
+            starts = _steps(since, since + _HOUR, SLICE)
+            if any((s, s + SLICE) in self._kept for s in starts):
+                parts = [self._finished(s, s + SLICE, now, keep_facts=True) for s in starts]
+                facts = [k.facts for k in parts if k.facts is not None]
+                whole = _joined(facts[:-1], facts[-1])
+                self._kept[key] = _Kept(figures(whole), whole, min(k.read_at for k in parts))
+        return self._finished(*key, now, keep_facts=True)
+
+    def _drop_slices(self, *, before: datetime) -> None:
+        """Forget the slices of hours that have ended (their hour holds them now)."""
+        for key in [k for k in self._kept if k[1] - k[0] == SLICE and k[0] < before]:
+            del self._kept[key]
+
     def _forget(self, now: datetime, today: datetime) -> None:
         """Drop what is no longer shown (yesterday's hours, days out of the trend), and the
         one kept period read longest ago if it is `REREAD` old."""
         oldest = today - _DAY * (DAYS - 1)
         for key in [
-            k for k in self._kept if k[0] < oldest or (k[1] - k[0] == _HOUR and k[0] < today)
+            k for k in self._kept if k[0] < oldest or (k[1] - k[0] <= _HOUR and k[0] < today)
         ]:
             del self._kept[key]
         stale = min(self._kept.items(), key=lambda item: item[1].read_at, default=None)
@@ -175,6 +206,6 @@ class Trends:
             del self._kept[stale[0]]
 
 
-def _hours(today: datetime, hour: datetime) -> list[datetime]:
-    """The start of each finished hour of today, before `hour` (the current one)."""
-    return [today + _HOUR * n for n in range(int((hour - today) / _HOUR))]
+def _steps(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """The start of each whole `step` from `start` before `end`."""
+    return [start + step * n for n in range(int((end - start) / step))]
