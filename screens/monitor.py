@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,49 @@ GRID_ORDER = ("urgent", "approvals", "floor", "depth", "metrics", "compensation"
 ORDER = (*PANELS, "metrics")
 
 
+def readers(monitor: Monitor, trends: Trends) -> dict[str, Callable[[], object]]:
+    """How each panel is read."""
+    return {
+        "urgent": monitor.urgent,
+        "approvals": monitor.approvals,
+        "depth": monitor.depth,
+        "floor": monitor.floor,
+        "compensation": monitor.compensation,
+        "friction": monitor.friction,
+        "metrics": trends.read,
+    }
+
+
+@dataclass
+class Opened:
+    """The monitor once open, and every panel's first read."""
+
+    monitor: Monitor
+    trends: Trends
+    read: dict[str, object] = field(default_factory=dict)
+    """What each panel read; one whose read failed is missing (the screen reads it again)."""
+
+
+def open_panels(monitor: Monitor, clock: Callable[[], datetime]) -> Opened:
+    """Read every panel once, one after another, most urgent first, and today's figures
+    alone (their trend lines follow on screen): run by the boot, before the wallboard is
+    composed, so its first frame is whole. Seven reads started at once, with the screen
+    drawing each as it came, took half as long again for the last to show. A read the
+    database fails is left to the screen, which shows the loss and reads again."""
+    from workspace.errors import database_lost
+
+    opened = Opened(monitor, Trends(monitor.db, clock))
+    read = readers(monitor, opened.trends)
+    read["metrics"] = lambda: opened.trends.read(history=False)
+    for name in ORDER:
+        try:
+            opened.read[name] = read[name]()
+        except Exception as error:
+            if not database_lost(error):
+                raise
+    return opened
+
+
 class MonitorScreen(Screen[None]):
     """Panels of the floor, refreshed as it changes; enter opens a line's contact read-only."""
 
@@ -156,10 +200,18 @@ class MonitorScreen(Screen[None]):
     BINDINGS = bindings("monitor")
     COMMANDS = {BindingCommands}
 
-    def __init__(self, clock: Callable[[], datetime], *, show_clock: bool = True) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        show_clock: bool = True,
+        opened: Opened | None = None,
+    ) -> None:
         super().__init__()
         self.clock = clock
         self._show_clock = show_clock
+        self._opened = opened
+        """What the boot read, drawn before the first frame."""
         self.monitor: Monitor | None = None
         self.trends: Trends | None = None
         """Today's figures and their trends, once the database is open."""
@@ -192,6 +244,18 @@ class MonitorScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.sub_title = "Monitor · opening the database…"
         self.board("urgent").focus()
+        opened = self._opened
+        if opened is not None:
+            self.trends = opened.trends
+            for name, data in opened.read.items():
+                self.read[name] = data
+                self._draw(name)
+            self.call_after_refresh(self._stamp, list(opened.read))
+
+    def _stamp(self, names: list[str]) -> None:
+        now = time.perf_counter()
+        for name in names:
+            self.refreshed_at.setdefault(name, now)
 
     def on_resize(self) -> None:
         wide = self.size.width >= WIDE and self.size.height >= TALL
@@ -206,10 +270,15 @@ class MonitorScreen(Screen[None]):
     def booted(self, monitor: Monitor) -> None:
         """The database is open: read every panel, listen, and tick."""
         self.monitor = monitor
-        self.trends = Trends(monitor.db, self.clock)
+        if self.trends is None:
+            self.trends = Trends(monitor.db, self.clock)
         self.app.sub_title = "Monitor · read-only"
         self.query_one(ConnectionWatch).ping = monitor.ping
-        self.action_refresh_all()
+        # What the boot did not read, and the trend lines behind today's figures.
+        self._dirty.update(name for name in ORDER if name not in self.read)
+        if "metrics" in self.read:
+            self._dirty.add("metrics")
+        self._flush()
         self.listen()
         self.set_interval(FLUSH_EVERY, self._flush)
         self.set_interval(REFRESH_EVERY, self._refresh_boards)
@@ -252,18 +321,11 @@ class MonitorScreen(Screen[None]):
                 )
 
     def _read(self, name: str) -> None:
-        monitor = self.monitor
-        assert monitor is not None
-        readers: dict[str, Callable[[], object]] = {
-            "urgent": monitor.urgent,
-            "approvals": monitor.approvals,
-            "depth": monitor.depth,
-            "floor": monitor.floor,
-            "compensation": monitor.compensation,
-            "friction": monitor.friction,
-            "metrics": self._trends,
-        }
-        result = readers[name]()
+        monitor, trends = self.monitor, self.trends
+        assert monitor is not None and trends is not None
+        read = readers(monitor, trends)
+        read["metrics"] = self._trends
+        result = read[name]()
         self.app.call_from_thread(self._shown, name, result)
 
     def _trends(self) -> object:

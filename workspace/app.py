@@ -25,9 +25,9 @@ from workspace import preferences
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
+    from screens.monitor import Opened
     from storage.engine import Database, Reader
     from workspace.boot import BootResult
-    from workspace.monitor import Monitor
     from workspace.policy import Policy
 
 Booted = TypeVar("Booted")
@@ -95,7 +95,7 @@ class AgentLaunch(Launch["BootResult"]):
             self.db.dispose()
 
 
-class MonitorLaunch(Launch["Monitor"]):
+class MonitorLaunch(Launch["Opened"]):
     """The supervisor's wallboard: the database opened read-only (no engine that writes),
     its schema checked but never migrated, and no session of its own: nobody sees it."""
 
@@ -104,25 +104,29 @@ class MonitorLaunch(Launch["Monitor"]):
         self.policy = policy
         """The local policy file's policy, for budgets where the team installed none."""
         self.db: Reader | None = None
+        self.opened: Opened | None = None
+        """The monitor and every panel's first read, once the boot has run."""
 
-    def boot(self, clock: Callable[[], datetime]) -> Monitor:
+    def boot(self, clock: Callable[[], datetime]) -> Opened:
+        from screens.monitor import open_panels  # it needs the database layers
         from workspace.boot import open_database
         from workspace.monitor import open_monitor
 
         db = open_database(self.open_reader)
         self.db = db
-        return open_monitor(db, clock=clock, policy=self.policy)
+        self.opened = open_panels(open_monitor(db, clock=clock, policy=self.policy), clock)
+        return self.opened
 
     def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
-        from screens.monitor import MonitorScreen  # it needs the database layers
+        from screens.monitor import MonitorScreen
 
-        return MonitorScreen(clock, show_clock=show_clock)
+        return MonitorScreen(clock, show_clock=show_clock, opened=self.opened)
 
-    def booted(self, screen: Screen[None], result: Monitor) -> None:
+    def booted(self, screen: Screen[None], result: Opened) -> None:
         from screens.monitor import MonitorScreen
 
         assert isinstance(screen, MonitorScreen)
-        screen.booted(result)
+        screen.booted(result.monitor)
 
     def close(self) -> None:
         if self.db is not None:

@@ -17,7 +17,7 @@ from textual.worker import WorkerState
 
 from screens.context_pane import ContextPane
 from screens.help import HelpScreen
-from screens.monitor import LISTEN, ORDER, ContactView, MonitorScreen
+from screens.monitor import LISTEN, ORDER, PANELS, ContactView, MonitorScreen, open_panels
 from storage.engine import Database, Reader
 from storage.testing import file_digest, table_sums
 from tests.app.conftest import until
@@ -78,6 +78,42 @@ async def test_each_panel_shows_the_floor(sqlite_db: Database) -> None:
             assert depth["all"] == ("all", "2", "2", "1", "1 (1)")
             title = str(screen.query_one("#urgent-panel").border_title)
             assert "2 breached, 1 at risk" in title
+
+
+async def test_the_first_frame_shows_every_panel_read(sqlite_db: Database) -> None:
+    """The boot reads every panel before the wallboard is composed: they are drawn in its
+    first frame together, none after it, and today's trend lines follow."""
+    fill_floor(sqlite_db)
+    with monitor_reader(sqlite_db) as reader:
+        app = monitor_app(reader)
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = await settled(pilot)
+            assert len({screen.refreshed_at[name] for name in PANELS}) == 1
+            assert texts(screen.board("urgent"))
+            assert screen.refreshed_at["metrics"] > screen.refreshed_at["urgent"]
+
+
+def test_a_first_read_the_database_fails_is_left_to_the_screen(tmp_path: Path) -> None:
+    """A database lost between the schema check and the panels' first read does not end
+    the monitor: those panels are not read, and the screen reads them once it answers."""
+    from storage.testing import fresh_sqlite
+    from workspace.monitor import open_monitor
+
+    db = fresh_sqlite(tmp_path, name="floor.db")
+    file = tmp_path / "floor.db"
+    try:
+        fill_floor(db)
+    finally:
+        db.dispose()
+    with monitor_reader(db) as reader:
+        monitor = open_monitor(reader, clock=lambda: NOW)
+        reader.dispose()  # no connection left open on the file
+        file.rename(tmp_path / "gone.db")
+        opened = open_panels(monitor, lambda: NOW)
+        assert opened.read == {}
+        (tmp_path / "gone.db").rename(file)
+        opened = open_panels(monitor, lambda: NOW)
+        assert set(opened.read) == set(ORDER)
 
 
 async def test_todays_figures_show_with_their_trends(sqlite_db: Database) -> None:
