@@ -3,8 +3,9 @@ the process (every metric, by channel and by agent, as the monitor and `caredesk
 compute it), and `report_30_days_s`, `caredesk report --json` over the last 30 days run as a
 user runs it: a fresh process, start to exit.
 
-The day is the last whole UTC day before the set's newest contact, so the figure measures a
-day a team actually had, whenever the set was built.
+The day is the UTC day of the set's newest closed contact, so the figure measures a day a
+team actually had, closures included, whenever the set was built (a set's last days hold the
+contacts still open, and the day before the newest opened had none closed).
 """
 
 from __future__ import annotations
@@ -44,15 +45,20 @@ class ReportTimes:
 
 
 def last_day(db: Reader) -> Period:
-    """The last whole UTC day before the set's newest contact opened."""
+    """The UTC day of the set's newest closed contact."""
+    ticket = Ticket.__table__.c  # type: ignore[attr-defined]
     with db.read.connect() as conn:
-        newest = conn.execute(select(func.max(Ticket.__table__.c.opened_at))).scalar_one()  # type: ignore[attr-defined]
+        newest = conn.execute(
+            select(func.max(func.coalesce(ticket.resolved_at, ticket.opened_at))).where(
+                ticket.status == "resolved"
+            )
+        ).scalar_one()
     if newest is None:
-        raise BenchmarkError("the set has no contacts to report on")
+        raise BenchmarkError("the set has no closed contacts to report on")
     if isinstance(newest, str):  # SQLite hands back the stored text
         newest = datetime.fromisoformat(newest)
-    end = newest.replace(hour=0, minute=0, second=0, microsecond=0)
-    return Period(end - timedelta(days=1), end)
+    start = newest.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Period(start, start + timedelta(days=1))
 
 
 def measure_report(db: Reader, url: str, repeats: int = 5) -> ReportTimes:
