@@ -449,4 +449,6 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
         )
         return Verdict(kind, resolved.path("budget.count"), reason, room)
     reason = f"{what} is within what an agent may give alone"
-    return Verdict(VerdictKind.ALLOW, f"actions.{action}", reason, room)
+    # The rule that decided it: the limit it was checked against, where there is one.
+    decided = limit[1] if limit is not None else f"actions.{action}"
+    return Verdict(VerdictKind.ALLOW, decided, reason, room)

@@ -59,7 +59,8 @@ def test_allowed_action_is_executed_and_audited(db: Database) -> None:
     alex = _desk(db, "alex")
     outcome = alex.actions.take(_discount("20"))
     record = outcome.record
-    assert (record.status, record.verdict, record.rule) == ("executed", "allow", "actions.discount")
+    assert (record.status, record.verdict) == ("executed", "allow")
+    assert record.rule == "actions.discount.limit.amount"
     assert record.amount == Decimal("20.00") and record.executed_at == NOW
     assert "executed" in outcome.message and "Discount of 20.00 USD" in outcome.message
     n = str(record.id)
@@ -386,7 +387,7 @@ def test_a_guarantee_is_kept_once_per_order(sqlite_db: Database) -> None:
     )
     assert alex.actions.take(credit).record.rule == "guarantees.two_day_shipping"
     again = sam.actions.take(credit).record  # another agent, same broken promise
-    assert again.rule == "actions.store_credit" and not again.outside_budget
+    assert again.rule == "actions.store_credit.limit.amount" and not again.outside_budget
     assert sam.actions.preview(credit).verdict.headroom.budget_amount_left == Decimal("390.00")
 
 

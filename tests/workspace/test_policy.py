@@ -50,8 +50,14 @@ def test_the_default_policy_loads() -> None:
 
 def test_allow_within_every_limit() -> None:
     verdict = check(propose("refund", "100.00"))
-    assert verdict.verdict == "allow" and verdict.rule == "actions.refund"
+    # The rule that decided it is the limit it was held to: the lower of 150.00 and 100% of
+    # the 200.00 order.
+    assert verdict.verdict == "allow" and verdict.rule == "actions.refund.limit.amount"
     assert "100.00" in verdict.reason and not verdict.outside_budget
+    small = check(propose("refund", "100.00", order_total=D("120.00")))
+    assert small.rule == "actions.refund.limit.percent_of_order"
+    unbounded = check(propose("cancel_order", "0.00", order_status="pending"))
+    assert (unbounded.verdict, unbounded.rule) == ("allow", "actions.cancel_order")
 
 
 def test_unknown_action_is_denied() -> None:
@@ -144,7 +150,7 @@ def test_no_guarantee_when_not_late_or_above_its_amount() -> None:
     assert (on_time.verdict, on_time.outside_budget) == ("deny", False)
     assert on_time.rule == "actions.store_credit.budget.amount"
     more = check(propose("store_credit", "15.00", late_by_days=3))
-    assert (more.verdict, more.rule) == ("allow", "actions.store_credit")
+    assert (more.verdict, more.rule) == ("allow", "actions.store_credit.limit.amount")
 
 
 def test_budget_amount_exhausted_needs_approval_within_the_band() -> None:
