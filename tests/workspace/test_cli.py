@@ -85,6 +85,10 @@ OFFERS = {
     ("audit", "checkpoint"): {"--db"},
     ("audit", "log"): {"--db", "--agent"},
     ("report",): {"--db", "--policy"},
+    ("replay",): {"--db"},  # to refuse it with a reason: a replay never opens the team's
+    ("scenario",): set(),
+    ("scenario", "check"): set(),
+    ("scenario", "list"): set(),
     ("completion",): set(),
 }
 """Every parser of the command line, by the words that reach it, with the shared options it
@@ -152,6 +156,8 @@ def test_the_commands_are_exactly_these() -> None:
         "monitor",
         "audit",
         "report",
+        "replay",
+        "scenario",
         "completion",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}

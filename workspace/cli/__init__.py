@@ -1,7 +1,7 @@
 """`caredesk`: the workspace (no command), and the commands operations run around it.
 
 One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
-Commands still to come (replay, scenario, deliver) go the same way.
+Commands still to come (deliver) go the same way.
 Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 """
 
@@ -28,7 +28,9 @@ from workspace.cli import (
     importing,
     monitor,
     policy,
+    replay,
     report,
+    scenario,
 )
 from workspace.cli.common import Subparsers
 
@@ -55,6 +57,8 @@ COMMANDS: tuple[Command, ...] = (
     monitor,
     audit,
     report,
+    replay,
+    scenario,
     completion,
 )
 """The commands, in the order `caredesk --help` lists them."""

@@ -1,0 +1,173 @@
+"""`caredesk replay` and `caredesk scenario`, as a trainer runs them: the spec's own example
+scored from its answers file and by the autopilot, the checks, and what is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workspace.cli import main
+from workspace.replay.shipped import shipped
+
+SCENARIO = """\
+scenario: 1
+id: late-blender
+title: Two-day guarantee missed, jug cracked
+policy: policy.yaml
+agent: {name: trainee, role: agent}
+now: 2026-11-07T09:00:00Z
+customer:
+  id: C-1001
+  name: Dana Whitfield
+  email: dana.whitfield@example.com
+  phone: "+1 555 0100"
+  tier: gold
+  since: 2019-04-02
+orders:
+  - id: W1001
+    placed_at: 2026-11-01T09:00:00Z
+    status: delivered
+    promised_by: 2026-11-03
+    delivered_at: 2026-11-05T15:00:00Z
+    items:
+      - {sku: BL-200, name: Countertop blender, price: 129.00, quantity: 1}
+history:
+  - at: 2026-11-04T10:02:00Z
+    channel: chat
+    direction: inbound
+    text: My blender was supposed to arrive yesterday. Where is it?
+  - at: 2026-11-04T10:05:00Z
+    channel: chat
+    direction: outbound
+    author: sam
+    text: So sorry! It is with the carrier and should arrive tomorrow.
+  - at: 2026-11-06T08:40:00Z
+    channel: email
+    direction: inbound
+    subject: Blender arrived with a cracked jug
+    text: It finally came, two days late, and the jug is cracked.
+contact:
+  channel: call
+  subject: Cracked jug, late delivery
+  turns:
+    - at: 0s
+      customer: Hi, I've written twice already about my blender.
+    - at: 40s
+      customer: Can you just send me a new one?
+    - after_action: replacement
+      customer: Thank you, that's all I wanted.
+expect:
+  actions:
+    - action: replacement
+      order: W1001
+      items: [BL-200]
+    - action: store_credit
+      order: W1001
+      amount: {min: 10.00, max: 10.00}
+  forbidden:
+    - action: refund
+  disposition: resolved
+  review_history: [2]
+  reply_phrases_any: ["sorry", "apolog", "I hear you"]
+  within: 8m
+"""
+
+ANSWERS = """\
+scenario: late-blender
+steps:
+  - {at: 5s, open: history/2}
+  - {at: 30s, reply: "I'm so sorry, that should never happen."}
+  - {at: 60s, action: replacement, order: W1001, items: [BL-200], reason: cracked jug}
+  - {at: 75s, action: store_credit, order: W1001, amount: 10.00, reason: two-day guarantee missed}
+  - {at: 90s, resolve: resolved}
+"""
+
+SHIPPED_POLICY = Path(__file__).resolve().parents[2] / "workspace" / "default_policy.yaml"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "policy.yaml").write_text(SHIPPED_POLICY.read_text())
+    (tmp_path / "late-blender.yaml").write_text(SCENARIO)
+    (tmp_path / "answers.yaml").write_text(ANSWERS)
+    return tmp_path
+
+
+def test_the_specs_answers_score_100_as_json(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, answers = folder / "late-blender.yaml", folder / "answers.yaml"
+    assert main(["replay", str(scenario), "--answers", str(answers), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["scenario"], report["score"], report["passed"], report["findings"]) == (
+        "late-blender",
+        100,
+        True,
+        [],
+    )
+    assert report["actions"][0] | {"reason": "", "at": ""} == {
+        "action": "replacement",
+        "order": "W1001",
+        "amount": "129.00",
+        "verdict": "allow",
+        "rule": "actions.replacement.limit.amount",
+        "reason": "",
+        "at": "",
+    }
+
+
+def test_a_trainee_who_skips_the_history_sees_why(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = folder / "answers.yaml"
+    answers.write_text(ANSWERS.replace("  - {at: 5s, open: history/2}\n", ""))
+    assert main(["replay", str(folder / "late-blender.yaml"), "--answers", str(answers)]) == 0
+    shown = capsys.readouterr().out
+    assert "score 90 / 100 · passed" in shown
+    assert "history_not_reviewed  -10  history entry 2 (email, 2026-11-06" in shown
+
+
+def test_the_autopilot_scores_100(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(folder / "late-blender.yaml"), "--autopilot", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["score"], report["passed"]) == (100, True)
+
+
+def test_a_replay_refuses_a_database(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = str(folder / "late-blender.yaml")
+    assert main(["replay", scenario, "--autopilot", "--db", "sqlite:///team.db"]) == 2
+    assert "never opens the team's database" in capsys.readouterr().err
+    assert not (Path.cwd() / "team.db").exists()
+
+
+def test_scenario_check_names_every_file_that_fails(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unsolvable = folder / "unsolvable.yaml"
+    # A store credit of 900.00 is above its limit, and none goes to a supervisor.
+    unsolvable.write_text(SCENARIO.replace("{min: 10.00, max: 10.00}", "{min: 900.00}"))
+    broken = folder / "broken.yaml"
+    broken.write_text(SCENARIO.replace("  channel: call\n", "  channel: fax\n"))
+    files = [folder / "late-blender.yaml", unsolvable, broken]
+    assert main(["scenario", "check", *map(str, files)]) == 1
+    shown = capsys.readouterr().out
+    assert "late-blender.yaml: ok, the autopilot scores 100" in shown
+    assert "unsolvable.yaml: the autopilot scores" in shown
+    assert "policy_denied" in shown
+    assert "broken.yaml" in shown and "contact.channel" in shown
+    assert "2 of 3 failed" in shown
+
+
+def test_every_shipped_scenario_passes_the_check(capsys: pytest.CaptureFixture[str]) -> None:
+    files = shipped()
+    assert len(files) >= 12
+    assert main(["scenario", "check", *map(str, files)]) == 0, capsys.readouterr().out
+
+
+def test_scenario_list_shows_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario", "list"]) == 0
+    shown = capsys.readouterr().out
+    assert all(path.name in shown for path in shipped())
+    assert "refused" not in shown
