@@ -151,7 +151,8 @@ def test_act_within_limits_is_executed(db: Database, capsys) -> None:
     code, out, err = _run(capsys, *_act(url, "--action", "discount", "--amount", "20"))
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].startswith("allow: ") and lines[0].endswith("(rule actions.discount.limit.amount)")
+    assert lines[0].startswith("allow: ")
+    assert lines[0].endswith("(rule actions.discount.limit.amount)")
     assert lines[1] == "action #1: executed"
     assert lines[2] == (
         "headroom before this action: budget 300.00 and 15 grants left this month; "
