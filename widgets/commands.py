@@ -340,6 +340,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
     _c("help.close", "escape,f1,q", "dismiss", "Close", "help"),
     _c("entry.close", "escape,q,enter", "dismiss", "Close", "entry"),
+    _c(
+        "replay_report.close", "escape,q,enter", "close", "Close", "replay_report", "End the replay"
+    ),
     _c("disposition.cancel", "escape", "cancel", "Cancel", "disposition"),
     _c("quit.cancel", "escape", "cancel", "Stay", "quit"),
     _c("assign.cancel", "escape", "cancel", "Cancel", "assign"),

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from storage.engine import Database, Reader
     from workspace.boot import BootResult
     from workspace.policy import Policy
+    from workspace.replay.session import ReplaySession
 
 Booted = TypeVar("Booted")
 
@@ -131,6 +132,41 @@ class MonitorLaunch(Launch["Opened"]):
     def close(self) -> None:
         if self.db is not None:
             self.db.dispose()
+
+
+class ReplayLaunch(Launch["BootResult"]):
+    """A trainer's replay: the agent's workspace on a scenario's throw-away world (never the
+    team's database), the trainee held to the scenario's policy."""
+
+    def __init__(self, session: Callable[[], ReplaySession]) -> None:
+        self.make_session = session
+        """Builds the world and the session; runs in the boot worker."""
+        self.session: ReplaySession | None = None
+
+    def boot(self, clock: Callable[[], datetime]) -> BootResult:
+        from workspace.boot import open_workspace
+        from workspace.replay.world import TRAINEE
+
+        session = self.make_session()
+        self.session = session
+        world = session.world
+        return open_workspace(
+            world.db, TRAINEE, fill_demo=False, clock=clock, policy=world.scenario.policy
+        )
+
+    def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:
+        from screens.replay import ReplayScreen
+
+        assert self.session is not None
+        return ReplayScreen(clock, self.session)
+
+    def booted(self, screen: Screen[None], result: BootResult) -> None:
+        assert isinstance(screen, WorkspaceScreen)
+        screen.booted(result)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.world.close()
 
 
 class CareDeskApp(App[None]):

@@ -19,6 +19,7 @@ from screens.leaving import LeavingScreen
 from screens.lookup import LookupScreen
 from screens.monitor import ContactView, MonitorScreen
 from screens.new_contact import NewContactScreen
+from screens.replay import ReplayReportScreen
 from screens.saved_replies import SavedRepliesScreen
 from screens.workspace import WorkspaceScreen
 from tests.app.conftest import settle
@@ -52,6 +53,7 @@ OWNERS = {
     "monitor": MonitorScreen,
     "board": Board,
     "monitor_view": ContactView,
+    "replay_report": ReplayReportScreen,
 }
 
 

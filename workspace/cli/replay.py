@@ -6,15 +6,32 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workspace.cli.common import Subparsers
 
+if TYPE_CHECKING:
+    from workspace.app import CareDeskApp
+    from workspace.replay.model import Scenario
+    from workspace.replay.session import Files
+
 DESCRIPTION = """\
-Score a training scenario (docs: specs/scenario.md). With --answers, the answers file a
-trainee's replay wrote (or one written by hand) is scored against the scenario; with
---autopilot, the scenario's own `expect` is played as the answers, which must score 100 on
-a scenario that can be solved within its policy.
+Play a training scenario (docs/scenario.md) in the workspace, or score one.
+
+Alone, it opens the workspace on the scenario: a private, throw-away database holding its
+customer, orders, history and the contact, held by you. The customer's turns arrive on the
+scenario's clock (shown in the title; --speed runs it faster) or once you take the action
+they wait for. Work it with the usual keys; resolving, escalating or parking the contact
+(or quitting) ends the replay and shows the report. Your answers file is written as you go,
+and the report beside it: <scenario>-<trainee>-<time>.answers.yaml and .report.json in the
+current folder (--out DIR elsewhere). What the scenario expects is shown only at the end.
+
+With --answers, an answers file (a replay's, or one written by hand) is scored against the
+scenario; with --autopilot, the scenario's own `expect` is played as the answers, which
+must score 100 on a scenario that can be solved within its policy.
 
 A replay never opens the team's database: --db is refused."""
 
@@ -45,9 +62,36 @@ def add(commands: Subparsers) -> None:
         "--autopilot", action="store_true", help="play the scenario's own expectations"
     )
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    parser.add_argument(
+        "--speed",
+        metavar="X",
+        type=_speed,
+        default=1.0,
+        help="run the scenario's clock X times as fast (default 1)",
+    )
+    parser.add_argument(
+        "--trainee", metavar="NAME", default=None, help="who plays (default: your user name)"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="where the answers and the report are written (default: the current folder)",
+    )
     # Refused, not unknown: a replay runs on a throw-away database of its own.
     parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 and up to 1000, got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,12 +106,9 @@ def run(args: argparse.Namespace) -> int:
             "replay: --db is refused: a replay never opens the team's database, it plays in "
             "a private throw-away one"
         )
-    if args.answers is None and not args.autopilot:
-        raise CareDeskError(
-            "replay: give --answers FILE or --autopilot; playing a scenario in the workspace "
-            "is not built yet"
-        )
     scenario = load_scenario(args.scenario)
+    if args.answers is None and not args.autopilot:
+        return _play(args, scenario)
     answers = autopilot(scenario) if args.autopilot else load_answers(args.answers)
     report = score(scenario, answers)
     if args.json:
@@ -76,3 +117,52 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report_lines(report, scenario.title)))
     return 0
+
+
+def _play(args: argparse.Namespace, scenario: Scenario) -> int:
+    """The replay in the workspace, on a throw-away world; the files it wrote are named
+    once it ends."""
+    import getpass
+
+    from workspace.cli.desk import NEEDS_TERMINAL, on_terminal
+    from workspace.errors import CareDeskError
+    from workspace.text import one_line
+
+    folder: Path = args.out or Path.cwd()
+    if not folder.is_dir():
+        raise CareDeskError(f"replay: --out {folder}: not a folder that exists")
+    trainee = args.trainee or getpass.getuser()
+    if not trainee.strip():
+        raise CareDeskError("replay: --trainee: expected a name")
+    if not on_terminal():
+        raise CareDeskError(NEEDS_TERMINAL.replace("the workspace", "a replay"))
+    app, files = replay_app(scenario, folder, trainee, args.speed)
+    app.run()
+    if files.answers.exists():
+        print(f"answers: {one_line(str(files.answers))}")
+    if files.report.exists():
+        print(f"report: {one_line(str(files.report))}")
+    return app.return_code or 0
+
+
+def replay_app(
+    scenario: Scenario,
+    folder: Path,
+    trainee: str,
+    speed: float = 1.0,
+    clock: Callable[[], datetime] | None = None,
+) -> tuple[CareDeskApp, Files]:
+    """The workspace playing `scenario`, and where it writes; `clock` (a test's) replaces the
+    scenario clock running at `speed`."""
+    from workspace.app import CareDeskApp, ReplayLaunch
+    from workspace.replay.session import Files, ReplaySession
+    from workspace.replay.world import ScenarioClock, build_world
+    from workspace.timefmt import utcnow
+
+    ticking = clock or ScenarioClock(scenario.now, speed)
+    files = Files.for_replay(folder, scenario, trainee, utcnow())
+
+    def session() -> ReplaySession:
+        return ReplaySession(build_world(scenario), ticking, trainee, files)
+
+    return CareDeskApp(ReplayLaunch(session), clock=ticking, show_clock=False), files

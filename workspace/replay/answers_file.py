@@ -44,7 +44,7 @@ def answers_text(answers: Answers) -> str:
     if answers.trainee is not None:
         document["trainee"] = answers.trainee
     document["steps"] = [_step(s) for s in answers.steps]
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="rt")  # keeps each step's keys in the order written: `at` first
     yaml.default_flow_style = False
     yaml.width = 4096
     yaml.allow_unicode = True

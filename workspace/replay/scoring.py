@@ -101,7 +101,7 @@ class Report:
                     "verdict": a.verdict,
                     "rule": a.rule,
                     "reason": a.reason,
-                    "at": format_duration(int(a.at.total_seconds())),
+                    "at": f"{int(a.at.total_seconds())}s",
                 }
                 for a in self.actions
             ],

@@ -3,6 +3,7 @@ untrusted and shown literally, one line each (`workspace.text.one_line`)."""
 
 from __future__ import annotations
 
+from workspace.replay.model import Scenario
 from workspace.replay.scoring import PASS_MARK, WEIGHTS, Report
 from workspace.sla import format_duration
 from workspace.text import one_line
@@ -36,4 +37,36 @@ def report_lines(report: Report, title: str) -> list[str]:
                 f"  {at:>7}  {a.action:<13} {order:<10} {a.amount:>9.2f}  {a.verdict:<14} "
                 f"{one_line(a.rule)}"
             )
+    return lines
+
+
+def expected_lines(scenario: Scenario) -> list[str]:
+    """What the scenario expected, shown once the replay is over (never before)."""
+    expect = scenario.expect
+    lines = ["expected:"]
+    for a in expect.actions:
+        what = a.action.replace("_", " ")
+        if a.order:
+            what += f" on {one_line(a.order)}"
+        if a.items:
+            what += " of " + ", ".join(one_line(i) for i in a.items)
+        if a.amount is not None:
+            low, high = a.amount.min, a.amount.max
+            what += f", {low if low is not None else ''}..{high if high is not None else ''}"
+        lines.append(f"  {what}")
+    for f in expect.forbidden:
+        on = f" on {one_line(f.order)}" if f.order else ""
+        lines.append(f"  not {f.action.replace('_', ' ')}{on}")
+    if expect.review_history:
+        opened = ", ".join(str(i) for i in expect.review_history)
+        lines.append(f"  open history {opened}")
+    if expect.reply_phrases_any:
+        said = ", ".join(repr(one_line(p)) for p in expect.reply_phrases_any)
+        lines.append(f"  say one of {said}")
+    if expect.disposition:
+        lines.append(f"  close it as {expect.disposition}")
+    if expect.within is not None:
+        lines.append(f"  within {format_duration(int(expect.within.total_seconds()))}")
+    if len(lines) == 1:
+        lines.append("  nothing in particular")
     return lines
