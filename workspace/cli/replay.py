@@ -33,6 +33,11 @@ With --answers, an answers file (a replay's, or one written by hand) is scored a
 scenario; with --autopilot, the scenario's own `expect` is played as the answers, which
 must score 100 on a scenario that can be solved within its policy.
 
+`caredesk replay report DIR [--json]` scores every answers file in DIR (*.answers.yaml)
+against its scenario (found in DIR, in --scenarios DIR, or in the library) and prints one
+table: trainee, scenario, score, passed and the findings by kind, then how many trainees
+got each kind of finding, so a trainer sees which lesson the class missed.
+
 A replay never opens the team's database: --db is refused."""
 
 EPILOG = """\
@@ -44,7 +49,8 @@ scoring:
 
 exit status:
   0 scored (passed or not), 2 bad input (a scenario or answers file refused, naming the
-  file, the line and the key)."""
+  file, the line and the key); `report`: 1 when an answers file could not be scored (each
+  is named, with why)."""
 
 
 def add(commands: Subparsers) -> None:
@@ -55,7 +61,24 @@ def add(commands: Subparsers) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("scenario", metavar="SCENARIO", type=Path, help="the scenario file")
+    parser.add_argument(
+        "scenario", metavar="SCENARIO", type=Path, help="the scenario file (or `report`)"
+    )
+    parser.add_argument(
+        "folder",
+        metavar="DIR",
+        type=Path,
+        nargs="?",
+        help="with `report`: the folder of answers files to score as a class",
+    )
+    parser.add_argument(
+        "--scenarios",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        default=[],
+        help="with `report`: a folder of scenarios to look in too (besides DIR and the library)",
+    )
     played = parser.add_mutually_exclusive_group()
     played.add_argument("--answers", metavar="FILE", type=Path, help="the answers file to score")
     played.add_argument(
@@ -106,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
             "replay: --db is refused: a replay never opens the team's database, it plays in "
             "a private throw-away one"
         )
+    if str(args.scenario) == "report" and args.folder is not None:
+        return _class_report(args)
+    if args.folder is not None:
+        raise CareDeskError(f"replay: unexpected {args.folder}: only `replay report` takes a DIR")
     scenario = load_scenario(args.scenario)
     if args.answers is None and not args.autopilot:
         return _play(args, scenario)
@@ -117,6 +144,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report_lines(report, scenario.title)))
     return 0
+
+
+def _class_report(args: argparse.Namespace) -> int:
+    """Every answers file of a folder, scored, in one table."""
+    from workspace.errors import CareDeskError
+    from workspace.replay.classroom import score_folder, table
+
+    folder: Path = args.folder
+    if not folder.is_dir():
+        raise CareDeskError(f"replay report: {folder}: not a folder that exists")
+    room = score_folder(folder, args.scenarios)
+    if not room.scored and not room.refused:
+        raise CareDeskError(f"replay report: {folder}: no answers file (*.answers.yaml) in it")
+    if args.json:
+        json.dump(room.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print("\n".join(table(room)))
+    return 1 if room.refused else 0
 
 
 def _play(args: argparse.Namespace, scenario: Scenario) -> int:
