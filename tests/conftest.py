@@ -24,6 +24,8 @@ def _own_data_dir(
 ) -> None:
     """No test reads or writes the user's own CareDesk data, nor takes its settings."""
     monkeypatch.setenv("CAREDESK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    # One cache for the whole run of this process (a replay's empty world is made once).
+    monkeypatch.setenv("CAREDESK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     for name in ("CAREDESK_DB", "CAREDESK_AGENT", "CAREDESK_POLICY", "CAREDESK_KEYMAP"):
         monkeypatch.delenv(name, raising=False)
 

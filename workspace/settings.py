@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import user_cache_path, user_data_path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 def default_data_dir() -> Path:
     """Where CareDesk keeps its database when no other is named."""
     return user_data_path("caredesk", appauthor=False)
+
+
+def default_cache_dir() -> Path:
+    """Where CareDesk keeps what it can make again (a replay's empty database)."""
+    return user_cache_path("caredesk", appauthor=False)
 
 
 class Settings(BaseSettings):
@@ -24,6 +29,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     """Folder for the embedded database."""
+
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    """Folder for what can be made again: a replay's empty world, migrated once per schema."""
 
     agent: str | None = None
     """Who you are (an agent's login name). Default: on PostgreSQL the database login; on

@@ -15,8 +15,9 @@ from workspace.cli.common import Subparsers
 
 if TYPE_CHECKING:
     from workspace.app import CareDeskApp
+    from workspace.replay.answers_file import Files
     from workspace.replay.model import Scenario
-    from workspace.replay.session import Files
+    from workspace.replay.session import ReplaySession
 
 DESCRIPTION = """\
 Play a training scenario (docs/scenario.md) in the workspace, or score one.
@@ -201,14 +202,18 @@ def replay_app(
     """The workspace playing `scenario`, and where it writes; `clock` (a test's) replaces the
     scenario clock running at `speed`."""
     from workspace.app import CareDeskApp, ReplayLaunch
-    from workspace.replay.session import Files, ReplaySession
-    from workspace.replay.world import ScenarioClock, build_world
+    from workspace.replay.answers_file import Files
+    from workspace.replay.clock import ScenarioClock
     from workspace.timefmt import utcnow
 
     ticking = clock or ScenarioClock(scenario.now, speed)
     files = Files.for_replay(folder, scenario, trainee, utcnow())
 
     def session() -> ReplaySession:
+        # In the boot worker, after the first frame: the database layers load here.
+        from workspace.replay.session import ReplaySession
+        from workspace.replay.world import build_world
+
         return ReplaySession(build_world(scenario), ticking, trainee, files)
 
     return CareDeskApp(ReplayLaunch(session), clock=ticking, show_clock=False), files

@@ -10,12 +10,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 
-from workspace.replay.model import Answers, Step
+from workspace.replay.model import Answers, Scenario, Step
 
 
 def _step(step: Step) -> dict[str, Any]:
@@ -63,3 +66,21 @@ def write_atomically(path: Path, text: str) -> None:
 def write_report(path: Path, report: dict[str, Any]) -> None:
     """The JSON report beside the answers."""
     write_atomically(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "trainee"
+
+
+@dataclass(frozen=True)
+class Files:
+    """Where a replay writes: the answers as they go, and the report at the end."""
+
+    answers: Path
+    report: Path
+
+    @classmethod
+    def for_replay(cls, folder: Path, scenario: Scenario, trainee: str, started: datetime) -> Files:
+        """`<scenario>-<trainee>-<UTC time>.answers.yaml` and `.report.json` in `folder`."""
+        stem = f"{_slug(scenario.id)}-{_slug(trainee)}-{started.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        return cls(folder / f"{stem}.answers.yaml", folder / f"{stem}.report.json")

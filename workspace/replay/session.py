@@ -8,36 +8,16 @@ worker at a time (the screen serialises its calls).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
+from workspace.replay.answers_file import Files as Files  # re-exported
 from workspace.replay.answers_file import answers_text, write_atomically, write_report
 from workspace.replay.loading import load_answers
 from workspace.replay.model import Scenario
 from workspace.replay.scoring import Report, score
 from workspace.replay.world import ReplayWorld
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "trainee"
-
-
-@dataclass(frozen=True)
-class Files:
-    """Where a replay writes: the answers as they go, and the report at the end."""
-
-    answers: Path
-    report: Path
-
-    @classmethod
-    def for_replay(cls, folder: Path, scenario: Scenario, trainee: str, started: datetime) -> Files:
-        """`<scenario>-<trainee>-<UTC time>.answers.yaml` and `.report.json` in `folder`."""
-        stem = f"{_slug(scenario.id)}-{_slug(trainee)}-{started.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-        return cls(folder / f"{stem}.answers.yaml", folder / f"{stem}.report.json")
 
 
 class ReplaySession:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +26,7 @@ from storage.migrate import upgrade
 from storage.uow import read_session
 from workspace.import_context import known_tiers
 from workspace.importer import import_file
+from workspace.replay.clock import ScenarioClock as ScenarioClock  # re-exported
 from workspace.replay.model import Answers, Scenario, Step, Turn
 from workspace.team_config import DEFAULT_CONFIG
 from workspace.vocabulary import ActionKind, Direction
@@ -43,28 +43,6 @@ HISTORY_REF = "H-{index}"
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-class ScenarioClock:
-    """The scenario's time: it starts at the scenario's `now` and runs `speed` times as fast
-    as `monotonic` (the wall clock by default; a test passes its own)."""
-
-    def __init__(
-        self, start: datetime, speed: float = 1.0, monotonic: Callable[[], float] | None = None
-    ) -> None:
-        import time
-
-        self.start = start
-        self.speed = speed
-        self._monotonic = monotonic or time.monotonic
-        self._origin = self._monotonic()
-
-    def __call__(self) -> datetime:
-        return self.start + timedelta(seconds=(self._monotonic() - self._origin) * self.speed)
-
-    def elapsed(self) -> timedelta:
-        """How long the contact has run, in scenario time."""
-        return self() - self.start
 
 
 @dataclass
@@ -267,13 +245,45 @@ def _records(scenario: Scenario) -> list[dict[str, Any]]:
     return records
 
 
+def empty_world() -> Path:
+    """An empty database at the current schema, made once per schema in the cache folder
+    (`CAREDESK_CACHE_DIR`) and copied for each replay: migrating a new file each time took
+    a third of a replay's start."""
+    import os
+    import uuid
+
+    from storage.migrate import HEAD
+    from workspace.settings import Settings
+
+    folder = Settings().cache_dir
+    made = folder / f"replay-world-{HEAD}.db"
+    if made.is_file():
+        return made
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f".replay-world-{HEAD}-{uuid.uuid4().hex}.db"
+    db = make_database(f"sqlite:///{part}")
+    try:
+        upgrade(db.read, "head")
+    finally:
+        db.dispose()  # the last connection checkpoints the log into the file
+    os.replace(part, made)  # whole, or not there: two replays may make it at once
+    return made
+
+
 def build_world(scenario: Scenario, parent: Path | None = None) -> ReplayWorld:
     """A new throw-away database for `scenario`, in a new temporary folder (inside `parent`
     if given), filled, with the turns due at the start already said."""
+    import shutil
+
     directory = Path(tempfile.mkdtemp(prefix="caredesk-replay-", dir=parent))
-    db = make_database(f"sqlite:///{directory / 'replay.db'}")
+    file = directory / "replay.db"
     try:
-        upgrade(db.read, "head")
+        shutil.copyfile(empty_world(), file)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    db = make_database(f"sqlite:///{file}")
+    try:
         _import(db, scenario, directory, _records(scenario))
         world = ReplayWorld(scenario, db, directory)
         world.say(world.due(timedelta(0), set()), scenario.now)
