@@ -32,6 +32,7 @@ from benchmarks.memory import measure_rss
 from benchmarks.monitor_start import measure_monitor_start
 from benchmarks.monitoring import measure_refresh
 from benchmarks.next_claims import measure_next_claims
+from benchmarks.replaying import measure_replay
 from benchmarks.report import checks, judged
 from benchmarks.reporting import measure_report
 from benchmarks.search import WORD, measure_history_search
@@ -136,6 +137,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "claims_next_per_s": ("claims_next", "claims_next_per_s"),
     "live_update_p95_ms": ("live_updates", "p95_ms"),
     "heartbeat_core_percent": ("heartbeats", "heartbeat_core_percent"),
+    "replay_start_s": ("replay", "start_s"),
+    "scenario_check_per_file_ms": ("replay", "check_per_file_ms"),
 }
 
 
@@ -185,6 +188,11 @@ def run_benchmark(
     )
     m.take(
         "rss", "memory (a fresh process, the queue scrolled end to end)", lambda: measure_rss(url)
+    )
+    m.take(
+        "replay",
+        f"a trainer's replay ({o.startup_runs} fresh processes) and the library's check",
+        lambda: measure_replay(o.startup_runs),
     )
     m.take(
         "monitor_start",
