@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,7 +26,8 @@ from screens.resolution_pane import ResolutionPane
 from screens.workspace import WorkspaceScreen
 from widgets.commands import bindings
 from widgets.timeline import Timeline
-from workspace.replay.text import expected_lines, report_lines
+from workspace.replay.scoring import PASS_MARK, WEIGHTS
+from workspace.replay.text import expected_lines
 from workspace.sla import format_duration
 from workspace.text import one_line
 
@@ -115,6 +118,7 @@ class ReplayReportScreen(Screen[None]):
     ReplayReportScreen .passed #report-score { color: $success; }
     ReplayReportScreen .failed #report-score { color: $error; }
     ReplayReportScreen VerticalScroll { height: 1fr; }
+    ReplayReportScreen VerticalScroll > Static { margin-bottom: 1; }
     """
 
     def __init__(self, session: ReplaySession, report: Report) -> None:
@@ -123,20 +127,62 @@ class ReplayReportScreen(Screen[None]):
         self.report = report
 
     def compose(self) -> ComposeResult:
-        report = self.report
-        lines = report_lines(report, self.session.scenario.title)
-        head, body = lines[:2], lines[2:]
-        body += ["", *expected_lines(self.session.scenario)]
-        files = self.session.files
-        body += ["", f"answers: {one_line(str(files.answers))}", f"report: {files.report}"]
+        report, scenario = self.report, self.session.scenario
+        head = Text()
+        head.append(f"{one_line(scenario.id)} · {one_line(scenario.title)}", style="bold")
+        if report.trainee:
+            head.append(f" · {one_line(report.trainee)}")
+        verdict = "passed" if report.passed else "not passed"
+        head.append(f"\nScore {report.score} / 100 · {verdict}", style="bold")
+        head.append(f" (it passes at {PASS_MARK}, with nothing forbidden or refused)")
         with Vertical(classes="passed" if report.passed else "failed") as box:
             box.border_title = "Replay report"
-            yield Static(Text("\n".join(head)), id="report-score")
+            yield Static(head, id="report-score")
             with VerticalScroll():
-                yield Static(Text("\n".join(body)), id="report-body")
+                yield Static(self._findings(), id="report-findings")
+                yield Static(self._actions(), id="report-actions")
+                yield Static(Text("\n".join(expected_lines(scenario))), id="report-expected")
+                files = self.session.files
+                written = (
+                    f"answers: {one_line(str(files.answers))}\n"
+                    f"report:  {one_line(str(files.report))}"
+                )
+                yield Static(Text(written), id="report-files")
         yield Footer()
 
+    def _findings(self) -> RenderableType:
+        findings = self.report.findings
+        if not findings:
+            return Text("Findings: none.")
+        table = Table(title="Findings", title_justify="left", box=None, expand=True)
+        table.add_column("FINDING", no_wrap=True)
+        table.add_column("POINTS", justify="right", no_wrap=True)
+        table.add_column("WHAT", ratio=1)
+        for f in findings:
+            table.add_row(f.kind, f"-{WEIGHTS[f.kind]}", Text(one_line(f.detail)))
+        return table
+
+    def _actions(self) -> RenderableType:
+        actions = self.report.actions
+        if not actions:
+            return Text("Actions: none taken.")
+        table = Table(title="Actions", title_justify="left", box=None, expand=True)
+        for name in ("AT", "ACTION", "ORDER", "AMOUNT", "VERDICT"):
+            table.add_column(name, no_wrap=True, justify="right" if name == "AMOUNT" else "left")
+        table.add_column("RULE", ratio=1)
+        for a in actions:
+            table.add_row(
+                format_duration(int(a.at.total_seconds())),
+                a.action,
+                one_line(a.order or "-"),
+                f"{a.amount:.2f}",
+                a.verdict,
+                Text(one_line(a.rule)),
+            )
+        return table
+
     def on_mount(self) -> None:
+        self.app.clear_notifications()  # the workspace's toasts would cover the report
         self.query_one(VerticalScroll).focus()
 
     def action_close(self) -> None:

@@ -198,16 +198,18 @@ def replay_app(
     trainee: str,
     speed: float = 1.0,
     clock: Callable[[], datetime] | None = None,
+    started: datetime | None = None,
 ) -> tuple[CareDeskApp, Files]:
-    """The workspace playing `scenario`, and where it writes; `clock` (a test's) replaces the
-    scenario clock running at `speed`."""
+    """The workspace playing `scenario`, and where it writes (its files are named after
+    `started`, default now); `clock` (a test's) replaces the scenario clock running at
+    `speed`."""
     from workspace.app import CareDeskApp, ReplayLaunch
     from workspace.replay.answers_file import Files
     from workspace.replay.clock import ScenarioClock
     from workspace.timefmt import utcnow
 
     ticking = clock or ScenarioClock(scenario.now, speed)
-    files = Files.for_replay(folder, scenario, trainee, utcnow())
+    files = Files.for_replay(folder, scenario, trainee, started or utcnow())
 
     def session() -> ReplaySession:
         # In the boot worker, after the first frame: the database layers load here.
