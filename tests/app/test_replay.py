@@ -101,7 +101,7 @@ async def test_a_trainee_plays_the_scenario_to_its_report(tmp_path: Path) -> Non
         await pilot.press("f2", "r", "enter")  # resolve, as resolved
         await until(pilot, lambda: isinstance(app.screen, ReplayReportScreen))
         shown = screen_text(app)
-        assert "score 100 / 100 · passed" in shown
+        assert "Score 100 / 100 · passed" in shown
         assert "guarantees.two_day_shipping" in shown
         assert "say one of 'sorry', 'apolog', 'I hear you'" in shown  # revealed at the end
         await pilot.press("escape")
