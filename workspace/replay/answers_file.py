@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from workspace.replay.model import Answers, Scenario, Step
+
+
+def _quoted(text: str) -> str:
+    """Free text as a double-quoted YAML string: every character escaped that a plain one
+    would fold or drop (a line separator, NEL, a tab, a trailing space)."""
+    quoted: str = DoubleQuotedScalarString(text)
+    return quoted
 
 
 def _step(step: Step) -> dict[str, Any]:
@@ -26,7 +34,7 @@ def _step(step: Step) -> dict[str, Any]:
     if step.kind == "open":
         out["open"] = step.open
     elif step.kind == "reply":
-        out["reply"] = step.reply
+        out["reply"] = _quoted(step.reply or "")
     elif step.kind == "resolve":
         out["resolve"] = step.resolve
     else:
@@ -37,7 +45,7 @@ def _step(step: Step) -> dict[str, Any]:
             out["items"] = list(step.items)
         if step.amount is not None:
             out["amount"] = f"{step.amount:.2f}"
-        out["reason"] = step.reason
+        out["reason"] = _quoted(step.reason)
     return out
 
 
@@ -45,7 +53,7 @@ def answers_text(answers: Answers) -> str:
     """The YAML of an answers file."""
     document: dict[str, Any] = {"scenario": answers.scenario}
     if answers.trainee is not None:
-        document["trainee"] = answers.trainee
+        document["trainee"] = _quoted(answers.trainee)
     document["steps"] = [_step(s) for s in answers.steps]
     yaml = YAML(typ="rt")  # keeps each step's keys in the order written: `at` first
     yaml.default_flow_style = False
