@@ -1,12 +1,14 @@
-"""`caredesk scenario`: check training scenarios, and list the ones CareDesk ships."""
+"""`caredesk scenario`: check training scenarios, list the ones CareDesk ships, and export a
+resolved contact of the team's database as one."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from workspace.cli.common import Subparsers
+from workspace.cli.common import Subparsers, add_db, add_output, settings_of
 
 CHECK = """\
 Validate scenario files and play each one's own expectations with the autopilot: a file
@@ -18,10 +20,36 @@ exit status:
   0 every file passed, 1 at least one failed."""
 
 
+EXPORT = """\
+Write a resolved contact as a training scenario (specs/scenario.md): its customer and
+orders, the customer's earlier messages, what the customer said on the contact, and what
+the agent did as the scenario's expectations (actions executed or approved are expected,
+refused ones forbidden), under the team's policy written inline.
+
+Real people never reach a training room: names, e-mail addresses, phone numbers, street
+addresses and customer, contact and order ids are replaced by fakes, each original by one
+fake everywhere it appears, free text included. The fakes are drawn from the contact's id,
+so exporting a contact again gives the same file. Products and amounts stay as they are.
+
+The file is checked before it is written: it loads, and the autopilot can solve it. An
+expected action the policy in effect now refuses is left out, and said so on standard
+error. It only reads, on a read-only connection."""
+
+EXPORT_EPILOG = """\
+limits:
+  e-mail addresses, phone numbers (9 to 15 digits, however punctuated) and US-style street
+  addresses are found in any text; other people's names are not, only the customer's and
+  the team's.
+
+exit status:
+  0 written, 2 refused (no such contact, a contact not resolved, a database without
+  CareDesk's schema)."""
+
+
 def add(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "scenario",
-        help="check training scenarios; list the ones CareDesk ships",
+        help="check training scenarios; list the ones CareDesk ships; export a contact as one",
         description="Training scenarios (specs/scenario.md).",
     )
     verbs = parser.add_subparsers(dest="verb", title="commands", metavar="COMMAND", required=True)
@@ -41,6 +69,17 @@ def add(commands: Subparsers) -> None:
         "`caredesk replay FILE`.",
     )
     listed.set_defaults(verb_run=run_list)
+    export = verbs.add_parser(
+        "export",
+        help="write a resolved contact as a scenario, people replaced by fakes",
+        description=EXPORT,
+        epilog=EXPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("contact", metavar="CONTACT_ID", help="the resolved contact's id")
+    add_output(export)
+    add_db(export)
+    export.set_defaults(verb_run=run_export)
     parser.set_defaults(run=run)
 
 
@@ -98,4 +137,32 @@ def run_list(args: argparse.Namespace) -> int:
             print(f"{path.stem:<28} (refused: run caredesk scenario check {path})")
             continue
         print(f"{one_line(scenario.id):<28} {one_line(scenario.title)}\n{'':<28} {path}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from storage.engine import make_reader
+    from workspace.files import write_atomically
+    from workspace.replay.export import export_contact
+    from workspace.reporting import require_schema
+    from workspace.text import one_line
+
+    db = make_reader(settings_of(args).database_url())
+    try:
+        require_schema(db)
+        exported = export_contact(db, args.contact)
+    finally:
+        db.dispose()
+    if args.output is None:
+        sys.stdout.write(exported.text)
+        sys.stdout.flush()
+    else:
+        write_atomically(args.output, lambda out: out.write(exported.text))
+    for note in exported.notes:
+        print(f"caredesk scenario export: {one_line(note)}", file=sys.stderr)
+    where = "" if args.output is None else f" to {one_line(str(args.output))}"
+    print(
+        f"exported contact {one_line(args.contact)} as scenario {exported.scenario.id}{where}",
+        file=sys.stderr,
+    )
     return 0
