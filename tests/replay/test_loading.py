@@ -21,7 +21,6 @@ from workspace.replay.loading import (
     answers_from_text,
     load_answers,
     load_scenario,
-    parse_offset,
     scenario_from_text,
 )
 from workspace.replay.model import (
@@ -32,6 +31,7 @@ from workspace.replay.model import (
     Step,
     Turn,
 )
+from workspace.replay.yaml_input import parse_offset
 
 SCENARIO = """\
 scenario: 1                       # format version

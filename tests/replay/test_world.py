@@ -4,6 +4,7 @@ read back as answers that score as the trainee played."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def scenario(tmp_path: Path) -> Scenario:
 
 
 @pytest.fixture
-def world(scenario: Scenario, tmp_path: Path) -> ReplayWorld:
+def world(scenario: Scenario, tmp_path: Path) -> Iterator[ReplayWorld]:
     made = build_world(scenario, tmp_path)
     yield made
     made.close()
@@ -35,8 +36,7 @@ def world(scenario: Scenario, tmp_path: Path) -> ReplayWorld:
 
 def texts(world: ReplayWorld) -> list[str]:
     reading = Reading(world.db, "USD", lambda: world.scenario.now)
-    page, _more = reading.timeline_page(world.customer_id, None)
-    return [entry.text for entry in page]
+    return [entry.text for entry in reading.customer_context(world.customer_id, None).timeline]
 
 
 def test_the_world_holds_the_scenario_and_the_first_turn(world: ReplayWorld) -> None:

@@ -89,6 +89,7 @@ OFFERS = {
     ("scenario",): set(),
     ("scenario", "check"): set(),
     ("scenario", "list"): set(),
+    ("scenario", "export"): {"--db"},
     ("completion",): set(),
 }
 """Every parser of the command line, by the words that reach it, with the shared options it
