@@ -3,34 +3,24 @@ export`, specs/scenario.md), with every person in it replaced by a consistent fa
 
 Trainers rehearse real contacts, but real people must never reach a training room: names,
 e-mail addresses, phone numbers, street addresses and customer, contact and order ids are
-swapped for fakes drawn by `faker`, seeded from the contact's id so one contact always
+swapped for fakes (`disguise.py`), seeded from the contact's id so one contact always
 exports to the same bytes, and each original maps to one fake wherever it appears, free
-text included. The file is checked before it is handed back: it loads, and the autopilot
-can solve it.
+text included. The file (written by `scenario_yaml.py`) is checked before it is handed
+back: it loads, and the autopilot can solve it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import itertools
 import json
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
-from faker import Faker
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.emitter import RoundTripEmitter
-from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import LiteralScalarString
 from sqlalchemy import Row
 from sqlmodel import Session
 
@@ -42,8 +32,10 @@ from workspace.errors import CareDeskError, InputRejected
 from workspace.policy_file import DEFAULT_POLICY
 from workspace.policy_store import installed
 from workspace.replay.autopilot import autopilot
+from workspace.replay.disguise import Disguise
 from workspace.replay.loading import scenario_from_text
 from workspace.replay.model import FORMAT_VERSION, Scenario
+from workspace.replay.scenario_yaml import as_text, dump, flow, flow_seq
 from workspace.replay.scoring import score
 from workspace.replay.yaml_input import MAX_BYTES, MAX_OFFSET
 from workspace.vocabulary import (
@@ -56,6 +48,10 @@ from workspace.vocabulary import (
     VerdictKind,
     member,
 )
+
+# Disguise, as_text and dump live in disguise.py and scenario_yaml.py; named here too for
+# the callers (and tests) that import them from the export.
+__all__ = ["Disguise", "Exported", "as_text", "dump", "export_contact"]
 
 MAX_ORDERS = 10
 """Orders placed up to the contact's opening that a scenario shows (the newest), besides
@@ -72,9 +68,6 @@ EMPATHY = ("sorry", "apolog", "understand")
 
 LEAST_WITHIN = timedelta(minutes=5)
 """The shortest `within` written: a contact closed in a minute still gives a trainee five."""
-
-WIDTH = 100
-"""Where the file's lines are folded, as the project's own lines are."""
 
 HEADER = """\
 Exported by `caredesk scenario export` from a resolved contact. Every name, e-mail address,
@@ -158,198 +151,7 @@ def _read(session: Session, contact_id: str) -> _Facts:
     )
 
 
-# -- fakes -------------------------------------------------------------------------------------
-
-_GAP = r"[ .()/-]{0,2}"
-"""What may stand between two digits of a phone number."""
-
-_EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # from a run's start: linear time
-_STREET = (
-    r"(?<!\w)\d{1,6}(?: [A-Z][A-Za-z'.-]*){1,4} (?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|"
-    r"Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|"
-    r"Circle)\b\.?(?:,? (?:Apt|Apartment|Suite|Unit)\.? ?#?[\w-]+)?"
-)
-_PLACE = r"(?<!\w)[A-Z][A-Za-z'.-]*(?: [A-Z][A-Za-z'.-]*){0,3}, [A-Z]{2} \d{5}(?:-\d{4})?(?!\w)"
-_PHONE = (
-    rf"(?<![\w+])(?<!\d[ .()/-])(?<!\d[ .()/-]{{2}})(?:\+|00)?\(?\d(?:{_GAP}\d){{8,14}}"
-    rf"(?!\w)(?!{_GAP}\d)"
-)
-"""Any run of 9 to 15 digits, however punctuated: a phone number, or a number that looks
-like one (replaced too: privacy first)."""
-
-_FOUND = (("email", _EMAIL), ("street", _STREET), ("place", _PLACE), ("phone", _PHONE))
-"""What is replaced wherever it is found, whether it was known beforehand or not."""
-
-
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _digits(text: str) -> str:
-    """A phone number's digits, without an international `00` prefix."""
-    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
-    return digits[2:] if text.lstrip().startswith("00") else digits
-
-
-def _unaccented(text: str) -> str:
-    """`Siobhán` as it is often typed: `Siobhan`."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _taken_keys(text: str, *, words: bool = False) -> set[str]:
-    """The keys a fake must not share with an original: its own, its digits when it has a
-    phone number's worth, and (for names) each of its words."""
-    keys = {_key(text)}
-    if len(digits := _digits(text)) >= 7:
-        keys.add("#" + digits)
-    if words:
-        keys.update(_key(w) for w in text.split())
-    return keys
-
-
-class Disguise:
-    """Consistent fakes: each original (compared without case) gets one fake, the same in
-    the scenario's fields and inside every text. Seeded from `seed`: the same originals,
-    registered in the same order, get the same fakes."""
-
-    def __init__(self, seed: str) -> None:
-        self._faker = Faker("en_US")
-        self._faker.seed_instance(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8]))
-        self._fakes: dict[str, str] = {}
-        """Originals' keys (`_key`; `_digits` for phone numbers) to their fakes."""
-        self._words: list[str] = []
-        """Patterns of the names and ids to find as whole words."""
-        self._numbers: list[str] = []
-        """Patterns of the phone numbers known, however punctuated."""
-        self._taken: set[str] = set()
-        """Keys no fake may have: every original's, and every fake's given."""
-        self._pattern: re.Pattern[str] | None = None
-
-    def reserve(self, originals: Iterable[str], texts: Iterable[str] = ()) -> None:
-        """Keep `originals`, and what `_FOUND` finds in `texts`, from being drawn as fakes:
-        call it before drawing any."""
-        for original in originals:
-            self._taken |= _taken_keys(original, words=True)
-        for text in texts:
-            for _, pattern in _FOUND:
-                for found in re.findall(pattern, text):
-                    self._taken |= _taken_keys(found)
-
-    def person(self, name: str) -> str:
-        """A fake full name for `name`; its first and last words map to the fake's."""
-        if (known := self._fakes.get(_key(name))) is not None:
-            return known
-        fake = self._fresh(lambda: f"{self._faker.first_name()} {self._faker.last_name()}", True)
-        self.alias(name, fake)
-        words, fakes = name.split(), fake.split()
-        if len(words) > 1:
-            self.alias(words[0], fakes[0])
-            self.alias(words[-1], fakes[-1])
-        return fake
-
-    def email(self, original: str, owner: str | None = None) -> str:
-        """A fake address at example.com, made of `owner`'s fake name when there is one."""
-        if (known := self._fakes.get(_key(original))) is not None:
-            return known
-        named = ".".join(_unaccented(w).lower() for w in owner.split()) if owner else ""
-        first = iter([named] if named else [])  # a second draw is a user name
-
-        def draw() -> str:
-            return f"{next(first, '') or self._faker.user_name()}@example.com"
-
-        fake = self._fresh(draw)
-        self._fakes[_key(original)] = fake
-        return fake
-
-    def phone(self, original: str) -> str:
-        """A fake number in the range kept for fiction (555-0100 to 555-0199)."""
-        digits = _digits(original)
-        if (known := self._fakes.get(digits)) is not None:
-            return known
-        fake = self._fresh(lambda: self._faker.numerify("+1 555 01##"))
-        variants = [digits]
-        if original.lstrip().startswith(("+", "00")):  # also without its country code
-            variants += [digits[n:] for n in range(1, 4) if len(digits) - n >= 7]
-        for variant in variants:
-            self._fakes.setdefault(variant, fake)
-            prefix = rf"(?<![\w+])(?:(?:\+|00){_GAP})?\(?(?:0{_GAP})?"
-            self._numbers.append(prefix + _GAP.join(variant) + r"(?!\d)")
-        self._pattern = None
-        return fake
-
-    def ident(self, original: str) -> str:
-        """A fake id of the same shape: each letter and digit drawn again."""
-        if (known := self._fakes.get(_key(original))) is not None:
-            return known
-
-        def one(ch: str) -> str:
-            if ch.isascii() and ch.isdigit():
-                return str(self._faker.random_digit())
-            if ch.isascii() and ch.isupper():
-                return str(self._faker.random_uppercase_letter())
-            return str(self._faker.random_lowercase_letter()) if ch.isalnum() else ch
-
-        fake = self._fresh(lambda: "".join(one(ch) for ch in original) or "x")
-        self.alias(original, fake)
-        return fake
-
-    def alias(self, original: str, fake: str) -> None:
-        """Map `original` (and its unaccented spelling) to a fake already drawn."""
-        for variant in dict.fromkeys((original, _unaccented(original))):
-            if len(variant.strip()) < 2 or _key(variant) in self._fakes:
-                continue
-            self._fakes[_key(variant)] = fake
-            words = (re.escape(w) for w in variant.split())
-            self._words.append(r"\s+".join(words))
-            self._pattern = None
-
-    def text(self, text: str) -> str:
-        """`text` with every original replaced by its fake, and every e-mail address, phone
-        number and street address found in it by one of its own."""
-        if self._pattern is None:
-            # The longest first, so a full name is found before its first word; the words'
-            # lookbehind once for all, so the thousands of a customer's order ids cost
-            # little inside words.
-            words, numbers = (
-                "|".join(sorted(set(found), key=lambda p: (-len(p), p)))
-                for found in (self._words, self._numbers)
-            )
-            known = [rf"(?<!\w)(?:{words})(?!\w)" if words else "", numbers]
-            parts = [f"(?P<{kind}>{pattern})" for kind, pattern in _FOUND]
-            if any(known):  # after e-mail addresses, so a name inside one leaves it whole
-                parts.insert(1, "(?P<known>(?i:" + "|".join(k for k in known if k) + "))")
-            self._pattern = re.compile("|".join(parts))
-        return self._pattern.sub(self._replace, text)
-
-    def _replace(self, match: re.Match[str]) -> str:
-        found, kind = match.group(), match.lastgroup
-        if kind == "email":
-            return self.email(found)
-        if kind == "phone":  # a bare run of digits (a tracking number?) keeps its shape
-            return self.ident(found) if found.isdigit() else self.phone(found)
-        key = _key(found)
-        if kind == "known":
-            digits = _digits(found)
-            for candidate in (key, digits, digits.removeprefix("0")):
-                if candidate in self._fakes:
-                    return self._fakes[candidate]
-        if key not in self._fakes:  # a known name cased past `_key` gets a name of its own
-            draws = {"street": self._faker.street_address, "place": self._place}
-            self._fakes[key] = self._fresh(draws.get(kind or "", self._faker.last_name))
-        return self._fakes[key]
-
-    def _place(self) -> str:
-        return f"{self._faker.city()}, {self._faker.state_abbr()} {self._faker.zipcode()}"
-
-    def _fresh(self, draw: Callable[[], str], words: bool = False) -> str:
-        """A fake from `draw` that is no original and no fake given before."""
-        for attempt in itertools.count():
-            fake = draw() if attempt < 100 else f"{draw()} ext. {self._faker.numerify('####')}"
-            keys = _taken_keys(fake, words=words)
-            if not keys & self._taken:
-                self._taken |= keys
-                return fake
-        raise AssertionError("unreachable")
+# -- who is faked ----------------------------------------------------------------------------
 
 
 def _disguise(facts: _Facts) -> Disguise:
@@ -439,7 +241,7 @@ def _document(
     doc["title"] = subject
     roles = [contact.role, *(a.role for a in reversed(facts.actions)), Role.AGENT]
     role = next(r for r in roles if member(Role, r or ""))
-    doc["agent"] = _flow(name="trainee", role=str(role))
+    doc["agent"] = flow(name="trainee", role=str(role))
     doc["now"] = opened
     person = CommentedMap(id=disguise.ident(customer.id), name=disguise.person(customer.name))
     if customer.email:
@@ -473,8 +275,8 @@ def _document(
         expect["disposition"] = disposition.value
     review = [n for n, h in enumerate(facts.history) if h.channel != contact.channel]
     if review:
-        expect["review_history"] = _flow_seq(review)
-    expect["reply_phrases_any"] = _flow_seq(EMPATHY)
+        expect["review_history"] = flow_seq(review)
+    expect["reply_phrases_any"] = flow_seq(EMPATHY)
     if contact.resolved_at is not None:
         minutes = -(-int((contact.resolved_at - opened).total_seconds()) // 60)
         expect["within"] = _offset(max(timedelta(minutes=minutes), LEAST_WITHIN))
@@ -491,7 +293,7 @@ def _order(rows: OrderRows, disguise: Disguise) -> CommentedMap:
             items[line.sku]["quantity"] += line.quantity
             continue
         name = line.name if line.name.strip() else line.sku
-        items[line.sku] = _flow(sku=line.sku, name=name, price=line.price, quantity=line.quantity)
+        items[line.sku] = flow(sku=line.sku, name=name, price=line.price, quantity=line.quantity)
     entry = CommentedMap(id=disguise.ident(order.id), placed_at=order.placed_at)
     entry["status"] = order.status
     if order.promised_by is not None:
@@ -540,9 +342,9 @@ def _actions(
             if not skus:
                 notes.append(f"a {kind.words} on {order} names none of its items: left out")
                 continue
-            entry["items"] = _flow_seq(skus)
+            entry["items"] = flow_seq(skus)
         if kind.typed_amount:
-            entry["amount"] = _flow(min=action.amount, max=action.amount)
+            entry["amount"] = flow(min=action.amount, max=action.amount)
         expected.append(entry)
     forbidden = []
     for kind, order in dict.fromkeys(refused):
@@ -568,97 +370,6 @@ def _offset(offset: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
     return "".join(parts) + (f"{seconds}s" if seconds or not (hours or minutes) else "")
-
-
-# -- writing -------------------------------------------------------------------------------------
-
-
-def _unsafe(text: str) -> bool:
-    """Whether `text` holds what must be written escaped: controls, format characters
-    (bidi overrides, zero-width ones), line and paragraph separators, non-characters."""
-    return any(ch != "\n" and unicodedata.category(ch) in _ESCAPED for ch in text)
-
-
-_ESCAPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-def as_text(text: str, blank: str = "") -> str:
-    """Untrusted text as written: several lines of plain characters as a literal block
-    (`|`), anything else as ruamel chooses (quoted where it must be, escaped by `_Emitter`);
-    `blank` stands in for a text with nothing in it."""
-    if not text.strip():
-        return blank
-    lines = text.split("\n")
-    if len(lines) > 1 and not _unsafe(text) and all(line == line.rstrip() for line in lines):
-        literal: str = LiteralScalarString(text)
-        return literal
-    return text
-
-
-def _flow(**values: Any) -> CommentedMap:
-    mapping = CommentedMap(values)
-    mapping.fa.set_flow_style()
-    return mapping
-
-
-def _flow_seq(values: Iterable[Any]) -> CommentedSeq:
-    seq = CommentedSeq(values)
-    seq.fa.set_flow_style()
-    return seq
-
-
-class _Emitter(RoundTripEmitter):
-    """Writes a text holding anything `_unsafe` double-quoted with every such character
-    escaped (`\\e`, `\\u202E`), so it reads back literally and shows nothing hidden to a
-    trainer who opens the file; and never folds a double-quoted text, whose folding is the
-    part of the emitter least sure to read back as it was."""
-
-    def analyze_scalar(self, scalar: Any) -> Any:
-        analysis = super().analyze_scalar(scalar)
-        if scalar[:1] in ("?", ":", "-"):  # `{name: ?0}` is read back as a broken flow node
-            analysis.allow_flow_plain = False
-        if _unsafe(scalar):
-            analysis.allow_flow_plain = analysis.allow_block_plain = False
-            analysis.allow_single_quoted = analysis.allow_block = False
-        return analysis
-
-    def write_double_quoted(self, text: Any, split: Any = True) -> None:
-        readable, self.allow_unicode = self.allow_unicode, not _unsafe(text)
-        try:
-            super().write_double_quoted(text, split=False)
-        finally:
-            self.allow_unicode = readable
-
-
-class _Representer(RoundTripRepresenter):
-    """Times as `2026-11-07T09:00:00Z` and money as `129.00`, unquoted, as the spec writes
-    them; and no anchors, which the loader refuses."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # a scenario file may hold no anchors: a value used twice is written twice
-
-    def moment(self, value: datetime) -> Any:
-        text = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        return self.represent_scalar("tag:yaml.org,2002:timestamp", text)
-
-    def money(self, value: Decimal) -> Any:
-        return self.represent_scalar("tag:yaml.org,2002:float", f"{value:.2f}")
-
-
-_Representer.add_representer(datetime, _Representer.moment)
-_Representer.add_representer(Decimal, _Representer.money)
-
-
-def dump(doc: Any) -> str:
-    """`doc` as YAML in the spec's layout: block style, two spaces, list items indented."""
-    writer = YAML(typ="rt")
-    writer.Emitter = _Emitter
-    writer.Representer = _Representer
-    writer.indent(mapping=2, sequence=4, offset=2)
-    writer.width = WIDTH
-    out = io.StringIO()
-    writer.dump(doc, out)
-    return out.getvalue()
 
 
 def _written(doc: CommentedMap, contact_id: str) -> tuple[str, Scenario]:
