@@ -69,6 +69,8 @@ class ContextPane(Pane):
         """The customer last shown in full, and when (perf_counter): for the benchmark."""
         self._source: ContextSource | None = None
         self._viewers: Viewers | None = None
+        self._offered: CustomerContext | None = None
+        """A customer read ahead, until the first contact is shown."""
 
     def read_through(self, source: ContextSource, viewers: Viewers) -> None:
         """Read customers through `source` and who views a contact through `viewers`,
@@ -116,8 +118,14 @@ class ContextPane(Pane):
         self.query_one(Timeline).show([], False, "")
         self.border_title = "Customer"
 
+    def offer(self, context: CustomerContext) -> None:
+        """A customer read ahead (by the boot): shown at once if the first contact is theirs,
+        instead of read again."""
+        self._offered = context
+
     def show_contact(self, row: QueueRow | None) -> None:
         """Load the customer of `row`, unless they are already shown."""
+        offered, self._offered = self._offered, None
         was_found = self.found is not None
         self.found = None
         self._wanted = row.customer_id if row is not None else None
@@ -128,6 +136,9 @@ class ContextPane(Pane):
         elif (
             was_found or self.context is None or self.context.digest.customer.id != row.customer_id
         ):
+            if offered is not None and offered.ticket_id == row.id:
+                self._loaded(row.customer_id, offered)
+                return
             self.query_one(CustomerDigest).show_placeholder("Loading customer…")
             self.load(row.customer_id, row)
 

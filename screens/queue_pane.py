@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +29,9 @@ from workspace.queue import (
     toggle_mine,
 )
 from workspace.text import count, one_line
+
+if TYPE_CHECKING:  # the database layers load in the boot worker
+    from workspace.boot import FirstLook
 
 
 class QueuePane(Pane):
@@ -73,13 +77,17 @@ class QueuePane(Pane):
         self.border_title = "Queue"
         self.border_subtitle = "loading…"
 
-    def start(self) -> None:
-        """The bench is ready: load the queue and keep it current."""
+    def start(self, first: FirstLook | None = None) -> None:
+        """The bench is ready: show the queue (the rows the boot read, if they are of this
+        view; else load them) and keep it current."""
         assert self.bench is not None
         self.table.me = self.bench.agent.id
         self.table.set_now(self.clock())
         self.set_interval(1.0, lambda: self.table.set_now(self.clock()))
-        self.reload()
+        if first is not None and first.flt == self.queue_filter:
+            self._loaded(first.flt, first.total, 0, first.rows, 0, self.table.cursor)
+        else:
+            self.reload()
 
     # -- filters -----------------------------------------------------------------------------
 

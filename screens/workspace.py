@@ -154,7 +154,10 @@ class WorkspaceScreen(Screen[None]):
         if result.upgraded_from not in (None, "empty"):
             self.notify(f"Database upgraded from schema {result.upgraded_from}.", markup=False)
         self.context_pane.placeholder("Select a contact to see the customer.")
-        self.queue.start()
+        first = result.first
+        if first is not None and first.context is not None:
+            self.context_pane.offer(first.context)
+        self.queue.start(first)
         self.refresh_bindings()
         self.query_one(NewsWatcher).start(bench)
         self.live.start(bench)

@@ -24,8 +24,42 @@ from workspace.reading import Reading
 from workspace.timefmt import utcnow
 
 if TYPE_CHECKING:
+    from workspace.context import CustomerContext
     from workspace.demo import DemoSummary
+    from workspace.queue import QueueFilter, QueueRow
     from workspace.workbench import Workbench
+
+FIRST_ROWS = 160
+"""Queue rows read in the boot: a page and a tall terminal's screenful."""
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """The queue's first rows and the first contact's customer, read in the boot so the
+    workspace's first frame shows them: read after the frame, one worker waiting on another,
+    they came a third of a second later."""
+
+    flt: QueueFilter
+    """The view they were read for (the queue's own at start)."""
+    total: int
+    """How many contacts the view holds."""
+    rows: list[QueueRow]
+    """Its first rows, with who else has each open."""
+    context: CustomerContext | None
+    """The first row's customer, if there is a row."""
+
+
+def first_look(bench: Workbench) -> FirstLook:
+    """What the workspace shows first, read in one go."""
+    from workspace.queue import QueueFilter, seen_by
+
+    flt = QueueFilter()
+    reading = bench.reading
+    total = reading.queue_count(flt)
+    rows = reading.queue_page(flt, offset=0, limit=FIRST_ROWS)
+    rows = seen_by(rows, bench.presence.viewers(row.id for row in rows))
+    context = reading.customer_context(rows[0].customer_id, rows[0]) if rows else None
+    return FirstLook(flt, total, rows, context)
 
 
 _Opened = TypeVar("_Opened", bound=Reader)
@@ -48,6 +82,8 @@ class BootResult:
     notice: str | None = None
     """What to tell the agent once: why they work as whom they do, when it was chosen for
     them (their user or login is not an agent of this database)."""
+    first: FirstLook | None = None
+    """The queue's first rows and customer, when the boot read them."""
 
 
 def migrate(db: Database) -> str | None:
@@ -134,7 +170,13 @@ def _open(
     identity = sign_in(db, agent_name)
     policy = effective_policy(db, policy)  # the team's installed policy, where there is one
     bench = Workbench.open(db, identity.agent, policy, clock)
-    return BootResult(bench=bench, demo=demo, upgraded_from=upgraded, notice=identity.notice)
+    return BootResult(
+        bench=bench,
+        demo=demo,
+        upgraded_from=upgraded,
+        notice=identity.notice,
+        first=first_look(bench),
+    )
 
 
 def open_viewer(
