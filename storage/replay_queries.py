@@ -25,7 +25,7 @@ def replies(session: Session, ticket_id: str, direction: str) -> Sequence[Row[An
 
 def actions(session: Session, ticket_id: str) -> Sequence[Row[Any]]:
     """The contact's actions (`requested_at`, `kind`, `order_id`, `items`, `amount`, `reason`,
-    `verdict`), in the order they were taken."""
+    `verdict`, `status`), in the order they were taken."""
     stmt: Any = (
         select(
             col(Action.requested_at).label("requested_at"),
@@ -35,6 +35,7 @@ def actions(session: Session, ticket_id: str) -> Sequence[Row[Any]]:
             col(Action.amount).label("amount"),
             col(Action.reason).label("reason"),
             col(Action.verdict).label("verdict"),
+            col(Action.status).label("status"),
         )
         .where(col(Action.ticket_id) == ticket_id)
         .order_by(col(Action.requested_at), col(Action.id))

@@ -112,3 +112,32 @@ def test_closing_removes_the_world(scenario: Scenario, tmp_path: Path) -> None:
     assert (folder / "replay.db").exists()
     made.close()
     assert not folder.exists()
+
+
+def test_live_verdicts_are_the_scored_ones_and_a_withdrawn_request_is_not_taken(
+    world: ReplayWorld,
+) -> None:
+    at = [0.0]
+    clock = ScenarioClock(world.scenario.now, monotonic=lambda: at[0])
+    bench = Workbench.open(world.db, resolve_agent(world.db, TRAINEE), world.scenario.policy, clock)
+
+    def take(kind: str, **what: object) -> str:
+        at[0] += 10
+        request = ActionRequest(
+            kind=kind, customer_id=world.customer_id, ticket_id=TICKET, reason="r", **what
+        )
+        return bench.actions.take(request).record.verdict
+
+    live = []
+    live.append(take("discount", order_id="W1001", amount="60.00"))  # above the gold limit
+    asked = bench.reading.customer_actions(world.customer_id)[0]
+    bench.approvals.withdraw(asked.id)
+    assert world.taken() == set()  # a request taken back is not waited on by any turn
+    live.append(take("replacement", order_id="W1001", items=("BL-200",)))
+    live.append(take("replacement", order_id="W1001", items=("BL-200",)))  # once an order
+    live.append(take("store_credit", order_id="W1001", amount="10.00"))
+    assert live == ["needs_approval", "allow", "deny", "allow"]
+    report = score(world.scenario, world.answers("Robin"))
+    assert [a.verdict for a in report.actions] == live[1:]  # the withdrawn one is not there
+    assert "missing_action" not in {f.kind for f in report.findings}
+    assert world.taken() == {"replacement", "store_credit"}

@@ -29,7 +29,10 @@ from workspace.importer import import_file
 from workspace.replay.clock import ScenarioClock as ScenarioClock  # re-exported
 from workspace.replay.model import Answers, Scenario, Step, Turn
 from workspace.team_config import DEFAULT_CONFIG
-from workspace.vocabulary import ActionKind, Direction
+from workspace.vocabulary import ActionKind, ActionStatus, Direction
+
+COUNTED = frozenset(ActionStatus.counted())
+"""The statuses of actions that stand (as budgets count them)."""
 
 TICKET = "T-REPLAY"
 """The live contact's id."""
@@ -107,9 +110,11 @@ class ReplayWorld:
             self.opened.append((at - self.scenario.now, int(ref[2:])))
 
     def taken(self) -> set[str]:
-        """The kinds of the actions taken so far (any verdict)."""
+        """The kinds of the actions taken so far that stand: executed, approved or waiting
+        (a refused attempt, or a request taken back, is not what a customer thanks for)."""
         with read_session(self.db) as s:
-            return {r.kind for r in replay_queries.actions(s, TICKET)}
+            rows = replay_queries.actions(s, TICKET)
+        return {r.kind for r in rows if r.status in COUNTED}
 
     def answers(self, trainee: str | None, closed_at: datetime | None = None) -> Answers:
         """What the trainee did, read back: their opened entries, replies and actions, and
@@ -123,7 +128,8 @@ class ReplayWorld:
             for r in replay_queries.replies(s, TICKET, Direction.OUTBOUND):
                 steps.append(Step(at=_offset(r.at, start), kind="reply", reply=r.text))
             for r in replay_queries.actions(s, TICKET):
-                steps.append(_action_step(r, start))
+                if r.status != ActionStatus.WITHDRAWN:  # taken back: as if never asked
+                    steps.append(_action_step(r, start))
             closing = replay_queries.closing(s, TICKET)
         if closing is not None and closing.disposition is not None:
             when = closing.resolved_at or closing.parked_at or closed_at
