@@ -21,15 +21,18 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from screens.resolution_pane import ResolutionPane
 from screens.workspace import WorkspaceScreen
 from widgets.commands import bindings
 from widgets.timeline import Timeline
+from workspace.errors import describe_failure
 from workspace.replay.scoring import PASS_MARK, WEIGHTS
 from workspace.replay.text import expected_lines
 from workspace.sla import format_duration
 from workspace.text import one_line
+from workspace.timefmt import local
 
 if TYPE_CHECKING:
     from workspace.boot import BootResult
@@ -48,23 +51,36 @@ class ReplayScreen(WorkspaceScreen):
     ) -> None:
         super().__init__(clock, show_clock=show_clock)
         self.session = session
+        self._replay_ending = False
+        """The report is being made (a second quit waits for it)."""
+        self._replay_failed = False
+        """Making the report failed: quitting then ends the app."""
 
     def booted(self, result: BootResult) -> None:
+        self.session.started()  # the contact starts now, not while its world was built
         super().booted(result)
         self._replay_clock()
         self.set_interval(TICK, self._replay_tick)
         self.set_interval(1.0, self._replay_clock)
 
     def _replay_clock(self) -> None:
+        """The scenario's clock, in the local time the timeline shows, and the contact's
+        subject (the scenario's title would give the lesson away)."""
         scenario = self.session.scenario
         now = self.clock()
         ran = format_duration(max(0, int((now - scenario.now).total_seconds())))
-        self.app.sub_title = f"Training · {now:%H:%M:%S} UTC, {ran} in · {one_line(scenario.title)}"
+        subject = one_line(scenario.contact.subject)
+        self.app.sub_title = f"Training · {local(now):%H:%M:%S}, {ran} in · {subject}"
 
     def _replay_tick(self) -> None:
         due = self.session.due()
         if due and not any(w.group == "replay.say" and w.is_running for w in self.workers):
-            self.run_worker(lambda: self.session.say(due), thread=True, group="replay.say")
+            self.run_worker(
+                lambda: self.session.say(due),
+                thread=True,
+                group="replay.say",
+                exit_on_error=False,
+            )
 
     @on(Timeline.Opened)
     def _replay_opened(self, event: Timeline.Opened) -> None:
@@ -81,14 +97,33 @@ class ReplayScreen(WorkspaceScreen):
 
     def leave(self) -> None:
         """Quitting ends the replay: the trainee sees the report of what they did (and
-        quitting from the report ends the app)."""
-        if self.session.report is not None:
+        quitting from the report, or after the report could not be made, ends the app)."""
+        if self.session.report is not None or self._replay_failed:
             self.app.exit()
             return
-        self._replay_end(only_if_closed=False)
+        if not self._replay_ending:
+            self._replay_ending = True
+            self._replay_end(only_if_closed=False)
 
     def _replay_tell(self, what: Callable[[], None]) -> None:
-        self.run_worker(what, thread=True, group="replay.tell", exclusive=False)
+        self.run_worker(what, thread=True, group="replay.tell", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A replay's own work that fails is told, never an exit: the trainee can go on, or
+        quit (then without a report)."""
+        super().on_worker_state_changed(event)
+        error = event.worker.error
+        if event.state != WorkerState.ERROR or error is None:
+            return
+        if not (event.worker.group or "").startswith("replay."):
+            return
+        if event.worker.group == "replay.end":
+            self._replay_ending = False
+            self._replay_failed = True
+            what = "the report could not be made; ctrl+q quits without it"
+        else:
+            what = "the replay could not keep up"
+        self.notify(f"{what}: {describe_failure(error)}", severity="error", markup=False)
 
     @work(thread=True, exclusive=True, group="replay.end", exit_on_error=False)
     def _replay_end(self, *, only_if_closed: bool) -> None:
@@ -159,7 +194,7 @@ class ReplayReportScreen(Screen[None]):
         table.add_column("POINTS", justify="right", no_wrap=True)
         table.add_column("WHAT", ratio=1)
         for f in findings:
-            table.add_row(f.kind, f"-{WEIGHTS[f.kind]}", Text(one_line(f.detail)))
+            table.add_row(Text(f.kind), Text(f"-{WEIGHTS[f.kind]}"), Text(one_line(f.detail)))
         return table
 
     def _actions(self) -> RenderableType:
@@ -171,14 +206,15 @@ class ReplayReportScreen(Screen[None]):
             table.add_column(name, no_wrap=True, justify="right" if name == "AMOUNT" else "left")
         table.add_column("RULE", ratio=1)
         for a in actions:
-            table.add_row(
+            cells = (
                 format_duration(int(a.at.total_seconds())),
                 a.action,
                 one_line(a.order or "-"),
                 f"{a.amount:.2f}",
                 a.verdict,
-                Text(one_line(a.rule)),
+                one_line(a.rule),
             )
+            table.add_row(*(Text(cell) for cell in cells))  # literal: never markup
         return table
 
     def on_mount(self) -> None:

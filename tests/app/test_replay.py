@@ -75,7 +75,7 @@ async def test_a_trainee_plays_the_scenario_to_its_report(tmp_path: Path) -> Non
         await until(pilot, lambda: bool(screen.query_one(Timeline).entries))
         first = "Hi, I've written twice already about my blender."
         assert first in timeline_texts(screen)
-        assert "Training · 09:00:00 UTC" in str(app.sub_title)
+        assert str(app.sub_title).startswith("Training · 09:00:00, 0s in · Cracked jug")
         # What the scenario expects is nowhere on screen while the trainee plays.
         assert "I hear you" not in screen_text(app) and "expected" not in screen_text(app)
 

@@ -26,3 +26,7 @@ class ScenarioClock:
     def elapsed(self) -> timedelta:
         """How long the contact has run, in scenario time."""
         return self() - self.start
+
+    def restart(self) -> None:
+        """Back to the scenario's start: the contact begins now."""
+        self._origin = self._monotonic()

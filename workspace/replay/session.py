@@ -47,6 +47,12 @@ class ReplaySession:
     def scenario(self) -> Scenario:
         return self.world.scenario
 
+    def started(self) -> None:
+        """The contact starts now: the clock's time so far went on building its world."""
+        restart = getattr(self.clock, "restart", None)
+        if restart is not None:
+            restart()
+
     def due(self) -> list[int]:
         """The turns due now and not yet said (no database read: cheap on every tick)."""
         if self.report is not None:
