@@ -635,3 +635,37 @@ def test_any_yaml_structure_is_read_or_rejected(data: object) -> None:
 )
 def test_any_near_miss_is_read_or_rejected(text: str) -> None:
     _only_rejected(text)
+
+
+def test_what_the_replay_could_not_store_is_refused_at_its_line(tmp_path: Path) -> None:
+    """`scenario check` must not pass what the replay's world would refuse: an unknown tier,
+    an id too long for the database, a NUL; nor an expected action it cannot take."""
+    text = (
+        SCENARIO.replace("tier: gold", "tier: diamond")
+        .replace("id: W1001", f"id: W{'1' * 70}")
+        .replace("customer: Can you just send me a new one?", 'customer: "a\\0b"')
+        .replace("      items: [BL-200]\n", "")
+    )
+    problems = refused(tmp_path, text)
+    joined = "\n".join(problems)
+    assert "customer.tier: 'diamond' is not a tier the policy knows" in joined
+    assert "orders[0].id: expected at most 64 characters, got 71" in joined
+    assert "expected text without a NUL character" in joined
+    assert "expect.actions[0]: replacement needs its items" in joined
+
+
+def test_a_typed_amount_is_above_zero(tmp_path: Path) -> None:
+    text = SCENARIO.replace("amount: {min: 10.00, max: 10.00}", "amount: {min: 0}")
+    (problem,) = refused(tmp_path, text)
+    assert "expect.actions[1].amount.min: expected an amount above 0" in problem
+    steps = "scenario: s\nsteps:\n  - {at: 1s, action: refund, order: W1, amount: 0}\n"
+    (problem,) = refused_answers(tmp_path, steps)
+    assert "steps[0].amount: expected an amount above 0" in problem
+
+
+def test_an_action_that_needs_an_order_names_it(tmp_path: Path) -> None:
+    text = SCENARIO.replace(
+        "    - action: replacement\n      order: W1001\n", "    - action: replacement\n"
+    )
+    problems = refused(tmp_path, text)
+    assert any("expect.actions[0]: replacement needs its order" in p for p in problems)

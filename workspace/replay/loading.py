@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from workspace.errors import InputRejected, Problem
+from workspace.import_context import known_tiers
 from workspace.policy import Policy
 from workspace.policy_file import load_policy, parse_policy
 from workspace.replay.model import (
@@ -56,12 +57,14 @@ from workspace.replay.yaml_input import (
     day,
     disposition,
     identifier,
+    key_text,
     line_of,
     moment,
     money,
     parse_offset,
     parse_yaml,
     plain,
+    positive_money,
     positive_offset,
     quantity,
     read_text,
@@ -120,8 +123,23 @@ def scenario_from_text(text: str, path: Path) -> Scenario:
         expect=_expect(reader, top.get("expect"), _by_id(orders), len(history)),
         source=path,
     )
+    _check_tier(reader, top.get("customer"), scenario)
     reader.done()
     return scenario
+
+
+def _check_tier(reader: Reader, customer: At | None, scenario: Scenario) -> None:
+    """The customer's tier must be one the scenario's policy knows, as an import asks."""
+    tiers = known_tiers(scenario.policy)
+    if customer is None or not scenario.policy.actions or scenario.customer.tier in tiers:
+        return
+    line = line_of(customer.value, "tier", customer.line)
+    known = ", ".join(sorted(tiers))
+    reader.problem(
+        line,
+        "customer.tier",
+        f"{scenario.customer.tier!r} is not a tier the policy knows; expected one of {known}",
+    )
 
 
 def _refuse_newer(root: At, path: Path) -> None:
@@ -197,7 +215,7 @@ def _agent(reader: Reader, at: At | None) -> ScenarioAgent:
 def _customer(reader: Reader, at: At | None) -> ScenarioCustomer:
     found = reader.fields(at, _CUSTOMER, ("id", "name"))
     return ScenarioCustomer(
-        id=reader.check(found.get("id"), text_value, ""),
+        id=reader.check(found.get("id"), key_text, ""),
         name=reader.check(found.get("name"), text_value, ""),
         email=reader.optional(found.get("email"), text_value),
         phone=reader.optional(found.get("phone"), text_value),
@@ -236,7 +254,7 @@ def _by_id(orders: Iterable[ScenarioOrder]) -> dict[str, ScenarioOrder]:
 
 def _unique(reader: Reader, at: At | None, seen: set[str], what: str) -> str:
     """Text that no earlier sibling used."""
-    value = reader.check(at, text_value, "")
+    value = reader.check(at, key_text, "")
     if at is not None and value and value in seen:
         reader.problem(at.line, at.path, f"{what} {value!r} is used twice; each must be unique")
     seen.add(value)
@@ -324,6 +342,10 @@ def _expected(reader: Reader, at: At, orders: dict[str, ScenarioOrder]) -> Expec
         typed = ", ".join(k for k in ActionKind if k.typed_amount)
         amount = found["amount"]
         reader.problem(amount.line, amount.path, f"{kind} has no amount (only {typed} do)")
+    if kind is not None and kind.needs_order and "order" not in found:
+        reader.problem(at.line, at.path, f"{kind} needs its order: expected order: <an order id>")
+    if kind is not None and kind.takes_items and "items" not in found:
+        reader.problem(at.line, at.path, f"{kind} needs its items: expected items: [<sku>, ...]")
     return ExpectedAction(
         action=action or "",
         order=order,
@@ -369,11 +391,11 @@ def _range(reader: Reader, at: At | None) -> AmountRange | None:
     if at is None or at.value is None:
         return None
     if not isinstance(at.value, dict):
-        amount = reader.check(at, money, None)
+        amount = reader.check(at, positive_money, None)
         return AmountRange(amount, amount)
     found = reader.fields(at, ("min", "max"))
-    low = reader.optional(found.get("min"), money)
-    high = reader.optional(found.get("max"), money)
+    low = reader.optional(found.get("min"), positive_money)
+    high = reader.optional(found.get("max"), positive_money)
     if not at.value:
         reader.problem(at.line, at.path, "expected min, max or both")
     if low is not None and high is not None and low > high:
@@ -469,7 +491,7 @@ def _step(reader: Reader, at: At) -> Step | None:
         action=reader.optional(found.get("action"), action_kind),
         order=reader.optional(found.get("order"), text_value),
         items=reader.texts(found.get("items"), "skus"),
-        amount=reader.optional(found.get("amount"), money),
+        amount=reader.optional(found.get("amount"), positive_money),
         reason=reader.optional(found.get("reason"), any_text) or "",
         resolve=reader.optional(found.get("resolve"), disposition),
     )

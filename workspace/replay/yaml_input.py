@@ -57,7 +57,12 @@ def shown(value: object) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
+_NUL = "expected text without a NUL character (U+0000): no database stores one"
+
+
 def text_value(value: object) -> str:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(_NUL)
     if isinstance(value, str) and value.strip():
         return str(value)  # a plain str, never ruamel's styled subclass
     if isinstance(value, str):
@@ -70,7 +75,29 @@ def any_text(value: object) -> str:
     """Text that may be empty (a reason nobody typed)."""
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {shown(value)}")
+    if "\x00" in value:
+        raise ValueError(_NUL)
     return str(value)
+
+
+KEY_LENGTH = 64
+"""The longest id the database keeps (a customer's, an order's, an item's)."""
+
+
+def key_text(value: object) -> str:
+    """An id the workspace stores: text of at most `KEY_LENGTH` characters."""
+    text = text_value(value)
+    if len(text) > KEY_LENGTH:
+        raise ValueError(f"expected at most {KEY_LENGTH} characters, got {len(text)}")
+    return text
+
+
+def positive_money(value: object) -> Decimal:
+    """An amount an agent types: more than 0, as the workspace's action form asks."""
+    amount = money(value)
+    if amount <= 0:
+        raise ValueError(f"expected an amount above 0, got {shown(value)}")
+    return amount
 
 
 def identifier(value: object) -> str:
