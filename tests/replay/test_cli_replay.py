@@ -171,3 +171,37 @@ def test_scenario_list_shows_the_library(capsys: pytest.CaptureFixture[str]) -> 
     shown = capsys.readouterr().out
     assert all(path.name in shown for path in shipped())
     assert "refused" not in shown
+
+
+def test_a_database_given_before_the_command_is_refused_too(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = str(folder / "late-blender.yaml")
+    assert main(["--db", "sqlite:///team.db", "replay", scenario, "--autopilot"]) == 2
+    assert "never opens the team's database" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["replay", "report"], "give the folder of answers files"),
+        (["replay", "report", ".", "--autopilot"], "are for one scenario"),
+        (["replay", "S", "--json"], "give --answers FILE or --autopilot"),
+        (["replay", "S", "extra"], "only `replay report` takes a DIR"),
+    ],
+)
+def test_loose_arguments_are_refused_in_one_line(
+    folder: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    argv = [str(folder / "late-blender.yaml") if a == "S" else a for a in argv]
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_json_on_a_terminal_is_ascii(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = folder / "answers.yaml"
+    answers.write_text('trainee: "Eve\\u009b2J\\u202eevil"\n' + ANSWERS)
+    scenario = str(folder / "late-blender.yaml")
+    assert main(["replay", scenario, "--answers", str(answers), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.isascii() and json.loads(out)["trainee"] == "Eve\u009b2J\u202eevil"

@@ -104,7 +104,7 @@ def add(commands: Subparsers) -> None:
         help="where the answers and the report are written (default: the current folder)",
     )
     # Refused, not unknown: a replay runs on a throw-away database of its own.
-    parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
@@ -125,22 +125,34 @@ def run(args: argparse.Namespace) -> int:
     from workspace.replay.scoring import score
     from workspace.replay.text import report_lines
 
-    if args.db is not None:
+    # Given here or before the command (`caredesk --db URL replay ...`): refused either way.
+    if getattr(args, "db", None) is not None:
         raise CareDeskError(
             "replay: --db is refused: a replay never opens the team's database, it plays in "
             "a private throw-away one"
         )
-    if str(args.scenario) == "report" and args.folder is not None:
+    if str(args.scenario) == "report" and not args.scenario.exists():
+        if args.folder is None:
+            raise CareDeskError(
+                "replay report: give the folder of answers files: replay report DIR"
+            )
+        if args.answers is not None or args.autopilot:
+            raise CareDeskError("replay report: --answers and --autopilot are for one scenario")
         return _class_report(args)
     if args.folder is not None:
         raise CareDeskError(f"replay: unexpected {args.folder}: only `replay report` takes a DIR")
+    if args.scenarios:
+        raise CareDeskError("replay: --scenarios is for `replay report DIR`")
+    if args.json and args.answers is None and not args.autopilot:
+        raise CareDeskError("replay: --json prints a score: give --answers FILE or --autopilot")
     scenario = load_scenario(args.scenario)
     if args.answers is None and not args.autopilot:
         return _play(args, scenario)
     answers = autopilot(scenario) if args.autopilot else load_answers(args.answers)
     report = score(scenario, answers)
     if args.json:
-        json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        # ASCII: names and reasons are untrusted, and a terminal acts on raw control bytes.
+        json.dump(report.as_json(), sys.stdout, ensure_ascii=True, indent=2)
         print()
     else:
         print("\n".join(report_lines(report, scenario.title)))
@@ -159,7 +171,7 @@ def _class_report(args: argparse.Namespace) -> int:
     if not room.scored and not room.refused:
         raise CareDeskError(f"replay report: {folder}: no answers file (*.answers.yaml) in it")
     if args.json:
-        json.dump(room.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(room.as_json(), sys.stdout, ensure_ascii=True, indent=2)
         print()
     else:
         print("\n".join(table(room)))

@@ -71,7 +71,7 @@ def _scenarios(folders: Iterable[Path]) -> dict[str, Scenario]:
     found: dict[str, Scenario] = {}
     files = [p for folder in folders for p in sorted(folder.glob("*.yaml"))]
     for path in [*files, *shipped()]:
-        if path.name.endswith(".answers.yaml") or path.name.startswith("policy"):
+        if path.name.endswith(".answers.yaml"):
             continue
         try:
             scenario = load_scenario(path)

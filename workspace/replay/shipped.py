@@ -1,5 +1,5 @@
 """The scenario library CareDesk ships: `library/` beside this module, one scenario per file
-(`policy*.yaml` there are the policies they share)."""
+(the policies they share are in `library/policies/`)."""
 
 from __future__ import annotations
 
@@ -11,4 +11,4 @@ LIBRARY = Path(__file__).resolve().parent / "library"
 
 def shipped() -> list[Path]:
     """Every shipped scenario file, by name."""
-    return sorted(p for p in LIBRARY.glob("*.yaml") if not p.name.startswith("policy"))
+    return sorted(LIBRARY.glob("*.yaml"))
