@@ -270,9 +270,12 @@ def empty_world() -> Path:
     db = make_database(f"sqlite:///{part}")
     try:
         upgrade(db.read, "head")
-    finally:
         db.dispose()  # the last connection checkpoints the log into the file
-    os.replace(part, made)  # whole, or not there: two replays may make it at once
+        os.replace(part, made)  # whole, or not there: two replays may make it at once
+    finally:
+        db.dispose()
+        for leftover in folder.glob(f"{part.name}*"):  # a failed migration's file and log
+            leftover.unlink(missing_ok=True)
     return made
 
 
