@@ -145,13 +145,18 @@ class ReplayLaunch(Launch["BootResult"]):
 
     def boot(self, clock: Callable[[], datetime]) -> BootResult:
         from workspace.boot import open_workspace
-        from workspace.replay.world import TRAINEE
+        from workspace.replay.world import LAPSE_AFTER, TRAINEE
 
         session = self.make_session()
         self.session = session
         world = session.world
         return open_workspace(
-            world.db, TRAINEE, fill_demo=False, clock=clock, policy=world.scenario.policy
+            world.db,
+            TRAINEE,
+            fill_demo=False,
+            clock=clock,
+            policy=world.scenario.policy,
+            lapse_after=LAPSE_AFTER,  # one workspace in a world of its own: none lapses
         )
 
     def screen(self, clock: Callable[[], datetime], *, show_clock: bool) -> Screen[None]:

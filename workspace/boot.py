@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -132,14 +132,23 @@ def open_workspace(
     fill_demo: bool = True,
     clock: Callable[[], datetime] = utcnow,
     policy: Policy | None = None,
+    lapse_after: timedelta | None = None,
 ) -> BootResult:
     """Everything the workspace needs before its first query; runs in a worker.
+    `lapse_after` is how long a silent workspace keeps its holds (default the team's).
 
     A database that cannot be used (unreachable server, unwritable file, bad URL) raises
     DatabaseUnavailable with the reason in one line.
     """
     try:
-        return _open(db, agent_name, fill_demo=fill_demo, clock=clock, policy=policy)
+        return _open(
+            db,
+            agent_name,
+            fill_demo=fill_demo,
+            clock=clock,
+            policy=policy,
+            lapse_after=lapse_after,
+        )
     except (OperationalError, ArgumentError, UnsupportedDatabase, OSError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise DatabaseUnavailable(f"cannot use the database {db.safe_url}: {reason}") from error
@@ -152,6 +161,7 @@ def _open(
     fill_demo: bool,
     clock: Callable[[], datetime],
     policy: Policy | None,
+    lapse_after: timedelta | None = None,
 ) -> BootResult:
     upgraded = migrate(db)
     demo = None
@@ -169,7 +179,7 @@ def _open(
             demo = None  # another workspace filled it first: use what it made
     identity = sign_in(db, agent_name)
     policy = effective_policy(db, policy)  # the team's installed policy, where there is one
-    bench = Workbench.open(db, identity.agent, policy, clock)
+    bench = Workbench.open(db, identity.agent, policy, clock, lapse_after)
     return BootResult(
         bench=bench,
         demo=demo,

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_cache_path, user_data_path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def default_data_dir() -> Path:
-    """Where CareDesk keeps its database when no other is named."""
-    return user_data_path("caredesk", appauthor=False)
-
-
-def default_cache_dir() -> Path:
-    """Where CareDesk keeps what it can make again (a replay's empty database)."""
-    return user_cache_path("caredesk", appauthor=False)
+from workspace.paths import default_cache_dir, default_data_dir
 
 
 class Settings(BaseSettings):

@@ -16,7 +16,6 @@ from workspace.lookup import Lookup
 from workspace.policy import Policy
 from workspace.presence import Presence
 from workspace.reading import Reading
-from workspace.settings import Settings
 from workspace.supervision import Supervision
 
 
@@ -47,11 +46,20 @@ class Workbench:
 
     @classmethod
     def open(
-        cls, db: Database, agent: AgentRecord, policy: Policy, clock: Callable[[], datetime]
+        cls,
+        db: Database,
+        agent: AgentRecord,
+        policy: Policy,
+        clock: Callable[[], datetime],
+        lapse_after: timedelta | None = None,
     ) -> Workbench:
         """The use cases of `agent` on `db`, under `policy`; holds of workspaces silent
-        for the team's lapse time (`CAREDESK_LAPSE_AFTER` seconds) go back to the queue."""
-        lapse_after = timedelta(seconds=Settings().lapse_after)
+        for `lapse_after` (default the team's, `CAREDESK_LAPSE_AFTER` seconds) go back to the
+        queue."""
+        if lapse_after is None:
+            from workspace.settings import Settings  # the settings model loads when asked
+
+            lapse_after = timedelta(seconds=Settings().lapse_after)
         return cls(
             agent=agent,
             policy=policy,

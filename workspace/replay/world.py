@@ -37,6 +37,10 @@ COUNTED = frozenset(ActionStatus.counted())
 TICKET = "T-REPLAY"
 """The live contact's id."""
 
+LAPSE_AFTER = timedelta(hours=1)
+"""How long the trainee's workspace may stay silent before its hold lapses: the world is
+theirs alone, so nobody is waiting for it."""
+
 TRAINEE = "trainee"
 """The trainee's login in the world (their name is the scenario's `agent.name`)."""
 
@@ -259,9 +263,9 @@ def empty_world() -> Path:
     import uuid
 
     from storage.migrate import HEAD
-    from workspace.settings import Settings
+    from workspace.paths import cache_dir
 
-    folder = Settings().cache_dir
+    folder = cache_dir()
     made = folder / f"replay-world-{HEAD}.db"
     if made.is_file():
         return made
