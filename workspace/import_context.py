@@ -17,15 +17,9 @@ from storage.uow import lock_for_audit
 from workspace.errors import InputRejected
 from workspace.import_fields import Found, show
 from workspace.import_records import RECORDED, Parsed
-from workspace.policy import Policy
+from workspace.policy import known_tiers
 from workspace.policy_file import policy_from_text
 from workspace.vocabulary import DEFAULT_TIER
-
-
-def known_tiers(policy: Policy) -> frozenset[str]:
-    """The tiers a customer may have under `policy`: its own, and the default one."""
-    return frozenset(policy.tiers) | {DEFAULT_TIER}
-
 
 _DESCRIBED = {
     "contact_hold": "hold",

@@ -44,10 +44,10 @@ from workspace.audit_trail import AuditTrail
 from workspace.errors import InputRejected, Problem
 from workspace.import_clocks import ContactClocks
 from workspace.import_context import LineContext
-from workspace.import_context import known_tiers as known_tiers  # the CLI's, from here
 from workspace.import_fields import show
 from workspace.import_lines import LineScan, count_lines
 from workspace.import_records import PARSERS, RECORDED, Parsed
+from workspace.policy import known_tiers as known_tiers  # the CLI's, from here
 from workspace.policy_store import effective_policy
 from workspace.progress import UNWATCHED, Progress, phase
 from workspace.sla import ServiceLevels

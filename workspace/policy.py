@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from storage.money import to_money
 from workspace.text import count, words
-from workspace.vocabulary import ActionKind, VerdictKind, member
+from workspace.vocabulary import DEFAULT_TIER, ActionKind, VerdictKind, member
 
 Leaf = bool | int | Decimal | tuple[str, ...]
 """One validated value of an action rule."""
@@ -452,3 +452,8 @@ def decide(policy: Policy, proposal: Proposal, usage: Usage) -> Verdict:
     # The rule that decided it: the limit it was checked against, where there is one.
     decided = limit[1] if limit is not None else f"actions.{action}"
     return Verdict(VerdictKind.ALLOW, decided, reason, room)
+
+
+def known_tiers(policy: Policy) -> frozenset[str]:
+    """The tiers a customer may have under `policy`: its own, and the default one."""
+    return frozenset(policy.tiers) | {DEFAULT_TIER}

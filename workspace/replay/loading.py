@@ -16,8 +16,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from workspace.errors import InputRejected, Problem
-from workspace.import_context import known_tiers
-from workspace.policy import Policy
+from workspace.policy import Policy, known_tiers
 from workspace.policy_file import load_policy, parse_policy
 from workspace.replay.model import (
     FORMAT_VERSION,

@@ -24,8 +24,8 @@ from storage import replay_queries
 from storage.engine import Database, make_database
 from storage.migrate import upgrade
 from storage.uow import read_session
-from workspace.import_context import known_tiers
 from workspace.importer import import_file
+from workspace.policy import known_tiers
 from workspace.replay.clock import ScenarioClock as ScenarioClock  # re-exported
 from workspace.replay.model import Answers, Scenario, Step, Turn
 from workspace.team_config import DEFAULT_CONFIG
