@@ -8,6 +8,7 @@ nothing of the others' steps.
 
 from __future__ import annotations
 
+import gc
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -205,8 +206,14 @@ class CareDeskApp(App[None]):
         keymap: Mapping[str, str] | None = None,
         show_clock: bool = True,
         preferences: Path | None = None,
+        quiet_start: bool = False,
     ) -> None:
         super().__init__()
+        if quiet_start:
+            # Until the first screen is whole, no cyclic garbage collection: starting creates
+            # hundreds of thousands of objects that all live on (the libraries' modules), and
+            # collecting them again and again cost a replay's start a tenth of a second.
+            gc.disable()
         self.launch = launch
         self.preferences = preferences
         """The user's preferences file (the theme); None: nothing is kept between runs."""
@@ -223,11 +230,14 @@ class CareDeskApp(App[None]):
         launch = self.launch
 
         async def booted(result: object | None) -> None:
-            if result is None:
-                return
-            screen = launch.screen(self.clock, show_clock=self.show_clock)
-            await self.push_screen(screen)
-            launch.booted(screen, result)
+            try:
+                if result is None:
+                    return
+                screen = launch.screen(self.clock, show_clock=self.show_clock)
+                await self.push_screen(screen)
+                launch.booted(screen, result)
+            finally:
+                gc.enable()  # the first screen is up: collect as usual
 
         self.push_screen(BootScreen(lambda: launch.boot(self.clock)), booted)
 

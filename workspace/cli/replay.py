@@ -230,4 +230,5 @@ def replay_app(
 
         return ReplaySession(build_world(scenario), ticking, trainee, files)
 
-    return CareDeskApp(ReplayLaunch(session), clock=ticking, show_clock=False), files
+    app = CareDeskApp(ReplayLaunch(session), clock=ticking, show_clock=False, quiet_start=True)
+    return app, files
