@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlmodel import Session, col
 
-from storage.models import Action, Interaction, Ticket
+from storage.models import Action, ContactHold, Interaction, Ticket
 
 
 def replies(session: Session, ticket_id: str, direction: str) -> Sequence[Row[Any]]:
@@ -44,12 +44,19 @@ def actions(session: Session, ticket_id: str) -> Sequence[Row[Any]]:
 
 
 def closing(session: Session, ticket_id: str) -> Row[Any] | None:
-    """The contact's `status`, `disposition` and `resolved_at`."""
+    """The contact's `status`, `disposition`, `resolved_at`, `parked_at`, and `let_go_at`:
+    when its last hold ended (an escalation keeps no other time of its own)."""
+    let_go = (
+        select(func.max(col(ContactHold.ended_at)))
+        .where(col(ContactHold.ticket_id) == ticket_id)
+        .scalar_subquery()
+    )
     stmt: Any = select(
         col(Ticket.status).label("status"),
         col(Ticket.disposition).label("disposition"),
         col(Ticket.resolved_at).label("resolved_at"),
         col(Ticket.parked_at).label("parked_at"),
+        let_go.label("let_go_at"),
     ).where(col(Ticket.id) == ticket_id)
     row: Row[Any] | None = session.execute(stmt).first()
     return row

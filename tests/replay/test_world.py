@@ -141,3 +141,17 @@ def test_live_verdicts_are_the_scored_ones_and_a_withdrawn_request_is_not_taken(
     assert [a.verdict for a in report.actions] == live[1:]  # the withdrawn one is not there
     assert "missing_action" not in {f.kind for f in report.findings}
     assert world.taken() == {"replacement", "store_credit"}
+
+
+@pytest.mark.parametrize("how", ["escalated", "pending"])
+def test_an_escalation_or_a_parking_ends_when_the_trainee_let_go(
+    world: ReplayWorld, how: str
+) -> None:
+    at = [0.0]
+    clock = ScenarioClock(world.scenario.now, monotonic=lambda: at[0])
+    bench = Workbench.open(world.db, resolve_agent(world.db, TRAINEE), world.scenario.policy, clock)
+    at[0] = 90
+    bench.desk.resolve(TICKET, how)
+    at[0] = 400  # read back much later: the time is the database's, not the reader's
+    (last,) = [s for s in world.answers("Robin", closed_at=clock()).steps if s.kind == "resolve"]
+    assert (last.resolve, last.at) == (how, timedelta(seconds=90))

@@ -136,7 +136,7 @@ class ReplayWorld:
                     steps.append(_action_step(r, start))
             closing = replay_queries.closing(s, TICKET)
         if closing is not None and closing.disposition is not None:
-            when = closing.resolved_at or closing.parked_at or closed_at
+            when = closing.resolved_at or closing.parked_at or closing.let_go_at or closed_at
             if when is not None:
                 at = _offset(when, start)
                 steps.append(Step(at=at, kind="resolve", resolve=str(closing.disposition)))
