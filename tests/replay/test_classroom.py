@@ -42,6 +42,7 @@ def test_the_class_in_one_table(room: Path, capsys: pytest.CaptureFixture[str]) 
     assert missed[0].split() == ["history_not_reviewed", "2"]
     said = "\n".join(lines)
     assert "dee.answers.yaml: not scored: no scenario 'nowhere' was found" in said
+    assert "refused as scenarios: policy.yaml" in said  # a broken scenario would be named
     assert "eve.answers.yaml: not scored:" in said and "steps[0]" in said
 
 

@@ -66,9 +66,11 @@ class Classroom:
         }
 
 
-def _scenarios(folders: Iterable[Path]) -> dict[str, Scenario]:
-    """Every scenario found, by id: the first found wins (the trainer's before the shipped)."""
+def _scenarios(folders: Iterable[Path]) -> tuple[dict[str, Scenario], list[Path]]:
+    """Every scenario found, by id (the first found wins: the trainer's before the shipped),
+    and the files that were refused (not scenarios, or broken ones)."""
     found: dict[str, Scenario] = {}
+    refused: list[Path] = []
     files = [p for folder in folders for p in sorted(folder.glob("*.yaml"))]
     for path in [*files, *shipped()]:
         if path.name.endswith(".answers.yaml"):
@@ -76,21 +78,26 @@ def _scenarios(folders: Iterable[Path]) -> dict[str, Scenario]:
         try:
             scenario = load_scenario(path)
         except InputRejected:
-            continue  # not a scenario (or a broken one: `scenario check` says why)
+            refused.append(path)
+            continue
         found.setdefault(scenario.id, scenario)
-    return found
+    return found, refused
 
 
 def score_folder(folder: Path, scenario_folders: Iterable[Path] = ()) -> Classroom:
     """Score every answers file in `folder`, by name."""
-    scenarios = _scenarios([folder, *scenario_folders])
+    scenarios, broken = _scenarios([folder, *scenario_folders])
+    hint = ""
+    if broken:
+        names = ", ".join(p.name for p in broken[:3]) + (" ..." if len(broken) > 3 else "")
+        hint = f"; refused as scenarios: {names} (`caredesk scenario check` says why)"
     room = Classroom()
     for path in sorted(folder.glob(ANSWERS_GLOB)):
         try:
             answers = load_answers(path)
             scenario = scenarios.get(answers.scenario)
             if scenario is None:
-                room.refused.append((path, f"no scenario {answers.scenario!r} was found"))
+                room.refused.append((path, f"no scenario {answers.scenario!r} was found{hint}"))
                 continue
             room.scored.append(Scored(path, score(scenario, answers)))
         except InputRejected as refused:
