@@ -209,6 +209,7 @@ class CareDeskApp(App[None]):
         quiet_start: bool = False,
     ) -> None:
         super().__init__()
+        self.quiet_start = quiet_start
         if quiet_start:
             # Until the first screen is whole, no cyclic garbage collection: starting creates
             # hundreds of thousands of objects that all live on (the libraries' modules), and
@@ -237,7 +238,11 @@ class CareDeskApp(App[None]):
                 await self.push_screen(screen)
                 launch.booted(screen, result)
             finally:
-                gc.enable()  # the first screen is up: collect as usual
+                if self.quiet_start:
+                    # What starting made lives on: set it aside for good (`gc.freeze`), or the
+                    # first collection after would walk all of it, a third of a second.
+                    gc.freeze()
+                    gc.enable()
 
         self.push_screen(BootScreen(lambda: launch.boot(self.clock)), booted)
 
