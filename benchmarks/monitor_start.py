@@ -41,7 +41,9 @@ async def _measure(url: str, since: float) -> dict[str, float]:
     from storage.engine import make_reader
     from workspace.app import CareDeskApp, MonitorLaunch
 
-    app = CareDeskApp(MonitorLaunch(lambda: make_reader(url)), show_clock=False)
+    app = CareDeskApp(
+        MonitorLaunch(lambda: make_reader(url)), show_clock=False, quiet_start=True
+    )  # as `caredesk monitor` starts
     marks: dict[str, float] = {}
     async with app.run_test(size=(200, 60)) as pilot:
         while True:

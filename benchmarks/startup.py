@@ -43,7 +43,9 @@ async def _measure(url: str, agent: str | None, since: float) -> dict[str, float
     from workspace.app import AgentLaunch, CareDeskApp
 
     app = CareDeskApp(
-        AgentLaunch(lambda: make_database(url), agent=agent, fill_demo=False), show_clock=False
+        AgentLaunch(lambda: make_database(url), agent=agent, fill_demo=False),
+        show_clock=False,
+        quiet_start=True,  # as `caredesk` starts
     )
     marks: dict[str, float] = {}
     async with app.run_test(size=(120, 35)) as pilot:

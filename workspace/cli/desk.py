@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     from workspace.preferences import FILE_NAME
 
     kept = settings.data_dir / FILE_NAME
-    app = CareDeskApp(launch, keymap=settings.keymap, preferences=kept)  # refuses a bad keymap
+    # A bad keymap is refused here. The start is quiet: see CareDeskApp.
+    app = CareDeskApp(launch, keymap=settings.keymap, preferences=kept, quiet_start=True)
     if not on_terminal():
         # Without one Textual would wait for keys that never come, or draw into a pipe.
         from workspace.errors import CareDeskError

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from workspace.app import CareDeskApp, MonitorLaunch
 
     launch = MonitorLaunch(partial(make_reader, url), policy=policy)
-    app = CareDeskApp(launch, keymap=settings.keymap)
+    app = CareDeskApp(launch, keymap=settings.keymap, quiet_start=True)
     if not on_terminal():
         raise CareDeskError(NEEDS_TERMINAL)
     app.run()
