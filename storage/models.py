@@ -487,3 +487,42 @@ class TeamSetting(SQLModel, table=True):
     """The file name it was installed from."""
     body: str = Field(sa_column=Column(Text, nullable=False))
     """The configuration file's text, exactly as installed."""
+
+
+_WAITING = text("status IN ('queued', 'retrying')")
+
+
+class Delivery(SQLModel, table=True):
+    """An executed action's message to the system that fulfils it (the outbox), written in
+    the action's own transaction and sent by deliverers; one per action."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        Index("ix_delivery_action", "action_id", unique=True),
+        Index("ix_delivery_due", "next_at", "id", postgresql_where=_WAITING, sqlite_where=_WAITING),
+        Index("ix_delivery_status", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    """The action's kind: which endpoint the message goes to."""
+    webhook_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    """The message's idempotency key, the same on every retry."""
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    """The JSON body, exactly as signed and sent."""
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    """queued, retrying, delivered or failed."""
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    created_at: datetime = Field(sa_column=_dt())
+    next_at: datetime = Field(sa_column=_dt())
+    """When it is next due."""
+    leased_until: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    """A deliverer holds it until then."""
+    leased_by: str | None = Field(default=None, sa_column=Column(String(64)))
+    delivered_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    receiver_ref: str | None = Field(default=None, sa_column=Column(Text))
+    """What the receiver answered as its own reference, if anything."""
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    response: str | None = Field(default=None, sa_column=Column(Text))
+    """The receiver's answer to a request it refused for good."""

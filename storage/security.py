@@ -58,6 +58,7 @@ WORKER_WRITES: dict[str, tuple[str, ...]] = {
     "desk_session": ("INSERT", "UPDATE", "DELETE"),
     "change": ("INSERT", "DELETE"),
     "contact_hold": ("INSERT", "UPDATE"),
+    "delivery": ("INSERT", "UPDATE"),
 }
 """What the workspace writes, by table; every other table it only reads."""
 WORKER_COLUMNS: dict[str, tuple[str, ...]] = {"agent": ("news_seen_at",)}

@@ -20,6 +20,7 @@ from storage.models import (
     AuditEntry,
     ContactHold,
     Customer,
+    Delivery,
     Interaction,
     Order,
     OrderItem,
@@ -37,7 +38,9 @@ PAGE = IN_CHUNK
 
 Kind = Literal["customer", "order", "ticket"]
 
-Recorded = Literal["contact_hold", "action", "policy_version", "team_setting", "audit_entry"]
+Recorded = Literal[
+    "contact_hold", "action", "delivery", "policy_version", "team_setting", "audit_entry"
+]
 """CareDesk's own records that keep their ids from one database to the next."""
 
 _TABLES: dict[str, Table] = {
@@ -53,11 +56,18 @@ _TABLES: dict[str, Table] = {
     "team_setting": TeamSetting.__table__,  # type: ignore[attr-defined]
     "audit_entry": AuditEntry.__table__,  # type: ignore[attr-defined]
     "contact_hold": ContactHold.__table__,  # type: ignore[attr-defined]
+    "delivery": Delivery.__table__,  # type: ignore[attr-defined]
 }
 
 #: Where an import looks for CareDesk's own records, in the order it names the first one.
 #: Holds are looked for apart (`first_hold`): an import starts them for held contacts.
-RECORDED: tuple[Recorded, ...] = ("action", "policy_version", "team_setting", "audit_entry")
+RECORDED: tuple[Recorded, ...] = (
+    "action",
+    "delivery",
+    "policy_version",
+    "team_setting",
+    "audit_entry",
+)
 
 
 def _chunks(values: Iterable[str], size: int = IN_CHUNK) -> Iterator[list[str]]:

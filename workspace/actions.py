@@ -21,6 +21,7 @@ from storage import action_queries, changes, customer_queries, queue_queries
 from storage.engine import Database
 from storage.money import to_money
 from storage.uow import lock_for_audit, read_session, unit_of_work
+from workspace import delivery
 from workspace.action_view import (
     ActionOutcome,
     ActionRecord,
@@ -81,7 +82,9 @@ def execute(session: Session, trail: AuditTrail, action_id: int, at: datetime) -
         before={"status": ActionStatus.APPROVED.value},
         after={"status": ActionStatus.EXECUTED.value},
     )
-    return stored(session, action_id)
+    record = stored(session, action_id)
+    delivery.enqueue(session, record, at)  # the message to fulfil it, in the same transaction
+    return record
 
 
 def stored(session: Session, action_id: int) -> ActionRecord:

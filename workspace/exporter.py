@@ -5,8 +5,9 @@ Records come out parents first (agents, customers, orders, tickets, interactions
 each kind in id order, so the file re-imports as it is and exporting what it imported gives
 the same bytes. `--all` adds CareDesk's own records: the installed policy versions and team
 settings before the customers (a customer's tier must be one the policy knows), then after
-the surveys the holds of contacts, the actions with their decisions, each agent's news
-mark and the audit log, verbatim. Tables are read by keyset pages inside one read
+the surveys the holds of contacts, the actions with their decisions and their messages to
+the systems that fulfil them (the outbox), each agent's news mark and the audit log,
+verbatim. Tables are read by keyset pages inside one read
 transaction, so memory stays flat and the export is one consistent snapshot.
 """
 
@@ -193,6 +194,28 @@ def _team_settings(connection: Connection) -> Iterator[str]:
         )
 
 
+def _deliveries(connection: Connection) -> Iterator[str]:
+    for d in upsert.stream_recorded(connection, "delivery"):
+        yield _record(
+            "delivery",
+            [
+                ("id", d["id"]),
+                ("action", d["action_id"]),
+                ("kind", d["kind"]),
+                ("webhook_id", d["webhook_id"]),
+                ("payload", d["payload"]),
+                ("status", d["status"]),
+                ("attempts", d["attempts"]),
+                ("created_at", _timestamp(d["created_at"])),
+                ("next_at", _timestamp(d["next_at"])),
+                ("delivered_at", _optional(d["delivered_at"], _timestamp)),
+                ("receiver_ref", d["receiver_ref"]),
+                ("last_error", d["last_error"]),
+                ("response", d["response"]),
+            ],
+        )
+
+
 def _holds(connection: Connection) -> Iterator[str]:
     for h in upsert.stream_recorded(connection, "contact_hold"):
         yield _record(
@@ -289,6 +312,7 @@ EVERYTHING: tuple[Stream, ...] = (
     _surveys,
     _holds,
     _actions,
+    _deliveries,
     _news,
     _audit,
 )

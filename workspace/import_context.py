@@ -24,6 +24,7 @@ from workspace.vocabulary import DEFAULT_TIER
 _DESCRIBED = {
     "contact_hold": "hold",
     "action": "action",
+    "delivery": "delivery",
     "policy_version": "policy version",
     "team_setting": "team setting",
     "audit_entry": "audit entry",

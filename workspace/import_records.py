@@ -425,6 +425,33 @@ def _hold(obj: dict[str, Any]) -> Parsed | Found:
     return Parsed("hold", row, [], refs)
 
 
+_DELIVERY_STATES = ("queued", "retrying", "delivered", "failed")
+
+
+def _delivery(obj: dict[str, Any]) -> Parsed | Found:
+    required = ("id", "action", "kind", "webhook_id", "payload", "status", "attempts")
+    optional = ("delivered_at", "receiver_ref", "last_error", "response")
+    f = Fields(obj, "delivery", (*required, "created_at", "next_at", *optional))
+    row = {
+        "id": f.get("id", parse_number),
+        "action_id": f.get("action", parse_number),
+        "kind": f.get("kind", parse_action_kind),
+        "webhook_id": f.get("webhook_id", parse_ident),
+        "payload": f.get("payload", parse_text),
+        "status": f.get("status", one_of(_DELIVERY_STATES)),
+        "attempts": f.get("attempts", parse_count),
+        "created_at": f.get("created_at", parse_timestamp),
+        "next_at": f.get("next_at", parse_timestamp),
+        "delivered_at": f.get("delivered_at", parse_timestamp, required=False),
+        "receiver_ref": f.get("receiver_ref", parse_text, required=False),
+        "last_error": f.get("last_error", parse_text, required=False),
+        "response": f.get("response", parse_text, required=False),
+    }
+    if f.problems:
+        return f.problems
+    return Parsed("delivery", row, [], [])
+
+
 def _agent_news(obj: dict[str, Any]) -> Parsed | Found:
     f = Fields(obj, "agent_news", ("agent", "seen_at"))
     row = {"name": f.get("agent", parse_ident), "news_seen_at": f.get("seen_at", parse_timestamp)}
@@ -460,12 +487,15 @@ PARSERS: dict[str, Callable[[dict[str, Any]], Parsed | Found]] = {
     "team_setting": _team_setting,
     "hold": _hold,
     "action": _action,
+    "delivery": _delivery,
     "agent_news": _agent_news,
     "audit": _audit,
 }
 """Every record type, by its `type`."""
 
-RECORDED = frozenset({"policy_version", "team_setting", "hold", "action", "agent_news", "audit"})
+RECORDED = frozenset(
+    {"policy_version", "team_setting", "hold", "action", "delivery", "agent_news", "audit"}
+)
 """CareDesk's own records (`caredesk export --all`): they go only into a database that
 holds none yet."""
 

@@ -173,6 +173,7 @@ _NUMBERED: dict[str, upsert.Recorded] = {
     "team_setting": "team_setting",
     "hold": "contact_hold",
     "action": "action",
+    "delivery": "delivery",
     "audit": "audit_entry",
 }
 
@@ -230,6 +231,7 @@ class _Batch:
             self.holds_given = False
         self._insert("hold", found, agent_id="agent")
         self._insert("action", found, agent_id="agent", decided_by="decided_by")
+        self._insert("delivery", found)
         upsert.set_news_seen(session, [p.row for p in found["agent_news"]])
         self._insert("audit", found)
         self.clear()

@@ -214,7 +214,7 @@ def test_a_team_moves_from_sqlite_to_postgresql_and_back(tmp_path: Path) -> None
         kinds = {line.split('"', 4)[3] for line in exported.splitlines()}
         assert kinds == {
             "agent", "policy_version", "team_setting", "customer", "order", "ticket",
-            "interaction", "survey", "hold", "action", "agent_news", "audit",
+            "interaction", "survey", "hold", "action", "delivery", "agent_news", "audit",
         }  # fmt: skip
         assert '"ended_by": "release"' in exported and '"ended_by": "park"' in exported
         path = tmp_path / "team.jsonl"

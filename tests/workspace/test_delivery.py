@@ -1,0 +1,238 @@
+"""The outbox: an executed action's message is written in its own transaction and delivered
+to a real HTTP server on 127.0.0.1, signed as Standard Webhooks define it; 5xx, 429 and
+timeouts are retried (a Retry-After honoured), other 4xx fail for good, and a rolled-back
+action sends nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from werkzeug import Request, Response
+
+from storage.engine import Database
+from storage.models import Delivery
+from storage.uow import read_session
+from tests.factories import NOW
+from tests.workspace.test_actions import _desk, _discount, _shop
+from workspace.delivery import Deliverer, Endpoints, backoff, failed_messages, pending
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+OLD_SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _messages(db: Database) -> list[Delivery]:
+    """The outbox's rows, as they stand (copies, usable after the session ends)."""
+    with read_session(db) as s:
+        rows = s.execute(select(Delivery).order_by(Delivery.id)).scalars().all()  # type: ignore[arg-type]
+        return [Delivery.model_validate(row.model_dump()) for row in rows]
+
+
+def _deliverer(db: Database, server: HTTPServer, clock: Clock, **kw: object) -> Deliverer:
+    endpoints = Endpoints({"*": server.url_for("/fulfil")}, (SECRET, OLD_SECRET), timeout=2.0)
+    return Deliverer(db, endpoints, clock, **kw)  # type: ignore[arg-type]
+
+
+def test_an_executed_action_is_delivered_signed_and_once(
+    db: Database, httpserver: HTTPServer
+) -> None:
+    _shop(db)
+    alex = _desk(db, "alex")
+    record = alex.actions.take(_discount("20")).record
+    (queued,) = _messages(db)
+    assert (queued.action_id, queued.status, queued.kind) == (record.id, "queued", "discount")
+    seen: list[Request] = []
+
+    def receive(request: Request) -> Response:
+        seen.append(request)
+        return Response(json.dumps({"reference": "WH-77"}), status=200)
+
+    httpserver.expect_request("/fulfil", method="POST").respond_with_handler(receive)
+    clock = Clock()
+    deliverer = _deliverer(db, httpserver, clock)
+    try:
+        assert deliverer.run_once().delivered == 1
+        assert deliverer.run_once().delivered == 0  # nothing is sent twice
+    finally:
+        deliverer.close()
+    (request,) = seen
+    body = request.get_data(as_text=True)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert json.loads(body)["action"]["id"] == record.id
+    assert headers["webhook-id"] == queued.webhook_id
+    # The receiver verifies with either secret, as the reference code does.
+    for secret in (SECRET, OLD_SECRET):
+        Webhook(secret).verify(body, headers)
+    (done,) = _messages(db)
+    assert (done.status, done.receiver_ref, done.attempts) == ("delivered", "WH-77", 1)
+    assert pending(db) == 0
+
+
+@pytest.mark.parametrize("part", ["body", "webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_one_bit_changed_anywhere_is_refused(
+    db: Database, httpserver: HTTPServer, part: str
+) -> None:
+    _shop(db)
+    _desk(db, "alex").actions.take(_discount("20"))
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def receive(request: Request) -> Response:
+        seen.append((request.get_data(as_text=True), dict(request.headers)))
+        return Response("{}", status=204)
+
+    httpserver.expect_request("/fulfil").respond_with_handler(receive)
+    deliverer = _deliverer(db, httpserver, Clock())
+    try:
+        deliverer.run_once()
+    finally:
+        deliverer.close()
+    ((body, raw),) = seen
+    headers = {k.lower(): v for k, v in raw.items()}
+    Webhook(SECRET).verify(body, headers)  # as sent: good
+
+    def flip(text: str) -> str:
+        return text[:-1] + chr(ord(text[-1]) ^ 1)
+
+    if part == "body":
+        body = flip(body)
+    elif part == "webhook-signature":
+        headers[part] = " ".join(flip(sig) for sig in headers[part].split(" "))
+    else:
+        headers[part] = flip(headers[part])
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(body, headers)
+
+
+def test_5xx_and_429_are_retried_later_and_retry_after_is_honoured(
+    db: Database, httpserver: HTTPServer
+) -> None:
+    _shop(db)
+    _desk(db, "alex").actions.take(_discount("20"))
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("down", status=503)
+    httpserver.expect_ordered_request("/fulfil").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "120"}
+    )
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("{}", status=200)
+    clock = Clock()
+    deliverer = _deliverer(db, httpserver, clock)
+    try:
+        assert deliverer.run_once().retrying == 1
+        (first,) = _messages(db)
+        assert (first.status, first.attempts) == ("retrying", 1)
+        assert "503" in (first.last_error or "")
+        assert deliverer.run_once().retrying == 0  # not due yet: nothing is sent
+        clock.now += timedelta(minutes=1)
+        assert deliverer.run_once().retrying == 1
+        (second,) = _messages(db)
+        assert second.next_at >= clock.now + timedelta(seconds=120)  # as the receiver asked
+        clock.now += timedelta(minutes=3)
+        assert deliverer.run_once().delivered == 1
+    finally:
+        deliverer.close()
+    (done,) = _messages(db)
+    assert (done.status, done.attempts) == ("delivered", 3)
+    httpserver.check_assertions()
+
+
+def test_a_refusal_fails_for_good_with_the_answer_kept(
+    db: Database, httpserver: HTTPServer
+) -> None:
+    _shop(db)
+    record = _desk(db, "alex").actions.take(_discount("20")).record
+    httpserver.expect_request("/fulfil").respond_with_data("no such order", status=422)
+    deliverer = _deliverer(db, httpserver, Clock())
+    try:
+        assert deliverer.run_once().failed == 1
+    finally:
+        deliverer.close()
+    (failed,) = _messages(db)
+    assert (failed.status, failed.response) == ("failed", "no such order")
+    assert failed_messages(db) == [
+        f"action #{record.id} (discount, {failed.webhook_id}): the receiver refused it (422)"
+    ]
+
+
+def test_a_receiver_that_does_not_answer_is_tried_again(db: Database) -> None:
+    _shop(db)
+    _desk(db, "alex").actions.take(_discount("20"))
+    endpoints = Endpoints({"*": "http://127.0.0.1:9/fulfil"}, (SECRET,), timeout=0.5)
+    deliverer = Deliverer(db, endpoints, Clock())
+    try:
+        assert deliverer.run_once().retrying == 1
+    finally:
+        deliverer.close()
+    (waiting,) = _messages(db)
+    assert waiting.status == "retrying" and "could not reach" in (waiting.last_error or "")
+
+
+def test_a_denied_or_waiting_action_sends_nothing(db: Database) -> None:
+    _shop(db)
+    alex = _desk(db, "alex")
+    alex.actions.take(_discount("90"))  # needs a supervisor: not executed
+    alex.actions.take(_discount("500"))  # denied
+    assert _messages(db) == []
+
+
+def test_backoff_doubles_with_jitter_and_stays_capped() -> None:
+    assert backoff(1, lambda: 1.0) == timedelta(seconds=2)
+    assert backoff(3, lambda: 1.0) == timedelta(seconds=8)
+    assert backoff(3, lambda: 0.0) == timedelta(seconds=4)
+    assert backoff(500, lambda: 1.0) == timedelta(minutes=30)
+
+
+def test_endpoints_come_from_the_environment() -> None:
+    found = Endpoints.from_environment(
+        {
+            "CAREDESK_DELIVERY_URL": "http://127.0.0.1:1/all",
+            "CAREDESK_DELIVERY_URL_REFUND": "http://127.0.0.1:1/refunds",
+            "CAREDESK_DELIVERY_SECRET": f"{SECRET}, {OLD_SECRET}",
+        }
+    )
+    assert found.url("refund") == "http://127.0.0.1:1/refunds"
+    assert found.url("reship") == "http://127.0.0.1:1/all"
+    assert found.secrets == (SECRET, OLD_SECRET)
+
+
+def test_caredesk_deliver_once_sends_what_is_due_and_names_each_failure(
+    sqlite_db: Database,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from workspace.cli import main
+
+    _shop(sqlite_db)
+    alex = _desk(sqlite_db, "alex")
+    alex.actions.take(_discount("20"))
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("{}", status=200)
+    monkeypatch.setenv("CAREDESK_DELIVERY_URL", httpserver.url_for("/fulfil"))
+    monkeypatch.setenv("CAREDESK_DELIVERY_SECRET", SECRET)
+    url = str(sqlite_db.url)
+    assert main(["deliver", "--once", "--db", url]) == 0
+    assert [m.status for m in _messages(sqlite_db)] == ["delivered"]
+    alex.actions.take(_discount("15", reason="again"))
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("nope", status=400)
+    assert main(["deliver", "--once", "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert "the receiver refused it (400)" in err and SECRET not in err
+
+
+def test_deliver_without_a_secret_says_what_to_set(
+    sqlite_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workspace.cli import main
+
+    assert main(["deliver", "--once", "--db", str(sqlite_db.url)]) == 2
+    assert "CAREDESK_DELIVERY_SECRET" in capsys.readouterr().err

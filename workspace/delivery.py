@@ -1,0 +1,281 @@
+"""Actions reach the systems that fulfil them: a transactional outbox and its deliverer.
+
+When an action executes, its message is written in the same transaction (`enqueue`), so a
+rolled-back action leaves none and an executed one always has one. A deliverer takes due
+messages under a lease and POSTs each as JSON to the endpoint configured for its action
+kind, signed as Standard Webhooks define it (`webhook-id`, the message's idempotency key and
+the same on every retry; `webhook-timestamp`; `webhook-signature`, one signature per secret
+so a secret can be rotated while both are valid). The receiver's answer decides what
+becomes of it:
+
+- 2xx: delivered (and the receiver's reference kept, if its JSON answer has one);
+- timeouts, dropped connections, 429 and 5xx: retried later, with exponential backoff and
+  jitter, never sooner than a `Retry-After` asks;
+- any other 4xx: failed for good, the answer kept.
+
+Retries are rows, not a loop in memory: a deliverer killed at any point loses nothing, and
+another one takes the message once its lease runs out. (That is why this is written here
+rather than with an in-process retry library: the backoff is one line, the state is the
+outbox's.) A receiver may see a message twice only after a deliverer died mid-send; the
+`webhook-id` tells it so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+from standardwebhooks.webhooks import Webhook
+
+from storage import delivery_queries
+from storage.engine import Database
+from storage.uow import read_session, unit_of_work
+from workspace.action_view import ActionRecord
+from workspace.errors import CareDeskError
+from workspace.timefmt import utcnow
+
+LEASE = timedelta(seconds=30)
+"""How long a deliverer holds the messages it took: longer than one attempt can last."""
+
+FIRST_RETRY = timedelta(seconds=2)
+"""The first retry's delay; each next one doubles, up to `LONGEST_WAIT`."""
+
+LONGEST_WAIT = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each action kind's messages go, and the secrets they are signed with."""
+
+    urls: dict[str, str]
+    """By action kind; `*` for every kind without its own."""
+    secrets: tuple[str, ...]
+    """Standard Webhooks secrets (`whsec_...`), each one signs: the first is the current."""
+    timeout: float = 10.0
+    """Seconds for one attempt (connect, send, answer)."""
+
+    def url(self, kind: str) -> str | None:
+        return self.urls.get(kind) or self.urls.get("*")
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Endpoints:
+        """`CAREDESK_DELIVERY_URL` for every kind, `CAREDESK_DELIVERY_URL_<KIND>` for one
+        (`..._URL_REFUND`), and `CAREDESK_DELIVERY_SECRET` (two, comma-separated, while one
+        is rotated)."""
+        env = os.environ if environ is None else environ
+        urls = {}
+        if env.get("CAREDESK_DELIVERY_URL"):
+            urls["*"] = env["CAREDESK_DELIVERY_URL"]
+        prefix = "CAREDESK_DELIVERY_URL_"
+        for name, value in env.items():
+            if name.startswith(prefix) and value:
+                urls[name.removeprefix(prefix).lower()] = value
+        secrets = tuple(
+            s.strip() for s in env.get("CAREDESK_DELIVERY_SECRET", "").split(",") if s.strip()
+        )
+        return cls(urls, secrets)
+
+
+def message(record: ActionRecord, executed_at: datetime) -> dict[str, Any]:
+    """The JSON body for an executed action: what the fulfilling system needs, nothing of
+    the agent's reasoning."""
+    return {
+        "type": f"action.{record.kind}",
+        "action": {
+            "id": record.id,
+            "ref": record.ref,
+            "kind": record.kind,
+            "customer": record.customer_id,
+            "order": record.order_id,
+            "contact": record.ticket_id,
+            "items": list(record.items),
+            "amount": f"{record.amount:.2f}",
+            "currency": record.currency,
+            "executed_at": executed_at.isoformat().replace("+00:00", "Z"),
+        },
+    }
+
+
+def enqueue(session: Session, record: ActionRecord, at: datetime) -> None:
+    """Write the executed action's message in the transaction that executes it."""
+    body = json.dumps(message(record, at), sort_keys=True, separators=(",", ":"))
+    delivery_queries.enqueue(
+        session,
+        {
+            "action_id": record.id,
+            "kind": record.kind,
+            "webhook_id": f"msg_{uuid.uuid4().hex}",
+            "payload": body,
+            "status": "queued",
+            "attempts": 0,
+            "created_at": at,
+            "next_at": at,
+        },
+    )
+
+
+def backoff(attempt: int, rand: Callable[[], float] = random.random) -> timedelta:
+    """The wait after failed attempt `attempt` (1, 2, ...): doubling, capped, with half of it
+    random so deliverers that failed together do not come back together."""
+    full: timedelta = min(LONGEST_WAIT, FIRST_RETRY * 2 ** min(max(0, attempt - 1), 20))
+    wait: timedelta = full * (0.5 + rand() / 2)
+    return wait
+
+
+def retry_after(answer: httpx.Response, now: datetime) -> timedelta | None:
+    """The wait a `Retry-After` asks for (seconds, or an HTTP date)."""
+    value = answer.headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return timedelta(seconds=int(value.strip()))
+    try:
+        return max(timedelta(0), parsedate_to_datetime(value) - now)
+    except (TypeError, ValueError):
+        return None
+
+
+def _reference(answer: httpx.Response) -> str | None:
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        found = body.get("reference") or body.get("id")
+        return str(found)[:200] if found is not None else None
+    return None
+
+
+@dataclass
+class Round:
+    """What one pass of a deliverer did."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def taken(self) -> int:
+        """Messages tried in the pass."""
+        return self.delivered + self.retrying + self.failed
+
+
+class Deliverer:
+    """Sends due messages; several may run at once, each under its own name."""
+
+    def __init__(
+        self,
+        db: Database,
+        endpoints: Endpoints,
+        clock: Callable[[], datetime] = utcnow,
+        transport: httpx.BaseTransport | None = None,
+        name: str | None = None,
+    ) -> None:
+        if not endpoints.secrets:
+            raise CareDeskError(
+                "delivery needs a signing secret: set CAREDESK_DELIVERY_SECRET (whsec_...)"
+            )
+        self.db = db
+        self.endpoints = endpoints
+        self.clock = clock
+        self.name = name or f"deliverer-{uuid.uuid4().hex[:8]}"
+        self.signers = [Webhook(secret) for secret in endpoints.secrets]
+        self.client = httpx.Client(timeout=endpoints.timeout, transport=transport)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run_once(self, limit: int = 50) -> Round:
+        """Take up to `limit` due messages and try each once."""
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            taken = delivery_queries.take_due(s, now, now + LEASE, self.name, limit)
+        done = Round()
+        for row in taken:
+            outcome = self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
+            with unit_of_work(self.db) as s:
+                delivery_queries.mark(s, row.id, self.name, outcome)
+            status = outcome["status"]
+            if status == "delivered":
+                done.delivered += 1
+            elif status == "retrying":
+                done.retrying += 1
+            else:
+                done.failed += 1
+                done.errors.append(f"{row.webhook_id}: {outcome['last_error']}")
+        return done
+
+    def _headers(self, webhook_id: str, body: str, at: datetime) -> dict[str, str]:
+        signatures = " ".join(signer.sign(webhook_id, at, body) for signer in self.signers)
+        return {
+            "content-type": "application/json",
+            "webhook-id": webhook_id,
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signatures,
+        }
+
+    def _send(self, kind: str, webhook_id: str, body: str, attempt: int) -> dict[str, Any]:
+        now = self.clock()
+        url = self.endpoints.url(kind)
+        if url is None:
+            return self._later(attempt, now, f"no endpoint is configured for {kind}")
+        try:
+            # Stamped with the wall clock: a receiver refuses a timestamp minutes off its own.
+            headers = self._headers(webhook_id, body, utcnow())
+            answer = self.client.post(url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            return self._later(attempt, now, "the receiver did not answer in time")
+        except httpx.TransportError as error:
+            return self._later(
+                attempt, now, f"could not reach the receiver ({type(error).__name__})"
+            )
+        code = answer.status_code
+        if 200 <= code < 300:
+            return {
+                "status": "delivered",
+                "attempts": attempt,
+                "delivered_at": self.clock(),
+                "receiver_ref": _reference(answer),
+                "last_error": None,
+            }
+        if code == 429 or code >= 500:
+            asked = retry_after(answer, now)
+            return self._later(attempt, now, f"the receiver answered {code}", asked)
+        return {
+            "status": "failed",
+            "attempts": attempt,
+            "last_error": f"the receiver refused it ({code})",
+            "response": answer.text[:2000],
+        }
+
+    def _later(
+        self, attempt: int, now: datetime, why: str, asked: timedelta | None = None
+    ) -> dict[str, Any]:
+        wait = backoff(attempt)
+        if asked is not None:
+            wait = max(wait, asked)
+        return {"status": "retrying", "attempts": attempt, "next_at": now + wait, "last_error": why}
+
+
+def failed_messages(db: Database) -> list[str]:
+    """One line per message failed for good."""
+    with read_session(db) as s:
+        rows = delivery_queries.failed(s)
+    return [f"action #{r.action_id} ({r.kind}, {r.webhook_id}): {r.last_error}" for r in rows]
+
+
+def pending(db: Database) -> int:
+    """Messages still to deliver (queued or retrying)."""
+    with read_session(db) as s:
+        found = delivery_queries.counts(s)
+    return sum(found.get(status, 0) for status in delivery_queries.WAITING)
