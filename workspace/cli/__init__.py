@@ -1,7 +1,7 @@
 """`caredesk`: the workspace (no command), and the commands operations run around it.
 
 One module per command, each with `add(commands)` and `run(args)`, listed once in COMMANDS.
-Commands still to come (deliver) go the same way.
+A new command goes the same way.
 Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 """
 
@@ -22,6 +22,7 @@ from workspace.cli import (
     contact,
     db,
     decide,
+    deliver,
     demo,
     desk,
     export,
@@ -54,6 +55,7 @@ COMMANDS: tuple[Command, ...] = (
     act,
     decide,
     contact,
+    deliver,
     monitor,
     audit,
     report,

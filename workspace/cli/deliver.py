@@ -1,0 +1,69 @@
+"""`caredesk deliver`: send executed actions' messages to the systems that fulfil them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+
+DESCRIPTION = """\
+Send each executed action's message (the outbox) to the endpoint configured for its kind,
+signed as Standard Webhooks define it: timeouts, dropped connections, 429 and 5xx are tried
+again later (never sooner than a Retry-After asks), other 4xx fail for good. Several may run
+at once, each workspace's and this one's: each message is taken under a lease.
+
+Without --once it keeps running, woken by the database's live feed."""
+
+EPILOG = """\
+configuration (environment):
+  CAREDESK_DELIVERY_URL          the endpoint for every action kind
+  CAREDESK_DELIVERY_URL_<KIND>   the endpoint for one kind (CAREDESK_DELIVERY_URL_REFUND)
+  CAREDESK_DELIVERY_SECRET       the signing secret (whsec_...); two, comma-separated,
+                                 while one is rotated (both sign). Never printed.
+
+exit status (--once):
+  0 nothing left failing, 1 a message failed for good (a line for each), 2 bad input."""
+
+
+def add(commands: Subparsers) -> None:
+    parser = commands.add_parser(
+        "deliver",
+        help="send executed actions to the systems that fulfil them (the outbox)",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_db(parser)
+    parser.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workspace.delivery import Deliverer, Endpoints, failed_messages
+    from workspace.live import LiveFeed
+    from workspace.text import one_line
+
+    db = database_of(settings_of(args))
+    deliverer = Deliverer(db, Endpoints.from_environment())
+    try:
+        if args.once:
+            while deliverer.run_once().taken:
+                pass
+        else:
+            feed = LiveFeed(db)
+            try:
+                while True:
+                    if not deliverer.run_once().taken:
+                        feed.wait(1.0)  # a commit wakes it; retries fall due within a second
+            except KeyboardInterrupt:
+                return 130
+            finally:
+                feed.close()
+    finally:
+        deliverer.close()
+        db.dispose()
+    failures = failed_messages(db)
+    for line in failures:
+        print(one_line(line), file=sys.stderr)
+    return 1 if failures else 0
