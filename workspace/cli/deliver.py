@@ -40,12 +40,15 @@ def add(commands: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workspace.boot import migrate
     from workspace.delivery import Deliverer, Endpoints, failed_messages
     from workspace.live import LiveFeed
     from workspace.text import one_line
 
+    endpoints = Endpoints.from_environment()
     db = database_of(settings_of(args))
-    deliverer = Deliverer(db, Endpoints.from_environment())
+    migrate(db)  # as every command that writes: a database of an older CareDesk is upgraded
+    deliverer = Deliverer(db, endpoints)
     try:
         if args.once:
             while deliverer.run_once().taken:
