@@ -18,6 +18,7 @@ from screens.assign import AssignScreen
 from screens.commands import BindingCommands
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
+from screens.delivery import DeliveryWatcher
 from screens.help import HelpScreen
 from screens.keys import key_of, keymap_of
 from screens.leaving import RELEASE, LeavingScreen
@@ -82,6 +83,7 @@ class WorkspaceScreen(Screen[None]):
             yield ResolutionPane(clock=self.clock)
         yield NewsWatcher()
         yield LiveWatcher()
+        yield DeliveryWatcher()
         yield PaneFooter()
 
     @property
@@ -161,6 +163,7 @@ class WorkspaceScreen(Screen[None]):
         self.refresh_bindings()
         self.query_one(NewsWatcher).start(bench)
         self.live.start(bench)
+        self.query_one(DeliveryWatcher).start(bench)
 
     # -- what others did, as it commits --------------------------------------------------------
 

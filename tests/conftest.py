@@ -26,7 +26,14 @@ def _own_data_dir(
     monkeypatch.setenv("CAREDESK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     # One cache for the whole run of this process (a replay's empty world is made once).
     monkeypatch.setenv("CAREDESK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-    for name in ("CAREDESK_DB", "CAREDESK_AGENT", "CAREDESK_POLICY", "CAREDESK_KEYMAP"):
+    for name in (
+        "CAREDESK_DB",
+        "CAREDESK_AGENT",
+        "CAREDESK_POLICY",
+        "CAREDESK_KEYMAP",
+        "CAREDESK_DELIVERY_URL",
+        "CAREDESK_DELIVERY_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
