@@ -48,6 +48,7 @@ def measure_refresh(db: Reader, repeats: int = 20) -> RefreshTimes:
         agents = monitor.floor()
         monitor.approvals()
         monitor.compensation()
+        monitor.deliveries()
         monitor.friction()
         trends.read()
         return len(agents)

@@ -36,6 +36,7 @@ from workspace.monitor import (
     agent_lines,
     approval_lines,
     budget_lines,
+    deliveries_title,
     depth_lines,
     friction_lines,
     friction_title,
@@ -156,7 +157,7 @@ def readers(monitor: Monitor, trends: Trends) -> dict[str, Callable[[], object]]
         "approvals": monitor.approvals,
         "depth": monitor.depth,
         "floor": monitor.floor,
-        "compensation": monitor.compensation,
+        "compensation": lambda: (monitor.compensation(), monitor.deliveries()),
         "friction": monitor.friction,
         "metrics": trends.read,
     }
@@ -374,8 +375,9 @@ class MonitorScreen(Screen[None]):
             title += friction_title(data.friction)
             self.board("budgets").show(budget_lines(data.spend))
         else:
-            lines = spend_lines(data)
-            title += f" given · {month_start(now):%B %Y} · UTC"
+            spend, sent = data
+            lines = spend_lines(spend)
+            title += f" given · {month_start(now):%B %Y} · UTC" + deliveries_title(sent, now)
         self.query_one(f"#{name}-panel").border_title = title
         self.board(name).show(lines)
 

@@ -114,3 +114,10 @@ def counts(session: Session) -> dict[str, int]:
     """How many messages are in each status (through the status index)."""
     stmt: Any = select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
     return {str(status): int(n) for status, n in session.execute(stmt).all()}
+
+
+def waiting_since(session: Session) -> datetime | None:
+    """When the oldest message still to deliver was written (through the status index)."""
+    stmt: Any = select(func.min(col(Delivery.created_at))).where(col(Delivery.status).in_(WAITING))
+    found: datetime | None = session.execute(stmt).scalar()
+    return found

@@ -16,7 +16,7 @@ from typing import Literal
 
 from sqlalchemy.exc import OperationalError
 
-from storage import agent_queries, monitor_queries, presence_queries
+from storage import agent_queries, delivery_queries, monitor_queries, presence_queries
 from storage.engine import Database, Reader
 from storage.money import to_money
 from storage.uow import read_session
@@ -174,6 +174,18 @@ def team_budgets(
     return found
 
 
+@dataclass(frozen=True)
+class Deliveries:
+    """The outbox at a glance: what still goes to the systems that fulfil actions."""
+
+    waiting: int
+    """Messages queued or being retried."""
+    failed: int
+    """Messages failed for good (an agent can retry them)."""
+    oldest: datetime | None
+    """When the oldest waiting one was written."""
+
+
 class Monitor:
     """The wallboard's reads, each in its own short read-only transaction; safe from worker
     threads. It holds a `Reader`: nothing it does can write, and it writes no presence."""
@@ -278,6 +290,14 @@ class Monitor:
                 )
             )
         return out
+
+    def deliveries(self) -> Deliveries:
+        """How many executed actions' messages wait, how many failed, the oldest waiting."""
+        with read_session(self.db) as s:
+            found = delivery_queries.counts(s)
+            oldest = delivery_queries.waiting_since(s)
+        waiting = sum(found.get(status, 0) for status in delivery_queries.WAITING)
+        return Deliveries(waiting, found.get("failed", 0), oldest)
 
     def friction(self) -> FrictionView:
         """The policy's friction this month: denials and requests by rule, how long
@@ -551,6 +571,20 @@ def friction_title(found: Friction) -> str:
     median = found.turnaround_median_s
     decided = "" if median is None else f" · decided in {format_duration(median)} (median)"
     return f" · {found.period.since:%B %Y}{decided}"
+
+
+def deliveries_title(sent: Deliveries, now: datetime) -> str:
+    """What the compensation panel's title adds: whether what was given reached the
+    systems that fulfil it."""
+    if not sent.waiting and not sent.failed:
+        return ""  # everything given reached its system: nothing to say
+    parts = []
+    if sent.waiting:
+        oldest = f", oldest {_since(sent.oldest, now)}" if sent.oldest is not None else ""
+        parts.append(f"{sent.waiting:,} to deliver{oldest}")
+    if sent.failed:
+        parts.append(f"{sent.failed:,} failed")
+    return " · " + ", ".join(parts)
 
 
 def spend_lines(spend: list[Spend]) -> list[Line]:

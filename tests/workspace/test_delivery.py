@@ -236,3 +236,33 @@ def test_deliver_without_a_secret_says_what_to_set(
 
     assert main(["deliver", "--once", "--db", str(sqlite_db.url)]) == 2
     assert "CAREDESK_DELIVERY_SECRET" in capsys.readouterr().err
+
+
+def test_the_monitor_counts_what_waits_and_what_failed(
+    db: Database, httpserver: HTTPServer
+) -> None:
+    from tests.monitoring import monitor_reader
+    from workspace.monitor import Monitor, deliveries_title
+    from workspace.policy_file import default_policy
+
+    _shop(db)
+    alex = _desk(db, "alex")
+    alex.actions.take(_discount("20"))
+    alex.actions.take(_discount("10", reason="and more"))
+    with monitor_reader(db) as reader:
+        monitor = Monitor(reader, default_policy(), lambda: NOW + timedelta(minutes=3))
+        waiting = monitor.deliveries()
+        assert (waiting.waiting, waiting.failed, waiting.oldest) == (2, 0, NOW)
+        assert deliveries_title(waiting, NOW + timedelta(minutes=3)) == (
+            " · 2 to deliver, oldest 3m"
+        )
+        httpserver.expect_ordered_request("/fulfil").respond_with_data("{}", status=200)
+        httpserver.expect_ordered_request("/fulfil").respond_with_data("no", status=404)
+        deliverer = _deliverer(db, httpserver, Clock())
+        try:
+            deliverer.run_once()
+        finally:
+            deliverer.close()
+        after = monitor.deliveries()
+        assert (after.waiting, after.failed) == (0, 1)
+        assert deliveries_title(after, NOW) == " · 1 failed"
