@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.customer_queries import Before, older
-from storage.models import Action, Agent, Customer
+from storage.models import Action, Agent, Customer, Delivery
 from storage.types import UTCDateTime, to_money
 
 _Decider = aliased(Agent)
@@ -57,6 +57,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(_Decider.display_name).label("decided_by_name"),
     col(Action.decision_reason).label("decision_reason"),
     col(Action.executed_at).label("executed_at"),
+    col(Delivery.status).label("delivery"),
 )
 
 
@@ -66,6 +67,7 @@ def _select() -> Any:
         .join(Customer, col(Customer.id) == col(Action.customer_id))
         .join(Agent, col(Agent.id) == col(Action.agent_id))
         .outerjoin(_Decider, col(_Decider.id) == col(Action.decided_by))
+        .outerjoin(Delivery, col(Delivery.action_id) == col(Action.id))  # its unique index
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from workspace.action_view import ActionRecord
+from workspace.action_view import DELIVERY_WORDS, ActionRecord
 from workspace.text import one_line
 from workspace.timefmt import when
 from workspace.vocabulary import ActionStatus, Tone
@@ -57,6 +57,9 @@ class ActionStrip(Static):
             t.append(f"\n{r.status.mark} ", style=style)
             t.append(f"#{r.id} {r.label} {r.amount} {r.currency}")
             t.append(f"  {r.status.label}", style=style)
+            if r.delivery in DELIVERY_WORDS:
+                failed = r.delivery == "failed"
+                t.append(f", {DELIVERY_WORDS[r.delivery]}", style="bold red" if failed else style)
             t.append(f"  {one_line(r.agent_name)} {when(r.requested_at, now)}", style="dim")
         self.update(t)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from workspace.action_view import ActionRecord
+from workspace.action_view import DELIVERY_WORDS, ActionRecord
 from workspace.text import one_line, words
 from workspace.timeline import ACTION, ACTION_CHANNEL, DECISION, TimelineKey, TimelineRecord
 from workspace.vocabulary import ActionStatus, Direction, VerdictKind, member
@@ -70,8 +70,11 @@ def _now(a: ActionRecord) -> str:
     by = f" by {one_line(a.decided_by_name)}" if a.decided_by_name else ""
     if a.status is ActionStatus.WITHDRAWN:
         return f"Now: withdrawn{by}."
+    sent = f" ({DELIVERY_WORDS[a.delivery]})" if a.delivery in DELIVERY_WORDS else ""
     if a.status is ActionStatus.EXECUTED and a.decided_by_name:
-        return f"Now: executed, approved{by}{_said(a.decision_reason)}"
+        return f"Now: executed{sent}, approved{by}{_said(a.decision_reason)}"
+    if a.status is ActionStatus.EXECUTED:
+        return f"Now: {a.status.label}{sent}."
     if a.status is ActionStatus.DENIED and a.decided_by_name:
         return f"Now: denied{by}{_said(a.decision_reason)}"
     return f"Now: {a.status.label}."

@@ -79,6 +79,9 @@ class ActionRecord:
     """The decider's reason (untrusted text)."""
     executed_at: datetime | None
     """When it was carried out."""
+    delivery: str | None = None
+    """Its message to the system that fulfils it: queued, retrying, delivered or failed;
+    None before it executed."""
 
     @property
     def label(self) -> str:
@@ -121,7 +124,17 @@ def action_record(r: Any) -> ActionRecord:
         decided_by_name=r.decided_by_name,
         decision_reason=r.decision_reason,
         executed_at=r.executed_at,
+        delivery=getattr(r, "delivery", None),
     )
+
+
+DELIVERY_WORDS = {
+    "queued": "to deliver",
+    "retrying": "delivering, tried again",
+    "delivered": "delivered",
+    "failed": "delivery failed",
+}
+"""How an action's delivery reads beside its status."""
 
 
 @dataclass(frozen=True)
