@@ -202,6 +202,27 @@ class ResolutionPane(Pane):
         self._withdraw_armed = None
         self._withdraw(target, row.id)
 
+    def redeliver(self) -> None:
+        """Send this customer's failed delivery again (the newest that failed)."""
+        failed = [r for r in self.strip.records if r.delivery == "failed"]
+        if self.bench is None or not failed:
+            self.tell("No delivery failed for this customer.", severity="warning")
+            return
+        self._redeliver(failed[0].id)
+
+    @work(thread=True, group="redeliver", exit_on_error=False)
+    def _redeliver(self, action_id: int) -> None:
+        assert self.bench is not None
+        sent = self.bench.actions.redeliver(action_id)
+        self.app.call_from_thread(self._redelivered, action_id, sent)
+
+    def _redelivered(self, action_id: int, sent: bool) -> None:
+        if sent:
+            self.tell(f"#{action_id} will be delivered again.")
+        else:
+            self.tell(f"#{action_id} had not failed; nothing changed.", severity="warning")
+        self.load_actions()
+
     def _disarm_withdraw(self) -> None:
         self._withdraw_armed = None
 

@@ -291,6 +291,9 @@ class WorkspaceScreen(Screen[None]):
     def action_withdraw(self) -> None:
         self.resolution.withdraw()
 
+    def action_redeliver(self) -> None:
+        self.resolution.redeliver()
+
     def action_approvals(self) -> None:
         if self.bench is None or not self.bench.agent.can_approve:
             self.notify("Only supervisors decide requests.", severity="warning", markup=False)

@@ -127,6 +127,15 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     _c(
+        "workspace.redeliver",
+        "D",
+        "redeliver",
+        "Deliver again",
+        ANYWHERE,
+        "Send this customer's failed delivery again, once its system can take it",
+        show=False,
+    ),
+    _c(
         "workspace.approvals",
         "p",
         "approvals",

@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import action_queries, changes, customer_queries, queue_queries
+from storage import action_queries, changes, customer_queries, delivery_queries, queue_queries
 from storage.engine import Database
 from storage.money import to_money
 from storage.uow import lock_for_audit, read_session, unit_of_work
@@ -108,6 +108,26 @@ class Actions:
         self.trail = AuditTrail(agent.name)
         self.fingerprint = fingerprint(policy)
         """The policy's fingerprint, stored with every action it decides."""
+
+    def redeliver(self, action_id: int) -> bool:
+        """Send a failed delivery again (the agent asked, say once the receiver is fixed):
+        due at once, audited, and announced so a deliverer wakes. False if it had not
+        failed."""
+        now = self.clock()
+        with unit_of_work(self.db) as s:
+            if not delivery_queries.retry_now(s, action_id, now):
+                return False
+            self.trail.record(
+                s,
+                now,
+                AuditEvent.ACTION_REDELIVER,
+                Entity.ACTION,
+                str(action_id),
+                before={"delivery": "failed"},
+                after={"delivery": "retrying"},
+            )
+            changes.record(s, ChangeKind.ACTION, now, agent_id=self.agent.id)
+        return True
 
     def available(self, tier: str) -> tuple[ActionKind, ...]:
         """The actions this policy lets this agent take for a customer of `tier`."""

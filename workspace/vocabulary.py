@@ -455,6 +455,8 @@ class AuditEvent(StrEnum):
     ACTION_DENY = "action.deny"
     ACTION_WITHDRAW = "action.withdraw"
     ACTION_EXECUTE = "action.execute"
+    ACTION_REDELIVER = "action.redeliver"
+    """An agent sent a failed delivery again."""
     POLICY_INSTALL = "policy.install"
     CONFIG_INSTALL = "config.install"
     """The team's configuration (service levels, escalation) was installed."""

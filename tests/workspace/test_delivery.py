@@ -266,3 +266,32 @@ def test_the_monitor_counts_what_waits_and_what_failed(
         after = monitor.deliveries()
         assert (after.waiting, after.failed) == (0, 1)
         assert deliveries_title(after, NOW) == " · 1 failed"
+
+
+def test_a_failed_delivery_is_sent_again_when_an_agent_asks(
+    db: Database, httpserver: HTTPServer
+) -> None:
+    from storage.models import AuditEntry
+
+    _shop(db)
+    alex = _desk(db, "alex")
+    record = alex.actions.take(_discount("20")).record
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("down for good", status=400)
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("{}", status=200)
+    clock = Clock()
+    deliverer = _deliverer(db, httpserver, clock)
+    try:
+        assert deliverer.run_once().failed == 1
+        assert alex.actions.redeliver(record.id) is True
+        assert alex.actions.redeliver(record.id) is False  # it is no longer failed
+        (again,) = _messages(db)
+        assert (again.status, again.response) == ("retrying", None)
+        assert deliverer.run_once().delivered == 1
+    finally:
+        deliverer.close()
+    (done,) = _messages(db)
+    assert (done.status, done.attempts) == ("delivered", 2)
+    assert alex.reading.customer_actions("C-1")[0].delivery == "delivered"
+    with read_session(db) as s:
+        audited = s.execute(select(AuditEntry.action)).scalars().all()  # type: ignore[call-overload]
+    assert "action.redeliver" in audited
