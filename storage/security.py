@@ -61,7 +61,10 @@ WORKER_WRITES: dict[str, tuple[str, ...]] = {
     "delivery": ("INSERT", "UPDATE"),
 }
 """What the workspace writes, by table; every other table it only reads."""
-WORKER_COLUMNS: dict[str, tuple[str, ...]] = {"agent": ("news_seen_at",)}
+WORKER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "agent": ("news_seen_at",),
+    "orders": ("status",),  # an executed cancel cancels its order
+}
 """Columns the workspace updates in a table it otherwise only reads."""
 
 COMMENT = "caredesk group "

@@ -17,7 +17,14 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import action_queries, changes, customer_queries, delivery_queries, queue_queries
+from storage import (
+    action_queries,
+    changes,
+    customer_queries,
+    delivery_queries,
+    order_writes,
+    queue_queries,
+)
 from storage.engine import Database
 from storage.money import to_money
 from storage.uow import lock_for_audit, read_session, unit_of_work
@@ -45,7 +52,15 @@ from workspace.policy import (
     resolve,
 )
 from workspace.queue import holds, queue_row
-from workspace.vocabulary import ActionKind, ActionStatus, AuditEvent, ChangeKind, Entity, member
+from workspace.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    AuditEvent,
+    ChangeKind,
+    Entity,
+    OrderStatus,
+    member,
+)
 
 COUNTED = ActionStatus.counted()
 """What counts against budgets and allowances, as the usage query is told."""
@@ -83,6 +98,11 @@ def execute(session: Session, trail: AuditTrail, action_id: int, at: datetime) -
         after={"status": ActionStatus.EXECUTED.value},
     )
     record = stored(session, action_id)
+    if record.kind == ActionKind.CANCEL_ORDER and record.order_id is not None:
+        # The order follows the action: the policy only allows a cancel of a pending order.
+        order_writes.set_status(
+            session, record.order_id, OrderStatus.CANCELLED, only_from=OrderStatus.PENDING
+        )
     delivery.enqueue(session, record, at)  # the message to fulfil it, in the same transaction
     return record
 

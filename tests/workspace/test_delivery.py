@@ -295,3 +295,29 @@ def test_a_failed_delivery_is_sent_again_when_an_agent_asks(
     with read_session(db) as s:
         audited = s.execute(select(AuditEntry.action)).scalars().all()  # type: ignore[call-overload]
     assert "action.redeliver" in audited
+
+
+def _order_status(db: Database, order_id: str) -> str:
+    from storage.models import Order
+
+    with read_session(db) as s:
+        found: str = s.execute(select(Order.status).where(Order.id == order_id)).scalar_one()  # type: ignore[arg-type]
+    return found
+
+
+def test_an_executed_cancel_cancels_its_order_in_the_same_transaction(db: Database) -> None:
+    from tests.factories import add_order
+    from workspace.action_view import ActionRequest
+
+    _shop(db)
+    add_order(db, "W2", placed=NOW - timedelta(hours=3), status="pending", price="40.00")
+    alex = _desk(db, "alex")
+    cancel = ActionRequest(kind="cancel_order", customer_id="C-1", order_id="W2", reason="x")
+    assert alex.actions.take(cancel).record.status == "executed"
+    assert _order_status(db, "W2") == "cancelled"
+    (sent,) = _messages(db)
+    assert json.loads(sent.payload)["action"]["order"] == "W2"
+    # A cancel the policy refuses (the order is delivered) leaves the order as it was.
+    refused = ActionRequest(kind="cancel_order", customer_id="C-1", order_id="W1", reason="x")
+    assert alex.actions.take(refused).record.status == "denied"
+    assert _order_status(db, "W1") == "delivered"
