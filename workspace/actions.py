@@ -11,8 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -40,7 +39,7 @@ from workspace.action_view import (
 )
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
-from workspace.customers import OrderRecord, customer_record, days_late, order_record
+from workspace.customers import OrderRecord, customer_record, order_record
 from workspace.errors import ActionInputError, NotHeld
 from workspace.policy import (
     REASON_LEAF,
@@ -51,6 +50,7 @@ from workspace.policy import (
     fingerprint,
     resolve,
 )
+from workspace.proposals import proposal_of, replacement_value
 from workspace.queue import holds, queue_row
 from workspace.vocabulary import (
     ActionKind,
@@ -181,26 +181,14 @@ class Actions:
         items: tuple[str, ...] = ()
         if kind.takes_items:
             assert order is not None
-            amount, items = _replacement_value(order, request.items)
+            amount, items = replacement_value(order, request.items)
         elif kind.whole_order:
             assert order is not None
             amount = order.total
         else:
             amount = parse_amount(request.amount)
-        age = None
-        if order is not None:
-            since = order.delivered_at or order.placed_at
-            age = max(0, (now.date() - since.astimezone(UTC).date()).days)
-        proposal = Proposal(
-            action=kind,
-            amount=amount,
-            order_total=order.total if order else None,
-            order_status=order.status if order else None,
-            order_age_days=age,
-            reason=request.reason,
-            customer_tier=customer.tier,
-            agent_role=self.agent.role,
-            late_by_days=days_late(order) if order else None,
+        proposal = proposal_of(
+            kind, amount, order, request.reason, customer.tier, self.agent.role, now
         )
         return _Facts(proposal, order, items)
 
@@ -327,21 +315,3 @@ class Actions:
             kind = ChangeKind.REQUEST if recorded is ActionStatus.REQUESTED else ChangeKind.ACTION
             changes.record(s, kind, now, ticket_id=request.ticket_id, agent_id=self.agent.id)
         return ActionOutcome(record, repeated=False, headroom=verdict.headroom)
-
-
-def _replacement_value(
-    order: OrderRecord, skus: tuple[str, ...]
-) -> tuple[Decimal, tuple[str, ...]]:
-    """The value of the order's items named by `skus` (each line once), and the SKUs kept."""
-    if not skus:
-        raise ActionInputError("items", "choose the items to replace")
-    by_sku = {item.sku: item for item in order.items}
-    unknown = [s for s in skus if s not in by_sku]
-    if unknown:
-        known = ", ".join(by_sku) or "none"
-        raise ActionInputError(
-            "items", f"order {order.id} has no item {unknown[0]!r}; its items are {known}"
-        )
-    chosen = tuple(dict.fromkeys(skus))
-    value = sum((by_sku[s].price * by_sku[s].quantity for s in chosen), Decimal("0"))
-    return to_money(value), chosen

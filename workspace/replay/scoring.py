@@ -15,13 +15,13 @@ it does not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from workspace.customers import days_late
 from workspace.errors import InputRejected, Problem
 from workspace.policy import Proposal, Usage, Verdict, decide, resolve
+from workspace.proposals import proposal_of, replacement_value
 from workspace.replay.model import Answers, ExpectedAction, Scenario, Step
 from workspace.sla import format_duration
 from workspace.vocabulary import ActionKind, VerdictKind, member
@@ -183,38 +183,27 @@ def _check_refs(scenario: Scenario, answers: Answers) -> None:
         raise InputRejected(source, problems)
 
 
-def _amount(scenario: Scenario, step: Step, kind: ActionKind) -> Decimal:
-    order = scenario.order(step.order) if step.order else None
-    if kind.takes_items:
-        assert order is not None
-        by_sku = {i.sku: i for i in order.items}
-        chosen = dict.fromkeys(step.items)
-        return sum((by_sku[s].price * by_sku[s].quantity for s in chosen), Decimal("0.00"))
-    if kind.whole_order:
-        assert order is not None
-        return order.total
-    assert step.amount is not None
-    return step.amount
-
-
 def _proposal(scenario: Scenario, step: Step, kind: ActionKind) -> Proposal:
-    now = (scenario.now + step.at).astimezone(UTC)
+    """The proposal the desk would make of this step (`workspace.actions.proposal_of`)."""
     order = scenario.order(step.order) if step.order else None
     record = order.record(scenario.customer.id) if order else None
-    age = None
-    if order is not None:
-        since = order.delivered_at or order.placed_at
-        age = max(0, (now.date() - since.astimezone(UTC).date()).days)
-    return Proposal(
-        action=kind,
-        amount=_amount(scenario, step, kind).quantize(_CENT),
-        order_total=order.total if order else None,
-        order_status=order.status if order else None,
-        order_age_days=age,
-        reason=step.reason,
-        customer_tier=scenario.customer.tier,
-        agent_role=scenario.agent.role,
-        late_by_days=days_late(record) if record else None,
+    if kind.takes_items:
+        assert record is not None
+        amount, _items = replacement_value(record, step.items)
+    elif kind.whole_order:
+        assert record is not None
+        amount = record.total
+    else:
+        assert step.amount is not None
+        amount = step.amount
+    return proposal_of(
+        kind,
+        amount.quantize(_CENT),
+        record,
+        step.reason,
+        scenario.customer.tier,
+        scenario.agent.role,
+        scenario.now + step.at,
     )
 
 
