@@ -6,14 +6,11 @@ in the outbox for `caredesk deliver`. It shows nothing: an action's state is in 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widget import Widget
 from textual.worker import get_current_worker
-
-from workspace.errors import database_lost
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.workbench import Workbench
@@ -39,24 +36,13 @@ class DeliveryWatcher(Widget):
     @work(thread=True, exclusive=True, group=DELIVER, exit_on_error=False)
     def _deliver(self, bench: Workbench) -> None:
         from workspace.delivery import Deliverer, Endpoints
-        from workspace.live import LiveFeed
 
-        db = bench.actions.db
         endpoints = Endpoints.from_environment()
-        if not endpoints.secrets or not endpoints.urls:
+        if not endpoints.configured:
             return  # not configured here: the outbox waits for a deliverer that is
         worker = get_current_worker()
-        deliverer = Deliverer(db, endpoints)
-        feed = LiveFeed(db)
+        deliverer = Deliverer(bench.actions.db, endpoints)
         try:
-            while not worker.is_cancelled:
-                try:
-                    if not deliverer.run_once().taken:
-                        feed.wait(WAIT)  # a commit wakes it; retries fall due meanwhile
-                except Exception as error:
-                    if not database_lost(error):
-                        raise
-                    time.sleep(RETRY)  # the outbox keeps everything meanwhile
+            deliverer.run(lambda: worker.is_cancelled, wait=WAIT, retry=RETRY)
         finally:
-            feed.close()
             deliverer.close()

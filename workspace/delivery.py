@@ -63,6 +63,11 @@ class Endpoints:
     timeout: float = 10.0
     """Seconds for one attempt (connect, send, answer)."""
 
+    @property
+    def configured(self) -> bool:
+        """Whether there is somewhere to send, and a secret to sign with."""
+        return bool(self.urls and self.secrets)
+
     def url(self, kind: str) -> str | None:
         return self.urls.get(kind) or self.urls.get("*")
 
@@ -194,6 +199,28 @@ class Deliverer:
 
     def close(self) -> None:
         self.client.close()
+
+    def run(self, stopped: Callable[[], bool], wait: float = 1.0, retry: float = 3.0) -> None:
+        """Deliver until `stopped()`: woken by each commit (the live feed), and at least every
+        `wait` seconds for retries that fell due. A database that goes away is waited for
+        (`retry` seconds between tries): the outbox keeps everything meanwhile."""
+        import time
+
+        from workspace.errors import database_lost
+        from workspace.live import LiveFeed
+
+        feed = LiveFeed(self.db)
+        try:
+            while not stopped():
+                try:
+                    if not self.run_once().taken:
+                        feed.wait(wait)
+                except Exception as error:
+                    if not database_lost(error):
+                        raise
+                    time.sleep(retry)
+        finally:
+            feed.close()
 
     def run_once(self, limit: int = 50) -> Round:
         """Take up to `limit` due messages and try each once."""

@@ -42,7 +42,6 @@ def add(commands: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from workspace.boot import migrate
     from workspace.delivery import Deliverer, Endpoints, failed_messages
-    from workspace.live import LiveFeed
     from workspace.text import one_line
 
     endpoints = Endpoints.from_environment()
@@ -54,19 +53,14 @@ def run(args: argparse.Namespace) -> int:
             while deliverer.run_once().taken:
                 pass
         else:
-            feed = LiveFeed(db)
             try:
-                while True:
-                    if not deliverer.run_once().taken:
-                        feed.wait(1.0)  # a commit wakes it; retries fall due within a second
+                deliverer.run(lambda: False)
             except KeyboardInterrupt:
                 return 130
-            finally:
-                feed.close()
+        failures = failed_messages(db)
     finally:
         deliverer.close()
         db.dispose()
-    failures = failed_messages(db)
     for line in failures:
         print(one_line(line), file=sys.stderr)
     return 1 if failures else 0
