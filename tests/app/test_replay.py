@@ -17,9 +17,12 @@ from tests.app.conftest import settle, until
 from tests.app.screen import screen_text
 from tests.replay.test_cli_replay import SCENARIO, SHIPPED_POLICY
 from widgets.timeline import Timeline
+from workspace.app import CareDeskApp
 from workspace.cli import main
 from workspace.cli.replay import replay_app
+from workspace.replay.answers_file import Files
 from workspace.replay.loading import load_answers, scenario_from_text
+from workspace.replay.model import Scenario
 from workspace.replay.scoring import score
 from workspace.replay.world import ScenarioClock
 
@@ -62,12 +65,18 @@ async def act(pilot: Pilot[None], kind: str, amount: str | None, reason: str) ->
     await settle(pilot)
 
 
-async def test_a_trainee_plays_the_scenario_to_its_report(tmp_path: Path) -> None:
+def _replay(tmp_path: Path) -> tuple[Scenario, list[float], CareDeskApp, Files]:
+    """The spec's scenario, ready to play as Robin, its clock moved by hand (`elapsed`)."""
     (tmp_path / "policy.yaml").write_text(SHIPPED_POLICY.read_text())
     scenario = scenario_from_text(SCENARIO, tmp_path / "late-blender.yaml")
     elapsed = [0.0]
     clock = ScenarioClock(scenario.now, monotonic=lambda: elapsed[0])
     app, files = replay_app(scenario, tmp_path, "Robin", clock=clock)
+    return scenario, elapsed, app, files
+
+
+async def test_a_trainee_plays_the_scenario_to_its_report(tmp_path: Path) -> None:
+    scenario, elapsed, app, files = _replay(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, ReplayScreen))
         screen = app.screen
@@ -114,11 +123,7 @@ async def test_a_trainee_plays_the_scenario_to_its_report(tmp_path: Path) -> Non
 
 
 async def test_quitting_ends_the_replay_with_what_was_done(tmp_path: Path) -> None:
-    (tmp_path / "policy.yaml").write_text(SHIPPED_POLICY.read_text())
-    scenario = scenario_from_text(SCENARIO, tmp_path / "late-blender.yaml")
-    elapsed = [0.0]
-    clock = ScenarioClock(scenario.now, monotonic=lambda: elapsed[0])
-    app, files = replay_app(scenario, tmp_path, "Robin", clock=clock)
+    _scenario, elapsed, app, files = _replay(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, ReplayScreen))
         await settle(pilot)

@@ -8,71 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.replay.test_loading import SCENARIO  # the spec's own example, commented
 from workspace.cli import main
 from workspace.replay.shipped import shipped
-
-SCENARIO = """\
-scenario: 1
-id: late-blender
-title: Two-day guarantee missed, jug cracked
-policy: policy.yaml
-agent: {name: trainee, role: agent}
-now: 2026-11-07T09:00:00Z
-customer:
-  id: C-1001
-  name: Dana Whitfield
-  email: dana.whitfield@example.com
-  phone: "+1 555 0100"
-  tier: gold
-  since: 2019-04-02
-orders:
-  - id: W1001
-    placed_at: 2026-11-01T09:00:00Z
-    status: delivered
-    promised_by: 2026-11-03
-    delivered_at: 2026-11-05T15:00:00Z
-    items:
-      - {sku: BL-200, name: Countertop blender, price: 129.00, quantity: 1}
-history:
-  - at: 2026-11-04T10:02:00Z
-    channel: chat
-    direction: inbound
-    text: My blender was supposed to arrive yesterday. Where is it?
-  - at: 2026-11-04T10:05:00Z
-    channel: chat
-    direction: outbound
-    author: sam
-    text: So sorry! It is with the carrier and should arrive tomorrow.
-  - at: 2026-11-06T08:40:00Z
-    channel: email
-    direction: inbound
-    subject: Blender arrived with a cracked jug
-    text: It finally came, two days late, and the jug is cracked.
-contact:
-  channel: call
-  subject: Cracked jug, late delivery
-  turns:
-    - at: 0s
-      customer: Hi, I've written twice already about my blender.
-    - at: 40s
-      customer: Can you just send me a new one?
-    - after_action: replacement
-      customer: Thank you, that's all I wanted.
-expect:
-  actions:
-    - action: replacement
-      order: W1001
-      items: [BL-200]
-    - action: store_credit
-      order: W1001
-      amount: {min: 10.00, max: 10.00}
-  forbidden:
-    - action: refund
-  disposition: resolved
-  review_history: [2]
-  reply_phrases_any: ["sorry", "apolog", "I hear you"]
-  within: 8m
-"""
 
 ANSWERS = """\
 scenario: late-blender
