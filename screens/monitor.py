@@ -413,6 +413,8 @@ class MonitorScreen(Screen[None]):
             self._dirty.add("floor")
         if changes.requests:
             self._dirty.update(("approvals", "compensation", "friction"))
+        if changes.deliveries:
+            self._dirty.add("compensation")  # its title counts what is still to deliver
         if any(r.kind in ("resolve", "reply", "action", "open") for r in changes.records):
             self._dirty.add("metrics")
         if any(r.kind in ("action", "agent") for r in changes.records):

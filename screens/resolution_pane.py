@@ -80,6 +80,7 @@ class ResolutionPane(Pane):
         self.strip.keys = {
             "act": key_of(app, "workspace.act"),
             "withdraw": key_of(app, "workspace.withdraw"),
+            "redeliver": key_of(app, "workspace.redeliver"),
         }
         self.query_one(ContactBar).keys = {
             "claim": key_of(app, "queue.claim"),

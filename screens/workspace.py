@@ -180,6 +180,8 @@ class WorkspaceScreen(Screen[None]):
             self.context_pane.load_viewers(row.id)
         elif row is not None and row.id in changes.viewed:
             self.context_pane.load_viewers(row.id)
+        if changes.deliveries and not changes.requests:
+            self.resolution.load_actions()  # the strip says where each action's message is
         if changes.requests:
             self.query_one(NewsWatcher).look()
             self.resolution.load_actions()

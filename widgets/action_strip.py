@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from workspace.action_view import DELIVERY_WORDS, ActionRecord
+from workspace.action_view import ActionRecord
 from workspace.text import one_line
 from workspace.timefmt import when
 from workspace.vocabulary import ActionStatus, Tone
@@ -19,6 +19,16 @@ TONE_STYLE: dict[Tone, str] = {
     "refused": "red",
     "void": "dim",
 }
+
+
+SHORT = {
+    "queued": "to send",
+    "retrying": "resending",
+    "delivered": "sent",
+    "failed": "NOT SENT",
+}
+"""Where an executed action's message is, after its status: short, since the strip is a
+third of the screen and its line ends with who acted and when."""
 
 
 class ActionStrip(Static):
@@ -37,7 +47,7 @@ class ActionStrip(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.keys = {"act": "a", "withdraw": "w"}
+        self.keys = {"act": "a", "withdraw": "w", "redeliver": "D"}
         self.records: tuple[ActionRecord, ...] = ()
 
     def show(self, records: list[ActionRecord], me: int | None, now: datetime) -> None:
@@ -56,10 +66,12 @@ class ActionStrip(Static):
             style = TONE_STYLE[r.status.tone]
             t.append(f"\n{r.status.mark} ", style=style)
             t.append(f"#{r.id} {r.label} {r.amount} {r.currency}")
-            t.append(f"  {r.status.label}", style=style)
-            if r.delivery in DELIVERY_WORDS:
-                failed = r.delivery == "failed"
-                t.append(f", {DELIVERY_WORDS[r.delivery]}", style="bold red" if failed else style)
+            if r.delivery == "failed":  # in place of "executed", so it fits a narrow pane
+                t.append(f"  {SHORT['failed']} ({self.keys['redeliver']})", style="bold red")
+            else:
+                t.append(f"  {r.status.label}", style=style)
+                if r.delivery in SHORT:
+                    t.append(f", {SHORT[r.delivery]}", style=style)
             t.append(f"  {one_line(r.agent_name)} {when(r.requested_at, now)}", style="dim")
         self.update(t)
 

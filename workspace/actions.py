@@ -146,7 +146,7 @@ class Actions:
                 before={"delivery": "failed"},
                 after={"delivery": "retrying"},
             )
-            changes.record(s, ChangeKind.ACTION, now, agent_id=self.agent.id)
+            changes.record(s, ChangeKind.DELIVERY, now, agent_id=self.agent.id)
         return True
 
     def available(self, tier: str) -> tuple[ActionKind, ...]:

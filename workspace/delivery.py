@@ -36,12 +36,13 @@ import httpx
 from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook
 
-from storage import delivery_queries
+from storage import changes, delivery_queries
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace.action_view import ActionRecord
 from workspace.errors import CareDeskError
 from workspace.timefmt import utcnow
+from workspace.vocabulary import ChangeKind
 
 LEASE = timedelta(seconds=30)
 """How long a deliverer holds the messages it took: longer than one attempt can last."""
@@ -230,8 +231,11 @@ class Deliverer:
         done = Round()
         for row in taken:
             outcome = self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
+            contact = json.loads(row.payload)["action"].get("contact")
             with unit_of_work(self.db) as s:
-                delivery_queries.mark(s, row.id, self.name, outcome)
+                if delivery_queries.mark(s, row.id, self.name, outcome):
+                    # Workspaces showing the action say where it stands now.
+                    changes.record(s, ChangeKind.DELIVERY, self.clock(), ticket_id=contact)
             status = outcome["status"]
             if status == "delivered":
                 done.delivered += 1

@@ -75,6 +75,11 @@ class Changes:
         """Whether a request was made, withdrawn or decided."""
         return any(r.kind in _REQUESTS for r in self.records)
 
+    @property
+    def deliveries(self) -> bool:
+        """Whether an action's message changed state (delivered, failed, tried again)."""
+        return any(r.kind is ChangeKind.DELIVERY for r in self.records)
+
     def __bool__(self) -> bool:
         return bool(self.records)
 
@@ -83,7 +88,9 @@ _REQUESTS = frozenset({ChangeKind.REQUEST, ChangeKind.DECISION})
 #: Changes after which the queue's rows still say the same: opening a contact changes only
 #: who is viewing it, which the queue refreshes for the rows it holds (every agent's every
 #: cursor move is one; reloading every open queue for each would not scale to a team).
-_NOT_QUEUE = frozenset({*_REQUESTS, ChangeKind.ACTION, ChangeKind.AGENT, ChangeKind.VIEW})
+_NOT_QUEUE = frozenset(
+    {*_REQUESTS, ChangeKind.ACTION, ChangeKind.AGENT, ChangeKind.VIEW, ChangeKind.DELIVERY}
+)
 
 
 class LiveFeed:

@@ -522,6 +522,8 @@ class ChangeKind(StrEnum):
     """A supervisor decided a request."""
     ACTION = "action"
     """An action was executed, or refused, by the policy at once (no request waits)."""
+    DELIVERY = "delivery"
+    """An executed action's message was delivered, failed, or is to be tried again."""
     AGENT = "agent"
     """Someone joined, left or changed role."""
 

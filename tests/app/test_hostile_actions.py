@@ -216,8 +216,8 @@ async def test_hostile_names_and_reasons_are_inert_wherever_actions_show(
             waiting = _strip_line(listed, request)
             assert "Discount 50.00 USD  waiting for approval  Alex " in waiting, (kind, waiting)
             done = _strip_line(listed, request - 1)
-            assert "Discount 20.00 USD  executed, to deliver  " in done, (kind, done)
-            assert f"to deliver  {one_line(colleague)} " in done, (kind, done)
+            assert "Discount 20.00 USD  executed, to send  " in done, (kind, done)
+            assert f"to send  {one_line(colleague)} " in done, (kind, done)
 
             # The digest: the name, and what was given and is waiting.
             assert digest.digest is not None and digest.digest.customer.id == f"C-{i:02d}", kind
