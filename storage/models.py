@@ -117,6 +117,10 @@ class Order(SQLModel, table=True):
     promised_by: date | None = None
     delivered_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     total: Decimal = Field(default=Decimal("0.00"), sa_column=Column(Money(), nullable=False))
+    refunded: Decimal = Field(
+        default=Decimal("0.00"), sa_column=Column(Money(), nullable=False, server_default="0")
+    )
+    """Money given back on it, kept as refunds execute."""
 
 
 class OrderItem(SQLModel, table=True):
@@ -523,6 +527,78 @@ class Delivery(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
     receiver_ref: str | None = Field(default=None, sa_column=Column(Text))
     """What the receiver answered as its own reference, if anything."""
+    orphaned: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    """Times a deliverer's lease on it ran out before it recorded the answer: the receiver
+    may have had it that many extra times."""
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     response: str | None = Field(default=None, sa_column=Column(Text))
     """The receiver's answer to a request it refused for good."""
+
+
+class DeliveryEndpoint(SQLModel, table=True):
+    """An endpoint a receiver said is gone (410): nothing is sent to it until it is enabled."""
+
+    __tablename__ = "delivery_endpoint"
+
+    url: str = Field(sa_column=Column(String(1000), primary_key=True))
+    disabled_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Shipment(SQLModel, table=True):
+    """What a reship or a replacement sends the customer, written in the action's own
+    transaction; one per action."""
+
+    __tablename__ = "shipment"
+    __table_args__ = (
+        Index("ix_shipment_action", "action_id", unique=True),
+        Index("ix_shipment_order", "order_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_column=Column(String(32), nullable=False, unique=True))
+    order_id: str = Field(foreign_key="orders.id", max_length=64)
+    action_id: int = Field(foreign_key="action.id")
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    items: str = Field(sa_column=Column(Text, nullable=False))
+    """The SKUs sent, as a JSON list."""
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(sa_column=_dt())
+
+
+_SCHEDULED = text("status = 'scheduled'")
+
+
+class FollowUp(SQLModel, table=True):
+    """A promise to a customer (call back, check tracking, confirm an arrival): due at a
+    time, owned by an agent (None: the team). Scheduled until due, then due (its contact in
+    its owner's queue) until done."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        Index(
+            "ix_follow_up_scheduled",
+            "due_at",
+            "id",
+            postgresql_where=_SCHEDULED,
+            sqlite_where=_SCHEDULED,
+        ),
+        Index("ix_follow_up_customer", "customer_id", "status", "due_at"),
+        Index("ix_follow_up_ticket", "ticket_id", "status"),
+        Index("ix_follow_up_owner", "owner_id", "status"),
+        Index("ix_follow_up_status", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id", max_length=64)
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    owner_id: int | None = Field(default=None, foreign_key="agent.id")
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    due_at: datetime = Field(sa_column=_dt())
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(sa_column=_dt())
+    created_by: int = Field(foreign_key="agent.id")
+    surfaced_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+    done_by: int | None = Field(default=None, foreign_key="agent.id")
