@@ -494,6 +494,7 @@ class TeamSetting(SQLModel, table=True):
 
 
 _WAITING = text("status IN ('queued', 'retrying')")
+_ORPHANED = text("orphaned > 0")
 
 
 class Delivery(SQLModel, table=True):
@@ -505,6 +506,9 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_action", "action_id", unique=True),
         Index("ix_delivery_due", "next_at", "id", postgresql_where=_WAITING, sqlite_where=_WAITING),
         Index("ix_delivery_status", "status", "created_at"),
+        Index(
+            "ix_delivery_orphaned", "orphaned", postgresql_where=_ORPHANED, sqlite_where=_ORPHANED
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -88,7 +88,8 @@ class Endpoints:
         secrets = tuple(
             s.strip() for s in env.get("CAREDESK_DELIVERY_SECRET", "").split(",") if s.strip()
         )
-        return cls(urls, secrets)
+        timeout = float(env.get("CAREDESK_DELIVERY_TIMEOUT") or 10.0)
+        return cls(urls, secrets, timeout)
 
 
 def message(record: ActionRecord, executed_at: datetime) -> dict[str, Any]:
@@ -303,6 +304,14 @@ def failed_messages(db: Database) -> list[str]:
     with read_session(db) as s:
         rows = delivery_queries.failed(s)
     return [f"action #{r.action_id} ({r.kind}, {r.webhook_id}): {r.last_error}" for r in rows]
+
+
+def possible_duplicates(db: Database) -> int:
+    """Sends a receiver may have had twice: each time a deliverer's lease on a message ran
+    out before it recorded the answer (it died, or hung past the lease), and another sent it
+    again with the same `webhook-id`."""
+    with read_session(db) as s:
+        return delivery_queries.orphaned(s)
 
 
 def pending(db: Database) -> int:

@@ -32,6 +32,7 @@ branch_labels = None
 depends_on = None
 
 _SCHEDULED = sa.text("status = 'scheduled'")
+_ORPHANED = sa.text("orphaned > 0")
 
 
 def upgrade() -> None:
@@ -52,6 +53,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("refunded", Money(), nullable=False, server_default="0"))
     with op.batch_alter_table("delivery") as batch:
         batch.add_column(sa.Column("orphaned", sa.Integer(), nullable=False, server_default="0"))
+    op.create_index(
+        "ix_delivery_orphaned",
+        "delivery",
+        ["orphaned"],
+        postgresql_where=_ORPHANED,
+        sqlite_where=_ORPHANED,
+    )
     op.create_table(
         "delivery_endpoint",
         sa.Column("url", sa.String(1000), primary_key=True),
@@ -91,6 +99,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("follow_up")
     op.drop_table("delivery_endpoint")
+    op.drop_index("ix_delivery_orphaned", "delivery")
     with op.batch_alter_table("delivery") as batch:
         batch.drop_column("orphaned")
     with op.batch_alter_table("orders") as batch:
