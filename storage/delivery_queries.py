@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, case, func, literal, select, update
 from sqlmodel import Session, col
 
-from storage.models import Delivery
+from storage.models import Delivery, DeliveryEndpoint
 from storage.types import UTCDateTime
 
 WAITING = ("queued", "retrying")
@@ -138,3 +138,34 @@ def orphaned(session: Session) -> int:
     )
     found = session.execute(stmt).scalar()
     return int(found or 0)
+
+
+def disabled_endpoints(session: Session) -> dict[str, Row[Any]]:
+    """Endpoints a receiver said are gone, by URL (`url`, `disabled_at`, `reason`)."""
+    stmt: Any = select(
+        col(DeliveryEndpoint.url), col(DeliveryEndpoint.disabled_at), col(DeliveryEndpoint.reason)
+    ).where(col(DeliveryEndpoint.disabled_at).is_not(None))
+    return {row.url: row for row in session.execute(stmt).all()}
+
+
+def disable_endpoint(session: Session, url: str, at: datetime, reason: str) -> None:
+    """Stop sending to `url` (a receiver answered 410), unless it is already stopped."""
+    found = session.get(DeliveryEndpoint, url)
+    if found is None:
+        session.add(DeliveryEndpoint(url=url, disabled_at=at, reason=reason))
+    elif found.disabled_at is None:
+        found.disabled_at, found.reason = at, reason
+    session.flush()
+
+
+def enable_endpoint(session: Session, url: str, now: datetime) -> bool:
+    """Send to `url` again, and make every waiting message due now; False if it was not
+    disabled."""
+    found = session.get(DeliveryEndpoint, url)
+    if found is None or found.disabled_at is None:
+        return False
+    found.disabled_at, found.reason = None, None
+    stmt: Any = update(Delivery).where(col(Delivery.status).in_(WAITING)).values(next_at=_at(now))
+    session.execute(stmt)
+    session.flush()
+    return True

@@ -11,6 +11,8 @@ becomes of it:
 - 2xx: delivered (and the receiver's reference kept, if its JSON answer has one);
 - timeouts, dropped connections, 429 and 5xx: retried later, with exponential backoff and
   jitter, never sooner than a `Retry-After` asks;
+- 410 (Gone): the endpoint is disabled, and its messages wait (none is lost) until someone
+  enables it again (`caredesk deliver --enable URL`);
 - any other 4xx: failed for good, the answer kept.
 
 Retries are rows, not a loop in memory: a deliverer killed at any point loses nothing, and
@@ -162,6 +164,13 @@ def _reference(answer: httpx.Response) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Gone:
+    """An endpoint found gone in this round (as `disabled_endpoints` rows read)."""
+
+    reason: str
+
+
 @dataclass
 class Round:
     """What one pass of a deliverer did."""
@@ -229,11 +238,27 @@ class Deliverer:
         now = self.clock()
         with unit_of_work(self.db) as s:
             taken = delivery_queries.take_due(s, now, now + LEASE, self.name, limit)
+            disabled: dict[str, Any] = delivery_queries.disabled_endpoints(s) if taken else {}
         done = Round()
         for row in taken:
-            outcome = self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
+            url = self.endpoints.url(row.kind)
+            if url is not None and url in disabled:
+                outcome = self._later(
+                    row.attempts,
+                    now,
+                    f"its endpoint is disabled ({disabled[url].reason}); "
+                    "enable it with caredesk deliver --enable URL",
+                    LONGEST_WAIT,
+                )
+            else:
+                outcome = self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
+            gone = outcome.pop("disable", None)
+            if gone is not None:
+                disabled[gone] = _Gone(outcome["last_error"])
             contact = json.loads(row.payload)["action"].get("contact")
             with unit_of_work(self.db) as s:
+                if gone is not None:
+                    delivery_queries.disable_endpoint(s, gone, self.clock(), outcome["last_error"])
                 if delivery_queries.mark(s, row.id, self.name, outcome):
                     # Workspaces showing the action say where it stands now.
                     changes.record(s, ChangeKind.DELIVERY, self.clock(), ticket_id=contact)
@@ -280,6 +305,13 @@ class Deliverer:
                 "receiver_ref": _reference(answer),
                 "last_error": None,
             }
+        if code == 410:
+            # The receiver says the endpoint is gone for good: stop sending there, and keep
+            # the message (and every other for it) until someone points it somewhere.
+            why = f"the receiver answered 410 (Gone) at {now:%Y-%m-%d %H:%M} UTC"
+            later = self._later(attempt, now, why, LONGEST_WAIT)
+            later["disable"] = url
+            return later
         if code == 429 or code >= 500:
             asked = retry_after(answer, now)
             return self._later(attempt, now, f"the receiver answered {code}", asked)
@@ -304,6 +336,24 @@ def failed_messages(db: Database) -> list[str]:
     with read_session(db) as s:
         rows = delivery_queries.failed(s)
     return [f"action #{r.action_id} ({r.kind}, {r.webhook_id}): {r.last_error}" for r in rows]
+
+
+def disabled_endpoints(db: Database) -> list[str]:
+    """One line per endpoint a receiver said is gone, with the messages waiting for it."""
+    with read_session(db) as s:
+        found = delivery_queries.disabled_endpoints(s)
+    return [
+        f"endpoint {url} is disabled: {row.reason}; its messages wait until "
+        f"caredesk deliver --enable {url}"
+        for url, row in sorted(found.items())
+    ]
+
+
+def enable(db: Database, url: str, clock: Callable[[], datetime] = utcnow) -> bool:
+    """Send to `url` again (its waiting messages are due at once); False if it was not
+    disabled."""
+    with unit_of_work(db) as s:
+        return delivery_queries.enable_endpoint(s, url, clock())
 
 
 def possible_duplicates(db: Database) -> int:

@@ -164,6 +164,39 @@ def test_a_refusal_fails_for_good_with_the_answer_kept(
     ]
 
 
+def test_a_410_disables_the_endpoint_and_its_messages_wait_until_enabled(
+    db: Database, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workspace.cli import main
+    from workspace.delivery import disabled_endpoints, enable
+
+    _shop(db)
+    alex = _desk(db, "alex")
+    alex.actions.take(_discount("20"))
+    alex.actions.take(_discount("15", reason="again"))
+    httpserver.expect_ordered_request("/fulfil").respond_with_data("gone", status=410)
+    clock = Clock()
+    deliverer = _deliverer(db, httpserver, clock)
+    try:
+        first = deliverer.run_once()
+        # One request told it the endpoint is gone; the other message was not sent there.
+        assert (first.retrying, first.failed, len(httpserver.log)) == (2, 0, 1)
+        clock.now += timedelta(hours=2)
+        assert deliverer.run_once().taken == 2 and len(httpserver.log) == 1
+        (line,) = disabled_endpoints(db)
+        assert httpserver.url_for("/fulfil") in line and "410" in line
+        assert {m.status for m in _messages(db)} == {"retrying"}
+        assert main(["deliver", "--enable", "http://127.0.0.1:1/never", "--db", str(db.url)]) == 2
+        assert "was not disabled" in capsys.readouterr().err
+        assert enable(db, httpserver.url_for("/fulfil"), clock=lambda: clock.now)
+        httpserver.expect_request("/fulfil").respond_with_data("{}", status=200)
+        assert deliverer.run_once().delivered == 2
+    finally:
+        deliverer.close()
+    assert disabled_endpoints(db) == []
+    assert {m.status for m in _messages(db)} == {"delivered"}
+
+
 def test_a_receiver_that_does_not_answer_is_tried_again(db: Database) -> None:
     _shop(db)
     _desk(db, "alex").actions.take(_discount("20"))

@@ -22,8 +22,12 @@ configuration (environment):
   CAREDESK_DELIVERY_SECRET       the signing secret (whsec_...); two, comma-separated,
                                  while one is rotated (both sign). Never printed.
 
+A receiver that answers 410 (Gone) disables its endpoint: messages for it wait, none is
+lost, until `caredesk deliver --enable URL` (for instance once the URL is corrected).
+
 exit status (--once):
-  0 nothing left failing, 1 a message failed for good (a line for each), 2 bad input."""
+  0 nothing left failing, 1 a message failed for good or an endpoint is disabled (a line
+  for each), 2 bad input."""
 
 
 def add(commands: Subparsers) -> None:
@@ -36,17 +40,32 @@ def add(commands: Subparsers) -> None:
     )
     add_db(parser)
     parser.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    parser.add_argument(
+        "--enable",
+        metavar="URL",
+        help="send to URL again after a receiver said it was gone (410), then exit",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from workspace import delivery
     from workspace.boot import migrate
-    from workspace.delivery import Deliverer, Endpoints, failed_messages
+    from workspace.delivery import Deliverer, Endpoints
     from workspace.text import one_line
 
     endpoints = Endpoints.from_environment()
     db = database_of(settings_of(args))
     migrate(db)  # as every command that writes: a database of an older CareDesk is upgraded
+    if args.enable is not None:
+        try:
+            if not delivery.enable(db, args.enable):
+                print(f"deliver: {one_line(args.enable)} was not disabled", file=sys.stderr)
+                return 2
+        finally:
+            db.dispose()
+        print(f"{one_line(args.enable)} is enabled; its messages are due now")
+        return 0
     deliverer = Deliverer(db, endpoints)
     try:
         if args.once:
@@ -57,10 +76,17 @@ def run(args: argparse.Namespace) -> int:
                 deliverer.run(lambda: False)
             except KeyboardInterrupt:
                 return 130
-        failures = failed_messages(db)
+        failures = delivery.failed_messages(db) + delivery.disabled_endpoints(db)
+        twice = delivery.possible_duplicates(db)
     finally:
         deliverer.close()
         db.dispose()
     for line in failures:
         print(one_line(line), file=sys.stderr)
+    if twice:
+        print(
+            f"{twice} send(s) may have reached a receiver twice (a deliverer stopped before "
+            "recording the answer); each carried the same webhook-id",
+            file=sys.stderr,
+        )
     return 1 if failures else 0
