@@ -401,4 +401,4 @@ class ActionFormScreen(ModalScreen[ActionOutcome | None]):
 
 def _order_label(order: OrderRecord) -> str:
     placed = order.placed_at.date().isoformat()
-    return f"{one_line(order.id)}  {order.status}  {order.total}  placed {placed}"
+    return f"{one_line(order.id)}  {order.status}  {order.worth}  placed {placed}"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.customer_queries import Before, older
-from storage.models import Action, Agent, Customer, Delivery
+from storage.models import Action, Agent, Customer, Delivery, Shipment
 from storage.types import UTCDateTime, to_money
 
 _Decider = aliased(Agent)
@@ -58,6 +58,7 @@ _COLUMNS: tuple[Any, ...] = (
     col(Action.decision_reason).label("decision_reason"),
     col(Action.executed_at).label("executed_at"),
     col(Delivery.status).label("delivery"),
+    col(Shipment.ref).label("shipment"),
 )
 
 
@@ -68,6 +69,7 @@ def _select() -> Any:
         .join(Agent, col(Agent.id) == col(Action.agent_id))
         .outerjoin(_Decider, col(_Decider.id) == col(Action.decided_by))
         .outerjoin(Delivery, col(Delivery.action_id) == col(Action.id))  # its unique index
+        .outerjoin(Shipment, col(Shipment.action_id) == col(Action.id))  # and this one's
     )
 
 

@@ -71,6 +71,7 @@ _ORDER: tuple[Any, ...] = (
     col(Order.promised_by).label("promised_by"),
     col(Order.delivered_at).label("delivered_at"),
     col(Order.total).label("total"),
+    col(Order.refunded).label("refunded"),
 )
 _ITEM: tuple[Any, ...] = (
     col(OrderItem.order_id).label("order_id"),

@@ -143,7 +143,7 @@ def _late(order: OrderRecord) -> str:
     outcome = (
         f"delivered {day(delivered.date())}" if delivered else f"{order.status}, not delivered yet"
     )
-    return f"{one_line(order.id)} {order.total} promised {order.promised_by}, {outcome}"
+    return f"{one_line(order.id)} {order.worth} promised {order.promised_by}, {outcome}"
 
 
 def _open_orders(on_time: tuple[OrderRecord, ...]) -> Text | None:
@@ -153,7 +153,7 @@ def _open_orders(on_time: tuple[OrderRecord, ...]) -> Text | None:
     t = Text.assemble(
         ("Open orders: ", "bold"),
         "  ·  ".join(
-            f"{one_line(o.id)} {o.status} {o.total}"
+            f"{one_line(o.id)} {o.status} {o.worth}"
             + (f" promised {o.promised_by}" if o.promised_by else "")
             for o in on_time[:3]
         ),

@@ -14,7 +14,7 @@ from enum import StrEnum
 from workspace.action_view import DELIVERY_WORDS, ActionRecord
 from workspace.text import one_line, words
 from workspace.timeline import ACTION, ACTION_CHANNEL, DECISION, TimelineKey, TimelineRecord
-from workspace.vocabulary import ActionStatus, Direction, VerdictKind, member
+from workspace.vocabulary import ActionKind, ActionStatus, Direction, VerdictKind, member
 
 
 class ActionEvent(StrEnum):
@@ -80,6 +80,21 @@ def _now(a: ActionRecord) -> str:
     return f"Now: {a.status.label}."
 
 
+def _order_now(a: ActionRecord) -> str | None:
+    """What the executed action did to its order: the order follows the action."""
+    if a.status is not ActionStatus.EXECUTED or a.order_id is None:
+        return None
+    order = one_line(a.order_id)
+    kind = member(ActionKind, a.kind)
+    if kind is ActionKind.CANCEL_ORDER:
+        return f"Order {order} is cancelled."
+    if kind is ActionKind.REFUND:
+        return f"Refunded {a.amount} {a.currency} of order {order}'s total."
+    if a.shipment is not None:
+        return f"Shipment {one_line(a.shipment)} to the customer, from order {order}."
+    return None
+
+
 def _entry(
     a: ActionRecord, key: TimelineKey, event: ActionEvent, author: str, lines: list[str]
 ) -> TimelineRecord:
@@ -117,6 +132,8 @@ def action_entry(a: ActionRecord) -> TimelineRecord:
         lines.append("Outside the budget: granted because a guarantee was broken.")
     if event is ActionEvent.REFUSED:
         lines.append(f"Reason given{_said(a.reason) or ': none'}")
+    if (done := _order_now(a)) is not None:
+        lines.append(done)
     lines.append(_now(a))
     return _entry(a, TimelineKey(a.requested_at, ACTION, a.id), event, a.agent_name, lines)
 

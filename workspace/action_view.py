@@ -82,6 +82,8 @@ class ActionRecord:
     delivery: str | None = None
     """Its message to the system that fulfils it: queued, retrying, delivered or failed;
     None before it executed."""
+    shipment: str | None = None
+    """The shipment an executed reship or replacement created (its reference)."""
 
     @property
     def label(self) -> str:
@@ -125,6 +127,7 @@ def action_record(r: Any) -> ActionRecord:
         decision_reason=r.decision_reason,
         executed_at=r.executed_at,
         delivery=getattr(r, "delivery", None),
+        shipment=getattr(r, "shipment", None),
     )
 
 

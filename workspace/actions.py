@@ -8,6 +8,7 @@ agents spending the same budget at the same moment cannot overspend it.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -59,6 +60,7 @@ from workspace.vocabulary import (
     ChangeKind,
     Entity,
     OrderStatus,
+    ShipmentStatus,
     member,
 )
 
@@ -97,13 +99,41 @@ def execute(session: Session, trail: AuditTrail, action_id: int, at: datetime) -
         before={"status": ActionStatus.APPROVED.value},
         after={"status": ActionStatus.EXECUTED.value},
     )
-    record = stored(session, action_id)
-    if record.kind == ActionKind.CANCEL_ORDER and record.order_id is not None:
-        # The order follows the action: the policy only allows a cancel of a pending order.
-        order_writes.set_status(
-            session, record.order_id, OrderStatus.CANCELLED, only_from=OrderStatus.PENDING
-        )
+    record = _fulfil(session, stored(session, action_id), at)
     delivery.enqueue(session, record, at)  # the message to fulfil it, in the same transaction
+    return record
+
+
+def _fulfil(session: Session, record: ActionRecord, at: datetime) -> ActionRecord:
+    """The order follows the executed action, in its transaction: a cancel cancels it, a
+    refund is recorded against its total, a reship or a replacement creates the shipment the
+    customer will receive. Returns the action as it now stands."""
+    kind, order = member(ActionKind, record.kind), record.order_id
+    if order is None:
+        return record
+    if kind is ActionKind.CANCEL_ORDER:
+        # The policy only allows a cancel of a pending order.
+        order_writes.set_status(
+            session, order, OrderStatus.CANCELLED, only_from=OrderStatus.PENDING
+        )
+    elif kind is ActionKind.REFUND:
+        order_writes.add_refund(session, order, record.amount)
+    elif kind in (ActionKind.RESHIP, ActionKind.REPLACEMENT):
+        items = list(record.items)
+        if not items:  # a reship sends the whole order again
+            found = customer_queries.get_order(session, order)
+            items = [i.sku for i in found[1]] if found is not None else []
+        order_writes.add_shipment(
+            session,
+            ref=f"SH-{record.id:06d}",
+            order_id=order,
+            action_id=record.id,
+            kind=record.kind,
+            items=json.dumps(items),
+            status=ShipmentStatus.TO_SHIP,
+            at=at,
+        )
+        return stored(session, record.id)
     return record
 
 

@@ -63,6 +63,15 @@ class OrderRecord:
     """Sum of its items."""
     items: tuple[OrderItemRecord, ...]
     """Its lines."""
+    refunded: Decimal = Decimal("0.00")
+    """Money given back on it by executed refunds."""
+
+    @property
+    def worth(self) -> str:
+        """Its total, and what was refunded of it: `120.00 (20.00 refunded)`."""
+        if self.refunded:
+            return f"{self.total} ({self.refunded} refunded)"
+        return str(self.total)
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,7 @@ def order_record(order: Any, items: Iterable[Any]) -> OrderRecord:
         delivered_at=order.delivered_at,
         total=order.total,
         items=tuple(OrderItemRecord(i.sku, i.name, i.price, i.quantity) for i in items),
+        refunded=getattr(order, "refunded", None) or Decimal("0.00"),
     )
 
 

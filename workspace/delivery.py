@@ -110,6 +110,7 @@ def message(record: ActionRecord, executed_at: datetime) -> dict[str, Any]:
             "amount": f"{record.amount:.2f}",
             "currency": record.currency,
             "executed_at": executed_at.isoformat().replace("+00:00", "Z"),
+            "shipment": record.shipment,
         },
     }
 

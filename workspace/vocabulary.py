@@ -131,6 +131,12 @@ class OrderStatus(StrEnum):
     RETURNED = "returned"
 
 
+class ShipmentStatus(StrEnum):
+    """Where a shipment an action created stands (the warehouse moves it on)."""
+
+    TO_SHIP = "to_ship"
+
+
 OPEN_ORDERS = (OrderStatus.PENDING, OrderStatus.SHIPPED)
 """Orders not yet delivered, and not called off."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -354,3 +355,53 @@ def test_an_executed_cancel_cancels_its_order_in_the_same_transaction(db: Databa
     refused = ActionRequest(kind="cancel_order", customer_id="C-1", order_id="W1", reason="x")
     assert alex.actions.take(refused).record.status == "denied"
     assert _order_status(db, "W1") == "delivered"
+
+
+def _shipments(db: Database) -> list[tuple[str, str, str, list[str]]]:
+    from storage.models import Shipment
+
+    with read_session(db) as s:
+        rows = s.execute(select(Shipment).order_by(Shipment.id)).scalars().all()  # type: ignore[arg-type]
+        return [(r.ref, r.order_id, r.kind, json.loads(r.items)) for r in rows]
+
+
+def test_a_replacement_creates_its_shipment_and_a_refund_counts_against_the_total(
+    db: Database,
+) -> None:
+    from workspace.action_entries import action_entry
+    from workspace.action_view import ActionRequest
+    from workspace.reading import Reading
+
+    _shop(db)
+    alex = _desk(db, "alex")
+    swap = ActionRequest(
+        kind="replacement", customer_id="C-1", order_id="W1", items=("BL-200",), reason="cracked"
+    )
+    replaced = alex.actions.take(swap).record
+    ref = f"SH-{replaced.id:06d}"
+    assert replaced.shipment == ref
+    assert _shipments(db) == [(ref, "W1", "replacement", ["BL-200"])]
+    (sent,) = _messages(db)
+    assert json.loads(sent.payload)["action"]["shipment"] == ref
+    assert f"Shipment {ref} to the customer, from order W1." in action_entry(replaced).text
+    refund = ActionRequest(
+        kind="refund", customer_id="C-1", order_id="W1", amount="20", reason="late"
+    )
+    refunded = alex.actions.take(refund).record
+    assert refunded.status == "executed" and refunded.shipment is None
+    (order,) = Reading(db, "USD", lambda: NOW).orders("C-1")
+    assert (order.refunded, order.worth) == (Decimal("20.00"), "200.00 (20.00 refunded)")
+    assert "Refunded 20.00 USD of order W1's total." in action_entry(refunded).text
+    assert len(_shipments(db)) == 1
+
+
+def test_a_reship_sends_the_whole_order_again(db: Database) -> None:
+    from tests.factories import add_order
+    from workspace.action_view import ActionRequest
+
+    _shop(db)
+    add_order(db, "W3", placed=NOW - timedelta(days=20), status="shipped", price="30.00")
+    again = ActionRequest(kind="reship", customer_id="C-1", order_id="W3", reason="lost")
+    record = _desk(db, "alex").actions.take(again).record
+    assert record.status == "executed"
+    assert _shipments(db) == [(f"SH-{record.id:06d}", "W3", "reship", ["BL-200"])]
