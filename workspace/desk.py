@@ -20,7 +20,7 @@ from sqlmodel import Session
 from storage import changes, contact_writes, customer_queries
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
-from workspace import team_config
+from workspace import follow_ups, team_config
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import AgentInactive, CareDeskError, NotHeld
@@ -35,6 +35,7 @@ from workspace.vocabulary import (
     ContactStatus,
     Disposition,
     Entity,
+    FollowUpKind,
     HoldEnd,
     InteractionKind,
     Priority,
@@ -258,6 +259,20 @@ class Desk:
                 raise NotHeld(f"you no longer hold contact {ticket_id}; it was not resolved")
             after = {"status": status.value, "disposition": outcome.value}
             self.trail.record(s, now, AuditEvent.RESOLVE, Entity.TICKET, ticket_id, after=after)
+            if outcome is Disposition.RESOLVED:  # what fell due on it was seen to
+                follow_ups.finish(s, self.trail, ticket_id, now, self.agent.id)
+            elif outcome is Disposition.PENDING:  # back to this agent if the customer is silent
+                follow_ups.add(
+                    s,
+                    self.trail,
+                    ticket_id=ticket_id,
+                    kind=FollowUpKind.CHECK_BACK,
+                    due_at=now + follow_ups.CHECK_BACK_AFTER,
+                    note="",
+                    owner_id=self.agent.id,
+                    by=self.agent.id,
+                    now=now,
+                )
             changes.record(s, ChangeKind.RESOLVE, now, ticket_id=ticket_id, agent_id=self.agent.id)
 
     def open_contact(self, customer_id: str, channel: str, subject: str) -> QueueRow:
@@ -339,6 +354,7 @@ def resume_parked(
         after={"status": ContactStatus.OPEN.value, "sla_due_at": due.isoformat()},
     )
     changes.record(session, ChangeKind.UNPARK, now, ticket_id=ticket_id)
+    follow_ups.finish(session, trail, ticket_id, now, None, moot=True)  # no need to check back
     return True
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from storage import agent_queries, changes, hold_writes, logins
 from storage.engine import Database, Reader
 from storage.uow import read_session, unit_of_work
+from workspace import follow_ups
 from workspace.agents import AgentRecord, agent_record, os_user
 from workspace.audit_trail import AuditTrail
 from workspace.errors import AgentInputError, NotAllowed, UnknownAgent
@@ -208,6 +209,7 @@ class Team:
                         after={"holder": None, "reason": why},
                     )
                     changes.record(s, ChangeKind.RELEASE, now, ticket_id=ticket_id)
+                follow_ups.hand_back(s, trail, before.name, before.id, now)  # promises stay kept
             trail.record(
                 s,
                 now,

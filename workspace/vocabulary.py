@@ -131,6 +131,39 @@ class OrderStatus(StrEnum):
     RETURNED = "returned"
 
 
+class FollowUpKind(StrEnum):
+    """What was promised to the customer."""
+
+    CALL_BACK = "call_back"
+    CHECK_TRACKING = "check_tracking"
+    CONFIRM_ARRIVAL = "confirm_arrival"
+    CHECK_BACK = "check_back"
+    """Look again at a contact parked waiting on the customer who has not written."""
+
+    @property
+    def label(self) -> str:
+        """How it is named to people."""
+        return _FOLLOW_UP_LABELS[self]
+
+
+_FOLLOW_UP_LABELS = {
+    FollowUpKind.CALL_BACK: "Call the customer back",
+    FollowUpKind.CHECK_TRACKING: "Check the tracking",
+    FollowUpKind.CONFIRM_ARRIVAL: "Confirm the replacement arrived",
+    FollowUpKind.CHECK_BACK: "Check back: the customer has not written",
+}
+
+
+class FollowUpStatus(StrEnum):
+    """Where a follow-up stands."""
+
+    SCHEDULED = "scheduled"
+    """Not due yet."""
+    DUE = "due"
+    """Due: its contact is in its owner's queue (or the team's), until it is done."""
+    DONE = "done"
+
+
 class ShipmentStatus(StrEnum):
     """Where a shipment an action created stands (the warehouse moves it on)."""
 
@@ -472,6 +505,13 @@ class AuditEvent(StrEnum):
     """A supervisor (or an import) gave a contact to someone else, or freed it."""
     AGENT_ADD = "agent.add"
     AGENT_SET = "agent.set"
+    FOLLOW_UP = "follow_up.create"
+    """An agent promised the customer a follow-up (or a pending disposition did)."""
+    FOLLOW_UP_DUE = "follow_up.due"
+    """A follow-up fell due: its contact went to its owner's queue (or the team's)."""
+    FOLLOW_UP_DONE = "follow_up.done"
+    FOLLOW_UP_HAND_BACK = "follow_up.hand_back"
+    """Its owner was deactivated: it is the team's now."""
 
 
 class Entity(StrEnum):
@@ -482,6 +522,7 @@ class Entity(StrEnum):
     POLICY = "policy"
     AGENT = "agent"
     CONFIG = "config"
+    FOLLOW_UP = "follow_up"
 
 
 class HoldEnd(StrEnum):
@@ -532,6 +573,8 @@ class ChangeKind(StrEnum):
     """An executed action's message was delivered, failed, or is to be tried again."""
     AGENT = "agent"
     """Someone joined, left or changed role."""
+    FOLLOW_UP = "follow_up"
+    """A follow-up was promised, fell due or was done."""
 
 
 _Word = TypeVar("_Word", bound=StrEnum)

@@ -11,6 +11,7 @@ from workspace.actions import Actions
 from workspace.agents import AgentRecord
 from workspace.approvals import Approvals
 from workspace.desk import Desk
+from workspace.follow_ups import FollowUps
 from workspace.live import LiveFeed
 from workspace.lookup import Lookup
 from workspace.policy import Policy
@@ -43,6 +44,8 @@ class Workbench:
     """Others' changes as they commit."""
     lookup: Lookup
     """Any customer, order or contact found from what the agent types."""
+    follow_ups: FollowUps
+    """Follow-ups promised to customers."""
 
     @classmethod
     def open(
@@ -71,4 +74,5 @@ class Workbench:
             supervision=Supervision(db, agent, clock),
             feed=LiveFeed(db),
             lookup=Lookup(db),
+            follow_ups=FollowUps(db, agent, clock),
         )

@@ -1,0 +1,387 @@
+"""Follow-ups: what an agent promised a customer (call back, check the tracking, confirm the
+replacement arrived), with a due time and an owner, so no promise is forgotten.
+
+A follow-up is scheduled until it falls due. Then a sweep (`bring_due`, run by every
+workspace and by `caredesk deliver`) puts its contact back in its owner's queue, held by
+them, with the service level of its channel from that moment (parked or closed, the contact
+is opened again; held by someone else, it stays with them). With no owner (the team's, or
+its owner was let go) the contact goes to the team's queue. It shows in the customer's
+digest until it is done: resolving its contact does it.
+
+A pending disposition comes with one: if the customer has not written within
+`CHECK_BACK_AFTER`, the contact comes back to the agent who parked it; the customer writing
+first makes it moot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from storage import changes, follow_up_queries, presence_queries
+from storage.engine import Database
+from storage.uow import read_session, unit_of_work
+from workspace.agents import AgentRecord
+from workspace.audit_trail import AuditTrail
+from workspace.errors import CareDeskError
+from workspace.team_config import TeamConfig, parse_duration
+from workspace.text import one_line
+from workspace.timefmt import local, utcnow, when
+from workspace.vocabulary import (
+    AuditEvent,
+    ChangeKind,
+    ContactStatus,
+    Entity,
+    FollowUpKind,
+    FollowUpStatus,
+    HoldEnd,
+    member,
+)
+
+CHECK_BACK_AFTER = timedelta(days=2)
+"""How long a contact parked waiting on the customer waits before it comes back."""
+
+OVERDUE_AFTER = timedelta(minutes=30)
+"""A follow-up due this long and not done is overdue (the monitor counts it)."""
+
+LONGEST_AHEAD = timedelta(days=366)
+"""A promise further ahead than this is a typing mistake."""
+
+SYSTEM = "caredesk"
+"""Who the audit log names for what the sweep does."""
+
+NOTE_LIMIT = 500
+
+
+class FollowUpInputError(CareDeskError):
+    """A follow-up the agent asked for cannot be made as typed."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class FollowUpRecord:
+    """A follow-up as the workspace shows it."""
+
+    id: int
+    ticket_id: str
+    customer_id: str
+    owner_id: int | None
+    owner_name: str | None
+    """None: the team's."""
+    kind: str
+    note: str
+    """The agent's words (untrusted text)."""
+    due_at: datetime
+    status: FollowUpStatus
+    created_at: datetime
+
+    @property
+    def label(self) -> str:
+        kind = member(FollowUpKind, self.kind)
+        return kind.label if kind is not None else one_line(self.kind)
+
+    def overdue(self, now: datetime) -> bool:
+        """Due for `OVERDUE_AFTER` and not done."""
+        return self.status is not FollowUpStatus.DONE and now - self.due_at >= OVERDUE_AFTER
+
+    def line(self, now: datetime) -> str:
+        """`Call the customer back, due 14:30 (Alex): "after the courier calls"`."""
+        owner = one_line(self.owner_name) if self.owner_name else "the team"
+        state = "overdue since" if self.overdue(now) else "due"
+        note = f': "{one_line(self.note)}"' if self.note else ""
+        return f"{self.label}, {state} {when(self.due_at, now)} ({owner}) on {self.ticket_id}{note}"
+
+
+def follow_up_record(r: Any) -> FollowUpRecord:
+    """A follow-up from a row of `storage.follow_up_queries`."""
+    return FollowUpRecord(
+        id=r.id,
+        ticket_id=r.ticket_id,
+        customer_id=r.customer_id,
+        owner_id=r.owner_id,
+        owner_name=r.owner_name,
+        kind=r.kind,
+        note=r.note,
+        due_at=r.due_at,
+        status=FollowUpStatus(r.status),
+        created_at=r.created_at,
+    )
+
+
+_CLOCK = re.compile(r"^(?:(today|tomorrow)\s+)?(\d{1,2}):(\d{2})$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?$")
+
+
+def parse_due(text: str, now: datetime) -> datetime:
+    """When a follow-up is due, as an agent types it: `in 2h` / `2h` / `1d4h` (from now),
+    `14:30` (the next 14:30, local time), `tomorrow 9:00`, `2026-12-08 14:30` or
+    `2026-12-08` (9:00 local). Raises `FollowUpInputError` naming what is expected."""
+    raw = " ".join(text.lower().split())
+    expected = (
+        f"{text.strip()!r} is not a time; type a delay (in 2h, 30m, 1d), a time of day "
+        "(14:30, tomorrow 9:00) or a date (2026-12-08 14:30)"
+    )
+    if not raw:
+        raise FollowUpInputError(
+            "say when the follow-up is due (in 2h, 14:30, tomorrow 9:00)", "due"
+        )
+    here = local(now)
+    due: datetime | None = None
+    if (span := parse_duration(raw.removeprefix("in "))) is not None:
+        due = now + span
+    elif m := _CLOCK.match(raw):
+        day_word, hour, minute = m.group(1), int(m.group(2)), int(m.group(3))
+        if hour > 23 or minute > 59:
+            raise FollowUpInputError(expected, "due")
+        due = here.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if day_word == "tomorrow":
+            due += timedelta(days=1)
+        elif day_word is None and due <= here:
+            due += timedelta(days=1)  # 09:00 typed at 17:00 means tomorrow's
+    elif m := _DATE.match(raw):
+        try:
+            due = here.replace(
+                year=int(m.group(1)),
+                month=int(m.group(2)),
+                day=int(m.group(3)),
+                hour=int(m.group(4) or 9),
+                minute=int(m.group(5) or 0),
+                second=0,
+                microsecond=0,
+            )
+        except ValueError:
+            raise FollowUpInputError(expected, "due") from None
+    if due is None:
+        raise FollowUpInputError(expected, "due")
+    if due <= now:
+        raise FollowUpInputError(
+            f"{text.strip()!r} is in the past; a follow-up is due later", "due"
+        )
+    if due - now > LONGEST_AHEAD:
+        raise FollowUpInputError(f"{text.strip()!r} is more than a year away", "due")
+    return due.astimezone(now.tzinfo)
+
+
+class FollowUps:
+    """One agent's follow-ups: promising them, and reading the customer's."""
+
+    def __init__(
+        self, db: Database, agent: AgentRecord, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.agent = agent
+        self.clock = clock
+        self.trail = AuditTrail(agent.name)
+
+    def promise(
+        self, ticket_id: str, kind: str, due: str, note: str = "", *, team: bool = False
+    ) -> FollowUpRecord:
+        """Promise the customer of `ticket_id` a follow-up of `kind`, due as the agent typed
+        it (`parse_due`), owned by this agent (or by the team); audited and announced."""
+        what = member(FollowUpKind, kind)
+        if what is None:
+            known = ", ".join(FollowUpKind)
+            raise FollowUpInputError(
+                f"there is no follow-up called {kind!r}; expected {known}", "kind"
+            )
+        now = self.clock()
+        due_at = parse_due(due, now)
+        words = note.strip()
+        if len(words) > NOTE_LIMIT:
+            raise FollowUpInputError(f"the note is longer than {NOTE_LIMIT} characters", "note")
+        with unit_of_work(self.db) as s:
+            found = follow_up_queries.contact(s, ticket_id)
+            if found is None:
+                raise CareDeskError(f"contact {ticket_id} does not exist; nothing was promised")
+            record = add(
+                s,
+                self.trail,
+                ticket_id=ticket_id,
+                kind=what,
+                due_at=due_at,
+                note=words,
+                owner_id=None if team else self.agent.id,
+                by=self.agent.id,
+                now=now,
+            )
+        return record
+
+    def of_customer(self, customer_id: str) -> list[FollowUpRecord]:
+        """The customer's follow-ups not done yet, soonest due first."""
+        with read_session(self.db) as s:
+            rows = follow_up_queries.of_customer(s, customer_id)
+        return [follow_up_record(r) for r in rows]
+
+
+def add(
+    session: Session,
+    trail: AuditTrail,
+    *,
+    ticket_id: str,
+    kind: FollowUpKind,
+    due_at: datetime,
+    note: str,
+    owner_id: int | None,
+    by: int,
+    now: datetime,
+) -> FollowUpRecord:
+    """Store a follow-up in the caller's unit of work (a promise, or a pending disposition),
+    audited and announced."""
+    customer = follow_up_queries.customer_of(session, ticket_id)
+    new_id = follow_up_queries.add(
+        session,
+        {
+            "ticket_id": ticket_id,
+            "customer_id": customer,
+            "owner_id": owner_id,
+            "kind": kind.value,
+            "note": note,
+            "due_at": due_at,
+            "status": FollowUpStatus.SCHEDULED.value,
+            "created_at": now,
+            "created_by": by,
+        },
+    )
+    row = follow_up_queries.get(session, new_id)
+    record = follow_up_record(row)
+    trail.record(
+        session,
+        now,
+        AuditEvent.FOLLOW_UP,
+        Entity.FOLLOW_UP,
+        str(new_id),
+        after={
+            "ticket": ticket_id,
+            "kind": kind.value,
+            "due_at": due_at.isoformat(),
+            "owner": record.owner_name,
+        },
+    )
+    changes.record(session, ChangeKind.FOLLOW_UP, now, ticket_id=ticket_id, agent_id=owner_id)
+    return record
+
+
+def finish(
+    session: Session,
+    trail: AuditTrail,
+    ticket_id: str,
+    now: datetime,
+    by: int | None,
+    *,
+    moot: bool = False,
+) -> int:
+    """Mark done, in the caller's unit of work, the contact's follow-ups that fell due (its
+    agent resolved it), or (`moot`) its check-backs still scheduled (the customer wrote)."""
+    kinds = (FollowUpKind.CHECK_BACK.value,) if moot else ()
+    ids = follow_up_queries.finish_for_contact(
+        session, ticket_id, now, by, kinds=kinds, due=not moot
+    )
+    for follow_up_id in ids:
+        after = {"status": FollowUpStatus.DONE.value, "ticket": ticket_id}
+        if moot:
+            after["reason"] = "the customer wrote"
+        trail.record(
+            session,
+            now,
+            AuditEvent.FOLLOW_UP_DONE,
+            Entity.FOLLOW_UP,
+            str(follow_up_id),
+            after=after,
+        )
+    return len(ids)
+
+
+def hand_back(session: Session, trail: AuditTrail, agent: str, agent_id: int, now: datetime) -> int:
+    """Give a deactivated agent's open follow-ups to the team, in the caller's unit of work."""
+    ids = follow_up_queries.hand_back(session, agent_id)
+    for follow_up_id in ids:
+        trail.record(
+            session,
+            now,
+            AuditEvent.FOLLOW_UP_HAND_BACK,
+            Entity.FOLLOW_UP,
+            str(follow_up_id),
+            before={"owner": agent},
+            after={"owner": None},
+        )
+    if ids:
+        changes.record(session, ChangeKind.FOLLOW_UP, now)
+    return len(ids)
+
+
+def bring_due(
+    db: Database, config: TeamConfig, clock: Callable[[], datetime] = utcnow, limit: int = 50
+) -> int:
+    """Put each follow-up that fell due back in its owner's queue (or the team's): its
+    contact opened again if parked or closed, held by the owner unless someone else holds
+    it, due by its channel's first-response target from now. Safe to run from several
+    workspaces at once (PostgreSQL skips rows another sweep holds; SQLite's writer lock
+    serialises). Returns how many fell due."""
+    now = clock()
+    trail = AuditTrail(SYSTEM)
+    with unit_of_work(db) as s:
+        due = follow_up_queries.take_due(s, now, limit)
+        for row in due:
+            _surface(s, trail, config, row, now)
+    return len(due)
+
+
+def _surface(
+    session: Session, trail: AuditTrail, config: TeamConfig, row: Any, now: datetime
+) -> None:
+    ticket = follow_up_queries.contact(session, row.ticket_id)
+    owner = row.owner_id
+    if owner is not None and not follow_up_queries.agent_active(session, owner):
+        owner = None  # let go before the sweep handed it back: the team's
+    # A closed contact keeps who resolved it; nobody holds it.
+    closed = ticket is not None and ContactStatus(ticket.status).closed
+    held_by = None if ticket is None or closed else ticket.holder_id
+    if ticket is not None and held_by is None:
+        status = ContactStatus(ticket.status)
+        if status is not ContactStatus.ESCALATED:
+            sla = config.service_levels.first_response_due(ticket.channel, ticket.priority, now)
+            if status is ContactStatus.OPEN:  # already waiting: it keeps the sooner time
+                sla = min(sla, ticket.sla_due_at)
+            follow_up_queries.reopen(
+                session,
+                row.ticket_id,
+                version=ticket.version,
+                status=ContactStatus.OPEN.value,
+                sla_due_at=sla,
+            )
+        if owner is not None:
+            presence_queries.take_over(
+                session, row.ticket_id, None, owner, now, ended_by=HoldEnd.ASSIGN
+            )
+            held_by = owner
+    follow_up_queries.set_status(
+        session,
+        row.id,
+        FollowUpStatus.DUE.value,
+        only_from=(FollowUpStatus.SCHEDULED.value,),
+        surfaced_at=now,
+    )
+    trail.record(
+        session,
+        now,
+        AuditEvent.FOLLOW_UP_DUE,
+        Entity.FOLLOW_UP,
+        str(row.id),
+        before={"status": FollowUpStatus.SCHEDULED.value},
+        after={"status": FollowUpStatus.DUE.value, "ticket": row.ticket_id, "holder_id": held_by},
+    )
+    changes.record(session, ChangeKind.FOLLOW_UP, now, ticket_id=row.ticket_id, agent_id=held_by)
+
+
+def overdue(db: Database, now: datetime) -> tuple[int, datetime | None]:
+    """How many follow-ups are overdue, and the oldest one's due time (the monitor)."""
+    with read_session(db) as s:
+        return follow_up_queries.overdue(s, now - OVERDUE_AFTER)
