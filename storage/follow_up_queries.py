@@ -77,6 +77,16 @@ def of_customer(session: Session, customer_id: str, limit: int = 20) -> Sequence
     return session.execute(stmt).all()
 
 
+def any_due(session: Session, now: datetime) -> bool:
+    """Whether a scheduled follow-up is due by `now` (one probe of the partial index)."""
+    stmt: Any = (
+        select(col(FollowUp.id))
+        .where(col(FollowUp.status) == SCHEDULED, col(FollowUp.due_at) <= _at(now))
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None
+
+
 def take_due(session: Session, now: datetime, limit: int) -> Sequence[Row[Any]]:
     """Scheduled follow-ups due by `now`, soonest first, with their contact's holder,
     channel, priority and status; locked for this transaction (PostgreSQL skips those

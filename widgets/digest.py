@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from workspace.context import Compensation, Digest, RepeatContact
 from workspace.customers import CustomerRecord, OrderRecord, TicketRecord
+from workspace.follow_ups import FollowUpRecord
 from workspace.text import count, one_line, preview
 from workspace.timefmt import day, when
 
@@ -119,6 +120,7 @@ def render_digest(d: Digest, now: datetime) -> Text:
     late = {o.id for o in d.late_orders}
     lines = [
         _late_orders(d.late_orders),
+        _follow_ups(d.follow_ups, now),
         _waiting(d.compensation),
         _compensation(d.compensation, now),
         _open_orders(tuple(o for o in d.open_orders if o.id not in late)),
@@ -128,6 +130,18 @@ def render_digest(d: Digest, now: datetime) -> Text:
         _earlier(d.recent_tickets, now),
     ]
     return Text("\n", no_wrap=False, overflow="fold").join(line for line in lines if line)
+
+
+def _follow_ups(promised: tuple[FollowUpRecord, ...], now: datetime) -> Text | None:
+    """Promises not kept yet: what, when, whose; an overdue one first in its colour."""
+    if not promised:
+        return None
+    overdue = any(f.overdue(now) for f in promised)
+    t = Text.assemble(("Promised: ", "bold red" if overdue else "bold"))
+    t.append("  ·  ".join(f.line(now) for f in promised[:2]))
+    if len(promised) > 2:
+        t.append(f"  (+{len(promised) - 2} more)", style="dim")
+    return t
 
 
 def _late_orders(orders: tuple[OrderRecord, ...]) -> Text | None:

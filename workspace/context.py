@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from workspace.action_view import ActionRecord
 from workspace.customers import CustomerRecord, OrderRecord, TicketRecord, is_late
+from workspace.follow_ups import FollowUpRecord
 from workspace.timeline import TimelineRecord
 from workspace.vocabulary import OPEN_ORDERS, Direction
 
@@ -62,6 +63,8 @@ class Digest:
     interactions: int
     """How many interactions their history holds."""
     compensation: Compensation = NO_COMPENSATION
+    follow_ups: tuple[FollowUpRecord, ...] = ()
+    """Promises to the customer not done yet, soonest due first."""
     """What they were given in the last 90 days, and what waits for approval."""
 
 
@@ -107,6 +110,7 @@ def make_digest(
     current_channel: str | None,
     now: datetime,
     compensation: Compensation | None = None,
+    follow_ups: tuple[FollowUpRecord, ...] = (),
 ) -> Digest:
     """Decide what the digest says; pure, so it is tested without a database."""
     today = now.date()
@@ -118,4 +122,5 @@ def make_digest(
         repeat=repeat_contact(recent, current_channel, now),
         interactions=interactions,
         compensation=compensation or NO_COMPENSATION,
+        follow_ups=follow_ups,
     )

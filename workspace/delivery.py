@@ -212,10 +212,17 @@ class Deliverer:
     def close(self) -> None:
         self.client.close()
 
-    def run(self, stopped: Callable[[], bool], wait: float = 1.0, retry: float = 3.0) -> None:
+    def run(
+        self,
+        stopped: Callable[[], bool],
+        wait: float = 1.0,
+        retry: float = 3.0,
+        chore: Callable[[], object] | None = None,
+    ) -> None:
         """Deliver until `stopped()`: woken by each commit (the live feed), and at least every
-        `wait` seconds for retries that fell due. A database that goes away is waited for
-        (`retry` seconds between tries): the outbox keeps everything meanwhile."""
+        `wait` seconds for retries that fell due, calling `chore` (if any) each time round.
+        A database that goes away is waited for (`retry` seconds between tries): the outbox
+        keeps everything meanwhile."""
         import time
 
         from workspace.errors import database_lost
@@ -225,6 +232,8 @@ class Deliverer:
         try:
             while not stopped():
                 try:
+                    if chore is not None:
+                        chore()
                     if not self.run_once().taken:
                         feed.wait(wait)
                 except Exception as error:

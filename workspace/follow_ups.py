@@ -97,7 +97,8 @@ class FollowUpRecord:
         owner = one_line(self.owner_name) if self.owner_name else "the team"
         state = "overdue since" if self.overdue(now) else "due"
         note = f': "{one_line(self.note)}"' if self.note else ""
-        return f"{self.label}, {state} {when(self.due_at, now)} ({owner}) on {self.ticket_id}{note}"
+        on = one_line(self.ticket_id)
+        return f"{self.label}, {state} {when(self.due_at, now)} ({owner}) on {on}{note}"
 
 
 def follow_up_record(r: Any) -> FollowUpRecord:
@@ -327,6 +328,9 @@ def bring_due(
     serialises). Returns how many fell due."""
     now = clock()
     trail = AuditTrail(SYSTEM)
+    with read_session(db) as s:  # a look through the index first: no writer lock for nothing
+        if not follow_up_queries.any_due(s, now):
+            return 0
     with unit_of_work(db) as s:
         due = follow_up_queries.take_due(s, now, limit)
         for row in due:
@@ -385,3 +389,33 @@ def overdue(db: Database, now: datetime) -> tuple[int, datetime | None]:
     """How many follow-ups are overdue, and the oldest one's due time (the monitor)."""
     with read_session(db) as s:
         return follow_up_queries.overdue(s, now - OVERDUE_AFTER)
+
+
+class Sweep:
+    """`bring_due` at most every `every` seconds, however often it is called: each
+    workspace and each `caredesk deliver` runs one, so a follow-up falls due within
+    `every` seconds of its time while anyone is working."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: TeamConfig,
+        clock: Callable[[], datetime] = utcnow,
+        every: float = 15.0,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.every = timedelta(seconds=every)
+        self._last: datetime | None = None
+
+    def __call__(self) -> int:
+        """Bring what fell due, if the last sweep is `every` old; how many fell due."""
+        now = self.clock()
+        if self._last is not None and now - self._last < self.every:
+            return 0
+        self._last = now
+        brought = 0
+        while (n := bring_due(self.db, self.config, self.clock)) > 0:
+            brought += n  # a backlog (nobody worked overnight) is brought in batches
+        return brought

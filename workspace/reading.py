@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from storage import action_queries, customer_queries, queue_queries
+from storage import action_queries, customer_queries, follow_up_queries, queue_queries
 from storage.engine import Reader
 from storage.uow import ping, read_session
 from workspace.action_entries import action_entry, decision_entry
@@ -16,6 +16,7 @@ from workspace.action_view import COMPENSATION_WINDOW, ActionRecord, action_reco
 from workspace.context import REPEAT_WINDOW, Compensation, CustomerContext, make_digest
 from workspace.customers import OrderRecord, customer_record, order_record, ticket_record
 from workspace.errors import CareDeskError
+from workspace.follow_ups import follow_up_record
 from workspace.queue import CLOSED_SHOWN, QueueFilter, QueueKey, QueueRow, queue_row
 from workspace.timefmt import utcnow
 from workspace.timeline import (
@@ -125,6 +126,7 @@ class Reading:
                 s, customer_id, since, status=ActionStatus.EXECUTED, kinds=GIVING
             )
             waiting = action_queries.count_for_customer(s, customer_id, ActionStatus.REQUESTED)
+            promised = follow_up_queries.of_customer(s, customer_id, limit=5)
         digest = make_digest(
             customer_record(found),
             orders,
@@ -140,6 +142,7 @@ class Reading:
                 waiting=waiting,
                 recent=tuple(action_record(a) for a in actions[:5]),
             ),
+            tuple(follow_up_record(f) for f in promised),
         )
         return CustomerContext(
             ticket_id=contact.id if contact else None,

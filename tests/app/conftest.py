@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
-from screens.delivery import DELIVER
+from screens.delivery import DELIVER, SWEEP
 from screens.live import LISTEN
 from storage.engine import Database
 from tests.factories import NOW, add_agents, add_customer, add_message, add_order, add_ticket
@@ -85,7 +85,7 @@ async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
         for _ in range(500):
             if not any(
                 w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                and w.group not in (LISTEN, DELIVER)
+                and w.group not in (LISTEN, DELIVER, SWEEP)
                 for w in app.workers
             ):
                 break

@@ -13,7 +13,8 @@ signed as Standard Webhooks define it: timeouts, dropped connections, 429 and 5x
 again later (never sooner than a Retry-After asks), other 4xx fail for good. Several may run
 at once, each workspace's and this one's: each message is taken under a lease.
 
-Without --once it keeps running, woken by the database's live feed."""
+Without --once it keeps running, woken by the database's live feed. It also brings
+follow-ups that fell due back to their owners' queues, as every open workspace does."""
 
 EPILOG = """\
 configuration (environment):
@@ -49,7 +50,7 @@ def add(commands: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workspace import delivery
+    from workspace import delivery, follow_ups, team_config
     from workspace.boot import migrate
     from workspace.delivery import Deliverer, Endpoints
     from workspace.text import one_line
@@ -67,13 +68,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"{one_line(args.enable)} is enabled; its messages are due now")
         return 0
     deliverer = Deliverer(db, endpoints)
+    # Follow-ups that fell due go back to their owners' queues from here too, so a team
+    # whose desks are all closed overnight finds them there in the morning.
+    sweep = follow_ups.Sweep(db, team_config.in_effect(db))
     try:
         if args.once:
+            sweep()
             while deliverer.run_once().taken:
                 pass
         else:
             try:
-                deliverer.run(lambda: False)
+                deliverer.run(lambda: False, chore=sweep)
             except KeyboardInterrupt:
                 return 130
         failures = delivery.failed_messages(db) + delivery.disabled_endpoints(db)
