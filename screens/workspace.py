@@ -19,6 +19,7 @@ from screens.commands import BindingCommands
 from screens.connection import ConnectionWatch, DatabaseBack, DatabaseLost
 from screens.context_pane import ContextPane
 from screens.delivery import DeliveryWatcher
+from screens.follow_up import FollowUpAsk, FollowUpScreen
 from screens.help import HelpScreen
 from screens.keys import key_of, keymap_of
 from screens.leaving import RELEASE, LeavingScreen
@@ -34,6 +35,7 @@ from workspace.action_view import action_message
 from workspace.errors import database_lost, describe_failure, failure_reason
 from workspace.queue import QueueFilter, QueueRow
 from workspace.text import count, one_line
+from workspace.timefmt import full
 
 if TYPE_CHECKING:  # the database layers load in the boot worker, after the first frame
     from workspace.boot import BootResult
@@ -334,7 +336,9 @@ class WorkspaceScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A move refused says why; a lost database is the banner's to show."""
         worker = event.worker
-        if worker.group not in ("supervise", "open") or event.state != WorkerState.ERROR:
+        if worker.group not in ("supervise", "open", "follow_up"):
+            return
+        if event.state != WorkerState.ERROR:
             return
         error = worker.error
         if error is None:
@@ -449,6 +453,34 @@ class WorkspaceScreen(Screen[None]):
         queue.reload(keep=row)
         self.notify(f"{one_line(row.id)} is open and yours.", markup=False)
         self.query_one(Timeline).focus()
+
+    def action_follow_up(self) -> None:
+        row = self.resolution.row
+        context = self.context_pane.context
+        if self.bench is None or row is None or row.holder_id != self.bench.agent.id:
+            self.notify("Open a contact you hold first.", severity="warning", markup=False)
+            return
+        name = context.digest.customer.name if context is not None else row.customer_id
+
+        def chosen(asked: FollowUpAsk | None) -> None:
+            if asked is not None:
+                self._promise(row.id, asked)
+
+        self.app.push_screen(FollowUpScreen(row.id, name, self.clock), chosen)
+
+    @work(thread=True, group="follow_up", exit_on_error=False)
+    def _promise(self, ticket_id: str, asked: FollowUpAsk) -> None:
+        assert self.bench is not None
+        made = self.bench.follow_ups.promise(
+            ticket_id, asked.kind, asked.due, asked.note, team=asked.team
+        )
+        whose = "the team's queue" if made.owner_id is None else "your queue"
+        said = f"{made.label}: back in {whose} {full(made.due_at)}."
+        self.app.call_from_thread(self._promised, said)
+
+    def _promised(self, said: str) -> None:
+        self.notify(said, markup=False)
+        self.context_pane.reload(self.resolution.row)  # the digest lists it
 
     def action_search(self) -> None:
         self.context_pane.open_search()

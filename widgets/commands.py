@@ -136,6 +136,15 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     _c(
+        "workspace.follow_up",
+        "u",
+        "follow_up",
+        "Follow up",
+        ANYWHERE,
+        "Promise the customer a follow-up (call back, check tracking, confirm an arrival): "
+        "it comes back to your queue when due",
+    ),
+    _c(
         "workspace.approvals",
         "p",
         "approvals",
@@ -312,6 +321,16 @@ COMMANDS: tuple[Command, ...] = (
         priority=True,
     ),
     _c("new_contact.cancel", "escape", "cancel", "Cancel", "new_contact"),
+    _c(
+        "follow_up.submit",
+        "ctrl+s",
+        "submit",
+        "Promise",
+        "follow_up",
+        "Make the follow-up: it comes back when due",
+        priority=True,
+    ),
+    _c("follow_up.cancel", "escape", "cancel", "Cancel", "follow_up"),
     # The supervisor's monitor: its screen, its panels (boards) and a contact opened from it.
     _c("monitor.next", "tab", "app.focus_next", "Next panel", "monitor", show=False),
     _c("monitor.refresh", "f5", "refresh_all", "Refresh", "monitor", "Read every panel now"),
