@@ -43,6 +43,7 @@ from workspace.monitor import (
     month_start,
     spend_lines,
     urgent_lines,
+    urgent_title,
 )
 from workspace.queue import QueueRow
 from workspace.text import count, one_line
@@ -358,7 +359,7 @@ class MonitorScreen(Screen[None]):
         lines: list[Line]
         if name == "urgent":
             lines = urgent_lines(data, now)
-            title += f" · {data.breached:,} breached, {data.at_risk:,} at risk"
+            title += urgent_title(data, now)
         elif name == "approvals":
             waiting, total = data
             lines = approval_lines(waiting, now)

@@ -16,12 +16,19 @@ from typing import Literal
 
 from sqlalchemy.exc import OperationalError
 
-from storage import agent_queries, delivery_queries, monitor_queries, presence_queries
+from storage import (
+    agent_queries,
+    delivery_queries,
+    follow_up_queries,
+    monitor_queries,
+    presence_queries,
+)
 from storage.engine import Database, Reader
 from storage.money import to_money
 from storage.uow import read_session
 from workspace.action_view import ActionRecord
 from workspace.errors import CareDeskError
+from workspace.follow_ups import OVERDUE_AFTER
 from workspace.friction import Friction
 from workspace.live import LiveFeed
 from workspace.metrics import Period
@@ -30,7 +37,7 @@ from workspace.presence import BEAT
 from workspace.queue import QueueRow, queue_row
 from workspace.reading import Reading
 from workspace.sla import AT_RISK, SlaLevel, format_duration, sla_state
-from workspace.text import one_line, preview
+from workspace.text import count, one_line, preview
 from workspace.timefmt import utcnow
 from workspace.vocabulary import ActionKind, Channel, ContactStatus, member
 
@@ -93,6 +100,10 @@ class Urgent:
     """Contacts being worked whose SLA is already breached."""
     at_risk: int
     """Contacts being worked within `AT_RISK` of breaching."""
+    follow_ups_overdue: int = 0
+    """Promises to customers overdue (`follow_ups.OVERDUE_AFTER` past due, not done)."""
+    follow_up_due: datetime | None = None
+    """When the oldest overdue one was due."""
 
 
 @dataclass(frozen=True)
@@ -239,8 +250,13 @@ class Monitor:
         with read_session(self.db) as s:
             rows = monitor_queries.urgent(s, now + AT_RISK, limit)
             counted = monitor_queries.overdue(s, now, now + AT_RISK)
+            promised, oldest = follow_up_queries.overdue(s, now - OVERDUE_AFTER)
         return Urgent(
-            tuple(queue_row(r) for r in rows), int(counted.breached), int(counted.at_risk)
+            tuple(queue_row(r) for r in rows),
+            int(counted.breached),
+            int(counted.at_risk),
+            promised,
+            oldest,
         )
 
     def floor(self) -> list[AgentState]:
@@ -571,6 +587,16 @@ def friction_title(found: Friction) -> str:
     median = found.turnaround_median_s
     decided = "" if median is None else f" · decided in {format_duration(median)} (median)"
     return f" · {found.period.since:%B %Y}{decided}"
+
+
+def urgent_title(urgent: Urgent, now: datetime) -> str:
+    """What the urgent panel's title adds: breached and at risk, and promises overdue."""
+    title = f" · {urgent.breached:,} breached, {urgent.at_risk:,} at risk"
+    if urgent.follow_ups_overdue:
+        since = _since(urgent.follow_up_due, now) if urgent.follow_up_due else ""
+        title += f" · {count(urgent.follow_ups_overdue, 'follow-up')} overdue"
+        title += f", oldest {since}" if since else ""
+    return title
 
 
 def deliveries_title(sent: Deliveries, now: datetime) -> str:

@@ -199,3 +199,23 @@ def test_an_unknown_kind_or_contact_promises_nothing(shop: tuple[Database, Clock
     with pytest.raises(Exception, match="contact T-404 does not exist"):
         promises.promise("T-404", "call_back", "2h")
     assert _statuses(db) == []
+
+
+def test_the_monitor_shows_overdue_promises(shop: tuple[Database, Clock, Desk]) -> None:
+    from tests.monitoring import monitor_reader
+    from workspace.monitor import Monitor, urgent_title
+    from workspace.policy_file import default_policy
+
+    db, clock, desk = shop
+    FollowUps(db, desk.agent, clock).promise("T-1", "call_back", "1h")
+    FollowUps(db, desk.agent, clock).promise("T-1", "check_tracking", "3h")
+    with monitor_reader(db) as reader:
+        monitor = Monitor(reader, default_policy(), clock)
+        clock.now = NOW + timedelta(hours=1, minutes=29)
+        assert monitor.urgent().follow_ups_overdue == 0
+        clock.now = NOW + timedelta(hours=2)
+        urgent = monitor.urgent()
+        assert (urgent.follow_ups_overdue, urgent.follow_up_due) == (1, NOW + timedelta(hours=1))
+        assert urgent_title(urgent, clock.now).endswith(" · 1 follow-up overdue, oldest 1h00m")
+        clock.now = NOW + timedelta(hours=4)
+        assert monitor.urgent().follow_ups_overdue == 2
