@@ -64,7 +64,7 @@ class DeliveryWatcher(Widget):
     def _deliver(self, bench: Workbench) -> None:
         from workspace.delivery import Deliverer, Endpoints
 
-        endpoints = Endpoints.from_environment()
+        endpoints = Endpoints.from_settings()
         if not endpoints.configured:
             return  # not configured here: the outbox waits for a deliverer that is
         worker = get_current_worker()

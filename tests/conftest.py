@@ -26,6 +26,8 @@ def _own_data_dir(
     monkeypatch.setenv("CAREDESK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     # One cache for the whole run of this process (a replay's empty world is made once).
     monkeypatch.setenv("CAREDESK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    # Nor the user's config file: one that does not exist reads as empty.
+    monkeypatch.setenv("CAREDESK_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
     for name in (
         "CAREDESK_DB",
         "CAREDESK_AGENT",
@@ -33,8 +35,12 @@ def _own_data_dir(
         "CAREDESK_KEYMAP",
         "CAREDESK_DELIVERY_URL",
         "CAREDESK_DELIVERY_SECRET",
+        "CAREDESK_DELIVERY_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)
+    for name in os.environ:
+        if name.startswith("CAREDESK_DELIVERY_URL_"):
+            monkeypatch.delenv(name)
 
 
 PG_URL = os.environ.get("CAREDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

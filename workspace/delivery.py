@@ -28,11 +28,11 @@ import json
 import os
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlmodel import Session
@@ -44,7 +44,10 @@ from storage.uow import read_session, unit_of_work
 from workspace.action_view import ActionRecord
 from workspace.errors import CareDeskError
 from workspace.timefmt import utcnow
-from workspace.vocabulary import ChangeKind
+from workspace.vocabulary import ActionKind, ChangeKind
+
+if TYPE_CHECKING:
+    from workspace.settings import Settings
 
 LEASE = timedelta(seconds=30)
 """How long a deliverer holds the messages it took: longer than one attempt can last."""
@@ -75,23 +78,35 @@ class Endpoints:
         return self.urls.get(kind) or self.urls.get("*")
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> Endpoints:
-        """`CAREDESK_DELIVERY_URL` for every kind, `CAREDESK_DELIVERY_URL_<KIND>` for one
-        (`..._URL_REFUND`), and `CAREDESK_DELIVERY_SECRET` (two, comma-separated, while one
-        is rotated)."""
+    def from_settings(
+        cls, settings: Settings | None = None, environ: Mapping[str, str] | None = None
+    ) -> Endpoints:
+        """From the settings (the environment, then the config file): `delivery_url` for
+        every kind, `delivery_urls` by kind, or `CAREDESK_DELIVERY_URL_<KIND>` for one kind
+        in the environment (`..._URL_REFUND`, which beats the file); `delivery_secret`
+        (two, comma-separated, while one is rotated); `delivery_timeout`. Raises
+        `CareDeskError` naming a kind CareDesk does not have."""
+        from workspace.settings import Settings
+
+        found = Settings() if settings is None else settings
         env = os.environ if environ is None else environ
-        urls = {}
-        if env.get("CAREDESK_DELIVERY_URL"):
-            urls["*"] = env["CAREDESK_DELIVERY_URL"]
+        urls = {kind.lower(): url for kind, url in found.delivery_urls.items() if url}
         prefix = "CAREDESK_DELIVERY_URL_"
         for name, value in env.items():
             if name.startswith(prefix) and value:
                 urls[name.removeprefix(prefix).lower()] = value
-        secrets = tuple(
-            s.strip() for s in env.get("CAREDESK_DELIVERY_SECRET", "").split(",") if s.strip()
-        )
-        timeout = float(env.get("CAREDESK_DELIVERY_TIMEOUT") or 10.0)
-        return cls(urls, secrets, timeout)
+        kinds = {k.value for k in ActionKind}
+        for kind in urls:
+            if kind not in kinds:
+                raise CareDeskError(
+                    f"delivery_urls: {kind!r} is not an action kind; expected "
+                    + ", ".join(sorted(kinds))
+                )
+        if found.delivery_url:
+            urls["*"] = found.delivery_url
+        secret = found.delivery_secret.get_secret_value() if found.delivery_secret else ""
+        secrets = tuple(part.strip() for part in secret.split(",") if part.strip())
+        return cls(urls, secrets, found.delivery_timeout)
 
 
 def message(record: ActionRecord, executed_at: datetime) -> dict[str, Any]:
@@ -200,7 +215,8 @@ class Deliverer:
     ) -> None:
         if not endpoints.secrets:
             raise CareDeskError(
-                "delivery needs a signing secret: set CAREDESK_DELIVERY_SECRET (whsec_...)"
+                "delivery needs a signing secret: set CAREDESK_DELIVERY_SECRET (whsec_...), "
+                "or delivery_secret in the config file"
             )
         self.db = db
         self.endpoints = endpoints

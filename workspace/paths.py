@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_cache_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path
 
 
 def default_data_dir() -> Path:
@@ -17,6 +17,11 @@ def default_data_dir() -> Path:
 def default_cache_dir() -> Path:
     """Where CareDesk keeps what it can make again (a replay's empty database)."""
     return user_cache_path("caredesk", appauthor=False)
+
+
+def default_config_file() -> Path:
+    """The user's CareDesk config file (TOML)."""
+    return user_config_path("caredesk", appauthor=False) / "config.toml"
 
 
 def cache_dir() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -226,17 +227,60 @@ def test_backoff_doubles_with_jitter_and_stays_capped() -> None:
     assert backoff(500, lambda: 1.0) == timedelta(minutes=30)
 
 
-def test_endpoints_come_from_the_environment() -> None:
-    found = Endpoints.from_environment(
-        {
-            "CAREDESK_DELIVERY_URL": "http://127.0.0.1:1/all",
-            "CAREDESK_DELIVERY_URL_REFUND": "http://127.0.0.1:1/refunds",
-            "CAREDESK_DELIVERY_SECRET": f"{SECRET}, {OLD_SECRET}",
-        }
+def test_endpoints_come_from_the_environment_over_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'delivery_url = "http://127.0.0.1:1/file"\n'
+        f'delivery_secret = "{OLD_SECRET}"\n'
+        "delivery_timeout = 2.5\n"
+        "[delivery_urls]\n"
+        'reship = "http://127.0.0.1:1/warehouse"\n',
+        encoding="utf-8",
     )
+    monkeypatch.setenv("CAREDESK_CONFIG", str(config))
+    from_file = Endpoints.from_settings()
+    assert from_file.url("refund") == "http://127.0.0.1:1/file"
+    assert from_file.url("reship") == "http://127.0.0.1:1/warehouse"
+    assert (from_file.secrets, from_file.timeout) == ((OLD_SECRET,), 2.5)
+    monkeypatch.setenv("CAREDESK_DELIVERY_URL", "http://127.0.0.1:1/all")
+    monkeypatch.setenv("CAREDESK_DELIVERY_URL_REFUND", "http://127.0.0.1:1/refunds")
+    monkeypatch.setenv("CAREDESK_DELIVERY_SECRET", f"{SECRET}, {OLD_SECRET}")
+    found = Endpoints.from_settings()
     assert found.url("refund") == "http://127.0.0.1:1/refunds"
-    assert found.url("reship") == "http://127.0.0.1:1/all"
+    assert found.url("discount") == "http://127.0.0.1:1/all"
+    assert found.url("reship") == "http://127.0.0.1:1/warehouse"
     assert found.secrets == (SECRET, OLD_SECRET)
+    from workspace.settings import Settings
+
+    assert SECRET not in repr(Settings()) and SECRET not in str(Settings())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('delivery_ulr = "http://x"\n', "'delivery_ulr' is not a setting"),
+        ("delivery_url = \n", "not TOML: Invalid value (at line 1, column 16)"),
+        ('delivery_timeout = "soon"\n', "delivery_timeout in"),
+        ('[delivery_urls]\nrefnud = "http://x"\n', "'refnud' is not an action kind"),
+    ],
+)
+def test_a_bad_config_file_is_named_with_what_was_expected(
+    text: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from workspace.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(text + f'delivery_secret = "{SECRET}"\n', encoding="utf-8")
+    monkeypatch.setenv("CAREDESK_CONFIG", str(config))
+    assert main(["deliver", "--once", "--db", f"sqlite:///{tmp_path / 'x.db'}"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and SECRET not in err
 
 
 def test_caredesk_deliver_once_sends_what_is_due_and_names_each_failure(

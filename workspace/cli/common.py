@@ -75,8 +75,11 @@ def settings_of(args: argparse.Namespace) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
+        from workspace.settings import config_file
+
         first = error.errors()[0]
-        where = "CAREDESK_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        name = str(first["loc"][0]) if first["loc"] else ""
+        where = f"CAREDESK_{name.upper()} (or {name} in {config_file()})" if name else "settings"
         raise CareDeskError(f"{where}: {first['msg']}") from error
     except SettingsError as error:  # a value that is not even JSON, e.g. CAREDESK_KEYMAP
         field = str(error).split('"')[1] if '"' in str(error) else "settings"

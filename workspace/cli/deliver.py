@@ -17,11 +17,14 @@ Without --once it keeps running, woken by the database's live feed. It also brin
 follow-ups that fell due back to their owners' queues, as every open workspace does."""
 
 EPILOG = """\
-configuration (environment):
+configuration (environment, or the same names in lower case, without CAREDESK_, in the
+config file: config.toml in the user's config directory, or CAREDESK_CONFIG):
   CAREDESK_DELIVERY_URL          the endpoint for every action kind
-  CAREDESK_DELIVERY_URL_<KIND>   the endpoint for one kind (CAREDESK_DELIVERY_URL_REFUND)
+  CAREDESK_DELIVERY_URL_<KIND>   the endpoint for one kind (CAREDESK_DELIVERY_URL_REFUND;
+                                 in the file, a [delivery_urls] table: refund = "...")
   CAREDESK_DELIVERY_SECRET       the signing secret (whsec_...); two, comma-separated,
                                  while one is rotated (both sign). Never printed.
+  CAREDESK_DELIVERY_TIMEOUT      seconds one attempt may take (default 10)
 
 A receiver that answers 410 (Gone) disables its endpoint: messages for it wait, none is
 lost, until `caredesk deliver --enable URL` (for instance once the URL is corrected).
@@ -55,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from workspace.delivery import Deliverer, Endpoints
     from workspace.text import one_line
 
-    endpoints = Endpoints.from_environment()
-    db = database_of(settings_of(args))
+    settings = settings_of(args)
+    endpoints = Endpoints.from_settings(settings)
+    db = database_of(settings)
     migrate(db)  # as every command that writes: a database of an older CareDesk is upgraded
     if args.enable is not None:
         try:
