@@ -18,6 +18,7 @@ from screens.help import HelpScreen
 from screens.leaving import LeavingScreen
 from screens.lookup import LookupScreen
 from screens.monitor import ContactView, MonitorScreen
+from screens.follow_up import FollowUpScreen
 from screens.new_contact import NewContactScreen
 from screens.replay import ReplayReportScreen
 from screens.saved_replies import SavedRepliesScreen
@@ -50,6 +51,7 @@ OWNERS = {
     "assign": AssignScreen,
     "lookup": LookupScreen,
     "new_contact": NewContactScreen,
+    "follow_up": FollowUpScreen,
     "monitor": MonitorScreen,
     "board": Board,
     "monitor_view": ContactView,

@@ -135,6 +135,35 @@ def test_action_form(snap_compare, demo_db: Database, size: tuple[int, int]) -> 
     assert snap_compare(_app(demo_db), terminal_size=size, run_before=_action_form)
 
 
+async def _follow_up_form(pilot) -> None:
+    """Claimed, then a call back promised for in 2 hours, with a note typed."""
+    await _claimed_and_typing(pilot)
+    await pilot.press("escape", "u")
+    await _settle(pilot)
+    await pilot.press("enter", *"in 2h", "enter", *"after the refund lands")
+    await _settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+@SIZES
+def test_follow_up_form(snap_compare, demo_db: Database, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=size, run_before=_follow_up_form)
+
+
+async def _promised(pilot) -> None:
+    """The call back promised: the digest lists it first."""
+    await _follow_up_form(pilot)
+    await pilot.press("enter")
+    await _settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def test_a_promise_in_the_digest(snap_compare, demo_db: Database) -> None:
+    assert snap_compare(_app(demo_db), terminal_size=(120, 35), run_before=_promised)
+
+
 async def _database_lost(pilot) -> None:
     """Claimed with a reply typed, when the database goes away: the banner over the queue."""
     await _claimed_and_typing(pilot)
