@@ -56,10 +56,10 @@ def take_due(
         .values(
             leased_until=until,
             leased_by=by,
-            # A lease still named here ran out before its holder recorded an answer: the
-            # receiver may have had the message from it.
-            orphaned=col(Delivery.orphaned)
-            + case((col(Delivery.leased_by).is_not(None), 1), else_=0),
+            # A message still in flight was being sent when its deliverer died (or hung past
+            # its lease): the receiver may have had it.
+            orphaned=col(Delivery.orphaned) + case((col(Delivery.in_flight), 1), else_=0),
+            in_flight=False,
         )
         .returning(
             col(Delivery.id),
@@ -72,14 +72,44 @@ def take_due(
     return session.execute(stmt).all()
 
 
-def mark(session: Session, delivery_id: int, by: str, values: dict[str, Any]) -> bool:
-    """Record an attempt's outcome, if `by` still holds the lease; the lease ends."""
+def sending(session: Session, delivery_id: int, by: str) -> bool:
+    """Say `by` is sending the message now (in the transaction before the send, so a death
+    in flight is known); False, marking nothing, when `by` no longer holds its lease."""
     stmt: Any = (
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.leased_by) == by)
-        .values(**values, leased_until=None, leased_by=None)
+        .values(in_flight=True)
     )
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def mark(
+    session: Session, delivery_id: int, by: str, values: dict[str, Any], *, unknown: bool = False
+) -> bool:
+    """Record an attempt's outcome, if `by` still holds the lease; the lease ends. With
+    `unknown`, the receiver may have had it though no answer came (counted in `orphaned`)."""
+    extra: dict[str, Any] = {"in_flight": False, "leased_until": None, "leased_by": None}
+    if unknown:
+        extra["orphaned"] = col(Delivery.orphaned) + 1
+    stmt: Any = (
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.leased_by) == by)
+        .values(**values, **extra)
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, delivery_ids: list[int], by: str) -> None:
+    """Give back leases `by` took but will not use (its lease is running out), so another
+    deliverer takes them at once."""
+    if not delivery_ids:
+        return
+    stmt: Any = (
+        update(Delivery)
+        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.leased_by) == by)
+        .values(leased_until=None, leased_by=None)
+    )
+    session.execute(stmt)
 
 
 def retry_now(session: Session, action_id: int, now: datetime) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
     true,
 )
@@ -532,8 +533,12 @@ class Delivery(SQLModel, table=True):
     receiver_ref: str | None = Field(default=None, sa_column=Column(Text))
     """What the receiver answered as its own reference, if anything."""
     orphaned: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    """Times a deliverer's lease on it ran out before it recorded the answer: the receiver
-    may have had it that many extra times."""
+    """Sends whose answer was never known (its deliverer died in flight, or the answer timed
+    out): the receiver may have had it that many extra times."""
+    in_flight: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    """A deliverer is sending it now."""
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     response: str | None = Field(default=None, sa_column=Column(Text))
     """The receiver's answer to a request it refused for good."""

@@ -1,5 +1,6 @@
 """Bulk data movement for import and export: id lookups, keyset streams, and the writes of
-CareDesk's own records (holds, actions, policy versions, team settings, the audit log).
+CareDesk's own records (holds, actions, deliveries, shipments, follow-ups, policy versions,
+team settings, the audit log, and what executed refunds gave back on orders).
 
 Rows cross this module as plain dicts keyed by column name, so `workspace` never touches a
 table class. The import's upserts are in `storage.bulk_upsert`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, true, update
@@ -21,10 +23,12 @@ from storage.models import (
     ContactHold,
     Customer,
     Delivery,
+    FollowUp,
     Interaction,
     Order,
     OrderItem,
     PolicyVersion,
+    Shipment,
     Survey,
     TeamSetting,
     Ticket,
@@ -39,7 +43,14 @@ PAGE = IN_CHUNK
 Kind = Literal["customer", "order", "ticket"]
 
 Recorded = Literal[
-    "contact_hold", "action", "delivery", "policy_version", "team_setting", "audit_entry"
+    "contact_hold",
+    "action",
+    "delivery",
+    "shipment",
+    "follow_up",
+    "policy_version",
+    "team_setting",
+    "audit_entry",
 ]
 """CareDesk's own records that keep their ids from one database to the next."""
 
@@ -57,6 +68,8 @@ _TABLES: dict[str, Table] = {
     "audit_entry": AuditEntry.__table__,  # type: ignore[attr-defined]
     "contact_hold": ContactHold.__table__,  # type: ignore[attr-defined]
     "delivery": Delivery.__table__,  # type: ignore[attr-defined]
+    "shipment": Shipment.__table__,  # type: ignore[attr-defined]
+    "follow_up": FollowUp.__table__,  # type: ignore[attr-defined]
 }
 
 #: Where an import looks for CareDesk's own records, in the order it names the first one.
@@ -64,6 +77,8 @@ _TABLES: dict[str, Table] = {
 RECORDED: tuple[Recorded, ...] = (
     "action",
     "delivery",
+    "shipment",
+    "follow_up",
     "policy_version",
     "team_setting",
     "audit_entry",
@@ -189,6 +204,20 @@ def set_news_seen(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(_NEWS, params)
 
 
+_REFUNDED = (
+    update(_TABLES["order"])
+    .where(_TABLES["order"].c.id == bindparam("order_id"))
+    .values(refunded=bindparam("amount"))
+)
+
+
+def set_refunded(session: Session, refunded: dict[str, Decimal]) -> None:
+    """Set what was given back on each order (`refunded`), by order id."""
+    if refunded:
+        params = [{"order_id": order, "amount": amount} for order, amount in refunded.items()]
+        session.execute(_REFUNDED, params)
+
+
 def _keyset(connection: Connection, table: Table, key: str) -> Iterator[list[dict[str, Any]]]:
     """Pages of `table` in `key` order, each fetched by `key > last` over its unique index."""
     column = table.c[key]
@@ -260,17 +289,27 @@ def stream_surveys(connection: Connection) -> Iterator[dict[str, Any]]:
         yield from page
 
 
+#: CareDesk's own records that name agents by database id.
+_NAMING = ("action", "contact_hold", "follow_up")
+
+
 def stream_recorded(connection: Connection, name: Recorded) -> Iterator[dict[str, Any]]:
     """Every row of one of CareDesk's own tables, by id (the audit log in chain order).
 
     Actions come with `agent` and `decider`: the login names of who asked and who decided;
-    holds with `agent`, the login name of who held the contact.
+    holds with `agent`, the login name of who held the contact; follow-ups with `owner`,
+    `creator` and `finisher`: the login names of who owns it (None: the team), who made
+    it and who did it (None: nobody, or not yet).
     """
-    names = _agent_names(connection) if name in ("action", "contact_hold") else {}
+    names = _agent_names(connection) if name in _NAMING else {}
     for page in _keyset(connection, _TABLES[name], "id"):
         for row in page:
             if name in ("action", "contact_hold"):
                 row["agent"] = names[row["agent_id"]]
             if name == "action":
                 row["decider"] = names.get(row["decided_by"])
+            elif name == "follow_up":
+                row["owner"] = names.get(row["owner_id"])
+                row["creator"] = names[row["created_by"]]
+                row["finisher"] = names.get(row["done_by"])
             yield row

@@ -18,8 +18,9 @@ becomes of it:
 Retries are rows, not a loop in memory: a deliverer killed at any point loses nothing, and
 another one takes the message once its lease runs out. (That is why this is written here
 rather than with an in-process retry library: the backoff is one line, the state is the
-outbox's.) A receiver may see a message twice only after a deliverer died mid-send; the
-`webhook-id` tells it so.
+outbox's.) A receiver may see a message twice when its answer never came back: a deliverer
+died mid-send, or the answer timed out or the connection dropped after the request went out.
+Each such send is counted (`possible_duplicates`), and the `webhook-id` tells the receiver.
 """
 
 from __future__ import annotations
@@ -180,6 +181,12 @@ def _reference(answer: httpx.Response) -> str | None:
     return None
 
 
+def _maybe_sent(error: httpx.TransportError) -> bool:
+    """Whether the receiver may have had the request though no answer came: anything but
+    failing to connect (a read that timed out, a connection dropped mid-answer)."""
+    return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
 @dataclass(frozen=True)
 class _Gone:
     """An endpoint found gone in this round (as `disabled_endpoints` rows read)."""
@@ -260,13 +267,23 @@ class Deliverer:
             feed.close()
 
     def run_once(self, limit: int = 50) -> Round:
-        """Take up to `limit` due messages and try each once."""
+        """Take up to `limit` due messages and try each once, one after another. Each is
+        said to be in flight in the transaction before its send (the one that recorded the
+        previous answer), so a deliverer that dies mid-send is known by the next to take
+        it. What is left when the lease could run out before another attempt ends is given
+        back, never sent after the lease ran out."""
         now = self.clock()
+        until = now + LEASE
         with unit_of_work(self.db) as s:
-            taken = delivery_queries.take_due(s, now, now + LEASE, self.name, limit)
+            taken = list(delivery_queries.take_due(s, now, until, self.name, limit))
             disabled: dict[str, Any] = delivery_queries.disabled_endpoints(s) if taken else {}
+            ours = bool(taken) and delivery_queries.sending(s, taken[0].id, self.name)
+        # One attempt may wait for the connection, the request and the answer in turn.
+        attempt = timedelta(seconds=3 * self.endpoints.timeout + 1)
         done = Round()
-        for row in taken:
+        for i, row in enumerate(taken):
+            if not ours:
+                break
             url = self.endpoints.url(row.kind)
             if url is not None and url in disabled:
                 outcome = self._later(
@@ -279,15 +296,23 @@ class Deliverer:
             else:
                 outcome = self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
             gone = outcome.pop("disable", None)
+            unknown = bool(outcome.pop("unknown", False))
             if gone is not None:
                 disabled[gone] = _Gone(outcome["last_error"])
             contact = json.loads(row.payload)["action"].get("contact")
+            rest = taken[i + 1 :]
             with unit_of_work(self.db) as s:
                 if gone is not None:
                     delivery_queries.disable_endpoint(s, gone, self.clock(), outcome["last_error"])
-                if delivery_queries.mark(s, row.id, self.name, outcome):
+                if delivery_queries.mark(s, row.id, self.name, outcome, unknown=unknown):
                     # Workspaces showing the action say where it stands now.
                     changes.record(s, ChangeKind.DELIVERY, self.clock(), ticket_id=contact)
+                if rest and self.clock() + attempt < until:
+                    ours = delivery_queries.sending(s, rest[0].id, self.name)
+                else:
+                    ours = False
+                if rest and not ours:  # another deliverer takes them at once
+                    delivery_queries.release(s, [r.id for r in rest], self.name)
             status = outcome["status"]
             if status == "delivered":
                 done.delivered += 1
@@ -316,12 +341,16 @@ class Deliverer:
             # Stamped with the wall clock: a receiver refuses a timestamp minutes off its own.
             headers = self._headers(webhook_id, body, utcnow())
             answer = self.client.post(url, content=body, headers=headers)
-        except httpx.TimeoutException:
-            return self._later(attempt, now, "the receiver did not answer in time")
+        except httpx.TimeoutException as error:
+            later = self._later(attempt, now, "the receiver did not answer in time")
+            later["unknown"] = _maybe_sent(error)
+            return later
         except httpx.TransportError as error:
-            return self._later(
+            later = self._later(
                 attempt, now, f"could not reach the receiver ({type(error).__name__})"
             )
+            later["unknown"] = _maybe_sent(error)
+            return later
         code = answer.status_code
         if 200 <= code < 300:
             return {

@@ -12,8 +12,10 @@ Create Date: 2026-12-07
   a due time and an owner (none: the team). Scheduled ones are read by due time; open ones by
   customer (the digest), by owner (a deactivation hands them back) and by status and due time
   (the monitor's overdue count).
-- `delivery.orphaned`: how many times a deliverer's lease on a message ran out before it
-  recorded the receiver's answer: the receiver may have had it that many extra times.
+- `delivery.in_flight`: a deliverer is sending it now (set in the transaction before the
+  send, cleared by the one that records the answer). `delivery.orphaned`: how many times a
+  send's answer was never known (its deliverer died in flight, or the answer timed out): the
+  receiver may have had it that many extra times.
 - `delivery_endpoint`: endpoints a receiver said are gone (410); nothing is sent to one until
   it is enabled again.
 """
@@ -49,10 +51,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_shipment_action", "shipment", ["action_id"], unique=True)
     op.create_index("ix_shipment_order", "shipment", ["order_id", "created_at"])
-    with op.batch_alter_table("orders") as batch:
-        batch.add_column(sa.Column("refunded", Money(), nullable=False, server_default="0"))
-    with op.batch_alter_table("delivery") as batch:
-        batch.add_column(sa.Column("orphaned", sa.Integer(), nullable=False, server_default="0"))
+    # Plain ADD COLUMN, which SQLite does in place: a batch copy of the table would drop the
+    # expression indexes it cannot reflect (the orders' folded id).
+    op.add_column("orders", sa.Column("refunded", Money(), nullable=False, server_default="0"))
+    op.add_column(
+        "delivery", sa.Column("orphaned", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "delivery", sa.Column("in_flight", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.create_index(
         "ix_delivery_orphaned",
         "delivery",
@@ -100,8 +107,7 @@ def downgrade() -> None:
     op.drop_table("follow_up")
     op.drop_table("delivery_endpoint")
     op.drop_index("ix_delivery_orphaned", "delivery")
-    with op.batch_alter_table("delivery") as batch:
-        batch.drop_column("orphaned")
-    with op.batch_alter_table("orders") as batch:
-        batch.drop_column("refunded")
+    op.drop_column("delivery", "in_flight")
+    op.drop_column("delivery", "orphaned")
+    op.drop_column("orders", "refunded")
     op.drop_table("shipment")
