@@ -16,7 +16,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from widgets.commands import bindings
-from workspace.follow_ups import FollowUpInputError, parse_due
+from workspace.due import FollowUpInputError, parse_due
 from workspace.text import one_line
 from workspace.timefmt import full
 from workspace.vocabulary import FollowUpKind

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from workspace.context import Compensation, Digest, RepeatContact
 from workspace.customers import CustomerRecord, OrderRecord, TicketRecord
-from workspace.follow_ups import FollowUpRecord
+from workspace.follow_up_view import FollowUpRecord
 from workspace.text import count, one_line, preview
 from workspace.timefmt import day, when
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from workspace.action_view import ActionRecord
 from workspace.customers import CustomerRecord, OrderRecord, TicketRecord, is_late
-from workspace.follow_ups import FollowUpRecord
+from workspace.follow_up_view import FollowUpRecord
 from workspace.timeline import TimelineRecord
 from workspace.vocabulary import OPEN_ORDERS, Direction
 

@@ -15,9 +15,7 @@ first makes it moot.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,10 +26,11 @@ from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
+from workspace.due import FollowUpInputError, parse_due
 from workspace.errors import CareDeskError
-from workspace.team_config import TeamConfig, parse_duration
-from workspace.text import one_line
-from workspace.timefmt import local, utcnow, when
+from workspace.follow_up_view import OVERDUE_AFTER, FollowUpRecord, follow_up_record
+from workspace.team_config import TeamConfig
+from workspace.timefmt import utcnow
 from workspace.vocabulary import (
     AuditEvent,
     ChangeKind,
@@ -46,129 +45,10 @@ from workspace.vocabulary import (
 CHECK_BACK_AFTER = timedelta(days=2)
 """How long a contact parked waiting on the customer waits before it comes back."""
 
-OVERDUE_AFTER = timedelta(minutes=30)
-"""A follow-up due this long and not done is overdue (the monitor counts it)."""
-
-LONGEST_AHEAD = timedelta(days=366)
-"""A promise further ahead than this is a typing mistake."""
-
 SYSTEM = "caredesk"
 """Who the audit log names for what the sweep does."""
 
 NOTE_LIMIT = 500
-
-
-class FollowUpInputError(CareDeskError):
-    """A follow-up the agent asked for cannot be made as typed."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class FollowUpRecord:
-    """A follow-up as the workspace shows it."""
-
-    id: int
-    ticket_id: str
-    customer_id: str
-    owner_id: int | None
-    owner_name: str | None
-    """None: the team's."""
-    kind: str
-    note: str
-    """The agent's words (untrusted text)."""
-    due_at: datetime
-    status: FollowUpStatus
-    created_at: datetime
-
-    @property
-    def label(self) -> str:
-        kind = member(FollowUpKind, self.kind)
-        return kind.label if kind is not None else one_line(self.kind)
-
-    def overdue(self, now: datetime) -> bool:
-        """Due for `OVERDUE_AFTER` and not done."""
-        return self.status is not FollowUpStatus.DONE and now - self.due_at >= OVERDUE_AFTER
-
-    def line(self, now: datetime) -> str:
-        """`Call the customer back, due 14:30 (Alex): "after the courier calls"`."""
-        owner = one_line(self.owner_name) if self.owner_name else "the team"
-        state = "overdue since" if self.overdue(now) else "due"
-        note = f': "{one_line(self.note)}"' if self.note else ""
-        on = one_line(self.ticket_id)
-        return f"{self.label}, {state} {when(self.due_at, now)} ({owner}) on {on}{note}"
-
-
-def follow_up_record(r: Any) -> FollowUpRecord:
-    """A follow-up from a row of `storage.follow_up_queries`."""
-    return FollowUpRecord(
-        id=r.id,
-        ticket_id=r.ticket_id,
-        customer_id=r.customer_id,
-        owner_id=r.owner_id,
-        owner_name=r.owner_name,
-        kind=r.kind,
-        note=r.note,
-        due_at=r.due_at,
-        status=FollowUpStatus(r.status),
-        created_at=r.created_at,
-    )
-
-
-_CLOCK = re.compile(r"^(?:(today|tomorrow)\s+)?(\d{1,2}):(\d{2})$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?$")
-
-
-def parse_due(text: str, now: datetime) -> datetime:
-    """When a follow-up is due, as an agent types it: `in 2h` / `2h` / `1d4h` (from now),
-    `14:30` (the next 14:30, local time), `tomorrow 9:00`, `2026-12-08 14:30` or
-    `2026-12-08` (9:00 local). Raises `FollowUpInputError` naming what is expected."""
-    raw = " ".join(text.lower().split())
-    expected = (
-        f"{text.strip()!r} is not a time; type a delay (in 2h, 30m, 1d), a time of day "
-        "(14:30, tomorrow 9:00) or a date (2026-12-08 14:30)"
-    )
-    if not raw:
-        raise FollowUpInputError(
-            "say when the follow-up is due (in 2h, 14:30, tomorrow 9:00)", "due"
-        )
-    here = local(now)
-    due: datetime | None = None
-    if (span := parse_duration(raw.removeprefix("in "))) is not None:
-        due = now + span
-    elif m := _CLOCK.match(raw):
-        day_word, hour, minute = m.group(1), int(m.group(2)), int(m.group(3))
-        if hour > 23 or minute > 59:
-            raise FollowUpInputError(expected, "due")
-        due = here.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if day_word == "tomorrow":
-            due += timedelta(days=1)
-        elif day_word is None and due <= here:
-            due += timedelta(days=1)  # 09:00 typed at 17:00 means tomorrow's
-    elif m := _DATE.match(raw):
-        try:
-            due = here.replace(
-                year=int(m.group(1)),
-                month=int(m.group(2)),
-                day=int(m.group(3)),
-                hour=int(m.group(4) or 9),
-                minute=int(m.group(5) or 0),
-                second=0,
-                microsecond=0,
-            )
-        except ValueError:
-            raise FollowUpInputError(expected, "due") from None
-    if due is None:
-        raise FollowUpInputError(expected, "due")
-    if due <= now:
-        raise FollowUpInputError(
-            f"{text.strip()!r} is in the past; a follow-up is due later", "due"
-        )
-    if due - now > LONGEST_AHEAD:
-        raise FollowUpInputError(f"{text.strip()!r} is more than a year away", "due")
-    return due.astimezone(now.tzinfo)
 
 
 class FollowUps:

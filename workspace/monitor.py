@@ -28,7 +28,7 @@ from storage.money import to_money
 from storage.uow import read_session
 from workspace.action_view import ActionRecord
 from workspace.errors import CareDeskError
-from workspace.follow_ups import OVERDUE_AFTER
+from workspace.follow_up_view import OVERDUE_AFTER
 from workspace.friction import Friction
 from workspace.live import LiveFeed
 from workspace.metrics import Period

@@ -16,7 +16,7 @@ from workspace.action_view import COMPENSATION_WINDOW, ActionRecord, action_reco
 from workspace.context import REPEAT_WINDOW, Compensation, CustomerContext, make_digest
 from workspace.customers import OrderRecord, customer_record, order_record, ticket_record
 from workspace.errors import CareDeskError
-from workspace.follow_ups import follow_up_record
+from workspace.follow_up_view import follow_up_record
 from workspace.queue import CLOSED_SHOWN, QueueFilter, QueueKey, QueueRow, queue_row
 from workspace.timefmt import utcnow
 from workspace.timeline import (

@@ -27,6 +27,7 @@ from storage.uow import read_session, unit_of_work
 from workspace.audit_trail import AuditTrail
 from workspace.errors import InputRejected, Problem
 from workspace.sla import DEFAULT_LEVELS, ServiceLevels, Target
+from workspace.timefmt import _UNITS, parse_duration
 from workspace.vocabulary import AuditEvent, Channel, Entity, Priority, Role, member
 
 MAX_BYTES = 1024 * 1024
@@ -37,7 +38,6 @@ LONGEST = timedelta(days=365)
 
 _SECTIONS = ("version", "service_levels", "escalation")
 _TARGET_KEYS = ("first_response", "resolution")
-_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_HINT = "a duration with its unit, like 90s, 30m, 4h or 1d12h"
 
 
@@ -87,25 +87,6 @@ class _NoAliasLoader(yaml.SafeLoader):
                 None, None, "aliases (*name) are not allowed in a configuration", event.start_mark
             )
         return super().compose_node(parent, index)
-
-
-def parse_duration(text: str) -> timedelta | None:
-    """`90s`, `30m`, `4h`, `1d12h`, `1h30m` as a duration; None for anything else (a bare
-    number, `1:30`, a unit repeated or out of order)."""
-    seconds, rest, order = 0, text.strip(), "dhms"
-    if not rest:
-        return None
-    while rest:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        if digits == 0 or digits > 6 or digits == len(rest):
-            return None
-        unit = rest[digits]
-        if unit not in order:
-            return None
-        order = order[order.index(unit) + 1 :]
-        seconds += int(rest[:digits]) * _UNITS[unit]
-        rest = rest[digits + 1 :]
-    return timedelta(seconds=seconds)
 
 
 def duration_text(span: timedelta) -> str:

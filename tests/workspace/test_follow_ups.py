@@ -15,7 +15,8 @@ from storage.uow import read_session
 from tests.factories import NOW, add_agents, add_customer, add_ticket
 from workspace import follow_ups
 from workspace.desk import Desk, unpark
-from workspace.follow_ups import FollowUpInputError, FollowUps, parse_due
+from workspace.due import FollowUpInputError, parse_due
+from workspace.follow_ups import FollowUps
 from workspace.queue import QueueFilter
 from workspace.reading import Reading
 from workspace.team import Team
