@@ -59,7 +59,8 @@ def take_due(
             # A message still in flight was being sent when its deliverer died (or hung past
             # its lease): the receiver may have had it.
             orphaned=col(Delivery.orphaned) + case((col(Delivery.in_flight), 1), else_=0),
-            in_flight=False,
+            # All that are taken are sent at once: in flight from this commit on.
+            in_flight=True,
         )
         .returning(
             col(Delivery.id),
@@ -70,17 +71,6 @@ def take_due(
         )
     )
     return session.execute(stmt).all()
-
-
-def sending(session: Session, delivery_id: int, by: str) -> bool:
-    """Say `by` is sending the message now (in the transaction before the send, so a death
-    in flight is known); False, marking nothing, when `by` no longer holds its lease."""
-    stmt: Any = (
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.leased_by) == by)
-        .values(in_flight=True)
-    )
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def mark(
@@ -95,21 +85,9 @@ def mark(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.leased_by) == by)
         .values(**values, **extra)
+        .execution_options(synchronize_session=False)  # no ORM objects to keep in step
     )
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
-
-
-def release(session: Session, delivery_ids: list[int], by: str) -> None:
-    """Give back leases `by` took but will not use (its lease is running out), so another
-    deliverer takes them at once."""
-    if not delivery_ids:
-        return
-    stmt: Any = (
-        update(Delivery)
-        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.leased_by) == by)
-        .values(leased_until=None, leased_by=None)
-    )
-    session.execute(stmt)
 
 
 def retry_now(session: Session, action_id: int, now: datetime) -> bool:

@@ -30,6 +30,7 @@ import os
 import random
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -57,6 +58,13 @@ FIRST_RETRY = timedelta(seconds=2)
 """The first retry's delay; each next one doubles, up to `LONGEST_WAIT`."""
 
 LONGEST_WAIT = timedelta(minutes=30)
+
+PARALLEL = 16
+"""Messages a deliverer sends at once: each round takes this many, all in flight together,
+so what is counted in flight is what was sent."""
+
+GATHER = 0.05
+"""Seconds to wait, once an answer came, for others to record with it in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -230,9 +238,12 @@ class Deliverer:
         self.clock = clock
         self.name = name or f"deliverer-{uuid.uuid4().hex[:8]}"
         self.signers = [Webhook(secret) for secret in endpoints.secrets]
-        self.client = httpx.Client(timeout=endpoints.timeout, transport=transport)
+        limits = httpx.Limits(max_connections=PARALLEL, max_keepalive_connections=PARALLEL)
+        self.client = httpx.Client(timeout=endpoints.timeout, transport=transport, limits=limits)
+        self.pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix=self.name)
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True)
         self.client.close()
 
     def run(
@@ -266,53 +277,60 @@ class Deliverer:
         finally:
             feed.close()
 
-    def run_once(self, limit: int = 50) -> Round:
-        """Take up to `limit` due messages and try each once, one after another. Each is
-        said to be in flight in the transaction before its send (the one that recorded the
-        previous answer), so a deliverer that dies mid-send is known by the next to take
-        it. What is left when the lease could run out before another attempt ends is given
-        back, never sent after the lease ran out."""
+    def run_once(self, limit: int = PARALLEL) -> Round:
+        """Take up to `limit` due messages and send them all at once, each marked in flight
+        in the transaction that took it, so a deliverer that dies mid-send is known by the
+        next to take them. Answers are recorded as they come, those that come together in
+        one transaction (one NOTIFY): a slow receiver holds back only its own message."""
         now = self.clock()
-        until = now + LEASE
         with unit_of_work(self.db) as s:
-            taken = list(delivery_queries.take_due(s, now, until, self.name, limit))
+            taken = list(delivery_queries.take_due(s, now, now + LEASE, self.name, limit))
             disabled: dict[str, Any] = delivery_queries.disabled_endpoints(s) if taken else {}
-            ours = bool(taken) and delivery_queries.sending(s, taken[0].id, self.name)
-        # One attempt may wait for the connection, the request and the answer in turn.
-        attempt = timedelta(seconds=3 * self.endpoints.timeout + 1)
         done = Round()
-        for i, row in enumerate(taken):
-            if not ours:
-                break
-            url = self.endpoints.url(row.kind)
-            if url is not None and url in disabled:
-                outcome = self._later(
-                    row.attempts,
-                    now,
-                    f"its endpoint is disabled ({disabled[url].reason}); "
-                    "enable it with caredesk deliver --enable URL",
-                    LONGEST_WAIT,
-                )
-            else:
-                outcome = self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
-            gone = outcome.pop("disable", None)
-            unknown = bool(outcome.pop("unknown", False))
-            if gone is not None:
-                disabled[gone] = _Gone(outcome["last_error"])
-            contact = json.loads(row.payload)["action"].get("contact")
-            rest = taken[i + 1 :]
-            with unit_of_work(self.db) as s:
+        if not taken:
+            return done
+        futures = {self.pool.submit(self._attempt, row, dict(disabled), now): row for row in taken}
+        waiting: set[Future[dict[str, Any]]] = set(futures)
+        while waiting:
+            finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            if waiting:  # those answered together are recorded together
+                more, waiting = wait(waiting, timeout=GATHER)
+                finished |= more
+            self._record([(futures[f], f.result()) for f in finished], done, disabled)
+        return done
+
+    def _attempt(self, row: Any, disabled: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """One message's attempt (in the pool): sent, or held for a disabled endpoint."""
+        url = self.endpoints.url(row.kind)
+        if url is not None and url in disabled:
+            return self._later(
+                row.attempts,
+                now,
+                f"its endpoint is disabled ({disabled[url].reason}); "
+                "enable it with caredesk deliver --enable URL",
+                LONGEST_WAIT,
+            )
+        return self._send(row.kind, row.webhook_id, row.payload, row.attempts + 1)
+
+    def _record(
+        self, answered: list[tuple[Any, dict[str, Any]]], done: Round, disabled: dict[str, Any]
+    ) -> None:
+        """Record the answers in one transaction: each message's state, an endpoint found
+        gone, and one change per message for the workspaces showing its action."""
+        at = self.clock()
+        announced: list[dict[str, Any]] = []
+        with unit_of_work(self.db) as s:
+            for row, outcome in answered:
+                gone = outcome.pop("disable", None)
+                unknown = bool(outcome.pop("unknown", False))
                 if gone is not None:
-                    delivery_queries.disable_endpoint(s, gone, self.clock(), outcome["last_error"])
+                    disabled[gone] = _Gone(outcome["last_error"])
+                    delivery_queries.disable_endpoint(s, gone, at, outcome["last_error"])
                 if delivery_queries.mark(s, row.id, self.name, outcome, unknown=unknown):
-                    # Workspaces showing the action say where it stands now.
-                    changes.record(s, ChangeKind.DELIVERY, self.clock(), ticket_id=contact)
-                if rest and self.clock() + attempt < until:
-                    ours = delivery_queries.sending(s, rest[0].id, self.name)
-                else:
-                    ours = False
-                if rest and not ours:  # another deliverer takes them at once
-                    delivery_queries.release(s, [r.id for r in rest], self.name)
+                    contact = json.loads(row.payload)["action"].get("contact")
+                    announced.append({"kind": ChangeKind.DELIVERY, "at": at, "ticket_id": contact})
+            changes.record_many(s, announced)
+        for row, outcome in answered:
             status = outcome["status"]
             if status == "delivered":
                 done.delivered += 1
@@ -321,7 +339,6 @@ class Deliverer:
             else:
                 done.failed += 1
                 done.errors.append(f"{row.webhook_id}: {outcome['last_error']}")
-        return done
 
     def _headers(self, webhook_id: str, body: str, at: datetime) -> dict[str, str]:
         signatures = " ".join(signer.sign(webhook_id, at, body) for signer in self.signers)
