@@ -5,10 +5,11 @@ Records come out parents first (agents, customers, orders, tickets, interactions
 each kind in id order, so the file re-imports as it is and exporting what it imported gives
 the same bytes. `--all` adds CareDesk's own records: the installed policy versions and team
 settings before the customers (a customer's tier must be one the policy knows), then after
-the surveys the holds of contacts, the actions with their decisions and their messages to
-the systems that fulfil them (the outbox), each agent's news mark and the audit log,
-verbatim. Tables are read by keyset pages inside one read
-transaction, so memory stays flat and the export is one consistent snapshot.
+the surveys the holds of contacts, the actions with their decisions, their messages to
+the systems that fulfil them (the outbox) and the shipments they sent, the follow-ups
+promised to customers, each agent's news mark and the audit log, verbatim; and each order
+says what executed refunds gave back on it. Tables are read by keyset pages inside one
+read transaction, so memory stays flat and the export is one consistent snapshot.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _customers(connection: Connection) -> Iterator[str]:
         )
 
 
-def _orders(connection: Connection) -> Iterator[str]:
+def _orders(connection: Connection, *, everything: bool = False) -> Iterator[str]:
     for o in upsert.stream_orders(connection):
         items = [
             {
@@ -100,6 +101,8 @@ def _orders(connection: Connection) -> Iterator[str]:
                 ("promised_by", _optional(o["promised_by"], _date)),
                 ("delivered_at", _optional(o["delivered_at"], _timestamp)),
                 ("items", items),
+                # What executed refunds gave back: CareDesk's own, so `--all` only.
+                ("refunded", _money(o["refunded"]) if everything and o["refunded"] else None),
             ],
         )
 
@@ -210,8 +213,49 @@ def _deliveries(connection: Connection) -> Iterator[str]:
                 ("next_at", _timestamp(d["next_at"])),
                 ("delivered_at", _optional(d["delivered_at"], _timestamp)),
                 ("receiver_ref", d["receiver_ref"]),
+                ("orphaned", d["orphaned"] or None),
+                ("in_flight", True if d["in_flight"] else None),
                 ("last_error", d["last_error"]),
                 ("response", d["response"]),
+            ],
+        )
+
+
+def _shipments(connection: Connection) -> Iterator[str]:
+    for s in upsert.stream_recorded(connection, "shipment"):
+        yield _record(
+            "shipment",
+            [
+                ("id", s["id"]),
+                ("ref", s["ref"]),
+                ("order", s["order_id"]),
+                ("action", s["action_id"]),
+                ("kind", s["kind"]),
+                ("items", s["items"]),
+                ("status", s["status"]),
+                ("created_at", _timestamp(s["created_at"])),
+            ],
+        )
+
+
+def _follow_ups(connection: Connection) -> Iterator[str]:
+    for f in upsert.stream_recorded(connection, "follow_up"):
+        yield _record(
+            "follow_up",
+            [
+                ("id", f["id"]),
+                ("ticket", f["ticket_id"]),
+                ("customer", f["customer_id"]),
+                ("owner", f["owner"]),
+                ("kind", f["kind"]),
+                ("note", f["note"]),
+                ("due_at", _timestamp(f["due_at"])),
+                ("status", f["status"]),
+                ("created_at", _timestamp(f["created_at"])),
+                ("created_by", f["creator"]),
+                ("surfaced_at", _optional(f["surfaced_at"], _timestamp)),
+                ("done_at", _optional(f["done_at"], _timestamp)),
+                ("done_by", f["finisher"]),
             ],
         )
 
@@ -306,13 +350,15 @@ EVERYTHING: tuple[Stream, ...] = (
     _policy_versions,
     _team_settings,
     _customers,
-    _orders,
+    partial(_orders, everything=True),
     partial(_tickets, everything=True),
     _interactions,
     _surveys,
     _holds,
     _actions,
     _deliveries,
+    _shipments,
+    _follow_ups,
     _news,
     _audit,
 )

@@ -1,6 +1,7 @@
 """What an imported line is checked against beyond itself and its references: the tiers
 the policy in effect knows and, for CareDesk's own records (`caredesk export --all`), a
-database that holds none yet, ids in order and an audit chain that holds.
+database that holds none yet, ids in order, keys that do not repeat, the actions their
+messages and shipments belong to, and an audit chain that holds.
 """
 
 from __future__ import annotations
@@ -25,10 +26,19 @@ _DESCRIBED = {
     "contact_hold": "hold",
     "action": "action",
     "delivery": "delivery",
+    "shipment": "shipment",
+    "follow_up": "follow-up",
     "policy_version": "policy version",
     "team_setting": "team setting",
     "audit_entry": "audit entry",
 }
+
+
+_UNIQUE: dict[str, tuple[tuple[str, str], ...]] = {
+    "delivery": (("action", "action_id"), ("webhook_id", "webhook_id")),
+    "shipment": (("action", "action_id"), ("ref", "ref")),
+}
+"""(field, column) of the records of CareDesk's own that no two of a type may share."""
 
 
 class LineContext:
@@ -45,6 +55,10 @@ class LineContext:
         self.admitted: bool | None = None  # None until the first record of CareDesk's own
         self.last: dict[str, int] = {}
         self.refs: set[str] = set()
+        self.actions: set[int] = set()
+        """The ids of the actions earlier in the file (the database holds none)."""
+        self.taken: dict[tuple[str, str], set[Any]] = {}
+        """The values of each unique field (`_UNIQUE`) given so far."""
         self.chain = GENESIS
         # Before any line is written: the import itself starts holds for held contacts.
         self.first_hold = upsert.first_hold(session)
@@ -57,19 +71,25 @@ class LineContext:
             return [
                 ("tier", f"expected a tier the policy knows ({known}), got {show(row['tier'])}")
             ]
+        if parsed.kind == "order":
+            # What refunds gave back on it is CareDesk's own: it goes in with the rest.
+            return [] if row["refunded"] is None else self._admission("refunded")
         if parsed.kind not in RECORDED:
             return []
-        if self.admitted is None:
-            refused = self._admit()
-            if refused:
-                return refused
-        if not self.admitted:
-            return []  # said once, on the first such line
+        refused = self._admission("type")
+        if refused or not self.admitted:
+            return refused  # said once, on the first such line
+        if parsed.kind == "action":
+            self.actions.add(row["id"])  # out of order, it is said once: on its own line
         if "id" in row:
             last = self.last.get(parsed.kind, 0)
             if row["id"] <= last:
                 return [("id", f"expected a number above {last} (ids go up line by line)")]
             self.last[parsed.kind] = row["id"]
+        if parsed.kind in _UNIQUE:
+            found = self._belongs(parsed.kind, row)
+            if found:
+                return found
         if parsed.kind == "action":
             if row["ref"] in self.refs:
                 return [("ref", f"{show(row['ref'])} is given to an earlier action")]
@@ -80,7 +100,26 @@ class LineContext:
             return self._installed(row)
         return []
 
-    def _admit(self) -> Found:
+    def _admission(self, field: str) -> Found:
+        """On the first of CareDesk's own records, the refusal (at `field`) if the database
+        holds some; nothing after that."""
+        return self._admit(field) if self.admitted is None else []
+
+    def _belongs(self, kind: str, row: dict[str, Any]) -> Found:
+        """A delivery or shipment names an action earlier in the file, and shares none of
+        its unique fields with an earlier one."""
+        if row["action_id"] not in self.actions:
+            return [("action", f"no action {row['action_id']} earlier in the file")]
+        for field, column in _UNIQUE[kind]:
+            taken = self.taken.setdefault((kind, column), set())
+            value = row[column]
+            if value in taken:
+                said = f"action {value} has" if field == "action" else f"{show(value)} is given to"
+                return [(field, f"{said} an earlier {kind}")]
+            taken.add(value)
+        return []
+
+    def _admit(self, field: str) -> Found:
         """Let CareDesk's own records in only if the database holds none; until the import
         commits nobody else appends to the audit log."""
         lock_for_audit(self.session)
@@ -93,7 +132,7 @@ class LineContext:
         table, number = first
         return [
             (
-                "type",
+                field,
                 f"this database already holds CareDesk's own records ({_DESCRIBED[table]} "
                 f"#{number} is the first): the records of `export --all` only go into a "
                 "database that holds none",

@@ -59,10 +59,14 @@ from workspace.import_fields import (
 )
 from workspace.vocabulary import (
     DEFAULT_TIER,
+    ActionKind,
     ContactStatus,
+    FollowUpKind,
+    FollowUpStatus,
     HoldEnd,
     InteractionKind,
     Priority,
+    ShipmentStatus,
 )
 
 
@@ -127,7 +131,7 @@ def _customer(obj: dict[str, Any]) -> Parsed | Found:
 
 def _order(obj: dict[str, Any]) -> Parsed | Found:
     allowed = ("id", "customer", "placed_at", "status", "promised_by", "delivered_at", "items")
-    f = Fields(obj, "order", allowed)
+    f = Fields(obj, "order", (*allowed, "refunded"))
     row = {
         "id": f.get("id", parse_ident),
         "customer_id": f.get("customer", parse_ident),
@@ -135,6 +139,8 @@ def _order(obj: dict[str, Any]) -> Parsed | Found:
         "status": f.get("status", parse_order_status),
         "promised_by": f.get("promised_by", parse_date, required=False),
         "delivered_at": f.get("delivered_at", parse_timestamp, required=False),
+        # CareDesk's own (`export --all`): None leaves what the database holds alone.
+        "refunded": f.get("refunded", parse_money, required=False),
     }
     items: list[dict[str, Any]] = []
     for n, item in enumerate(f.get("items", parse_items, default=[])):
@@ -430,7 +436,9 @@ _DELIVERY_STATES = ("queued", "retrying", "delivered", "failed")
 
 def _delivery(obj: dict[str, Any]) -> Parsed | Found:
     required = ("id", "action", "kind", "webhook_id", "payload", "status", "attempts")
-    optional = ("delivered_at", "receiver_ref", "last_error", "response")
+    optional = (
+        "delivered_at", "receiver_ref", "orphaned", "in_flight", "last_error", "response",
+    )  # fmt: skip
     f = Fields(obj, "delivery", (*required, "created_at", "next_at", *optional))
     row = {
         "id": f.get("id", parse_number),
@@ -444,12 +452,109 @@ def _delivery(obj: dict[str, Any]) -> Parsed | Found:
         "next_at": f.get("next_at", parse_timestamp),
         "delivered_at": f.get("delivered_at", parse_timestamp, required=False),
         "receiver_ref": f.get("receiver_ref", parse_text, required=False),
+        "orphaned": f.get("orphaned", parse_count, required=False, default=0),
+        "in_flight": f.get("in_flight", parse_flag, required=False, default=False),
         "last_error": f.get("last_error", parse_text, required=False),
         "response": f.get("response", parse_text, required=False),
     }
     if f.problems:
         return f.problems
     return Parsed("delivery", row, [], [])
+
+
+_SHIPPED = (ActionKind.RESHIP.value, ActionKind.REPLACEMENT.value)
+"""The actions that send the customer something."""
+_SHIPMENT_STATES = tuple(ShipmentStatus)
+
+
+def _parse_skus(value: Any) -> str:
+    """The SKUs a shipment sends: text holding a JSON array of strings, kept as given."""
+    expected = 'text holding a JSON array of SKUs (["BL-200"])'
+    text = parse_text(value)
+    try:
+        skus = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadValue(expected) from exc
+    if not isinstance(skus, list) or not all(isinstance(sku, str) for sku in skus):
+        raise BadValue(expected)
+    return text
+
+
+def _shipment(obj: dict[str, Any]) -> Parsed | Found:
+    keys = ("id", "ref", "order", "action", "kind", "items", "status", "created_at")
+    f = Fields(obj, "shipment", keys)
+    row = {
+        "id": f.get("id", parse_number),
+        "ref": f.get("ref", parse_short32),
+        "order_id": f.get("order", parse_ident),
+        "action_id": f.get("action", parse_number),
+        "kind": f.get("kind", one_of(_SHIPPED)),
+        "items": f.get("items", _parse_skus),
+        "status": f.get("status", one_of(_SHIPMENT_STATES)),
+        "created_at": f.get("created_at", parse_timestamp),
+    }
+    if f.problems:
+        return f.problems
+    return Parsed("shipment", row, [], [("order", "order", row["order_id"])])
+
+
+_FOLLOW_UP_KINDS = tuple(FollowUpKind)
+_FOLLOW_UP_STATES = tuple(FollowUpStatus)
+_FOLLOW_UP_REQUIRED = (
+    "id", "ticket", "customer", "kind", "due_at", "status", "created_at", "created_by",
+)  # fmt: skip
+_FOLLOW_UP_OPTIONAL = ("owner", "note", "surfaced_at", "done_at", "done_by")
+
+
+def _follow_up(obj: dict[str, Any]) -> Parsed | Found:
+    f = Fields(obj, "follow_up", (*_FOLLOW_UP_REQUIRED, *_FOLLOW_UP_OPTIONAL))
+    row = {
+        "id": f.get("id", parse_number),
+        "ticket_id": f.get("ticket", parse_ident),
+        "customer_id": f.get("customer", parse_ident),
+        "kind": f.get("kind", one_of(_FOLLOW_UP_KINDS)),
+        "note": f.get("note", parse_text, required=False, default=""),
+        "due_at": f.get("due_at", parse_timestamp),
+        "status": f.get("status", one_of(_FOLLOW_UP_STATES)),
+        "created_at": f.get("created_at", parse_timestamp),
+        "surfaced_at": f.get("surfaced_at", parse_timestamp, required=False),
+        "done_at": f.get("done_at", parse_timestamp, required=False),
+    }
+    owner = f.get("owner", parse_ident, required=False)
+    creator = f.get("created_by", parse_ident)
+    finisher = f.get("done_by", parse_ident, required=False)
+    if f.problems:
+        return f.problems
+    found = _follow_up_stage(FollowUpStatus(row["status"]), row, finisher)
+    if found:
+        return found
+    refs = [
+        ("ticket", "ticket", row["ticket_id"]),
+        ("customer", "customer", row["customer_id"]),
+        ("created_by", "agent", creator),
+    ]
+    for field, name in (("owner", owner), ("done_by", finisher)):
+        if name is not None:
+            refs.append((field, "agent", name))
+    return Parsed("follow_up", row, [], refs)
+
+
+def _follow_up_stage(status: FollowUpStatus, row: dict[str, Any], finisher: str | None) -> Found:
+    """What a follow-up must and must not say at its status: one done says when (and may
+    say who), one that fell due says when it did, one scheduled says neither."""
+    done = status is FollowUpStatus.DONE
+    if done and row["done_at"] is None:
+        return [("done_at", "expected with status done: a follow-up done says when")]
+    found: Found = []
+    if not done:
+        for field, value in (("done_at", row["done_at"]), ("done_by", finisher)):
+            if value is not None:
+                found.append((field, f"expected only with status done, not {status.value}"))
+    if status is FollowUpStatus.DUE and row["surfaced_at"] is None:
+        found.append(("surfaced_at", "expected with status due: when it fell due"))
+    if status is FollowUpStatus.SCHEDULED and row["surfaced_at"] is not None:
+        found.append(("surfaced_at", "expected only once it fell due, not while scheduled"))
+    return found
 
 
 def _agent_news(obj: dict[str, Any]) -> Parsed | Found:
@@ -488,13 +593,16 @@ PARSERS: dict[str, Callable[[dict[str, Any]], Parsed | Found]] = {
     "hold": _hold,
     "action": _action,
     "delivery": _delivery,
+    "shipment": _shipment,
+    "follow_up": _follow_up,
     "agent_news": _agent_news,
     "audit": _audit,
 }
 """Every record type, by its `type`."""
 
 RECORDED = frozenset(
-    {"policy_version", "team_setting", "hold", "action", "delivery", "agent_news", "audit"}
+    {"policy_version", "team_setting", "hold", "action", "delivery", "shipment", "follow_up"}
+    | {"agent_news", "audit"}
 )
 """CareDesk's own records (`caredesk export --all`): they go only into a database that
 holds none yet."""

@@ -8,9 +8,10 @@ database) and then upserted. A bad line stops the writing; the rest of
 the file is still read so that every problem is listed, and the transaction is rolled back.
 Any bad line refuses the whole file.
 
-CareDesk's own records (holds, actions, policy versions, team settings, agents' news marks,
-the audit log) are written as they were, ids and hashes included, and only into a database
-that holds none yet: they are a whole team's history, moved or restored. A contact an agent holds
+CareDesk's own records (holds, actions, their deliveries and shipments, follow-ups, policy
+versions, team settings, agents' news marks, the audit log, and what refunds gave back on an
+order) are written as they were, ids and hashes included, and only into a database that
+holds none yet: they are a whole team's history, moved or restored. A contact an agent holds
 is never moved to someone else without an audit entry saying so, and the holds of the
 contacts a chunk writes are made to agree with them (a move or a closing ends one, a held
 contact without one gets one), so handle time stays the sum of every hold.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +176,8 @@ _NUMBERED: dict[str, upsert.Recorded] = {
     "hold": "contact_hold",
     "action": "action",
     "delivery": "delivery",
+    "shipment": "shipment",
+    "follow_up": "follow_up",
     "audit": "audit_entry",
 }
 
@@ -190,6 +194,9 @@ class _Batch:
         self.counts: dict[str, int] = dict.fromkeys(PARSERS, 0)
         self.moves: list[tuple[str, str, str]] = []
         """(contact, who held it, who the file gives it to), in the order written."""
+        self.refunded: dict[str, Decimal] = {}
+        """What refunds gave back on each order whose line says so (`export --all`); an
+        order line that does not leaves it as it was."""
         self.numbered: set[upsert.Recorded] = set()
         """The tables rows were inserted into with their ids."""
         self.holds_given = True
@@ -199,6 +206,8 @@ class _Batch:
     def add(self, parsed: Parsed) -> None:
         key = parsed.row[_KEYS.get(parsed.kind, "id")]
         self.pending[parsed.kind][key] = parsed  # a later line with the same id wins
+        if parsed.kind == "order" and parsed.row["refunded"] is not None:
+            self.refunded[key] = parsed.row["refunded"]
         self.counts[parsed.kind] += 1
         self.size += 1
 
@@ -213,6 +222,7 @@ class _Batch:
         self._insert("team_setting", found)
         writer.customers([p.row for p in found["customer"]])
         writer.orders([(p.row, p.items) for p in found["order"]])
+        upsert.set_refunded(session, self.refunded)
         tickets = [self._named(p, assigned_agent_id="assigned_to") for p in found["ticket"]]
         self._note_moves(tickets)
         rows = [row for row, _ in tickets]
@@ -232,6 +242,9 @@ class _Batch:
         self._insert("hold", found, agent_id="agent")
         self._insert("action", found, agent_id="agent", decided_by="decided_by")
         self._insert("delivery", found)
+        self._insert("shipment", found)
+        columns = {"owner_id": "owner", "created_by": "created_by", "done_by": "done_by"}
+        self._insert("follow_up", found, **columns)
         upsert.set_news_seen(session, [p.row for p in found["agent_news"]])
         self._insert("audit", found)
         self.clear()
@@ -266,6 +279,7 @@ class _Batch:
         """Drop the records held (written, or not to be written)."""
         for by_id in self.pending.values():
             by_id.clear()
+        self.refunded.clear()
         self.size = 0
 
 

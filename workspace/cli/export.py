@@ -25,7 +25,8 @@ def add(commands: Subparsers) -> None:
         dest="everything",
         action="store_true",
         help="add what CareDesk itself recorded (policy versions, team settings, actions and "
-        "their decisions, news marks, the audit log): imported into an empty database it "
+        "their decisions, deliveries, shipments, refunds, follow-ups, news marks, the audit "
+        "log): imported into an empty database it "
         "gives the same database, to move a team or restore a backup (records: docs/import.md)",
     )
     parser.set_defaults(run=run)
