@@ -57,6 +57,8 @@ TARGETS: tuple[Target, ...] = (
     Target("claims_per_s", ">=", 500, "/s"),
     Target("claims_next_per_s", ">=", 500, "/s"),
     Target("live_update_p95_ms", "<=", 500, "ms"),
+    Target("delivery_per_s", ">=", 500, "/s"),
+    Target("delivery_latency_p95_ms", "<=", 250, "ms"),
     Target("heartbeat_core_percent", "<", 5, "%"),
     Target("replay_start_s", "<=", 1.0, "s"),
     Target("scenario_check_per_file_ms", "<=", 300, "ms"),
@@ -92,6 +94,8 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "claims": ("errors",),
     "claims_next": ("held_twice", "lost", "false_empty", "errors", "outside"),
     "live_updates": ("missed", "errors"),
+    "delivery": ("duplicates", "missing", "undelivered", "bad_signatures", "errors"),
+    "delivery_latency": ("duplicates", "missing", "undelivered", "bad_signatures", "errors"),
     "lookup": ("empty",),
 }
 

@@ -3,8 +3,8 @@ description into the results (the JSON the CLI writes).
 
 The set is only read. Opening the workspace records the agent's news mark
 (`agent.news_seen_at`), as every workspace does; nothing a figure depends on. Claims,
-heartbeats and the live feed each run on a copy of the set and the import into a fresh
-database, all dropped afterwards; policy decisions are previews, which store nothing.
+heartbeats, the live feed and delivery each run on a copy of the set and the import into a
+fresh database, all dropped afterwards; policy decisions are previews, which store nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from benchmarks.claims import measure_claims
 from benchmarks.common import BenchmarkError, say
 from benchmarks.decisions import measure_policy_decisions
+from benchmarks.delivery import measure_delivery, measure_delivery_latency
 from benchmarks.heartbeats import measure_heartbeats
 from benchmarks.importing import export_file, measure_import
 from benchmarks.latency import measure_open_customer, measure_queue_moves
@@ -76,6 +77,12 @@ class Options:
     """Open workspaces beating."""
     heartbeat_rounds: int = 10
     """Beats of each workspace measured."""
+    deliverers: int = 4
+    """Deliverer processes draining the outbox at once."""
+    delivery_messages: int = 2000
+    """Messages they deliver."""
+    delivery_actions: int = 200
+    """Actions whose message is timed to the receiver, a deliverer running."""
     word: str = WORD
     """The word searched for."""
 
@@ -136,6 +143,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "claims_per_s": ("claims", "claims_per_s"),
     "claims_next_per_s": ("claims_next", "claims_next_per_s"),
     "live_update_p95_ms": ("live_updates", "p95_ms"),
+    "delivery_per_s": ("delivery", "delivery_per_s"),
+    "delivery_latency_p95_ms": ("delivery_latency", "p95_ms"),
     "heartbeat_core_percent": ("heartbeats", "heartbeat_core_percent"),
     "replay_start_s": ("replay", "start_s"),
     "scenario_check_per_file_ms": ("replay", "check_per_file_ms"),
@@ -260,6 +269,16 @@ def run_benchmark(
             store, lambda u: measure_live_updates(u, o.live_workspaces, o.live_actions)
         ),
     )
+    m.take(
+        "delivery",
+        f"delivery ({o.deliverers} deliverers, {o.delivery_messages:,} messages, on a copy)",
+        lambda: _on_copy(store, lambda u: measure_delivery(u, o.deliverers, o.delivery_messages)),
+    )
+    m.take(
+        "delivery_latency",
+        f"delivery latency ({o.delivery_actions} actions, a deliverer running, on a copy)",
+        lambda: _on_copy(store, lambda u: measure_delivery_latency(u, o.delivery_actions)),
+    )
     files: list[Path] = []
 
     def imported() -> Any:
@@ -296,7 +315,7 @@ def run_benchmark(
     results["writes"] = (
         "The set is only read (opening the workspace records the agent's news mark, as "
         "every workspace does). Policy decisions are previews, which store nothing; "
-        "claims, next, heartbeats and the live feed each ran on a copy of the set ("
+        "claims, next, heartbeats, the live feed and delivery each ran on a copy of the set ("
         + (
             "CREATE DATABASE ... TEMPLATE"
             if store.backend == "postgresql"

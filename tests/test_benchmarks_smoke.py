@@ -43,6 +43,9 @@ FEW = Options(
     live_actions=6,
     heartbeat_workspaces=3,
     heartbeat_rounds=2,
+    deliverers=2,
+    delivery_messages=40,
+    delivery_actions=6,
 )
 
 
