@@ -14,11 +14,11 @@ from screens.assign import AssignScreen
 from screens.decision_reason import DecisionReasonScreen
 from screens.disposition import DispositionScreen
 from screens.entry import EntryScreen
+from screens.follow_up import FollowUpScreen
 from screens.help import HelpScreen
 from screens.leaving import LeavingScreen
 from screens.lookup import LookupScreen
 from screens.monitor import ContactView, MonitorScreen
-from screens.follow_up import FollowUpScreen
 from screens.new_contact import NewContactScreen
 from screens.replay import ReplayReportScreen
 from screens.saved_replies import SavedRepliesScreen
