@@ -29,7 +29,6 @@ throughput, what each message cost on the CPU: in the deliverers, in the Postgre
 from __future__ import annotations
 
 import base64
-import json
 import multiprocessing
 import os
 import queue
@@ -402,17 +401,7 @@ def _messages(
     """The message of each copy of `template`, as `delivery.enqueue` writes it."""
     for n, ref in enumerate(refs):
         record = replace(template, id=ids[ref], ref=ref, customer_id=customers[n % len(customers)])
-        body = json.dumps(delivery.message(record, at), sort_keys=True, separators=(",", ":"))
-        yield {
-            "action_id": record.id,
-            "kind": record.kind,
-            "webhook_id": f"msg_{uuid.uuid4().hex}",
-            "payload": body,
-            "status": "queued",
-            "attempts": 0,
-            "created_at": at,
-            "next_at": at,
-        }
+        yield delivery.outbox_row(record, at)
 
 
 def _due(session: Session, now: datetime) -> list[str]:

@@ -139,22 +139,24 @@ def message(record: ActionRecord, executed_at: datetime) -> dict[str, Any]:
     }
 
 
+def outbox_row(record: ActionRecord, at: datetime) -> dict[str, Any]:
+    """The outbox row of an action executed at `at`: its message, queued, due at once."""
+    body = json.dumps(message(record, at), sort_keys=True, separators=(",", ":"))
+    return {
+        "action_id": record.id,
+        "kind": record.kind,
+        "webhook_id": f"msg_{uuid.uuid4().hex}",
+        "payload": body,
+        "status": "queued",
+        "attempts": 0,
+        "created_at": at,
+        "next_at": at,
+    }
+
+
 def enqueue(session: Session, record: ActionRecord, at: datetime) -> None:
     """Write the executed action's message in the transaction that executes it."""
-    body = json.dumps(message(record, at), sort_keys=True, separators=(",", ":"))
-    delivery_queries.enqueue(
-        session,
-        {
-            "action_id": record.id,
-            "kind": record.kind,
-            "webhook_id": f"msg_{uuid.uuid4().hex}",
-            "payload": body,
-            "status": "queued",
-            "attempts": 0,
-            "created_at": at,
-            "next_at": at,
-        },
-    )
+    delivery_queries.enqueue(session, outbox_row(record, at))
 
 
 def backoff(attempt: int, rand: Callable[[], float] = random.random) -> timedelta:
