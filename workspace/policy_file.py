@@ -12,13 +12,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 import yaml
-from yaml.events import AliasEvent
-from yaml.nodes import Node
 
 from storage.money import to_money
 from workspace.errors import InputRejected, Problem
 from workspace.policy import Guarantee, Layer, Leaf, Policy
 from workspace.vocabulary import ActionKind, OrderStatus
+from workspace.yaml_safe import strict_loader
 
 _ACTIONS = tuple(ActionKind)
 _ORDER_STATUSES = tuple(OrderStatus)
@@ -36,16 +35,7 @@ class _Bad(Exception):
     """A value that is not what its key expects; the message says what was."""
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing aliases so an alias bomb cannot expand."""
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                None, None, "aliases (*name) are not allowed in a policy file", event.start_mark
-            )
-        return super().compose_node(parent, index)
+_NoAliasLoader = strict_loader("a policy file")  # aliases, repeated keys, deep nesting
 
 
 def _money(value: object) -> Decimal:

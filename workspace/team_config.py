@@ -18,7 +18,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import yaml
-from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from storage import setting_queries
@@ -29,6 +28,7 @@ from workspace.errors import InputRejected, Problem
 from workspace.sla import DEFAULT_LEVELS, ServiceLevels, Target
 from workspace.timefmt import _UNITS, parse_duration
 from workspace.vocabulary import AuditEvent, Channel, Entity, Priority, Role, member
+from workspace.yaml_safe import strict_loader
 
 MAX_BYTES = 1024 * 1024
 """Configuration files over 1 MB are refused unread."""
@@ -77,16 +77,8 @@ class InstalledConfig:
 # -- reading a file ---------------------------------------------------------------------------
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing aliases so an alias bomb cannot expand."""
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                None, None, "aliases (*name) are not allowed in a configuration", event.start_mark
-            )
-        return super().compose_node(parent, index)
+# Aliases and deep nesting; a key given twice is named by the reader, at its key path.
+_NoAliasLoader = strict_loader("a configuration", repeated_keys=False)
 
 
 def duration_text(span: timedelta) -> str:
