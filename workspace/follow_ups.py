@@ -241,10 +241,9 @@ def _surface(
                 status=ContactStatus.OPEN.value,
                 sla_due_at=sla,
             )
-        if owner is not None:
-            presence_queries.take_over(
-                session, row.ticket_id, None, owner, now, ended_by=HoldEnd.ASSIGN
-            )
+        if owner is not None and presence_queries.take_over(
+            session, row.ticket_id, None, owner, now, ended_by=HoldEnd.ASSIGN
+        ):
             held_by = owner
     follow_up_queries.set_status(
         session,
