@@ -155,7 +155,5 @@ class LineContext:
         except InputRejected as rejected:
             first = rejected.problems[0] if rejected.problems else rejected
             return [("body", f"not a policy CareDesk can read: {first}")]
-        except RecursionError:
-            return [("body", "not a policy CareDesk can read: it nests too deeply")]
         self.tiers = known_tiers(policy)
         return []

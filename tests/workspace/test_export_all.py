@@ -40,12 +40,9 @@ from workspace.workbench import Workbench
 
 NOW = datetime(2026, 11, 20, 14, 3, 11, tzinfo=UTC)
 
-TEAM_TIERS = """\
-tiers:
-  silver:
+TEAM_PLATINUM = """\
   platinum:
-    discount: {limit: {amount: 60.00}}
-"""
+    discount: {limit: {amount: 60.00}}"""
 
 TRANSIENT = {"desk_session", "change"}
 """Open workspaces and the live feed's changes: not moved."""
@@ -67,10 +64,12 @@ def ticking(start: datetime) -> Callable[[], datetime]:
 
 
 def team_policy(tmp_path: Path) -> Path:
-    """The shipped policy, with the demo's silver and platinum tiers added."""
+    """The shipped policy (it knows the demo's silver and platinum tiers), with platinum's
+    discount raised."""
     shipped = (Path(__file__).parents[2] / "workspace" / "default_policy.yaml").read_text()
     path = tmp_path / "team.yaml"
-    path.write_text(shipped.replace("tiers:", TEAM_TIERS.rstrip(), 1), encoding="utf-8")
+    assert "  platinum: {}" in shipped
+    path.write_text(shipped.replace("  platinum: {}", TEAM_PLATINUM, 1), encoding="utf-8")
     return path
 
 
@@ -468,7 +467,8 @@ def test_bad_lines_of_caredesks_own_records_name_their_field(
     path = write_lines(tmp_path / "own.jsonl", lines)
     said = refused(sqlite_db, path)
     assert said[:6] == [
-        "own.jsonl:1: body: not a policy CareDesk can read: it nests too deeply",
+        "own.jsonl:1: body: not a policy CareDesk can read: "
+        "p.yaml:1: is not valid YAML: nested more than 64 levels deep",
         "own.jsonl:3: id: expected a whole number from 1, got 0",
         "own.jsonl:4: hash: expected 64 lowercase hex characters, got "
         + json.dumps("A" * 40 + "…", ensure_ascii=False),
