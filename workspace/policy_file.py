@@ -17,7 +17,7 @@ from storage.money import to_money
 from workspace.errors import InputRejected, Problem
 from workspace.policy import Guarantee, Layer, Leaf, Policy
 from workspace.vocabulary import ActionKind, OrderStatus
-from workspace.yaml_safe import strict_loader
+from workspace.yaml_safe import join, node_paths, refusal, strict_loader
 
 _ACTIONS = tuple(ActionKind)
 _ORDER_STATUSES = tuple(OrderStatus)
@@ -30,6 +30,16 @@ DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
+MAX_MONEY = Decimal("999999999999.99")
+"""The largest amount a policy names: what an import's money columns hold."""
+
+MAX_COUNT = 2**63 - 1
+"""The largest count (grants in a budget or per customer): a 64-bit integer column's."""
+
+MAX_DAYS = 36_525
+"""The longest span in days (`order_age_days`, `per_customer.days`, `late_by_days`): a century;
+a longer one would overflow the date arithmetic that applies it."""
+
 
 class _Bad(Exception):
     """A value that is not what its key expects; the message says what was."""
@@ -38,16 +48,32 @@ class _Bad(Exception):
 _NoAliasLoader = strict_loader("a policy file")  # aliases, repeated keys, deep nesting
 
 
+def _shown(value: object) -> str:
+    """A value as a message quotes it: escaped, and short however long the value is."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long for str(): PyYAML refuses those, parse_policy may not
+        return "a number of thousands of digits"
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _money(value: object) -> Decimal:
-    expected = f"expected a decimal amount >= 0 with at most 2 decimals, got {value!r}"
+    expected = (
+        f"expected a decimal amount >= 0 (at most {MAX_MONEY}) with at most 2 decimals,"
+        f" got {_shown(value)}"
+    )
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _Bad(expected)
+    if isinstance(value, int) and not 0 <= value <= MAX_MONEY:
+        raise _Bad(expected)  # before str(): an int of thousands of digits has none
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise _Bad(expected) from None
     exponent = amount.as_tuple().exponent
-    if not amount.is_finite() or amount < 0 or (isinstance(exponent, int) and exponent < -2):
+    if not amount.is_finite() or not 0 <= amount <= MAX_MONEY:
+        raise _Bad(expected)
+    if isinstance(exponent, int) and exponent < -2:
         raise _Bad(expected)
     return to_money(amount)
 
@@ -58,26 +84,33 @@ def _percent(value: object) -> Decimal:
     except _Bad:
         percent = Decimal(-1)
     if not 0 <= percent <= 100:
-        raise _Bad(f"expected a percentage from 0 to 100, got {value!r}")
+        raise _Bad(f"expected a percentage from 0 to 100, got {_shown(value)}")
     return percent
 
 
-def _count(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Bad(f"expected a whole number >= 1, got {value!r}")
-    return value
+def _whole(most: int) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise _Bad(f"expected a whole number from 1 to {most}, got {_shown(value)}")
+        return value
+
+    return check
+
+
+_count = _whole(MAX_COUNT)
+_days = _whole(MAX_DAYS)
 
 
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
-        raise _Bad(f"expected true or false, got {value!r}")
+        raise _Bad(f"expected true or false, got {_shown(value)}")
     return value
 
 
 def _statuses(value: object) -> tuple[str, ...]:
     known = ", ".join(_ORDER_STATUSES)
     if not isinstance(value, list) or not value or any(v not in _ORDER_STATUSES for v in value):
-        raise _Bad(f"expected a list of order states from {known}, got {value!r}")
+        raise _Bad(f"expected a list of order states from {known}, got {_shown(value)}")
     return tuple(str(v) for v in value)
 
 
@@ -87,9 +120,9 @@ _RULE: dict[str, _Check | dict[str, _Check]] = {
     "limit": {"amount": _money, "percent_of_order": _percent},
     "approval": {"up_to_amount": _money},
     "budget": {"amount": _money, "count": _count},
-    "per_customer": {"count": _count, "days": _count},
+    "per_customer": {"count": _count, "days": _days},
     "order_status": _statuses,
-    "order_age_days": _count,
+    "order_age_days": _days,
 }
 """The keys of an action rule; a nested dict is a mapping of its own."""
 
@@ -109,19 +142,18 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problem(path, f"expected a mapping of {what}, got {value!r}")
+            self.problem(path, f"expected a mapping of {what}, got {_shown(value)}")
             return {}
         for key in value:
             if not isinstance(key, str):
-                self.problem(path, f"expected text keys, got {key!r}")
+                self.problem(path, f"expected text keys, got {_shown(key)}")
         return {k: v for k, v in value.items() if isinstance(k, str)}
 
     def known(self, data: Mapping[str, object], path: str, keys: Collection[str]) -> None:
         """Report every key of `data` that is not one of `keys`."""
         for key in data:
             if key not in keys:
-                at = f"{path}.{key}" if path else key
-                self.problem(at, f"unknown key; expected one of {', '.join(keys)}")
+                self.problem(join(path, key), f"unknown key; expected one of {', '.join(keys)}")
 
     def layer(self, value: object, path: str) -> Layer:
         """One action rule, flattened to leaf paths (`limit.amount`)."""
@@ -159,7 +191,7 @@ class _Reader:
         self.known(data, path, _ACTIONS)
         rules: dict[str, Layer] = {}
         for name in (n for n in data if n in _ACTIONS):
-            at = f"{path}.{name}"
+            at = join(path, name)
             rules[name] = rule = self.layer(data[name], at)
             if base is not None and name not in base:
                 self.problem(at, f"overrides {name}, which is not under actions")
@@ -175,12 +207,12 @@ class _Reader:
     ) -> dict[str, Mapping[str, Layer]]:
         data = self.mapping(value, path, "names")
         return {
-            name: MappingProxyType(self.actions(rules, f"{path}.{name}", base))
+            name: MappingProxyType(self.actions(rules, join(path, name), base))
             for name, rules in data.items()
         }
 
     def guarantee(self, name: str, value: object, base: Mapping[str, Layer]) -> Guarantee | None:
-        path = f"guarantees.{name}"
+        path = join("guarantees", name)
         data = self.mapping(value, path, "when and grants")
         self.known(data, path, ("when", "grants"))
         when = self.mapping(data.get("when"), f"{path}.when", "conditions")
@@ -188,14 +220,14 @@ class _Reader:
         self.known(when, f"{path}.when", ("late_by_days",))
         self.known(grants, f"{path}.grants", ("action", "amount"))
         before = len(self.problems)
-        late = self.required(when, f"{path}.when.late_by_days", _count)
+        late = self.required(when, f"{path}.when.late_by_days", _days)
         amount = self.required(grants, f"{path}.grants.amount", _money)
         action = grants.get("action")
         if action not in base:
             allowed = ", ".join(base) or "nothing"
             self.problem(
                 f"{path}.grants.action",
-                f"expected an action under actions ({allowed}), got {action!r}",
+                f"expected an action under actions ({allowed}), got {_shown(action)}",
             )
         if len(self.problems) > before:
             return None
@@ -218,7 +250,8 @@ def parse_policy(data: object, source: str) -> Policy:
     """A `Policy` from parsed YAML; raises `InputRejected` listing every problem, if any."""
     reader = _Reader(source)
     if not isinstance(data, dict):
-        reader.problem("", f"expected a mapping with version, currency and actions, got {data!r}")
+        got = "nothing (the file is empty)" if data is None else _shown(data)
+        reader.problem("", f"expected a mapping with version, currency and actions, got {got}")
         raise InputRejected(source, reader.problems)
     top = reader.mapping(data, "", "sections")
     reader.known(top, "", ("version", "currency", "actions", "tiers", "roles", "guarantees"))
@@ -227,9 +260,10 @@ def parse_policy(data: object, source: str) -> Policy:
             reader.problem(key, "is required")
     version, currency = top.get("version"), top.get("currency")
     if "version" in top and (isinstance(version, bool) or version != 1):
-        reader.problem("version", f"expected 1, got {version!r}")
+        reader.problem("version", f"expected 1, got {_shown(version)}")
     if "currency" in top and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
-        reader.problem("currency", f"expected a three-letter currency code (USD), got {currency!r}")
+        wanted = f"expected a three-letter currency code (USD), got {_shown(currency)}"
+        reader.problem("currency", wanted)
     actions = reader.actions(top.get("actions"), "actions", None)
     tiers = reader.overrides(top.get("tiers"), "tiers", actions)
     roles = reader.overrides(top.get("roles"), "roles", actions)
@@ -275,21 +309,34 @@ def read_policy_text(path: Path) -> str:
 def policy_from_text(text: str, path: Path) -> Policy:
     """Validate the text of a policy (read from `path`, or stored under that name)."""
 
-    def refuse(message: str, where: str = path.name) -> InputRejected:
-        return InputRejected(str(path), [Problem(where=where, field=None, message=message)])
-
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader that refuses aliases
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
-        raise refuse(f"is not valid YAML: {error.problem or error.context}", where) from None
+        loader = _NoAliasLoader(text)  # a SafeLoader refusing aliases, repeats, deep nesting
+        try:
+            root = loader.get_single_node()
+            data = None if root is None else loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
-        raise refuse(f"is not valid YAML: {error}") from None
+        line, key_path, reason = refusal(error)
+        where = path.name if line is None else f"{path.name}:{line}"
+        problem = Problem(where=where, field=key_path, message=f"is not valid YAML: {reason}")
+        raise InputRejected(str(path), [problem]) from None
     try:
         return parse_policy(data, path.name)
     except InputRejected as rejected:
-        raise InputRejected(str(path), rejected.problems) from None
+        lines = node_paths(root)
+        problems = [_at_line(p, path.name, lines) for p in rejected.problems]
+        raise InputRejected(str(path), problems) from None
+
+
+def _at_line(problem: Problem, name: str, lines: dict[str, int]) -> Problem:
+    """`problem` at the line of its key path (or of the nearest key above it) in the file."""
+    field = problem.field or ""
+    while field and field not in lines:
+        field = field.rpartition(".")[0]
+    if not field:
+        return problem
+    return Problem(where=f"{name}:{lines[field]}", field=problem.field, message=problem.message)
 
 
 def default_policy() -> Policy:

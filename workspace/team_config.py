@@ -28,7 +28,7 @@ from workspace.errors import InputRejected, Problem
 from workspace.sla import DEFAULT_LEVELS, ServiceLevels, Target
 from workspace.timefmt import _UNITS, parse_duration
 from workspace.vocabulary import AuditEvent, Channel, Entity, Priority, Role, member
-from workspace.yaml_safe import strict_loader
+from workspace.yaml_safe import join, key_name, refusal, strict_loader
 
 MAX_BYTES = 1024 * 1024
 """Configuration files over 1 MB are refused unread."""
@@ -117,7 +117,7 @@ class _Reader:
                 self.problem(key_node, path, f"expected {expected} as keys, got {_shown(key_node)}")
                 continue
             key = key_node.value
-            at = f"{path}.{key}" if path else key
+            at = join(path, key)
             if key in seen:
                 self.problem(key_node, at, f"appears twice (first on line {seen[key]})")
                 continue
@@ -134,7 +134,8 @@ class _Reader:
             self.problem(node, path, f"expected {_DURATION_HINT}, got {_shown(node)}")
             return None
         if not timedelta(0) < span <= LONGEST:
-            self.problem(node, path, f"expected more than 0s and at most 365d, got {text}")
+            wanted = f"expected more than 0s and at most 365d, got {key_name(text)}"
+            self.problem(node, path, wanted)
             return None
         return span
 
@@ -142,12 +143,12 @@ class _Reader:
         targets = dict(DEFAULT_LEVELS.targets)
         channels = tuple(Channel)
         for channel, key_node, by_priority in self.mapping(node, "service_levels", "channels"):
-            path = f"service_levels.{channel}"
+            path = join("service_levels", channel)
             if channel not in channels:
                 self.unknown(key_node, path, channels)
                 continue
             for priority, p_node, entry in self.mapping(by_priority, path, "priorities"):
-                at = f"{path}.{priority}"
+                at = join(path, priority)
                 if priority not in tuple(Priority):
                     self.unknown(p_node, at, tuple(Priority))
                     continue
@@ -161,9 +162,9 @@ class _Reader:
         given: dict[str, timedelta | None] = {}
         for key, key_node, value in self.mapping(node, path, "targets"):
             if key not in _TARGET_KEYS:
-                self.unknown(key_node, f"{path}.{key}", _TARGET_KEYS)
+                self.unknown(key_node, join(path, key), _TARGET_KEYS)
                 continue
-            given[key] = self.duration(value, f"{path}.{key}")
+            given[key] = self.duration(value, join(path, key))
         if not given:
             self.problem(node, path, "expected first_response, resolution or both")
             return None
@@ -185,7 +186,7 @@ class _Reader:
         roles = {Role.SUPERVISOR}
         for key, key_node, value in self.mapping(node, "escalation", "escalation settings"):
             if key != "roles":
-                self.unknown(key_node, f"escalation.{key}", ("roles",))
+                self.unknown(key_node, join("escalation", key), ("roles",))
                 continue
             if not isinstance(value, SequenceNode):
                 wanted = f"expected a list of roles, like [senior], got {_shown(value)}"
@@ -205,7 +206,10 @@ class _Reader:
 def _shown(node: Node) -> str:
     """What a node holds, for a message: a scalar's text, or the kind of collection."""
     if isinstance(node, ScalarNode):
-        return "nothing" if node.tag == "tag:yaml.org,2002:null" else repr(node.value)
+        if node.tag == "tag:yaml.org,2002:null":
+            return "nothing"
+        text = repr(node.value)
+        return text if len(text) <= 60 else f"{text[:57]}..."
     return "a list" if isinstance(node, SequenceNode) else "a mapping"
 
 
@@ -218,12 +222,11 @@ def parse_config(text: str, name: str) -> TeamConfig:
 
     try:
         root = yaml.compose(text, Loader=_NoAliasLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{name}:{mark.line + 1}" if mark is not None else name
-        raise refuse(f"is not valid YAML: {error.problem or error.context}", where) from None
     except yaml.YAMLError as error:
-        raise refuse(f"is not valid YAML: {error}") from None
+        line, path, reason = refusal(error)
+        where = name if line is None else f"{name}:{line}"
+        problem = Problem(where=where, field=path, message=f"is not valid YAML: {reason}")
+        raise InputRejected(name, [problem]) from None
     if root is None:
         raise refuse("is empty; expected service_levels, escalation or both")
     reader = _Reader(name)
@@ -237,7 +240,7 @@ def parse_config(text: str, name: str) -> TeamConfig:
         elif key == "escalation":
             roles = reader.roles(value)
         else:
-            reader.unknown(key_node, key, _SECTIONS)
+            reader.unknown(key_node, key_name(key), _SECTIONS)
     if reader.problems:
         raise InputRejected(name, reader.problems)
     return TeamConfig(levels, roles)
