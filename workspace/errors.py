@@ -51,6 +51,18 @@ class NotAllowed(CareDeskError):
     """The agent's role does not allow this (only supervisors decide approvals)."""
 
 
+class NotPermitted(NotAllowed):
+    """The permission matrix (workspace/permissions.py) refuses this actor this use case;
+    the message names both."""
+
+    def __init__(self, message: str, *, actor: str, use_case: str) -> None:
+        self.actor = actor
+        """Who tried: a role, `monitor` or `administrator`."""
+        self.use_case = use_case
+        """What they tried (a `permissions.UseCase` word)."""
+        super().__init__(message)
+
+
 class ActionInputError(CareDeskError):
     """A proposed action is incomplete or malformed; `field` names the input at fault."""
 
