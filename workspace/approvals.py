@@ -24,6 +24,7 @@ from workspace.actions import execute, stored
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import ActionInputError, AgentInactive, NotAllowed, UnknownAction
+from workspace.permissions import UseCase, allowed, check
 from workspace.vocabulary import ActionStatus, AuditEvent, ChangeKind, Entity
 
 
@@ -51,7 +52,7 @@ class Approvals:
     @property
     def can_approve(self) -> bool:
         """Whether this agent decides other agents' requests."""
-        return self.agent.can_approve
+        return allowed(self.agent.role, UseCase.APPROVE)
 
     def approve(self, action_id: int, reason: str) -> Decision:
         """Approve another agent's request and execute it, once."""
@@ -107,8 +108,7 @@ class Approvals:
         return True
 
     def _decide(self, action_id: int, reason: str, *, approve: bool) -> Decision:
-        if not self.can_approve:
-            raise NotAllowed(f"only a supervisor decides requests; you are {self.agent.role}")
+        check(self.agent.role, UseCase.APPROVE if approve else UseCase.DENY)
         why = reason.strip()
         if not why:
             raise ActionInputError("reason", "give a reason for the decision")
@@ -140,6 +140,7 @@ class Approvals:
 
     def withdraw(self, action_id: int) -> Decision:
         """Withdraw one's own waiting request; a decided one stays as it is."""
+        check(self.agent.role, UseCase.WITHDRAW)
         now = self.clock()
         with self._deciding() as s:
             lock_for_audit(s)

@@ -24,6 +24,7 @@ from workspace import follow_ups, team_config
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import AgentInactive, CareDeskError, NotHeld
+from workspace.permissions import UseCase, check
 from workspace.queue import QueueFilter, QueueRow, queue_row
 from workspace.sla import resumed_due
 from workspace.team_config import TeamConfig
@@ -90,6 +91,7 @@ class Desk:
 
     def claim(self, ticket_id: str) -> ClaimOutcome:
         """Take the contact if nobody holds it; atomic, so two agents never hold one."""
+        check(self.agent.role, UseCase.CLAIM)
         now = self.clock()
         me = self.agent
         roles = self._escalation_roles
@@ -114,6 +116,7 @@ class Desk:
     def claim_next(self, flt: QueueFilter) -> QueueRow | None:
         """Claim the most urgent contact in the view that nobody holds; None only when none
         waits. Whatever the view, "next" never hands out someone else's contact."""
+        check(self.agent.role, UseCase.CLAIM)
         now = self.clock()
         me = self.agent
         scope = replace(flt, agent_id=None)
@@ -195,6 +198,7 @@ class Desk:
         `key` is the draft's idempotency key: sending the same draft twice (a double key
         press, a retry after a timeout) stores it once.
         """
+        check(self.agent.role, UseCase.REPLY)
         if not text.strip():
             raise CareDeskError("the message is empty")
         kind = InteractionKind.NOTE if note else InteractionKind.MESSAGE

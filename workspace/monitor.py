@@ -32,6 +32,7 @@ from workspace.follow_up_view import OVERDUE_AFTER
 from workspace.friction import Friction
 from workspace.live import LiveFeed
 from workspace.metrics import Period
+from workspace.permissions import UseCase, check_login
 from workspace.policy import Policy, resolve
 from workspace.presence import BEAT
 from workspace.queue import QueueRow, queue_row
@@ -361,12 +362,14 @@ def open_monitor(
 ) -> Monitor:
     """The monitor on `reader`, once its schema is known to be current (a viewer never
     migrates: `DatabaseUnavailable` says to upgrade first); the team's installed policy
-    gives the budgets, else `policy`, else the one CareDesk ships."""
+    gives the budgets, else `policy`, else the one CareDesk ships. On PostgreSQL the login
+    must be a supervisor's, the monitor's or an administrator's (`NotPermitted`)."""
     from workspace.boot import DatabaseUnavailable, open_viewer
     from workspace.policy_store import effective_policy
 
     open_viewer(reader, clock=clock, policy=policy)
     try:
+        check_login(reader, UseCase.MONITOR)
         effective = effective_policy(reader, policy)
     except OperationalError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]

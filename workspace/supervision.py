@@ -19,6 +19,7 @@ from storage.uow import unit_of_work
 from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.errors import CareDeskError, NotAllowed
+from workspace.permissions import UseCase, check
 from workspace.timefmt import utcnow
 from workspace.vocabulary import AuditEvent, ChangeKind, Entity, HoldEnd
 
@@ -54,13 +55,6 @@ class Supervision:
         self.clock = clock
         self.trail = AuditTrail(agent.name)
 
-    def _check(self) -> None:
-        if not self.agent.can_approve:
-            raise NotAllowed(
-                f"only a supervisor can free or reassign contacts; {self.agent.name} is "
-                f"{self.agent.role}"
-            )
-
     def release(self, ticket_id: str, reason: str = "") -> Moved:
         """Free a contact whoever holds it."""
         return self._move(ticket_id, None, reason)
@@ -70,7 +64,7 @@ class Supervision:
         return self._move(ticket_id, to, reason)
 
     def _move(self, ticket_id: str, to: str | None, reason: str) -> Moved:
-        self._check()
+        check(self.agent.role, UseCase.REASSIGN)
         now = self.clock()
         with unit_of_work(self.db) as s:
             target = None

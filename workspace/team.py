@@ -25,6 +25,7 @@ from workspace import follow_ups
 from workspace.agents import AgentRecord, agent_record, os_user
 from workspace.audit_trail import AuditTrail
 from workspace.errors import AgentInputError, NotAllowed, UnknownAgent
+from workspace.permissions import UseCase, check, login_actor
 from workspace.text import one_line
 from workspace.timefmt import utcnow
 from workspace.vocabulary import AuditEvent, ChangeKind, Entity, HoldEnd, Role, member
@@ -249,11 +250,7 @@ class Team:
         if not logins.is_postgres(s):
             return self.actor or os_user() or "caredesk"
         me = logins.login(s)
-        if not me.admin:
-            raise NotAllowed(
-                f"only an administrator changes the team; your database login {me.name!r} "
-                "is not one"
-            )
+        check(login_actor(s), UseCase.AGENT_ADMIN, who=f"your database login {me.name!r}")
         if logins.prefix(s) is None:
             raise NotAllowed("this database has no CareDesk roles yet: run `caredesk db upgrade`")
         if not me.superuser:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from workspace.permissions import UseCase, check
 from workspace.replay.answers_file import Files as Files  # re-exported
 from workspace.replay.answers_file import answers_text, write_atomically, write_report
 from workspace.replay.loading import load_answers
@@ -30,6 +31,7 @@ class ReplaySession:
         trainee: str,
         files: Files,
     ) -> None:
+        check(world.scenario.agent.role, UseCase.REPLAY)  # the trainee plays a floor role
         self.world = world
         self.clock = clock
         self.trainee = trainee
