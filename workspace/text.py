@@ -282,6 +282,14 @@ def sanitize(text: str) -> str:
     return runs.sub(_cap_marks, _translate_bmp(text, unsafe))
 
 
+def hidden_code_points() -> frozenset[int]:
+    """Every code point `sanitize` replaces with a stand-in (combining marks aside): controls
+    but newline and tab, bidi, zero-width and other format characters, line separators,
+    surrogates and non-characters. For output that shows them in a notation of its own, such
+    as the JSON escapes of the command line on a terminal, so both follow one set of rules."""
+    return frozenset(_unsafe().table)
+
+
 def one_line(text: str) -> str:
     """`sanitize` for single-line cells (queue rows, timeline summaries).
 
