@@ -8,7 +8,6 @@ Heavy imports are deferred into each `run` so `caredesk --help` answers at once.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Protocol
@@ -81,7 +80,12 @@ policy CareDesk ships with unless --policy or CAREDESK_POLICY names a policy fil
 Who you are: on PostgreSQL your database login is your agent, proven by the server, and
 only an administrator works as someone else (--agent), which the audit log records. On
 SQLite nothing is proven: --agent, else CAREDESK_AGENT, else the agent whose id is your
-user name, else the first agent. Anything the database refuses exits with status 4.
+user name, else the first agent. Anything the database refuses exits with status 4; an
+output or a database that cannot be written is one line and status 2.
+
+On a terminal, control, bidi and invisible characters in what commands print show as
+JSON escapes (\\u009b; in plain text, \\\\ is a backslash that could be misread); a
+file or a pipe gets every byte as it is.
 
 Formats: import and export docs/import.md, policy docs/policy.md, team configuration
 docs/team-config.md, CAREDESK_KEYMAP docs/keymap.md (all listed in docs/README.md)."""
@@ -123,54 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _migration_errors() -> tuple[type[Exception], ...]:
-    """Alembic's error, when a migration ran (importing Alembic for nothing would cost every
-    command half a second: an `except` clause is evaluated only when something is raised)."""
-    loaded = sys.modules.get("alembic.util")
-    return () if loaded is None else (loaded.CommandError,)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `caredesk` console script."""
-    args = build_parser().parse_args(argv)
-    # No command opens the workspace; a command's parser names its own run (never a fallback
-    # to the workspace, which a command that forgot would otherwise open).
-    run: Callable[[argparse.Namespace], int] = desk.run if args.command is None else args.run
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from workspace.cli import failures, terminal
 
-    from storage.engine import UnsupportedDatabase
-    from workspace.errors import CareDeskError
-
-    database_errors: tuple[type[Exception], ...] = (
-        SQLAlchemyError,
-        ArgumentError,
-        UnsupportedDatabase,
-    )
-
-    try:
-        return run(args)
-    except CareDeskError as error:
-        from workspace.text import one_line  # ids and names in messages can be hostile
-
-        lines = [one_line(line) for line in str(error).splitlines()] or [""]
-        print("caredesk: " + "\n".join(lines), file=sys.stderr)
-        return 2
-    except database_errors + _migration_errors() as error:
-        from storage.logins import refusal
-
-        refused = refusal(error)
-        if refused is not None:  # PostgreSQL's grants and triggers hold against the login
-            print(f"caredesk: the database refused: {refused}", file=sys.stderr)
-            return 4
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        print(f"caredesk: cannot use the database: {reason}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        # The reader went away (`caredesk export | head`): stop quietly, as other tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
-    except OSError as error:
-        print(f"caredesk: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    with terminal.guarded():  # what any command writes reaches a terminal inert
+        args = build_parser().parse_args(argv)
+        # No command opens the workspace; a command's parser names its own run (never a
+        # fallback to the workspace, which a command that forgot would otherwise open).
+        run: Callable[[argparse.Namespace], int] = desk.run if args.command is None else args.run
+        try:
+            code = run(args)
+            sys.stdout.flush()  # a full disk is told here, not by the interpreter on its way out
+        except failures.handled() as error:  # evaluated only when something is raised
+            return failures.told(error, args)
+        return code

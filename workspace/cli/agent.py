@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING
 
 from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.terminal import echo
 from workspace.vocabulary import Role
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 args.id, role=args.role, name=args.name, email=args.email, active=args.active
             )
     except NotAllowed as error:
-        print(f"caredesk: {one_line(str(error))}", file=sys.stderr)
+        echo(f"caredesk: {one_line(str(error))}", err=True)
         return 4
     finally:
         db.dispose()
@@ -140,7 +140,7 @@ def _list(team: Team, *, json_out: bool) -> None:
 
     people = team.members()
     if json_out:
-        print(json.dumps([_person(a) for a in people]))  # ASCII: safe on any terminal
+        echo(json.dumps([_person(a) for a in people]), json=True)
         return
     from workspace.text import one_line
 
@@ -157,14 +157,14 @@ def _list(team: Team, *, json_out: bool) -> None:
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        print("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]))
+        echo("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]))
     if not people:
-        print("nobody yet: add someone with `caredesk agent add ID --name TEXT --role ROLE`")
+        echo("nobody yet: add someone with `caredesk agent add ID --name TEXT --role ROLE`")
     names = groups(team.db)
     if names:
         listed = ", ".join(f"{word} {role}" for word, role in names.items())
-        print(f"PostgreSQL groups of this database: {listed}")
-        print(f"a read-only login (a wallboard) goes in {names['monitor']}")
+        echo(f"PostgreSQL groups of this database: {listed}")
+        echo(f"a read-only login (a wallboard) goes in {names['monitor']}")
 
 
 def _person(agent: AgentRecord) -> dict[str, object]:
@@ -183,26 +183,26 @@ def _report(what: str, done: TeamChange) -> None:
     agent = done.agent
     who = f"{one_line(agent.name)} ({one_line(agent.display_name)})"
     if what == "add":
-        print(f"added {who} as {agent.role}")
+        echo(f"added {who} as {agent.role}")
     elif not done.changed:
-        print(f"{who}: nothing changed")
+        echo(f"{who}: nothing changed")
     else:
         parts = [
             f"{field.replace('display_', '')} {_shown(old)} -> {_shown(new)}"
             for field, (old, new) in done.changed.items()
         ]
-        print(f"{who}: " + "; ".join(parts))
+        echo(f"{who}: " + "; ".join(parts))
     if done.released:
         n = len(done.released)
         contacts = ", ".join(one_line(t) for t in done.released)
-        print(f"{n} contact{'s' if n != 1 else ''} they held went back to the queue: {contacts}")
+        echo(f"{n} contact{'s' if n != 1 else ''} they held went back to the queue: {contacts}")
     login = done.login
     if login is not None:
         how = "created" if login.created else ("linked" if what == "add" else "kept")
         can = "may log in" if login.can_login else "may not log in"
-        print(f"PostgreSQL login {one_line(login.login)}: {how}, in group {login.group}, {can}")
+        echo(f"PostgreSQL login {one_line(login.login)}: {how}, in group {login.group}, {can}")
         if login.created and login.can_login:
-            print(f"it has no password yet: set one with psql's \\password {login.login}")
+            echo(f"it has no password yet: set one with psql's \\password {login.login}")
 
 
 def _shown(value: object) -> str:

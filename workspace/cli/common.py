@@ -6,13 +6,17 @@ Heavy imports are deferred into each function so `caredesk --help` answers at on
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from storage.engine import Database
     from workspace.policy import Policy
     from workspace.settings import Settings
+
+T = TypeVar("T")
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What a command module's `add` adds its parser to."""
@@ -50,6 +54,33 @@ def add_output(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="file to write (default: standard output)",
     )
+
+
+def write_output(path: Path | None, write: Callable[[TextIO], T], *, json: bool = False) -> T:
+    """Call `write` on the file `-o` named, else on standard output; return what it returns.
+
+    A file is written whole or not at all (`write_atomically`); a device or a pipe
+    (`/dev/stdout`, a FIFO) is written straight, for a rename cannot replace it. On a
+    terminal what is written is made inert (`workspace.cli.terminal`; `json` when it is
+    JSON or YAML, whose backslashes are their own). A write that fails is a `WriteFailed`
+    naming the file.
+    """
+    from workspace.cli.failures import WriteFailed, why
+    from workspace.cli.terminal import guard
+
+    if path is None:
+        result = write(guard(sys.stdout, json=json))
+        sys.stdout.flush()
+        return result
+    try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8", newline="\n") as device:
+                return write(guard(device, json=json))
+        from workspace.files import write_atomically
+
+        return write_atomically(path, write)
+    except OSError as error:
+        raise WriteFailed(str(path), why(error)) from error
 
 
 def add_agent(parser: argparse.ArgumentParser, help_text: str) -> None:

@@ -4,8 +4,10 @@ it always offers the commands and options this version has (shtab writes it)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from workspace.cli.common import Subparsers
+from workspace.cli.terminal import write
 
 SHELLS = ("bash", "zsh", "tcsh")
 """The shells shtab writes completion for."""
@@ -31,5 +33,6 @@ def run(args: argparse.Namespace) -> int:
 
     from workspace.cli import build_parser
 
-    print(shtab.complete(build_parser(), shell=args.shell), end="")
+    # A script: its backslashes are its own.
+    write(sys.stdout, shtab.complete(build_parser(), shell=args.shell), json=True)
     return 0

@@ -4,10 +4,12 @@ escalation queue), show the one in effect, or install one for the team in the da
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workspace.cli.common import Subparsers, add_agent, add_db, database_of, settings_of
+from workspace.cli.terminal import echo, write
 
 if TYPE_CHECKING:
     from workspace.settings import Settings
@@ -65,22 +67,22 @@ def run(args: argparse.Namespace) -> int:
     from workspace.text import one_line
 
     if args.what == "check":
-        print(config_table(load_config(args.file)))
-        print(f"{args.file}: valid")
+        echo(config_table(load_config(args.file)))
+        echo(f"{args.file}: valid")
         return 0
     if args.what == "install":
         return _install(args)
     found = _installed(settings_of(args))
     config = DEFAULT_CONFIG if found is None else found[0]
     if args.yaml:
-        print(config_text(config), end="")
+        write(sys.stdout, config_text(config), json=True)  # YAML: its escapes are its own
         return 0
-    print(config_table(config))
+    echo(config_table(config))
     if found is None:
-        print("configuration in effect: CareDesk's own (none installed)")
+        echo("configuration in effect: CareDesk's own (none installed)")
     else:
         stored = found[1]
-        print(
+        echo(
             f"configuration in effect: installed in the database from {one_line(stored.source)} "
             f"by {one_line(stored.installed_by)} at {stored.installed_at:%Y-%m-%d %H:%M} UTC"
         )
@@ -117,6 +119,6 @@ def _install(args: argparse.Namespace) -> int:
         config, mark = install(db, args.file, by=by, at=utcnow())
     finally:
         db.dispose()
-    print(config_table(config))
-    print(f"{args.file}: installed as the team's configuration (fingerprint {mark})")
+    echo(config_table(config))
+    echo(f"{args.file}: installed as the team's configuration (fingerprint {mark})")
     return 0

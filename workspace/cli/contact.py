@@ -4,9 +4,9 @@ headless, through the same fenced write and audit as the workspace."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from workspace.cli.common import Subparsers, add_agent, add_db, database_of, settings_of
+from workspace.cli.terminal import echo
 
 DESCRIPTION = """\
 Free a contact someone holds (release), or give it to an agent (assign): for a supervisor
@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 moved = supervision.release(args.ticket, args.reason)
         except NotAllowed as refused:
-            print(f"caredesk contact: {one_line(str(refused))}", file=sys.stderr)
+            echo(f"caredesk contact: {one_line(str(refused))}", err=True)
             return 4
     finally:
         db.dispose()
-    print(one_line(moved.sentence))
+    echo(one_line(moved.sentence))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.terminal import echo
 
 
 def add(commands: Subparsers) -> None:
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "upgrade":
         moved = migrate(db)
         head = head_revision()
-        print(f"upgraded from {moved} to {head}" if moved else f"already at {head}")
+        echo(f"upgraded from {moved} to {head}" if moved else f"already at {head}")
     else:
-        print(f"schema {current_revision(db.read) or 'empty'} (newest {head_revision()})")
+        echo(f"schema {current_revision(db.read) or 'empty'} (newest {head_revision()})")
     return 0

@@ -4,9 +4,9 @@ headless, by the same rules and in the same transaction as the workspace (for sc
 from __future__ import annotations
 
 import argparse
-import sys
 
 from workspace.cli.common import Subparsers, add_agent, add_db, database_of, settings_of
+from workspace.cli.terminal import echo
 
 DECIDE_EPILOG = """\
 who decides:
@@ -73,13 +73,13 @@ def run(args: argparse.Namespace) -> int:
         decide = approvals.approve if args.command == "approve" else approvals.deny
         decision = decide(args.action, args.reason)
     except (NotAllowed, UnknownAction) as error:
-        print(f"caredesk: {one_line(str(error))}", file=sys.stderr)
+        echo(f"caredesk: {one_line(str(error))}", err=True)
         return 4
     finally:
         db.dispose()
     message = action_message(decision.record)
     if not decision.changed:
-        print(f"caredesk: nothing changed, it was decided before: {message}", file=sys.stderr)
+        echo(f"caredesk: nothing changed, it was decided before: {message}", err=True)
         return 4
-    print(f"{WORDS[args.command][1]}: {message}")
+    echo(f"{WORDS[args.command][1]}: {message}")
     return 0

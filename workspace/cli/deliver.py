@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.terminal import echo
 
 DESCRIPTION = """\
 Send each executed action's message (the outbox) to the endpoint configured for its kind,
@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     if args.enable is not None:
         try:
             if not delivery.enable(db, args.enable):
-                print(f"deliver: {one_line(args.enable)} was not disabled", file=sys.stderr)
+                echo(f"deliver: {one_line(args.enable)} was not disabled", err=True)
                 return 2
         finally:
             db.dispose()
-        print(f"{one_line(args.enable)} is enabled; its messages are due now")
+        echo(f"{one_line(args.enable)} is enabled; its messages are due now")
         return 0
     deliverer = Deliverer(db, endpoints)
     # Follow-ups that fell due go back to their owners' queues from here too, so a team
@@ -91,11 +91,11 @@ def run(args: argparse.Namespace) -> int:
         deliverer.close()
         db.dispose()
     for line in failures:
-        print(one_line(line), file=sys.stderr)
+        echo(one_line(line), err=True)
     if twice:
-        print(
+        echo(
             f"{twice} send(s) may have reached a receiver twice (a deliverer stopped before "
             "recording the answer); each carried the same webhook-id",
-            file=sys.stderr,
+            err=True,
         )
     return 1 if failures else 0

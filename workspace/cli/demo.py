@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from workspace.cli.common import Subparsers, add_db, database_of, settings_of
+from workspace.cli.terminal import echo
 
 
 def _count(text: str) -> int:
@@ -86,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
                 progress=progress,
             )
     except KeyboardInterrupt:  # the build's transaction has rolled back
-        print("caredesk: demo interrupted; nothing was added", file=sys.stderr)
+        echo("caredesk: demo interrupted; nothing was added", err=True)
         return 130
     seconds = time.perf_counter() - started
     from workspace.text import count
 
-    print(
+    echo(
         f"demo data: {count(summary.customers, 'customer')}, {count(summary.orders, 'order')}, "
         f"{count(summary.order_items, 'order item')}, {count(summary.tickets, 'contact')}, "
         f"{count(summary.interactions, 'interaction')}, {count(summary.agents, 'agent')}: "

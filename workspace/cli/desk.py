@@ -12,6 +12,7 @@ import sys
 from functools import partial
 
 from workspace.cli.common import add_agent, add_db, add_policy, database_of, policy_of, settings_of
+from workspace.cli.terminal import unguarded
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -64,5 +65,6 @@ def run(args: argparse.Namespace) -> int:
         from workspace.errors import CareDeskError
 
         raise CareDeskError(NEEDS_TERMINAL)
-    app.run()
+    with unguarded():  # the app draws on the terminal itself
+        app.run()
     return app.return_code or 0

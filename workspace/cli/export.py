@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from functools import partial
 
-from workspace.cli.common import Subparsers, add_db, add_output, database_of, settings_of
+from workspace.cli.common import (
+    Subparsers,
+    add_db,
+    add_output,
+    database_of,
+    settings_of,
+    write_output,
+)
 
 
 def add(commands: Subparsers) -> None:
@@ -16,7 +22,9 @@ def add(commands: Subparsers) -> None:
         description="Write every agent, customer, order, ticket, interaction and survey as JSON "
         "Lines in the import format (docs/import.md), parents first, from one consistent "
         "snapshot: `caredesk import` reads it back as it is. With -o, it is written beside FILE "
-        "and renamed over it, so a failed export never leaves half a file.",
+        "and renamed over it, so a failed export never leaves half a file. On a terminal, "
+        "control, bidi and invisible characters show as JSON escapes (\\u009b); a file or "
+        "pipe gets every byte as it is.",
     )
     add_db(parser)
     add_output(parser)
@@ -33,17 +41,15 @@ def add(commands: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workspace.cli.terminal import echo
     from workspace.exporter import export_all
-    from workspace.files import write_atomically
 
     db = database_of(settings_of(args))
-    write = partial(export_all, db, everything=args.everything)
-    if args.output is None:
-        count = write(sys.stdout)
-        sys.stdout.flush()
-    else:
-        count = write_atomically(args.output, write)
+    # On a terminal each line stays JSON, with hidden characters as JSON escapes.
+    count = write_output(
+        args.output, partial(export_all, db, everything=args.everything), json=True
+    )
     from workspace.text import count as counted
 
-    print(f"exported {counted(count, 'record')}", file=sys.stderr)
+    echo(f"exported {counted(count, 'record')}", err=True)
     return 0

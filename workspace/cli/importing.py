@@ -6,7 +6,6 @@ Named `importing` because `import` is a keyword.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from workspace.cli.common import (
@@ -18,6 +17,7 @@ from workspace.cli.common import (
     policy_of,
     settings_of,
 )
+from workspace.cli.terminal import echo
 
 IMPORT_EPILOG = """\
 records:
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 db, args.file, tiers=tiers, actor=settings.agent, progress=progress
             )
     except KeyboardInterrupt:  # the import's transaction has rolled back
-        print("caredesk: import interrupted; nothing was imported", file=sys.stderr)
+        echo("caredesk: import interrupted; nothing was imported", err=True)
         return 130
     from workspace.text import count
 
@@ -85,5 +85,5 @@ def run(args: argparse.Namespace) -> int:
     if summary.moved:
         moved = count(summary.moved, "held contact")
         line += f"; {moved} given to someone else (audited)"
-    print(line)
+    echo(line)
     return 0

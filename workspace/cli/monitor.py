@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from workspace.cli.common import Subparsers, add_db, add_policy, policy_of, settings_of
+from workspace.cli.terminal import echo, unguarded
 
 MONITOR_DESCRIPTION = """\
 A live wallboard of the floor: queue depth by channel and in the escalation queue, the
@@ -83,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     app = CareDeskApp(launch, keymap=settings.keymap, quiet_start=True)
     if not on_terminal():
         raise CareDeskError(NEEDS_TERMINAL)
-    app.run()
+    with unguarded():  # the app draws on the terminal itself
+        app.run()
     return app.return_code or 0
 
 
@@ -128,6 +130,7 @@ def serve(url: str, host: str, port: int, policy: Path | None) -> int:
         os.environ["CAREDESK_POLICY"] = str(policy)
     command = shlex.join([sys.executable, "-m", "workspace.cli", "monitor"])
     told = f"caredesk monitor: serving http://{host}:{port} (read-only); Ctrl-C stops"
-    print(told, file=sys.stderr)
-    Server(command, host=host, port=port, title="CareDesk monitor").serve()
+    echo(told, err=True)
+    with unguarded():  # the server logs in colour on the terminal
+        Server(command, host=host, port=port, title="CareDesk monitor").serve()
     return 0

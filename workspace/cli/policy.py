@@ -17,6 +17,7 @@ from workspace.cli.common import (
     policy_of,
     settings_of,
 )
+from workspace.cli.terminal import echo
 
 if TYPE_CHECKING:
     from workspace.policy import Policy
@@ -72,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
     from workspace.text import one_line
 
     if args.what == "check":
-        print(policy_table(load_policy(args.file)))
-        print(f"{args.file}: valid")
+        echo(policy_table(load_policy(args.file)))
+        echo(f"{args.file}: valid")
         return 0
     if args.what == "install":
         return _install_policy(args)
@@ -82,19 +83,19 @@ def run(args: argparse.Namespace) -> int:
     found = _installed(settings)
     if found is not None:
         policy, stored = found
-        print(policy_table(policy))
-        print(
+        echo(policy_table(policy))
+        echo(
             f"policy in effect: installed in the database from {one_line(stored.source)} by "
             f"{one_line(stored.installed_by)} at {stored.installed_at:%Y-%m-%d %H:%M} UTC "
             f"(fingerprint {stored.fingerprint})"
         )
         if local is not None and fingerprint(local) != stored.fingerprint:
-            print(f"the local policy file {settings.policy} differs and would be refused")
+            echo(f"the local policy file {settings.policy} differs and would be refused")
         return 0
     policy = policy_in_effect(settings)
-    print(policy_table(policy))
+    echo(policy_table(policy))
     source = settings.policy or f"{DEFAULT_POLICY} (the one CareDesk ships with)"
-    print(f"policy in effect: {source} (fingerprint {fingerprint(policy)})")
+    echo(f"policy in effect: {source} (fingerprint {fingerprint(policy)})")
     return 0
 
 
@@ -130,6 +131,6 @@ def _install_policy(args: argparse.Namespace) -> int:
         policy, mark = install(db, args.file, by=by, at=utcnow())
     finally:
         db.dispose()
-    print(policy_table(policy))
-    print(f"{args.file}: installed as the team's policy (fingerprint {mark})")
+    echo(policy_table(policy))
+    echo(f"{args.file}: installed as the team's policy (fingerprint {mark})")
     return 0

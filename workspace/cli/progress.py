@@ -21,6 +21,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Column
 from rich.text import Text
 
+from workspace.cli.terminal import raw
 from workspace.progress import RECORDS, Progress
 
 
@@ -157,7 +158,9 @@ class TerminalProgress:
 def shown(stream: TextIO | None = None) -> Iterator[Progress | None]:
     """A progress drawn on `stream` (standard error) if it is a terminal; None, and nothing
     drawn, if it is not."""
-    stream = sys.stderr if stream is None else stream
+    # Rich draws with control sequences of its own: on the terminal itself, not through the
+    # guard that makes what commands write inert (`workspace.cli.terminal`).
+    stream = raw(sys.stderr if stream is None else stream)
     if not stream.isatty():
         yield None
         return

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workspace.cli.common import Subparsers
+from workspace.cli.terminal import echo, unguarded
 
 if TYPE_CHECKING:
     from workspace.app import CareDeskApp
@@ -153,9 +154,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         # ASCII: names and reasons are untrusted, and a terminal acts on raw control bytes.
         json.dump(report.as_json(), sys.stdout, ensure_ascii=True, indent=2)
-        print()
+        echo()
     else:
-        print("\n".join(report_lines(report, scenario.title)))
+        echo("\n".join(report_lines(report, scenario.title)))
     return 0
 
 
@@ -172,9 +173,9 @@ def _class_report(args: argparse.Namespace) -> int:
         raise CareDeskError(f"replay report: {folder}: no answers file (*.answers.yaml) in it")
     if args.json:
         json.dump(room.as_json(), sys.stdout, ensure_ascii=True, indent=2)
-        print()
+        echo()
     else:
-        print("\n".join(table(room)))
+        echo("\n".join(table(room)))
     return 1 if room.refused else 0
 
 
@@ -196,11 +197,12 @@ def _play(args: argparse.Namespace, scenario: Scenario) -> int:
     if not on_terminal():
         raise CareDeskError(NEEDS_TERMINAL.replace("the workspace", "a replay"))
     app, files = replay_app(scenario, folder, trainee, args.speed)
-    app.run()
+    with unguarded():  # the app draws on the terminal itself
+        app.run()
     if files.answers.exists():
-        print(f"answers: {one_line(str(files.answers))}")
+        echo(f"answers: {one_line(str(files.answers))}")
     if files.report.exists():
-        print(f"report: {one_line(str(files.report))}")
+        echo(f"report: {one_line(str(files.report))}")
     return app.return_code or 0
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from workspace.cli.common import Subparsers, add_db, settings_of
+from workspace.cli.terminal import echo, guard
 
 if TYPE_CHECKING:
     from workspace.friction import Friction
@@ -83,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
             _print_metrics(report(db, period), args)
     finally:
         db.dispose()
-    sys.stdout.flush()
     return 0
 
 
@@ -92,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_metrics(metrics: Metrics, args: argparse.Namespace) -> None:
     if args.json:
-        print(json.dumps(metrics.to_dict()))  # ASCII: safe on any terminal
+        echo(json.dumps(metrics.to_dict()), json=True)
     elif args.csv:
         _write_csv(metrics)
     else:
-        print(_metrics_text(metrics))
+        echo(_metrics_text(metrics))
 
 
 def _write_csv(metrics: Metrics) -> None:
@@ -104,7 +104,7 @@ def _write_csv(metrics: Metrics) -> None:
     row, is an empty cell."""
     from workspace.metrics import AGENT_KEYS, CHANNEL_KEYS, KEYS
 
-    out = csv.writer(sys.stdout, lineterminator="\n")
+    out = csv.writer(guard(sys.stdout), lineterminator="\n")
     out.writerow(["by", "name", *KEYS])
     for by, groups, keys in (
         ("channel", metrics.by_channel, CHANNEL_KEYS),
@@ -166,15 +166,15 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def _print_friction(report: Friction, args: argparse.Namespace) -> None:
     if args.json:
-        print(json.dumps(report.to_dict()))
+        echo(json.dumps(report.to_dict()), json=True)
     elif args.csv:
         _write_friction_csv(report)
     else:
-        print(_friction_text(report))
+        echo(_friction_text(report))
 
 
 def _write_friction_csv(report: Friction) -> None:
-    out = csv.writer(sys.stdout, lineterminator="\n")
+    out = csv.writer(guard(sys.stdout), lineterminator="\n")
     out.writerow(["rule", "denied", "requested", "approved", "refused", "withdrawn", "waiting"])
     for r in report.rules:
         out.writerow([r.rule, r.denied, r.requested, r.approved, r.refused, r.withdrawn, r.waiting])

@@ -4,11 +4,11 @@ resolved contact of the team's database as one."""
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from workspace.cli.common import Subparsers, add_db, add_output, settings_of
+from workspace.cli.common import Subparsers, add_db, add_output, settings_of, write_output
+from workspace.cli.terminal import echo
 
 CHECK = """\
 Validate scenario files and play each one's own expectations with the autopilot: a file
@@ -115,12 +115,12 @@ def run_check(args: argparse.Namespace) -> int:
     for path in args.files:
         problem = check_file(path)
         if problem is None:
-            print(f"{one_line(str(path))}: ok, the autopilot scores 100")
+            echo(f"{one_line(str(path))}: ok, the autopilot scores 100")
             continue
         failed += 1
-        print("\n".join(one_line(line) for line in problem.splitlines()))
+        echo("\n".join(one_line(line) for line in problem.splitlines()))
     if failed:
-        print(f"{failed} of {len(args.files)} failed")
+        echo(f"{failed} of {len(args.files)} failed")
     return 1 if failed else 0
 
 
@@ -134,15 +134,14 @@ def run_list(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(path)
         except InputRejected:
-            print(f"{path.stem:<28} (refused: run caredesk scenario check {path})")
+            echo(f"{path.stem:<28} (refused: run caredesk scenario check {path})")
             continue
-        print(f"{one_line(scenario.id):<28} {one_line(scenario.title)}\n{'':<28} {path}")
+        echo(f"{one_line(scenario.id):<28} {one_line(scenario.title)}\n{'':<28} {path}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     from storage.engine import make_reader
-    from workspace.files import write_atomically
     from workspace.replay.export import export_contact
     from workspace.reporting import require_schema
     from workspace.text import one_line
@@ -153,16 +152,13 @@ def run_export(args: argparse.Namespace) -> int:
         exported = export_contact(db, args.contact)
     finally:
         db.dispose()
-    if args.output is None:
-        sys.stdout.write(exported.text)
-        sys.stdout.flush()
-    else:
-        write_atomically(args.output, lambda out: out.write(exported.text))
+    # YAML, whose escapes are its own: on a terminal hidden characters show as `\\u009b`.
+    write_output(args.output, lambda out: out.write(exported.text), json=True)
     for note in exported.notes:
-        print(f"caredesk scenario export: {one_line(note)}", file=sys.stderr)
+        echo(f"caredesk scenario export: {one_line(note)}", err=True)
     where = "" if args.output is None else f" to {one_line(str(args.output))}"
-    print(
+    echo(
         f"exported contact {one_line(args.contact)} as scenario {exported.scenario.id}{where}",
-        file=sys.stderr,
+        err=True,
     )
     return 0
