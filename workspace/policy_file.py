@@ -299,8 +299,10 @@ def read_policy_text(path: Path) -> str:
         text = path.read_bytes()[: MAX_BYTES + 1].decode("utf-8")
     except OSError as error:
         raise refuse(f"cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise refuse("is not UTF-8 text") from None
+    except ValueError as error:  # a name with a NUL in it, as a scenario's `policy:` may give
+        if isinstance(error, UnicodeDecodeError):
+            raise refuse("is not UTF-8 text") from None
+        raise refuse(f"cannot be read ({error})") from None
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise refuse(f"is over {MAX_BYTES} bytes; a policy file may be at most 1 MB")
     return text

@@ -40,7 +40,10 @@ class Refused(yaml.MarkedYAMLError):
 def key_name(key: object) -> str:
     """A mapping key as a key path shows it: as written when printable and short, else
     quoted with its hidden characters escaped, so a path is always one safe line."""
-    text = key if isinstance(key, str) else repr(key)
+    try:
+        text = key if isinstance(key, str) else repr(key)
+    except ValueError:  # an int past 4,300 digits has no text (only a caller's dict holds one)
+        text = "<a number of thousands of digits>"
     if text.isprintable() and "." not in text and 0 < len(text) <= _LONGEST_KEY:
         return text
     shown = repr(text)
@@ -125,11 +128,13 @@ def strict_loader(what: str, *, repeated_keys: bool = True) -> type[yaml.SafeLoa
             for key, _value in node.value:
                 if not isinstance(key, ScalarNode):
                     continue
-                first = seen.setdefault(key.value, key.start_mark.line + 1)
-                if first != key.start_mark.line + 1:
-                    at = join(self._where(), key.value)
-                    message = f"key {key_name(key.value)!r} is given twice (first on line {first})"
-                    raise Refused(message, key.start_mark, at)
+                if key.value not in seen:
+                    seen[key.value] = key.start_mark.line + 1
+                    continue
+                first = seen[key.value]  # by value, not line: `{a: 1, a: 2}` is one line
+                at = join(self._where(), key.value)
+                message = f"key {key_name(key.value)!r} is given twice (first on line {first})"
+                raise Refused(message, key.start_mark, at)
             return node
 
         def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -163,4 +168,7 @@ def refusal(error: yaml.YAMLError) -> tuple[int | None, str | None, str]:
         line = mark.line + 1 if mark is not None else None
         reason = str(error.problem or error.context)
     path = getattr(error, "path", None) or None
-    return line, path, " ".join(reason.split())
+    reason = " ".join(reason.split())
+    if not reason.isprintable():  # PyYAML quotes what it read, hidden characters and all
+        reason = "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
+    return line, path, reason

@@ -163,3 +163,11 @@ def test_fuzz_policy(tmp_path_factory: pytest.TempPathFactory, data: str | bytes
             load_policy(path)
     except InputRejected as refusal:
         assert_refusal(refusal, path.name)
+
+
+def test_a_key_given_twice_on_one_line_is_refused_too() -> None:
+    text = GOOD.replace("limit: {amount: 150.00}", "limit: {amount: 150.00, amount: 9000.00}")
+    assert refused(text) == [
+        "team-policy.yaml:13: actions.refund.limit.amount: is not valid YAML: "
+        "key 'amount' is given twice (first on line 13)"
+    ]
