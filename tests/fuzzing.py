@@ -218,3 +218,43 @@ def assert_refusal(error: CareDeskError, name: str) -> None:
         assert line.startswith(name), line
         assert len(line.splitlines()) == 1 and line.isprintable(), line
         assert len(line) < 2_000, line[:200]
+
+
+_VALUES: dict[str, Any] = {
+    ".inf": float("inf"),
+    "+.inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "1e999": float("inf"),
+    "1.0e+999999": float("inf"),
+    "-.inf": float("-inf"),
+    "-1e999": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    HUGE: 10**4400 - 1,  # an int str() cannot show: past the 4,300 digits
+    "-" + HUGE: 1 - 10**4400,
+    "1e-999999": 0.0,
+    "~": None,
+}
+"""What a YAML reader gives for each `Raw` token (others stay text)."""
+
+
+def to_data(doc: Any) -> Any:
+    """A document as the parsed values a loader's checks take (the last of a repeated key
+    wins, as PyYAML's would), for fuzzing the checks without the slow YAML readers."""
+    if isinstance(doc, Pairs):
+        return {_key(k): to_data(v) for k, v in doc.items}
+    if isinstance(doc, list):
+        return [to_data(v) for v in doc]
+    if isinstance(doc, Raw):
+        return _VALUES.get(doc.text, doc.text)
+    return doc
+
+
+def _key(key: Any) -> Any:
+    value = to_data(key)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

@@ -317,7 +317,7 @@ def test_a_policy_path_that_does_not_exist(tmp_path: Path) -> None:
 def test_a_policy_file_with_problems_keeps_their_text(tmp_path: Path) -> None:
     (tmp_path / "bad-policy.yaml").write_text("version: 1\ncurrency: USD\nactions: {hug: {}}\n")
     (problem,) = refused(tmp_path, MINIMAL.replace("policy.yaml", "bad-policy.yaml"))
-    assert problem.startswith("late.yaml:4: policy: bad-policy.yaml: actions.hug: unknown key")
+    assert problem.startswith("late.yaml:4: policy: bad-policy.yaml:3: actions.hug: unknown key")
 
 
 def test_an_inline_policy_that_does_not_load(tmp_path: Path) -> None:
@@ -414,7 +414,7 @@ def test_a_turn_needs_exactly_one_of_at_and_after_action(tmp_path: Path) -> None
 
 def test_a_duplicate_key_is_refused(tmp_path: Path) -> None:
     (problem,) = refused(tmp_path, SCENARIO + "id: again\n")
-    assert problem.startswith("late.yaml:66: is not valid YAML") and 'duplicate key "id"' in problem
+    assert problem == ("late.yaml:66: id: is not valid YAML: duplicate key 'id' (first on line 2)")
 
 
 def test_duplicate_skus_and_orders_are_refused(tmp_path: Path) -> None:

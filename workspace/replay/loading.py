@@ -65,6 +65,7 @@ from workspace.replay.yaml_input import (
     plain,
     positive_money,
     positive_offset,
+    printable,
     quantity,
     read_text,
     shown,
@@ -102,8 +103,13 @@ def load_scenario(path: Path) -> Scenario:
 def scenario_from_text(text: str, path: Path) -> Scenario:
     """Validate a scenario's text, read from `path` (named in messages; a relative `policy:` is
     found next to it)."""
+    return read_scenario(parse_yaml(text, path, "scenario"), path)
+
+
+def read_scenario(root: At, path: Path) -> Scenario:
+    """Validate a scenario's parsed mapping (`root`, as `parse_yaml` gives it, or built in
+    Python) read from `path`; `InputRejected` names the file and every problem."""
     reader = Reader(path)
-    root = parse_yaml(text, path, "scenario")
     _refuse_newer(root, path)
     top = reader.fields(root, _TOP, _REQUIRED)
     orders = _orders(reader, top.get("orders"))
@@ -147,7 +153,8 @@ def _refuse_newer(root: At, path: Path) -> None:
     version = root.value.get("scenario")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         message = (
-            f"is a newer scenario format ({version}) than this CareDesk reads ({FORMAT_VERSION});"
+            f"is a newer scenario format ({shown(version)}) than this CareDesk reads"
+            f" ({FORMAT_VERSION});"
             " upgrade CareDesk to play it"
         )
         where = f"{path.name}:{line_of(root.value, 'scenario', root.line)}"
@@ -172,7 +179,7 @@ def _policy(reader: Reader, at: At | None) -> Policy:
         return load_policy(reader.path.parent / name)
     except InputRejected as rejected:
         for problem in rejected.problems:
-            reader.problem(at.line, at.path, str(problem).strip())
+            reader.problem(at.line, at.path, printable(str(problem).strip()))
     except Exception as error:  # noqa: BLE001 - the policy reader is not ours to trust on odd files
         message = f"{shown(name)} cannot be read as a policy ({type(error).__name__})"
         reader.problem(at.line, at.path, message)
@@ -446,8 +453,13 @@ def load_answers(path: Path) -> Answers:
 def answers_from_text(text: str, path: Path) -> Answers:
     """Validate an answers file's text on its own: whether it fits a scenario is the scorer's
     to say."""
+    return read_answers(parse_yaml(text, path, "answers file"), path)
+
+
+def read_answers(root: At, path: Path) -> Answers:
+    """Validate an answers file's parsed mapping (`root`, as `parse_yaml` gives it, or built
+    in Python) read from `path`; `InputRejected` names the file and every problem."""
     reader = Reader(path)
-    root = parse_yaml(text, path, "answers file")
     top = reader.fields(root, ("scenario", "steps", "trainee"), ("scenario", "steps"))
     answers = Answers(
         scenario=reader.check(top.get("scenario"), identifier, ""),

@@ -21,10 +21,12 @@ from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import ScalarNode
 
 from storage.money import to_money
 from workspace.errors import InputRejected, Problem
 from workspace.vocabulary import ActionKind, Disposition
+from workspace.yaml_safe import join, key_name
 
 MAX_BYTES = 1024 * 1024
 """Scenario and answers files over 1 MB are refused unread."""
@@ -40,6 +42,8 @@ MAX_OFFSET = timedelta(days=366)
 
 
 _MONEY_CAP = Decimal(10) ** 12
+MAX_QUANTITY = 1_000_000
+"""The most of one item an order holds, as an import takes it."""
 _ID = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 _OFFSET = re.compile(r"(?:(\d{1,7})h)?(?:(\d{1,7})m)?(?:(\d{1,9})s)?", re.ASCII)
 
@@ -53,8 +57,19 @@ _K = TypeVar("_K", bound=str)
 
 def shown(value: object) -> str:
     """A value as a message quotes it: escaped, and short however long the value is."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long for str(); the loader refuses those, a caller may not
+        return "a number of thousands of digits"
     return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable escaped (`\\n`, `\\u202e`), so a
+    message quoting a file's name or another file's problem stays one safe line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 _NUL = "expected text without a NUL character (U+0000): no database stores one"
@@ -172,8 +187,8 @@ def money(value: object) -> Decimal:
 
 
 def quantity(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"expected a whole number >= 1, got {shown(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+        raise ValueError(f"expected a whole number from 1 to {MAX_QUANTITY}, got {shown(value)}")
     return int(value)
 
 
@@ -209,8 +224,26 @@ def positive_offset(value: object) -> timedelta:
 # YAML: ruamel's round-trip loader, refusing what a scenario never needs.
 
 
+class _Refused(ComposerError):
+    """A refusal at a line, naming the key path it is under (empty at the top)."""
+
+    def __init__(self, problem: str, mark: Any, path: str) -> None:
+        super().__init__(None, None, problem, mark)
+        self.path = path
+
+
 class _Composer(Composer):
-    """Refuses aliases and anchors (no alias bomb can expand) and YAML 1.1 documents."""
+    """Refuses aliases and anchors (no alias bomb can expand), YAML 1.1 documents, a key
+    given twice in one mapping and nesting deeper than `MAX_DEPTH`, naming the key path;
+    ruamel's own duplicate and depth errors name neither the path nor the first line."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.steps: list[str] = []
+        self.paths: dict[int, str] = {}  # id(node) -> key path, for the constructor's errors
+
+    def where(self) -> str:
+        return "".join(self.steps).lstrip(".")
 
     def compose_document(self) -> Any:
         event = self.parser.peek_event()
@@ -226,14 +259,53 @@ class _Composer(Composer):
             raise ComposerError(
                 None, None, "anchors and aliases (&name, *name) are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if isinstance(index, ScalarNode):
+            self.steps.append(f".{key_name(index.value)}")
+        else:
+            self.steps.append(f"[{index}]" if isinstance(index, int) else "")
+        try:
+            if len(self.steps) > MAX_DEPTH:
+                message = f"nested more than {MAX_DEPTH} levels deep"
+                raise _Refused(message, event.start_mark, self.where())
+            node = super().compose_node(parent, index)
+            self.paths[id(node)] = self.where()
+            return node
+        finally:
+            self.steps.pop()
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        node = super().compose_mapping_node(anchor)
+        seen: dict[str, int] = {}
+        for key, _value in node.value:
+            if not isinstance(key, ScalarNode):
+                continue
+            if key.value not in seen:
+                seen[key.value] = key.start_mark.line + 1
+                continue
+            first = seen[key.value]
+            message = f"duplicate key {key_name(key.value)!r} (first on line {first})"
+            raise _Refused(message, key.start_mark, join(self.where(), key.value))
+        return node
 
 
 class _Constructor(RoundTripConstructor):
-    """Keeps timestamps and dates as the text written, for the loader to read with a zone."""
+    """Keeps timestamps and dates as the text written, for the loader to read with a zone;
+    and refuses, at its line and key path, a value ruamel cannot build (its int() raises
+    ValueError on an integer of thousands of digits)."""
 
     def keep_text(self, node: Any) -> str:
         return str(self.construct_scalar(node))
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as error:
+            paths = getattr(getattr(self.loader, "composer", None), "paths", {})
+            text = str(node.value) if isinstance(node, ScalarNode) else "a collection"
+            what = f"{len(text)} characters" if len(text) > 40 else repr(text)
+            reason = str(error).split(":")[0].strip() or type(error).__name__
+            message = f"cannot read {what} ({reason})"
+            raise _Refused(message, node.start_mark, paths.get(id(node), "")) from None
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.keep_text)
@@ -248,9 +320,11 @@ def _yaml() -> YAML:
     return yaml
 
 
-def refuse(path: Path, message: str, line: int | None = None) -> InputRejected:
+def refuse(
+    path: Path, message: str, line: int | None = None, field: str | None = None
+) -> InputRejected:
     where = path.name if line is None else f"{path.name}:{line}"
-    return InputRejected(str(path), [Problem(where=where, field=None, message=message)])
+    return InputRejected(str(path), [Problem(where=where, field=field, message=message)])
 
 
 def read_text(path: Path) -> str:
@@ -287,7 +361,8 @@ def parse_yaml(text: str, path: Path, what: str) -> At:
         data = _yaml().load(text)
     except YAMLError as error:
         reason, line = _yaml_reason(error), _yaml_line(error, text)
-        raise refuse(path, f"is not valid YAML: {reason}", line) from None
+        field = getattr(error, "path", None) or None
+        raise refuse(path, f"is not valid YAML: {reason}", line, field) from None
     except Exception as error:  # noqa: BLE001 - ruamel raises more than YAMLError on odd text
         raise refuse(path, f"is not valid YAML ({type(error).__name__})") from None
     if data is None:
@@ -301,7 +376,7 @@ def _yaml_reason(error: YAMLError) -> str:
     """What the YAML reader said, on one line and short."""
     parts = (getattr(error, "context", None), getattr(error, "problem", None))
     reason = ", ".join(str(p) for p in parts if p) or getattr(error, "reason", None) or str(error)
-    reason = " ".join(str(reason).split())
+    reason = printable(" ".join(str(reason).split()))
     return reason if len(reason) <= 200 else f"{reason[:197]}..."
 
 
@@ -366,7 +441,9 @@ class Reader:
 
     def problem(self, line: int, field: str, message: str) -> None:
         where = f"{self.path.name}:{line}"
-        self.problems.append(Problem(where=where, field=field or None, message=message))
+        # Messages quote ids and texts from the file: escaped here once, for every check.
+        shown_field = printable(field) if field else None
+        self.problems.append(Problem(where=where, field=shown_field, message=printable(message)))
 
     def check(self, at: At | None, check: Callable[[object], _T], default: _T) -> _T:
         """`check(at.value)`; `default` when absent (a missing key is noted by `fields`) or
@@ -400,7 +477,7 @@ class Reader:
         found: dict[str, At] = {}
         for key, value in at.value.items():
             line = line_of(at.value, key, at.line)
-            path = f"{at.path}.{key}" if at.path else str(key)
+            path = join(at.path, key)
             if not isinstance(key, str) or key not in known:
                 self.problem(line, path, f"unknown key; expected one of {', '.join(known)}")
             else:
