@@ -14,6 +14,7 @@ import os
 import re
 import selectors
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tty
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.engine import make_url
 
 from storage.engine import Database
 from storage.models import Agent, Customer, Interaction
@@ -33,6 +35,7 @@ from storage.uow import unit_of_work
 from tests.factories import NOW
 from tests.hostile import INLINE_CASES, load_hostile_cases
 from workspace.cli import main
+from workspace.cli.failures import told
 from workspace.cli.terminal import escape
 
 HOSTILE = [text for _, text in INLINE_CASES + (load_hostile_cases() or [])]
@@ -359,7 +362,7 @@ def read_only(path: Path) -> Iterator[None]:
         subprocess.run([chattr, "-i", str(path)], check=True)
 
 
-def _refused(db: Path) -> str:
+def _refused(db: Path | str) -> str:
     return f"caredesk: cannot write to the database {db}: read-only database\n"
 
 
@@ -384,7 +387,7 @@ def test_a_database_opened_read_only_is_told_the_same(own_db: Path) -> None:
     url = f"sqlite:///file:{own_db}?mode=ro&uri=true"
     argv = ["agent", "add", "sam", "--name", "Sam", "--role", "agent", "--db", url]
     code, _, err = _run(argv, terminal=False)
-    assert (code, err) == (2, _refused(Path(f"file:{own_db}")))
+    assert (code, err) == (2, _refused(f"file:{own_db}"))
 
 
 def test_an_output_file_in_a_read_only_folder_is_one_line(hostile_url: str, tmp_path: Path) -> None:
@@ -396,3 +399,21 @@ def test_an_output_file_in_a_read_only_folder_is_one_line(hostile_url: str, tmp_
     why = "not permitted" if os.geteuid() == 0 else "permission denied"
     assert (code, err) == (2, f"caredesk: cannot write {folder / 'x.jsonl'}: {why}\n")
     assert list(folder.iterdir()) == []
+
+
+def test_a_read_only_postgresql_database_is_told_the_same(pg_db: Database) -> None:
+    """Every transaction read-only (a standby, or a database set so): SQLSTATE 25006."""
+    url = make_url(pg_db.url)
+    options = f"{url.query.get('options', '')} -c default_transaction_read_only=on"
+    read_only_url = url.update_query_dict({"options": options}).render_as_string(False)
+    argv = ["agent", "add", "sam", "--name", "Sam", "--role", "agent", "--db", read_only_url]
+    code, _, err = _run(argv, terminal=False)
+    assert (code, err) == (2, _refused(read_only_url))
+
+
+def test_a_full_disk_under_the_database_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLITE_FULL cannot be caused through the command line, so its error is made here."""
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = 13  # type: ignore[attr-defined]
+    assert told(error) == 2
+    assert capsys.readouterr().err == "caredesk: cannot write to the database: disk full\n"
