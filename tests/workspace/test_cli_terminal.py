@@ -417,3 +417,22 @@ def test_a_full_disk_under_the_database_is_named(capsys: pytest.CaptureFixture[s
     error.sqlite_errorcode = 13  # type: ignore[attr-defined]
     assert told(error) == 2
     assert capsys.readouterr().err == "caredesk: cannot write to the database: disk full\n"
+
+
+def test_a_bugs_traceback_on_a_terminal_is_inert(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workspace.cli import db
+
+    hostile = "\x1b]52;c;Y3VybA==\x07 \u009b2J invoice \u202egnp.exe"
+
+    def broken(args: object) -> int:
+        raise RuntimeError(hostile)
+
+    monkeypatch.setattr(db, "run", broken)
+    err = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    with pytest.raises(SystemExit) as exit_:
+        main(["db", "status"])
+    assert exit_.value.code == 1
+    shown = err.getvalue()
+    assert "Traceback" in shown and forbidden(shown) == []
+    assert read_plain(shown.splitlines()[-1]) == f"RuntimeError: {hostile}"

@@ -203,7 +203,9 @@ def guarded() -> Iterator[None]:
     """Wrap standard output and error while a command runs (see the module's docstring).
 
     Standard output is always wrapped, to name a failed write; standard error only when it
-    is a terminal (a failure to write there cannot be told anywhere).
+    is a terminal (a failure to write there cannot be told anywhere). A bug's traceback can
+    quote customer text too: on a terminal it is printed here, inert, and the exit status is
+    1, as Python's own would be.
     """
     out, err = sys.stdout, sys.stderr
     named = "to standard output"
@@ -212,6 +214,13 @@ def guarded() -> Iterator[None]:
         sys.stderr = cast(TextIO, _Guard(err, escaping=True, json=True))
     try:
         yield
+    except Exception:
+        if sys.stderr is err:
+            raise
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        raise SystemExit(1) from None
     finally:
         sys.stdout, sys.stderr = out, err
 
