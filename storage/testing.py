@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,26 @@ def fresh_sqlite(directory: Path, revision: str = "head", name: str = "caredesk.
     db = make_database(f"sqlite:///{path}")
     upgrade(db.read, revision)
     return db
+
+
+def sqlite_template(directory: Path, revision: str = "head") -> Path:
+    """A SQLite file in `directory` migrated to `revision`, to copy for each test: running
+    the migrations takes most of a second, copying their result a millisecond."""
+    fresh_sqlite(directory, revision, name="template.db").dispose()
+    path = directory / "template.db"
+    with closing(sqlite3.connect(path)) as conn:  # fold the WAL in: one file is the copy
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def copied_sqlite(template: Path, directory: Path, name: str = "caredesk.db") -> Database:
+    """A new SQLite database file `name` in `directory`, a copy of a migrated `template`
+    (see `sqlite_template`): the same database `fresh_sqlite` would make."""
+    path = directory / name
+    if path.exists():
+        raise FileExistsError(f"{path} exists: a fresh database needs a new file name")
+    shutil.copyfile(template, path)
+    return make_database(f"sqlite:///{path}")
 
 
 #: Schemas made (in this process) between two cleanings of the server's catalogue.

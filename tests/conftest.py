@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from storage.engine import Database, normalise_url
-from storage.testing import fresh_postgres_schema, fresh_sqlite
+from storage.testing import copied_sqlite, fresh_postgres_schema, sqlite_template
 
 # Times are shown in the local zone: tests see the same screen on every machine.
 os.environ["TZ"] = "UTC"
@@ -72,10 +72,17 @@ def require_postgres() -> None:
     pytest.skip(f"{reason}; set CAREDESK_TEST_PG to a server to run this test")
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once in this process; each test's database is a copy of it.
+    The migrations themselves run from nothing in tests/storage/test_migrations.py."""
+    return sqlite_template(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+def sqlite_db(migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
     """A fresh, migrated SQLite database."""
-    db = fresh_sqlite(tmp_path)
+    db = copied_sqlite(migrated_sqlite, tmp_path)
     yield db
     db.dispose()
 
@@ -89,10 +96,10 @@ def pg_db() -> Iterator[Database]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def db(request: pytest.FixtureRequest, migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
     """A fresh, migrated database of each kind CareDesk supports."""
     if request.param == "sqlite":
-        database = fresh_sqlite(tmp_path)
+        database = copied_sqlite(migrated_sqlite, tmp_path)
         yield database
         database.dispose()
     else:
