@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -183,6 +183,10 @@ def drop_append_function(connection: Connection) -> None:
         )
 
 
+Sealer = Callable[[str], str]
+"""Makes an entry's seal from its hash (`workspace.audit_seal`)."""
+
+
 def append_audit(
     session: Session,
     *,
@@ -193,11 +197,15 @@ def append_audit(
     entity_id: str,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    seal: Sealer | None = None,
 ) -> int:
     """Append one entry inside the caller's transaction; returns its id.
 
     Everything that does not need the chain's head is prepared before its lock is taken:
     the lock is held until the caller commits, and every writer of the team waits on it.
+
+    With `seal`, the entry is sealed: its hash is made here, not in the database, so the
+    seal is written with it (the log is append-only: nothing updates an entry).
     """
     before_s, after_s = _canonical(before), _canonical(after)
     at = at.astimezone(UTC)
@@ -210,7 +218,7 @@ def append_audit(
         "before": before_s,
         "after": after_s,
     }
-    if session.get_bind().dialect.name == "postgresql":
+    if seal is None and session.get_bind().dialect.name == "postgresql":
         fields = [at.isoformat(), actor, action, entity, entity_id, before_s, after_s]
         tail = json.dumps(fields, ensure_ascii=False)[1:]
         appended = session.connection().execute(_PG_APPEND, values | {"tail": tail})
@@ -218,7 +226,8 @@ def append_audit(
     lock_for_audit(session)
     prev = session.execute(_HEAD).scalar() or GENESIS
     digest = entry_hash(prev, at, actor, action, entity, entity_id, before_s, after_s)
-    inserted = session.execute(_INSERT, values | {"prev_hash": prev, "hash": digest})
+    values |= {"prev_hash": prev, "hash": digest, "seal": None if seal is None else seal(digest)}
+    inserted = session.execute(_INSERT, values)
     return int(inserted.scalar_one())
 
 
@@ -266,6 +275,9 @@ _COLUMNS = (
 )
 
 
+_VERIFIED = (*_COLUMNS, col(AuditEntry.seal))
+
+
 def head(session: Session, *, up_to: int | None = None) -> tuple[int, int, str] | None:
     """(count, last id, last hash) of the log, or of its entries up to and including `up_to`.
 
@@ -303,8 +315,19 @@ def _short(digest: str) -> str:
     return f"{digest[:12]}…"
 
 
-def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
-    """Recompute every entry's hash in id order and stop at the first broken link.
+class SealCheck(Protocol):
+    """What `verify_chain` asks of each entry's seal (`workspace.audit_seal`)."""
+
+    def problem(self, action: str, digest: str, seal: str | None) -> str | None:
+        """What is wrong with the seal of an entry recording `action` with hash `digest`, as
+        a plain sentence, or None when it holds (or the entry needs none)."""
+
+
+def verify_chain(
+    session: Session, *, batch: int = 1000, seals: SealCheck | None = None
+) -> ChainReport:
+    """Recompute every entry's hash in id order and stop at the first broken link (with
+    `seals`, the first whose seal does not hold too).
 
     Pages by id (`WHERE id > :last ORDER BY id LIMIT batch`), so a log of millions of rows
     is never held in memory. It cannot see entries deleted from the end of the log: compare
@@ -316,11 +339,12 @@ def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
     last_id: int | None = None
     expected = GENESIS
     while True:
-        query = select_columns(*_COLUMNS).order_by(col(AuditEntry.id)).limit(batch)
+        query = select_columns(*_VERIFIED).order_by(col(AuditEntry.id)).limit(batch)
         if last_id is not None:
             query = query.where(col(AuditEntry.id) > last_id)
-        rows = session.execute(query).all()
-        for entry_id, at, actor, action, entity, entity_id, before, after, prev, digest in rows:
+        rows: Sequence[Any] = session.connection().execute(query).all()  # Core: no ORM rows
+        for row in rows:
+            entry_id, at, actor, action, entity, entity_id, before, after, prev, digest, seal = row
             problem = None
             if prev != expected:
                 before_it = (
@@ -334,6 +358,8 @@ def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
                 )
             elif entry_hash(prev, at, actor, action, entity, entity_id, before, after) != digest:
                 problem = "its contents were changed: the stored hash does not match"
+            elif seals is not None:
+                problem = seals.problem(action, digest, seal)
             if problem is not None:
                 link = BrokenLink(entry_id, at, actor, action, entity, entity_id, problem)
                 return ChainReport(entries=checked, broken=link)

@@ -37,7 +37,7 @@ def take_due(
     session: Session, now: datetime, until: datetime, by: str, limit: int
 ) -> Sequence[Row[Any]]:
     """Lease up to `limit` due messages to `by` until `until`, oldest due first; returns them
-    (`id`, `kind`, `webhook_id`, `payload`, `attempts`)."""
+    (`id`, `action_id`, `kind`, `webhook_id`, `payload`, `attempts`)."""
     due: Any = (
         select(col(Delivery.id))
         .where(
@@ -64,6 +64,7 @@ def take_due(
         )
         .returning(
             col(Delivery.id),
+            col(Delivery.action_id),
             col(Delivery.kind),
             col(Delivery.webhook_id),
             col(Delivery.payload),

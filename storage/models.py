@@ -294,6 +294,9 @@ class AuditEntry(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    seal: str | None = Field(default=None, sa_column=Column(String(80)))
+    """For an entry about money or a promise: `<key id>:<HMAC-SHA256 of hash>`, made with
+    the team's audit key, which the database never sees (`workspace.audit_seal`)."""
 
 
 #: Actions someone decided (a supervisor, or the requester withdrawing): the policy's own
@@ -357,6 +360,28 @@ class Action(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="agent.id")
     decision_reason: str | None = Field(default=None, sa_column=Column(Text))
     executed_at: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
+
+
+class ActionKey(SQLModel, table=True):
+    """An agent's idempotency key: the request it first named and, once taken, its action.
+
+    Claimed in a transaction of its own before the action is decided (`lease_until`, `holder`),
+    so a second submit with the same key while the first is in flight is told so; marked
+    taken in the action's own transaction.
+    """
+
+    __tablename__ = "action_key"
+
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    request: str = Field(sa_column=Column(Text, nullable=False))
+    """The request as first asked, as canonical JSON: a reuse must ask the same."""
+    first_at: datetime = Field(sa_column=_dt())
+    action_id: int | None = Field(default=None, foreign_key="action.id")
+    """The action taken; None while the first submit is still deciding."""
+    holder: str | None = Field(default=None, sa_column=Column(String(32)))
+    """Which submit is deciding now (a random token), until `lease_until`."""
+    lease_until: datetime | None = Field(default=None, sa_column=_dt(nullable=True))
 
 
 class PolicyVersion(SQLModel, table=True):

@@ -62,6 +62,7 @@ WORKER_WRITES: dict[str, tuple[str, ...]] = {
     "delivery_endpoint": ("INSERT", "UPDATE"),  # a receiver's 410 disables its endpoint
     "shipment": ("INSERT",),
     "follow_up": ("INSERT", "UPDATE"),
+    "action_key": ("INSERT", "UPDATE", "DELETE"),
 }
 """What the workspace writes, by table; every other table it only reads."""
 WORKER_COLUMNS: dict[str, tuple[str, ...]] = {

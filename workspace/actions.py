@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage import (
@@ -28,7 +27,7 @@ from storage import (
 from storage.engine import Database
 from storage.money import to_money
 from storage.uow import lock_for_audit, read_session, unit_of_work
-from workspace import delivery
+from workspace import delivery, idempotency
 from workspace.action_view import (
     ActionOutcome,
     ActionRecord,
@@ -90,6 +89,9 @@ def execute(session: Session, trail: AuditTrail, action_id: int, at: datetime) -
     )
     if not moved:
         raise RuntimeError(f"action #{action_id} was not approved in this transaction")
+    record = _fulfil(session, stored(session, action_id), at)
+    delivery.enqueue(session, record, at)  # the message to fulfil it, in the same transaction
+    # Recorded last, so its state has the order's shipment and the message.
     trail.record(
         session,
         at,
@@ -99,8 +101,6 @@ def execute(session: Session, trail: AuditTrail, action_id: int, at: datetime) -
         before={"status": ActionStatus.APPROVED.value},
         after={"status": ActionStatus.EXECUTED.value},
     )
-    record = _fulfil(session, stored(session, action_id), at)
-    delivery.enqueue(session, record, at)  # the message to fulfil it, in the same transaction
     return record
 
 
@@ -267,25 +267,30 @@ class Actions:
         """Decide and record `request` in one transaction: `allow` is executed at once,
         `needs_approval` waits for a supervisor, `deny` is recorded as denied.
 
-        `key` is the form's idempotency key: submitting the same request twice stores it once.
+        `key` is the agent's idempotency key (the form's, or `caredesk act --key`): the same
+        request with it again replays the first action (`repeated`); another request with
+        it is refused (`KeyReused`), as is a second submit while the first is still being
+        decided (`KeyInProgress`). See `workspace.idempotency`.
         """
-        ref = f"A-{key or uuid.uuid4().hex}"
-        try:
+        ref = f"A-{uuid.uuid4().hex}"
+        if key is None:
             return self._take(request, ref)
-        except IntegrityError:
+        claimed = idempotency.claim(self.db, self.agent.id, key, request, self.clock())
+        if isinstance(claimed, int):
             with read_session(self.db) as s:
-                existing = action_queries.by_ref(s, ref)
-            if existing is None:
-                raise
-            return ActionOutcome(action_record(existing), repeated=True)
+                return ActionOutcome(stored(s, claimed), repeated=True)
+        try:
+            return self._take(request, ref, claimed)
+        except (ActionInputError, NotHeld):
+            claimed.release(self.db)  # nothing was done: the key is free to use again
+            raise
 
-    def _take(self, request: ActionRequest, ref: str) -> ActionOutcome:
+    def _take(
+        self, request: ActionRequest, ref: str, claimed: idempotency.Claim | None = None
+    ) -> ActionOutcome:
         now = self.clock()
         with unit_of_work(self.db) as s:
             lock_for_audit(s)  # every decider waits here, then counts what is committed
-            existing = action_queries.by_ref(s, ref)
-            if existing is not None:
-                return ActionOutcome(action_record(existing), repeated=True)
             facts = self._facts(s, request, now)
             usage = self._usage(s, facts, request.customer_id, now)
             verdict = decide(self.policy, facts.proposal, usage)
@@ -341,6 +346,8 @@ class Actions:
                 record = execute(s, self.trail, action_id, now)
             else:
                 record = stored(s, action_id)
+            if claimed is not None:
+                claimed.settle(s, action_id)
             # Every workspace showing the customer adds the action to their timeline.
             kind = ChangeKind.REQUEST if recorded is ActionStatus.REQUESTED else ChangeKind.ACTION
             changes.record(s, kind, now, ticket_id=request.ticket_id, agent_id=self.agent.id)

@@ -7,16 +7,21 @@ keep it outside the database; `verify_against` then finds the head it recorded g
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from storage.audit import ChainReport, entry_hash_at, entry_time, head, verify_chain
-from storage.engine import Database
+from storage.engine import Database, Reader
 from storage.uow import read_session
+from workspace.audit_cover import CoverReport, describe_uncovered, verify_cover
+from workspace.audit_seal import AuditKey, Seals, key_for
 from workspace.errors import CareDeskError
 from workspace.text import one_line
 
@@ -29,10 +34,63 @@ MAX_ID = 2**63 - 1
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
-def verify_audit(db: Database) -> ChainReport:
-    """Walk the whole audit log of `db` and report the first broken link, if any."""
+@dataclass(frozen=True)
+class AuditReport:
+    """What verifying a database's audit log found: the chain (with its seals), then the
+    rows it covers."""
+
+    chain: ChainReport
+    cover: CoverReport | None
+    """None when the chain is broken (the rows are not compared with a broken log)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing is wrong."""
+        return self.chain.broken is None and self.cover is not None and not self.cover.uncovered
+
+    @property
+    def broken(self) -> object | None:
+        """The first thing wrong (a broken link or an uncovered row), or None."""
+        if self.chain.broken is not None:
+            return self.chain.broken
+        return None if self.cover is None else self.cover.uncovered
+
+
+def audit_key(db: Reader) -> AuditKey:
+    """The audit key that seals `db`'s entries, as the settings name it."""
+    return key_for(db.read)
+
+
+def verify_audit(db: Reader) -> AuditReport:
+    """Walk the whole audit log of `db`, checking each entry's link and seal, then compare
+    every row it covers with its entries; report the first problem, if any."""
+    key = audit_key(db)
     with read_session(db) as session:
-        return verify_chain(session)
+        return verify_in(session, key)
+
+
+def verify_in(session: Session, key: AuditKey) -> AuditReport:
+    """`verify_audit` within a session of the caller's (one that may have changed the log)."""
+    chain = verify_chain(session, seals=Seals(key))
+    if chain.broken is not None:
+        return AuditReport(chain, None)
+    return AuditReport(chain, verify_cover(session))
+
+
+def describe_audit(report: AuditReport) -> str:
+    """The one-line message for a person: intact with its size, or the first problem."""
+    if report.cover is None or report.cover.uncovered is None:
+        text = describe(report.chain)
+        if report.cover is not None and report.chain.broken is None and report.cover.rows:
+            rows = report.cover.rows
+            text += f", covering {rows:,} {_rows(rows)}"
+        return text
+    chain = _entries(report.chain.entries)
+    return f"{describe_uncovered(report.cover.uncovered)}; the chain of {chain} holds"
+
+
+def _rows(n: int) -> str:
+    return "action or follow-up as it stands" if n == 1 else "actions and follow-ups as they stand"
 
 
 @dataclass(frozen=True)
@@ -49,25 +107,48 @@ class Checkpoint:
     """When the last entry was written (aware UTC)."""
     source: str = field(default="", compare=False)
     """The file it was read from, as the user named it; empty for one just taken."""
+    signature: str | None = field(default=None, compare=False)
+    """The HMAC of the fields above with the team's audit key (None: an unsigned file)."""
+
+    def signed_text(self) -> str:
+        """What the signature covers: the four fields, one a line."""
+        return "\n".join(
+            [
+                "caredesk audit checkpoint",
+                str(self.entries),
+                str(self.head_id),
+                self.head_hash,
+                _stamp(self.at),
+            ]
+        )
+
+    def signed(self, key: AuditKey) -> Checkpoint:
+        """This checkpoint, signed with `key`."""
+        return replace(self, signature=key.sign(self.signed_text()))
 
     def to_json(self) -> str:
         """The checkpoint file's text: one JSON object, with a final newline."""
-        at = self.at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
-        body = {
+        body: dict[str, object] = {
             "entries": self.entries,
             "head_id": self.head_id,
             "head_hash": self.head_hash,
-            "at": at,
+            "at": _stamp(self.at),
         }
+        if self.signature is not None:
+            body["signature"] = self.signature
         return json.dumps(body, indent=2) + "\n"
 
 
-class ChainBroken(CareDeskError):
-    """The chain does not hold, so there is no head worth checkpointing."""
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
-    def __init__(self, report: ChainReport) -> None:
+
+class ChainBroken(CareDeskError):
+    """The log does not hold, so there is no head worth checkpointing."""
+
+    def __init__(self, report: AuditReport) -> None:
         self.report = report
-        super().__init__(describe(report))
+        super().__init__(describe_audit(report))
 
 
 def checkpoint(db: Database) -> Checkpoint:
@@ -77,48 +158,68 @@ def checkpoint(db: Database) -> Checkpoint:
     empty. The head is read before the chain is walked, so entries appended meanwhile are
     walked too and the checkpointed head is always one that was verified.
     """
+    key = audit_key(db)
     with read_session(db) as session:
         found = head(session)
         if found is None:
             raise CareDeskError("the audit log is empty: there is no head to checkpoint yet")
-        report = verify_chain(session)
-        if report.broken is not None:
+        report = verify_in(session, key)
+        if not report.ok:
             raise ChainBroken(report)
         entries, head_id, head_hash = found
         at = entry_time(session, head_id)
     if at is None:  # deleted while the chain was walked: what was verified is gone
         raise CareDeskError(f"entry #{head_id} vanished while the chain was checked; try again")
-    return Checkpoint(entries=entries, head_id=head_id, head_hash=head_hash, at=at)
+    taken = Checkpoint(entries=entries, head_id=head_id, head_hash=head_hash, at=at)
+    return taken.signed(key)
 
 
-def verify_against(db: Database, checkpoint: Checkpoint) -> str | None:
-    """What is wrong with the log of `db` by `checkpoint`, or None when its head still holds.
+def verify_against(db: Reader, checkpoint: Checkpoint) -> str | None:
+    """What is wrong with the log of `db` by `checkpoint`, or None when its head still holds
+    (see `against`)."""
+    key = audit_key(db)
+    with read_session(db) as session:
+        return against(session, key, checkpoint)
+
+
+def against(session: Session, key: AuditKey, checkpoint: Checkpoint) -> str | None:
+    """What is wrong with the log by `checkpoint` (signed with `key`), or None when its head
+    still holds.
 
     The entry the checkpoint recorded must still be there with its hash, and at least as many
     entries as it counted must lead up to it. Entries appended since are fine.
     """
     recorded = f"{_checkpoint_name(checkpoint)} recorded #{checkpoint.head_id}"
-    with read_session(db) as session:
-        stored = entry_hash_at(session, checkpoint.head_id)
-        if stored is not None and stored != checkpoint.head_hash:
-            # The chain still holds, so it was rewritten from some entry up to this one.
-            return (
-                f"audit log broken: entry #{checkpoint.head_id} was replaced, perhaps with "
-                f"entries before it: {recorded} with hash {_short(checkpoint.head_hash)}, "
-                f"which is gone (#{checkpoint.head_id} now has hash {_short(stored)})"
-            )
-        if stored is None:
-            before = head(session, up_to=checkpoint.head_id - 1)
-            where = (
-                f"entries up to #{checkpoint.head_id}"
-                if before is None
-                else f"entries after #{before[1]}"
-            )
-            return (
-                f"audit log broken: {where} are missing or were replaced: {recorded} "
-                f"with hash {_short(checkpoint.head_hash)}, which is gone"
-            )
-        up_to = head(session, up_to=checkpoint.head_id)
+    if checkpoint.signature is None:
+        return (
+            f"{_checkpoint_name(checkpoint)} is not signed: anyone could have written it; "
+            "take a new one with caredesk audit checkpoint"
+        )
+    if not hmac.compare_digest(checkpoint.signature, key.sign(checkpoint.signed_text())):
+        return (
+            f"{_checkpoint_name(checkpoint)} was not signed with this audit key ({key.id}): "
+            "it was changed or forged, or taken with another key"
+        )
+    stored = entry_hash_at(session, checkpoint.head_id)
+    if stored is not None and stored != checkpoint.head_hash:
+        # The chain still holds, so it was rewritten from some entry up to this one.
+        return (
+            f"audit log broken: entry #{checkpoint.head_id} was replaced, perhaps with "
+            f"entries before it: {recorded} with hash {_short(checkpoint.head_hash)}, "
+            f"which is gone (#{checkpoint.head_id} now has hash {_short(stored)})"
+        )
+    if stored is None:
+        before = head(session, up_to=checkpoint.head_id - 1)
+        where = (
+            f"entries up to #{checkpoint.head_id}"
+            if before is None
+            else f"entries after #{before[1]}"
+        )
+        return (
+            f"audit log broken: {where} are missing or were replaced: {recorded} "
+            f"with hash {_short(checkpoint.head_hash)}, which is gone"
+        )
+    up_to = head(session, up_to=checkpoint.head_id)
     remaining = 0 if up_to is None else up_to[0]
     if remaining < checkpoint.entries:
         verb = "leads" if remaining == 1 else "lead"
@@ -164,7 +265,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise CareDeskError(f"{name}: not a checkpoint: {one_line(str(error))}") from None
     if not isinstance(body, dict):
         raise CareDeskError(f"{name}: expected one JSON object with {', '.join(_FIELDS)}")
-    unknown = [key for key in body if key not in _FIELDS]
+    unknown = [key for key in body if key not in (*_FIELDS, "signature")]
     if unknown:
         raise CareDeskError(f"{name}: {_quote(unknown[0])}: not a checkpoint field")
     for key in _FIELDS:
@@ -176,10 +277,19 @@ def load_checkpoint(path: Path) -> Checkpoint:
         head_hash=_digest(name, body["head_hash"]),
         at=_time(name, body["at"]),
         source=str(path),
+        signature=_signature(name, body.get("signature")),
     )
 
 
 _FIELDS = ("entries", "head_id", "head_hash", "at")
+
+
+def _signature(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or _HEX64.fullmatch(value) is None:
+        raise CareDeskError(f"{name}: signature: expected 64 hex characters, got {_shown(value)}")
+    return value.lower()
 
 
 def _refuse_constant(constant: str) -> Any:

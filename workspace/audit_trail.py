@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from storage.audit import Draft, append_audit
+from storage.audit_cover import STATE, state_of
 from storage.engine import Database
 from storage.logins import acting, acting_on
+from workspace.audit_seal import COVERED, key_for
 from workspace.vocabulary import AuditEvent, Entity
 
 MAX_ACTOR = 64
@@ -56,7 +58,16 @@ class AuditTrail:
 
         Written through a database an administrator signed in to for someone else (see
         `workspace.agents.sign_in`), the entry names both: `postgres for hana`.
+
+        Every entry is sealed with the team's audit key (`workspace.audit_seal`). One about
+        an action or a follow-up also records what the row (and the action's delivery and
+        shipment) stands at now, under `state`: record it after the change it records.
         """
+        if entity.value in COVERED:
+            state = state_of(session, entity.value, entity_id)
+            if state is not None:
+                after = {**(after or {}), STATE: state}
+        seal = key_for(session.get_bind()).seal  # type: ignore[arg-type]
         return append_audit(
             session,
             at=at,
@@ -66,6 +77,7 @@ class AuditTrail:
             entity_id=entity_id,
             before=before,
             after=after,
+            seal=seal,
         )
 
     def draft(

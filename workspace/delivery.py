@@ -44,9 +44,10 @@ from storage import changes, delivery_queries
 from storage.engine import Database
 from storage.uow import read_session, unit_of_work
 from workspace.action_view import ActionRecord
+from workspace.audit_trail import AuditTrail
 from workspace.errors import CareDeskError
 from workspace.timefmt import utcnow
-from workspace.vocabulary import ActionKind, ChangeKind
+from workspace.vocabulary import ActionKind, AuditEvent, ChangeKind, Entity
 
 if TYPE_CHECKING:
     from workspace.settings import Settings
@@ -243,6 +244,7 @@ class Deliverer:
         limits = httpx.Limits(max_connections=PARALLEL, max_keepalive_connections=PARALLEL)
         self.client = httpx.Client(timeout=endpoints.timeout, transport=transport, limits=limits)
         self.pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix=self.name)
+        self.trail = AuditTrail(self.name)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -321,6 +323,7 @@ class Deliverer:
         gone, and one change per message for the workspaces showing its action."""
         at = self.clock()
         announced: list[dict[str, Any]] = []
+        settled: list[tuple[int, str]] = []
         with unit_of_work(self.db) as s:
             for row, outcome in answered:
                 gone = outcome.pop("disable", None)
@@ -331,6 +334,13 @@ class Deliverer:
                 if delivery_queries.mark(s, row.id, self.name, outcome, unknown=unknown):
                     contact = json.loads(row.payload)["action"].get("contact")
                     announced.append({"kind": ChangeKind.DELIVERY, "at": at, "ticket_id": contact})
+                    if outcome["status"] in _FINAL:
+                        settled.append((row.action_id, outcome["status"]))
+            # Audited last: the chain's lock is held from the first entry to the commit.
+            for action_id, status in settled:
+                self.trail.record(
+                    s, at, _FINAL[status], Entity.ACTION, str(action_id), after={"delivery": status}
+                )
             changes.record_many(s, announced)
         for row, outcome in answered:
             status = outcome["status"]
@@ -403,6 +413,10 @@ class Deliverer:
         if asked is not None:
             wait = max(wait, asked)
         return {"status": "retrying", "attempts": attempt, "next_at": now + wait, "last_error": why}
+
+
+_FINAL = {"delivered": AuditEvent.ACTION_DELIVERED, "failed": AuditEvent.ACTION_UNDELIVERED}
+"""The outcomes that settle a message, each audited: it reached its receiver, or never will."""
 
 
 def failed_messages(db: Database) -> list[str]:

@@ -328,6 +328,7 @@ def _audit(connection: Connection) -> Iterator[str]:
                 ("after", e["after"]),
                 ("prev_hash", e["prev_hash"]),
                 ("hash", e["hash"]),
+                ("seal", e["seal"]),
             ],
         )
 

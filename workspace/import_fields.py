@@ -50,6 +50,7 @@ VERDICTS = tuple(VerdictKind)
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+_SEAL = re.compile(r"[0-9a-f]{8}:[0-9a-f]{64}")
 _HASH = re.compile(r"[0-9a-f]{64}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 #: Characters no database column takes: NUL (PostgreSQL refuses it) and lone surrogates.
@@ -179,6 +180,12 @@ def parse_flag(value: Any) -> bool:
 def parse_hash(value: Any) -> str:
     if not isinstance(value, str) or not _HASH.fullmatch(value):
         raise BadValue("64 lowercase hex characters")
+    return value
+
+
+def parse_seal(value: Any) -> str:
+    if not isinstance(value, str) or not _SEAL.fullmatch(value):
+        raise BadValue("an audit seal: 8 hex characters, a colon, 64 hex characters")
     return value
 
 

@@ -47,6 +47,7 @@ from workspace.import_fields import (
     parse_priority,
     parse_quantity,
     parse_role,
+    parse_seal,
     parse_short16,
     parse_short32,
     parse_text,
@@ -565,7 +566,7 @@ def _agent_news(obj: dict[str, Any]) -> Parsed | Found:
 
 def _audit(obj: dict[str, Any]) -> Parsed | Found:
     keys = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
-    f = Fields(obj, "audit", (*keys, "prev_hash", "hash"))
+    f = Fields(obj, "audit", (*keys, "prev_hash", "hash", "seal"))
     row = {
         "id": f.get("id", parse_number),
         "at": f.get("at", parse_timestamp),
@@ -577,6 +578,7 @@ def _audit(obj: dict[str, Any]) -> Parsed | Found:
         "after": f.get("after", parse_text, required=False),
         "prev_hash": f.get("prev_hash", parse_hash),
         "hash": f.get("hash", parse_hash),
+        "seal": f.get("seal", parse_seal, required=False),
     }
     return f.problems or Parsed("audit", row, [], [])
 

@@ -23,6 +23,7 @@ from storage.uow import read_session, unit_of_work
 from workspace.audit_check import (
     ChainBroken,
     Checkpoint,
+    audit_key,
     checkpoint,
     describe,
     load_checkpoint,
@@ -213,9 +214,9 @@ def test_a_batch_below_one_is_refused(db: Database) -> None:
 
 
 def test_describe_says_how_many_entries_an_intact_log_holds(db: Database) -> None:
-    assert describe(verify_audit(db)) == "audit log intact: 0 entries checked"
+    assert describe(verify_audit(db).chain) == "audit log intact: 0 entries checked"
     _append(db, 1)
-    assert describe(verify_audit(db)) == "audit log intact: 1 entry checked"
+    assert describe(verify_audit(db).chain) == "audit log intact: 1 entry checked"
     assert describe(ChainReport(entries=1234, broken=None)) == (
         "audit log intact: 1,234 entries checked"
     )
@@ -224,7 +225,7 @@ def test_describe_says_how_many_entries_an_intact_log_holds(db: Database) -> Non
 def test_describe_says_where_the_log_broke_and_what_holds_before_it(db: Database) -> None:
     ids = _append(db, 4)
     _sql(db, "UPDATE audit_entry SET \"after\" = '{}' WHERE id = :id", id=ids[2])
-    assert describe(verify_audit(db)) == (
+    assert describe(verify_audit(db).chain) == (
         f"audit log broken at entry #{ids[2]} (2026-11-20 14:05:11 UTC, alex, claim ticket T-3): "
         "its contents were changed: the stored hash does not match; "
         "2 entries before it are intact"
@@ -338,6 +339,7 @@ def test_a_checkpoint_counting_more_entries_than_lead_to_its_head_fails(db: Data
     ids = _append(db, 3)
     taken = checkpoint(db)
     inflated = Checkpoint(taken.entries + 2, taken.head_id, taken.head_hash, taken.at)
+    inflated = inflated.signed(audit_key(db))  # as one taken with the key would be
     assert verify_against(db, inflated) == (
         f"audit log broken: entries before #{ids[2]} are missing: the checkpoint "
         f"(taken at 2026-11-20 14:05:11 UTC) recorded #{ids[2]} as entry 5 of the log, "

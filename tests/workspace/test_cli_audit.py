@@ -14,6 +14,7 @@ from storage.audit import append_audit, entry_hash
 from storage.engine import Database
 from storage.models import AuditEntry
 from storage.uow import read_session, unit_of_work
+from workspace.audit_check import audit_key, load_checkpoint
 from workspace.cli import main
 
 START = datetime(2026, 11, 20, 14, 3, 11, 123456, tzinfo=UTC)
@@ -80,12 +81,17 @@ def test_a_checkpoint_records_the_head_of_the_log(
     ids = _append(db, 3)
     path = tmp_path / "cp.json"
     _checkpoint(capsys, db, path)
-    assert json.loads(path.read_text(encoding="utf-8")) == {
+    written = json.loads(path.read_text(encoding="utf-8"))
+    signature = written.pop("signature")
+    assert written == {
         "entries": 3,
         "head_id": ids[2],
         "head_hash": _hash(db, ids[2]),
         "at": "2026-11-20T14:05:11.123456Z",
     }
+    # Signed with the audit key, over the four fields.
+    key = audit_key(db)
+    assert signature == key.sign(load_checkpoint(path).signed_text())
     assert not list(tmp_path.glob(".*partial"))
 
 

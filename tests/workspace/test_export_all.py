@@ -240,6 +240,12 @@ def running_holds(db: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, 
     return [tuple(r) for r in held], [tuple(r) for r in running]
 
 
+@pytest.fixture(autouse=True)
+def _team_audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A team that moves its database keeps its audit key: the seals are checked with it."""
+    monkeypatch.setenv("CAREDESK_AUDIT_KEY", "the-team-audit-key-of-the-move-tests")
+
+
 def check_copy(copy: Database, source: Database, saved: Checkpoint, exported: str) -> None:
     assert export_text(copy) == exported
     assert records(copy) == records(source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from workspace.cli.common import (
@@ -41,13 +42,18 @@ output:
   Bad input is still one line on standard error (exit status 2), never JSON.
 
 idempotency:
-  --key KEY names this action: running the line again with the same key stores nothing
-  new and reports the first action ("repeated"), as it stands now and with the headroom
-  as it stands now.
+  --key KEY names this request, for the agent acting (another agent's KEY is another
+  key). Running the same line again with it within 24 hours stores nothing new and
+  reports the first action ("repeated"), as it stands now and with the headroom as it
+  stands now. The same key with anything else changed (amount, customer, order, action,
+  items, reason) is refused, naming what differs; so is a key used over 24 hours ago.
+  Two runs at once with one key act once: the second is told the first is in progress.
 
 exit status:
   0 executed, 3 waiting for a supervisor's approval, 4 denied (or withdrawn),
-  2 bad input (unknown customer, order or item, a bad amount, a bad policy file)."""
+  5 in progress (another run with this --key is being decided: run it again later),
+  2 bad input (unknown customer, order or item, a bad amount, a bad policy file, a key
+  first used for another request)."""
 
 ACT_OPTIONS = {
     "action": "--action",
@@ -56,11 +62,15 @@ ACT_OPTIONS = {
     "amount": "--amount",
     "items": "--items",
     "reason": "--reason",
+    "key": "--key",
 }
 """The option a user typed for each field `ActionInputError` can name."""
 
-MAX_KEY = 62
-"""An idempotency key is stored as `A-<key>` in a 64-character column."""
+MAX_KEY = 64
+"""An idempotency key is stored in a 64-character column."""
+
+IN_PROGRESS = 5
+"""The exit status when another run with the same key is being decided."""
 
 
 def _key(text: str) -> str:
@@ -163,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
     from workspace.agents import resolve_agent
     from workspace.boot import migrate
     from workspace.errors import ActionInputError, CareDeskError
+    from workspace.idempotency import KeyInProgress
     from workspace.policy_store import effective_policy
     from workspace.text import one_line
     from workspace.timefmt import utcnow
@@ -191,6 +202,9 @@ def run(args: argparse.Namespace) -> int:
             outcome = desk.take(request, key=args.key)
             # The headroom decided under the lock; a repeat reports the headroom now.
             before = outcome.headroom or desk.preview(request).verdict.headroom
+        except KeyInProgress as error:
+            print(f"caredesk act: {one_line(str(error))}", file=sys.stderr)
+            return IN_PROGRESS
         except ActionInputError as error:
             raise CareDeskError(f"{ACT_OPTIONS.get(error.field, error.field)}: {error}") from None
     finally:

@@ -168,17 +168,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(db: Database, saved: Checkpoint | None) -> int:
-    from workspace.audit_check import describe, describe_match, verify_against, verify_audit
+    from workspace.audit_check import describe_audit, describe_match, verify_against, verify_audit
 
     report = verify_audit(db)
     problem = None if saved is None else verify_against(db, saved)
-    if report.broken is None and problem is None:
-        print(describe(report))
+    if report.ok and problem is None:
+        print(describe_audit(report))
         if saved is not None:
             print(describe_match(saved))
         return 0
-    if report.broken is not None:
-        print(describe(report), file=sys.stderr)
+    if not report.ok:
+        print(describe_audit(report), file=sys.stderr)
     if problem is not None:
         print(problem, file=sys.stderr)
     return 1

@@ -1,0 +1,162 @@
+"""The team's audit key, and the seals it makes.
+
+The hash chain shows that nothing in the log was changed after it was written, but anyone
+who can write to the database can append a correctly chained entry of their own. So each
+entry is also sealed: `<key id>:<HMAC-SHA256 of its hash>`, made with a key the database
+never sees. An entry forged in SQL has no seal that verifies, and a row changed to match it
+is found (see `workspace.audit_cover`).
+
+One kind of entry is not sealed: the claim of the next contact, which on PostgreSQL is
+chained by the claim's own statement, in the database (`UNSEALED`). It moves no money and
+promises nothing.
+
+The key is, in order: `CAREDESK_AUDIT_KEY` (or `audit_key` in the config file); else, for
+a SQLite database, a file beside it (`caredesk.db.key`), made on first use; else
+`audit.key` in the data directory, made on first use. A team on PostgreSQL sets the same
+`audit_key` on every workspace, deliverer and auditor: entries sealed with another key are
+named as such by `caredesk audit verify`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from storage.audit_cover import PARTS
+from workspace.errors import CareDeskError
+from workspace.paths import default_data_dir
+
+COVERED = frozenset(PARTS)
+"""The entities whose entries record the state of their rows."""
+UNSEALED = frozenset({"claim"})
+"""The events whose entries may have no seal."""
+
+ENV = "CAREDESK_AUDIT_KEY"
+SHORTEST = 16
+"""The fewest characters an audit key may have."""
+_KEY_ID = b"caredesk audit key id"
+
+
+class AuditKey:
+    """A key that seals entries; `id` names it without giving it away."""
+
+    __slots__ = ("_secret", "id", "source")
+
+    def __init__(self, secret: bytes, source: str) -> None:
+        self._secret = secret
+        self.source = source
+        """Where it was read (for messages): the setting, or a file."""
+        self.id = hmac.digest(secret, _KEY_ID, "sha256").hex()[:8]
+        """Eight hex characters that name this key (an HMAC of a constant)."""
+
+    def __repr__(self) -> str:
+        return f"AuditKey(id={self.id!r}, source={self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AuditKey) and hmac.compare_digest(self._secret, other._secret)
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def seal(self, digest: str) -> str:
+        """The seal of an entry with hash `digest`."""
+        return f"{self.id}:{hmac.digest(self._secret, digest.encode('ascii'), 'sha256').hex()}"
+
+    def sign(self, text: str) -> str:
+        """The signature of a text (a checkpoint's fields)."""
+        return hmac.digest(self._secret, text.encode("utf-8"), "sha256").hex()
+
+
+def _from_text(text: str, source: str) -> AuditKey:
+    text = text.strip()
+    if len(text) < SHORTEST:
+        raise CareDeskError(
+            f"{source}: the audit key must be at least {SHORTEST} characters, got {len(text)}"
+        )
+    return AuditKey(text.encode("utf-8"), source)
+
+
+def _from_file(path: Path) -> AuditKey:
+    """The key in `path`, made (32 random bytes, hex, readable by its owner only) when the
+    file does not exist yet."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise CareDeskError(
+            f"{path}: cannot make the audit key ({error.strerror}); set {ENV} instead"
+        ) from None
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32) + "\n")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CareDeskError(f"{path}: cannot read the audit key ({error})") from None
+    return _from_text(text, str(path))
+
+
+_KEYS: dict[tuple[str, ...], AuditKey] = {}
+
+
+def key_for(engine: Engine) -> AuditKey:
+    """The audit key for the database of `engine`, as the settings name it now."""
+    named = os.environ.get(ENV)
+    url = engine.url
+    where = (
+        named or "",
+        url.render_as_string(hide_password=True),
+        os.environ.get("CAREDESK_DATA_DIR", ""),
+    )
+    found = _KEYS.get(where)
+    if found is None:
+        found = _resolve(named, engine)
+        _KEYS[where] = found
+    return found
+
+
+def _resolve(named: str | None, engine: Engine) -> AuditKey:
+    if named:
+        return _from_text(named, ENV)
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = str(url.database)
+        if not database.startswith("file:"):
+            return _from_file(Path(f"{database}.key"))
+    named_dir = os.environ.get("CAREDESK_DATA_DIR")
+    data_dir = Path(named_dir) if named_dir else default_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return _from_file(data_dir / "audit.key")
+
+
+class Seals:
+    """Checks each entry's seal with one key (`storage.audit.SealCheck`)."""
+
+    def __init__(self, key: AuditKey) -> None:
+        self.key = key
+        self._id = key.id
+
+    def problem(self, action: str, digest: str, seal: str | None) -> str | None:
+        """What is wrong with an entry's seal, or None when it holds or it needs none."""
+        if not seal:
+            if action in UNSEALED:
+                return None
+            return (
+                "it is not sealed: every entry CareDesk writes is sealed with the team's "
+                "audit key, so this one was written around CareDesk"
+            )
+        key_id, _, mac = seal.partition(":")
+        if key_id != self._id:
+            return (
+                f"it was sealed with audit key {key_id[:8]!r}, not with this one "
+                f"({self._id}): verify with the key that wrote it ({ENV}; a SQLite "
+                "database's own key is in the file beside it, <name>.db.key)"
+            )
+        if not hmac.compare_digest(seal, self.key.seal(digest)):
+            return f"its seal does not match its contents: it was forged ({mac[:12]}…)"
+        return None
