@@ -481,22 +481,34 @@ class KeymapError(CareDeskError):
 
 
 def check_keymap(keymap: Mapping[str, str]) -> None:
-    """Refuse a keymap that names no command, or that puts two live commands on one key,
-    with one line naming them; raises KeymapError."""
-    unknown = sorted(set(keymap) - set(BY_ID))
+    """Refuse a keymap that names no command, gives one something other than keys, or puts
+    two live commands on one key, with one line naming them; raises KeymapError."""
+    unknown = sorted((id_ for id_ in keymap if id_ not in BY_ID), key=str)
     if unknown:
         near = _near(unknown[0])
+        named = ", ".join(_quoted(id_) for id_ in unknown[:5])
+        named += f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise KeymapError(
-            f"CAREDESK_KEYMAP: no command has the id {', '.join(map(repr, unknown))}"
+            f"CAREDESK_KEYMAP: no command has the id {named}"
             + (f" (did you mean {near!r}?)" if near else "; see `f1` in the workspace for ids")
         )
-    for id_ in keymap:
+    for id_, keys in keymap.items():
+        if not isinstance(keys, str):
+            raise KeymapError(
+                f"CAREDESK_KEYMAP: {id_!r}: expected keys as text, like ctrl+n,f2,"
+                f" got {_quoted(keys)}"
+            )
         if not keys_of(BY_ID[id_], keymap):
             raise KeymapError(f"CAREDESK_KEYMAP: {id_!r} is given no key")
         for key in keys_of(BY_ID[id_], keymap):
             if key in RESERVED:
                 raise KeymapError(
                     f"CAREDESK_KEYMAP: {id_!r} cannot take {key}, which is {RESERVED[key]}"
+                )
+            if not key.isprintable() or len(key) > 40:
+                raise KeymapError(
+                    f"CAREDESK_KEYMAP: {id_!r}: expected key names like ctrl+n or f2,"
+                    f" got {_quoted(key)}"
                 )
     groups = [*TOGETHER, *({c.owner} for c in COMMANDS if c.owner != "workspace")]
     for owners in groups:
@@ -510,8 +522,16 @@ def check_keymap(keymap: Mapping[str, str]) -> None:
                     )
 
 
-def _near(word: str) -> str | None:
+def _quoted(value: object) -> str:
+    """A value from the user's keymap as a message quotes it: escaped, and short."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _near(word: object) -> str | None:
     from difflib import get_close_matches
 
+    if not isinstance(word, str) or len(word) > 64:  # difflib is quadratic in the length
+        return None
     found = get_close_matches(word, list(BY_ID), n=1)
     return found[0] if found else None
