@@ -92,6 +92,14 @@ def show(value: Any) -> str:
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
+def show_key(key: str) -> str:
+    """A key of a record as a field path names it: as written when printable and short,
+    else quoted and escaped as `show` quotes a value, so a problem stays one safe line."""
+    if key.isprintable() and 0 < len(key) <= 64 and "." not in key:
+        return key
+    return show(key)
+
+
 #: Whether a string holds a character no column takes.
 unstorable = _UNSTORABLE.search
 
@@ -241,7 +249,7 @@ class Fields:
             if key not in known:
                 takes = ", ".join(sorted(known - {"type"}))
                 self.problems.append(
-                    (prefix + key, f"unknown field ({article(what)} {what} has {takes})")
+                    (prefix + show_key(key), f"unknown field ({article(what)} {what} has {takes})")
                 )
 
     def get(

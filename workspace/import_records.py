@@ -12,6 +12,7 @@ audit chain) is checked by `workspace.importer`, which also gives a ticket witho
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -55,6 +56,7 @@ from workspace.import_fields import (
     parse_timestamp,
     parse_verdict,
     show,
+    show_key,
     unstorable,
     whole,
 )
@@ -610,23 +612,118 @@ RECORDED = frozenset(
 holds none yet."""
 
 
+#: Deepest nesting a line may have: no record nests more than three levels (an order's items).
+DEEPEST = 64
+
+
+class _Repeated(Exception):
+    """A key given twice in one object, found while decoding (its path is found after)."""
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise Rejected(key, "given more than once in the same object")
-            seen.add(key)
+        raise _Repeated
+    return obj
+
+
+def _number(text: str) -> Decimal | NonFinite:
+    """A JSON number with a fraction or exponent, exactly; one Decimal cannot hold
+    (`1e-99999999999999999999`) is refused by every field, as NaN is."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation, which is not a ValueError
+        return NonFinite(f"a number out of range ({text[:20]}...)")
+
+
+def _whole(text: str) -> int | NonFinite:
+    """A JSON integer; one past the 4,300 digits Python converts is refused by every field."""
+    if len(text) > 4_000:
+        return NonFinite(f"a number of {len(text.lstrip('-')):,} digits")
+    return int(text)
+
+
+class _Marked(dict[str, Any]):
+    """An object whose key `repeated` was given twice (the marking decoder's)."""
+
+    repeated: str
+
+
+def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = _Marked(pairs)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            obj.repeated = key
+            break
+        seen.add(key)
     return obj
 
 
 #: Built once: `json.loads` with options builds a decoder for every line.
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=NonFinite, object_pairs_hook=_pairs)
+_DECODER = json.JSONDecoder(parse_float=_number, parse_constant=NonFinite, object_pairs_hook=_pairs)
+#: What a line that the fast decoder refused is decoded again with, to say where it went wrong.
+_CAREFUL = json.JSONDecoder(
+    parse_float=_number,
+    parse_int=_whole,
+    parse_constant=NonFinite,
+    object_pairs_hook=_marking_pairs,
+)
+#: A JSON string or a structural character: enough to follow the nesting of a line.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}:,]')
+
+
+def _step(part: str | int) -> str:
+    return f"[{part}]" if isinstance(part, int) else f".{show_key(part)}"
+
+
+def _too_deep(text: str) -> str | None:
+    """The key path at which `text` nests deeper than DEEPEST (`""` at the top), or None.
+
+    Read by following its tokens, not by decoding it: a line of a million `[` would end
+    the stdlib's decoder in a RecursionError, and one of a hundred already nests too deep.
+    """
+    path: list[list[Any]] = []  # [kind, key or index] of each open container
+    last = ""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            last = token
+        elif token in "[{":
+            if len(path) >= DEEPEST:
+                return "".join(_step(part) for _, part in path if part is not None).lstrip(".")
+            path.append([token, 0 if token == "[" else None])
+        elif token in "]}":
+            if path:
+                path.pop()
+        elif token == ":" and path and path[-1][0] == "{":
+            try:
+                path[-1][1] = json.loads(last)
+            except ValueError:
+                path[-1][1] = last
+        elif token == "," and path and path[-1][0] == "[":
+            path[-1][1] += 1
+    return None
+
+
+def _repeated_at(value: Any, path: str = "") -> str | None:
+    """The key path of the first key given twice in a value the marking decoder made."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, _Marked) and hasattr(item, "repeated"):
+            return f"{at}.{show_key(item.repeated)}".lstrip(".")
+        if isinstance(item, dict):
+            stack += [(v, f"{at}.{show_key(k)}") for k, v in reversed(item.items())]
+        elif isinstance(item, list):
+            stack += [(v, f"{at}[{i}]") for i, v in reversed(list(enumerate(item)))]
+    return None
 
 
 def decode(raw: bytes, *, first: bool) -> Any:
-    """A line's bytes as JSON values; `Rejected` when not UTF-8 JSON or a key repeats."""
+    """A line's bytes as JSON values; `Rejected` when not UTF-8 JSON, nested deeper than
+    DEEPEST or a key repeats (naming its key path). NaN, Infinity and numbers no field can
+    hold decode to `NonFinite`, which every field refuses at its own key path."""
     if first and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a byte order mark is the file's encoding, not part of the record
     try:
@@ -634,11 +731,24 @@ def decode(raw: bytes, *, first: bool) -> Any:
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}"
         raise Rejected(None, message) from exc
+    if raw.count(b"[") + raw.count(b"{") > DEEPEST:  # only such a line can nest too deep
+        deep = _too_deep(text)
+        if deep is not None:  # a path of list positions only (`[0][0]...`) says nothing
+            field = None if deep.startswith("[") else deep
+            raise Rejected(field, f"nested more than {DEEPEST} levels deep")
     try:
         if text.startswith("\ufeff"):
             return json.loads(text)  # refused, with the stdlib's own message
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise Rejected(None, f"not valid JSON: {exc.msg} at column {exc.colno}") from exc
+    except (_Repeated, ValueError):  # a repeated key, or an integer too long for int()
+        pass
+    try:
+        value = _CAREFUL.decode(text)
     except (ValueError, RecursionError) as exc:
         raise Rejected(None, f"not valid JSON: {exc}") from exc
+    repeated = _repeated_at(value)
+    if repeated is not None:
+        raise Rejected(repeated, "given more than once in the same object")
+    return value
