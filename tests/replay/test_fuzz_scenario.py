@@ -204,3 +204,10 @@ def test_fuzz_scenario(folder: Path, data: dict[str, object] | str | bytes) -> N
             load_scenario(path)
     except InputRejected as refusal:
         assert_refusal(refusal, path.name)
+
+
+def test_ids_quoted_in_a_message_are_escaped_onto_one_line(folder: Path) -> None:
+    (problem,) = refused(folder, GOOD.replace("  - id: W1", '  - id: "W\\e\\n1"'))
+    assert problem == (
+        "late.yaml:19: expect.actions[0].order: no order 'W1' in this scenario (orders: W\\x1b\\n1)"
+    )
