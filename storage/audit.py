@@ -23,9 +23,11 @@ from sqlalchemy import (
     literal,
     text,
     tuple_,
+    type_coerce,
     union_all,
 )
 from sqlalchemy import select as select_columns
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col
 
 from storage.models import Action, AuditEntry, Ticket
@@ -52,12 +54,42 @@ def entry_hash(
     before: str | None,
     after: str | None,
 ) -> str:
-    """The hash of one entry over its fields and the previous entry's hash."""
-    payload = json.dumps(
-        [prev_hash, at.isoformat(), actor, action, entity, entity_id, before, after],
-        ensure_ascii=False,
+    """The hash of one entry over its fields and the previous entry's hash: SHA-256 of
+    `json.dumps([prev_hash, at, actor, action, entity, entity_id, before, after],
+    ensure_ascii=False)`, built here from the same string encoder (verification hashes
+    every entry of the log, and a list's `dumps` costs as much again)."""
+    return _hash(prev_hash, at.isoformat(), actor, action, entity, entity_id, before, after)
+
+
+def _hash(
+    prev_hash: str,
+    at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: str | None,
+    after: str | None,
+) -> str:
+    payload = (
+        f"[{_text(prev_hash)}, {_text(at)}, {_text(actor)}, {_text(action)}, "
+        f"{_text(entity)}, {_text(entity_id)}, {_maybe(before)}, {_maybe(after)}]"
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _moment(raw: Any) -> datetime:
+    """An entry's time as the driver gives it (SQLite: text; PostgreSQL: a naive datetime),
+    as aware UTC; raises ValueError for text that is not a time."""
+    at: datetime = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a str as
+
+
+def _maybe(value: str | None) -> str:
+    return "null" if value is None else _text(value)
 
 
 #: The chain's head (the newest entry's hash), and the insert of a new entry: built once,
@@ -275,7 +307,14 @@ _COLUMNS = (
 )
 
 
-_VERIFIED = (*_COLUMNS, col(AuditEntry.seal))
+#: What verification reads: the time as the driver gives it (SQLAlchemy's parsing of
+#: SQLite's text costs more than the hash), and the seal.
+_VERIFIED = (
+    col(AuditEntry.id),
+    type_coerce(col(AuditEntry.at), NullType()).label("at"),
+    *_COLUMNS[2:],
+    col(AuditEntry.seal),
+)
 
 
 def head(session: Session, *, up_to: int | None = None) -> tuple[int, int, str] | None:
@@ -344,9 +383,16 @@ def verify_chain(
             query = query.where(col(AuditEntry.id) > last_id)
         rows: Sequence[Any] = session.connection().execute(query).all()  # Core: no ORM rows
         for row in rows:
-            entry_id, at, actor, action, entity, entity_id, before, after, prev, digest, seal = row
-            problem = None
-            if prev != expected:
+            entry_id, raw, actor, action, entity, entity_id, before, after, prev, digest, seal = row
+            problem: str | None = None
+            try:
+                at = _moment(raw)
+            except (TypeError, ValueError):  # text that is not a time: changed by hand
+                at = datetime.min.replace(tzinfo=UTC)
+                problem = f"its time was changed: {str(raw)[:40]!r} is not a time"
+            if problem is not None:
+                pass
+            elif prev != expected:
                 before_it = (
                     "it is the first entry"
                     if last_id is None
@@ -356,7 +402,9 @@ def verify_chain(
                     "the entry before it is missing or was changed: "
                     f"it points to {_short(prev)}, but {before_it}"
                 )
-            elif entry_hash(prev, at, actor, action, entity, entity_id, before, after) != digest:
+            elif _hash(prev, at.isoformat(), actor, action, entity, entity_id, before, after) != (
+                digest
+            ):
                 problem = "its contents were changed: the stored hash does not match"
             elif seals is not None:
                 problem = seals.problem(action, digest, seal)

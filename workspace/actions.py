@@ -41,6 +41,7 @@ from workspace.agents import AgentRecord
 from workspace.audit_trail import AuditTrail
 from workspace.customers import OrderRecord, customer_record, order_record
 from workspace.errors import ActionInputError, NotHeld
+from workspace.permissions import UseCase, check
 from workspace.policy import (
     REASON_LEAF,
     Policy,
@@ -272,6 +273,7 @@ class Actions:
         it is refused (`KeyReused`), as is a second submit while the first is still being
         decided (`KeyInProgress`). See `workspace.idempotency`.
         """
+        check(self.agent.role, UseCase.ACT)
         ref = f"A-{uuid.uuid4().hex}"
         if key is None:
             return self._take(request, ref)
