@@ -468,7 +468,7 @@ def _branches(scope: LogScope) -> list[Any]:
     """One query a way in: an actor each (a range of `ix_audit_actor`), the customer's
     contacts and actions (their own indexes, then `ix_audit_entity` for each), else the
     whole log by time (`ix_audit_at`). Each comes in (at, id) order by itself."""
-    base = select_columns(*_COLUMNS)
+    base = select_columns(*_COLUMNS, col(AuditEntry.seal))
     if scope.customer is not None:
         tickets = select_columns(col(Ticket.id)).where(col(Ticket.customer_id) == scope.customer)
         actions = select_columns(cast(col(Action.id), String)).where(
@@ -490,7 +490,7 @@ def log_page(
     session: Session, scope: LogScope, *, after: LogKey | None = None, limit: int = 500
 ) -> Sequence[Row[Any]]:
     """The next `limit` entries of the scope after `after`, oldest first (by time, then id):
-    id, at, actor, action, entity, entity_id, before, after, prev_hash, hash.
+    id, at, actor, action, entity, entity_id, before, after, prev_hash, hash, seal.
 
     Keyset paged, so a million entries are read a page at a time, each page a seek. Several
     ways in (two actors, a customer's contacts and actions) are each cut to `limit` before

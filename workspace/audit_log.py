@@ -54,6 +54,8 @@ class LogEntry:
     hash: str
     """Its hash, over its fields and `prev_hash`."""
     prev_hash: str
+    seal: str | None
+    """Its seal with the team's audit key (None: the claim of the next contact)."""
     """The hash of the entry before it in the chain."""
 
     def to_json(self) -> str:
@@ -71,6 +73,7 @@ class LogEntry:
                 "after": self.after,
                 "hash": self.hash,
                 "prev_hash": self.prev_hash,
+                "seal": self.seal,
             }
         )
 
@@ -112,6 +115,7 @@ def log_entry(row: Any) -> LogEntry:
         after=_loaded(row.after),
         hash=row.hash,
         prev_hash=row.prev_hash,
+        seal=row.seal,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING
 
 from workspace.cli.common import (
@@ -17,6 +16,7 @@ from workspace.cli.common import (
     policy_of,
     settings_of,
 )
+from workspace.cli.terminal import echo
 from workspace.vocabulary import ActionKind
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
             # The headroom decided under the lock; a repeat reports the headroom now.
             before = outcome.headroom or desk.preview(request).verdict.headroom
         except KeyInProgress as error:
-            print(f"caredesk act: {one_line(str(error))}", file=sys.stderr)
+            echo(f"caredesk act: {one_line(str(error))}", err=True)
             return IN_PROGRESS
         except ActionInputError as error:
             raise CareDeskError(f"{ACT_OPTIONS.get(error.field, error.field)}: {error}") from None
@@ -211,13 +211,13 @@ def run(args: argparse.Namespace) -> int:
         db.dispose()
     record = outcome.record
     if args.json:
-        print(json.dumps(_act_result(outcome, before)))
+        echo(json.dumps(_act_result(outcome, before)), json=True)
     else:
-        print(f"{record.verdict}: {one_line(record.verdict_reason)} (rule {one_line(record.rule)})")
+        echo(f"{record.verdict}: {one_line(record.verdict_reason)} (rule {one_line(record.rule)})")
         state = record.status.outcome
         if outcome.repeated:
             state += f" (a repeat of --key {args.key}: nothing new was done)"
-        print(f"action #{record.id}: {state}")
+        echo(f"action #{record.id}: {state}")
         label = "headroom now" if outcome.repeated else "headroom before this action"
-        print(f"{label}: {_headroom_text(before)}")
+        echo(f"{label}: {_headroom_text(before)}")
     return record.status.exit_code

@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workspace.cli.common import Subparsers, add_db, add_output, database_of, settings_of
+from workspace.cli.common import (
+    Subparsers,
+    add_db,
+    add_output,
+    database_of,
+    settings_of,
+    write_output,
+)
+from workspace.cli.terminal import echo, write
 
 if TYPE_CHECKING:
     from storage.engine import Database
@@ -54,7 +62,7 @@ output:
   (key: before → after; keys that did not change are left out). Text that people wrote is
   shown literally, with control characters made visible. With --json, JSON Lines: one
   object an entry with every stored field (id, at, actor, event, entity, entity_id,
-  before, after, hash, prev_hash).
+  before, after, hash, prev_hash, seal).
   The log is read a page at a time: a log of millions of entries streams; --limit N stops
   after N entries.
 
@@ -173,37 +181,33 @@ def _audit_verify(db: Database, saved: Checkpoint | None) -> int:
     report = verify_audit(db)
     problem = None if saved is None else verify_against(db, saved)
     if report.ok and problem is None:
-        print(describe_audit(report))
+        echo(describe_audit(report))
         if saved is not None:
-            print(describe_match(saved))
+            echo(describe_match(saved))
         return 0
     if not report.ok:
-        print(describe_audit(report), file=sys.stderr)
+        echo(describe_audit(report), err=True)
     if problem is not None:
-        print(problem, file=sys.stderr)
+        echo(problem, err=True)
     return 1
 
 
 def _audit_checkpoint(db: Database, output: Path | None) -> int:
     from workspace.audit_check import ChainBroken, checkpoint
-    from workspace.files import write_atomically
 
     try:
         head = checkpoint(db)
     except ChainBroken as error:
-        print(f"{error}; no checkpoint was written", file=sys.stderr)
+        echo(f"{error}; no checkpoint was written", err=True)
         return 1
-    if output is None:
-        sys.stdout.write(head.to_json())
-        sys.stdout.flush()
-    else:
-        write_atomically(output, lambda out: out.write(head.to_json()))
+    # Whole or not at all into a file; straight onto a device or a pipe.
+    write_output(output, lambda out: out.write(head.to_json()), json=True)
     where = "" if output is None else f", written to {output}"
-    print(
+    echo(
         f"audit checkpoint: {head.entries:,} {'entry' if head.entries == 1 else 'entries'} "
         f"up to #{head.head_id} "
         f"(hash {head.head_hash[:12]}…){where}",
-        file=sys.stderr,
+        err=True,
     )
     return 0
 
@@ -229,9 +233,11 @@ def _audit_log(args: argparse.Namespace) -> int:
         if current_revision(db.read) is None:
             raise CareDeskError(f"{db.safe_url} has no CareDesk schema: no audit log to read")
         names = {} if args.json else team_names(db)
-        out = sys.stdout
         for entry in read_log(db, query):
-            out.write((entry.to_json() if args.json else line(entry, names)) + "\n")
+            if args.json:
+                write(sys.stdout, entry.to_json() + "\n", json=True)
+            else:
+                write(sys.stdout, line(entry, names) + "\n")
     finally:
         db.dispose()
     sys.stdout.flush()
