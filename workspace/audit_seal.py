@@ -112,6 +112,7 @@ def key_for(engine: Engine) -> AuditKey:
         named or "",
         url.render_as_string(hide_password=True),
         os.environ.get("CAREDESK_DATA_DIR", ""),
+        os.environ.get("CAREDESK_CONFIG", ""),
     )
     found = _KEYS.get(where)
     if found is None:
@@ -123,6 +124,11 @@ def key_for(engine: Engine) -> AuditKey:
 def _resolve(named: str | None, engine: Engine) -> AuditKey:
     if named:
         return _from_text(named, ENV)
+    from workspace.settings import Settings, config_file  # loaded when first asked
+
+    configured = Settings().audit_key
+    if configured is not None:
+        return _from_text(configured.get_secret_value(), f"{config_file()}: audit_key")
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         database = str(url.database)

@@ -271,6 +271,12 @@ class Settings(BaseSettings):
     """The Standard Webhooks signing secret (`whsec_...`); two, comma-separated, while one
     is rotated. Never printed."""
 
+    audit_key: SecretStr | None = None
+    """The team's audit key (at least 16 characters), which seals every audit entry and signs
+    checkpoints; the same on every workspace, deliverer and auditor of one database. Default:
+    a random key made on first use beside a SQLite database, else in `data_dir`. Never
+    printed."""
+
     delivery_timeout: float = Field(default=10.0, gt=0, le=120, allow_inf_nan=False)
     """Seconds one delivery attempt may take (connect, send, answer)."""
 
