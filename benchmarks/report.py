@@ -59,6 +59,7 @@ TARGETS: tuple[Target, ...] = (
     Target("live_update_p95_ms", "<=", 500, "ms"),
     Target("delivery_per_s", ">=", 500, "/s"),
     Target("delivery_latency_p95_ms", "<=", 250, "ms"),
+    Target("audit_verify_rows_per_s", ">=", 50_000, "/s"),
     Target("heartbeat_core_percent", "<", 5, "%"),
     Target("replay_start_s", "<=", 1.0, "s"),
     Target("scenario_check_per_file_ms", "<=", 300, "ms"),
@@ -97,6 +98,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "delivery": ("duplicates", "missing", "undelivered", "bad_signatures", "errors"),
     "delivery_latency": ("duplicates", "missing", "undelivered", "bad_signatures", "errors"),
     "lookup": ("empty",),
+    "tamper": ("not_caught",),
 }
 
 

@@ -40,6 +40,7 @@ from benchmarks.search import WORD, measure_history_search
 from benchmarks.sets import SetSpec, prepare_set
 from benchmarks.startup import measure_startup
 from benchmarks.stores import Store
+from benchmarks.tamper import measure_tamper
 from storage.engine import Reader, make_database, make_reader
 
 T = TypeVar("T")
@@ -83,6 +84,10 @@ class Options:
     """Messages they deliver."""
     delivery_actions: int = 200
     """Actions whose message is timed to the receiver, a deliverer running."""
+    tamper_entries: int = 10_000
+    """Entries of the audit log the tamper suite mutates."""
+    tamper_mutations: int = 1000
+    """Single changes it makes by hand, each to be named by verification."""
     word: str = WORD
     """The word searched for."""
 
@@ -145,6 +150,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "live_update_p95_ms": ("live_updates", "p95_ms"),
     "delivery_per_s": ("delivery", "delivery_per_s"),
     "delivery_latency_p95_ms": ("delivery_latency", "p95_ms"),
+    "audit_verify_rows_per_s": ("tamper", "verify_rows_per_s"),
     "heartbeat_core_percent": ("heartbeats", "heartbeat_core_percent"),
     "replay_start_s": ("replay", "start_s"),
     "scenario_check_per_file_ms": ("replay", "check_per_file_ms"),
@@ -278,6 +284,17 @@ def run_benchmark(
         "delivery_latency",
         f"delivery latency ({o.delivery_actions} actions, a deliverer running, on a copy)",
         lambda: _on_copy(store, lambda u: measure_delivery_latency(u, o.delivery_actions)),
+    )
+
+    def tampered() -> Any:
+        with store.scratch() as fresh:
+            return measure_tamper(fresh, o.tamper_entries, o.tamper_mutations)
+
+    m.take(
+        "tamper",
+        f"the audit log tampered with ({o.tamper_mutations:,} mutations of "
+        f"{o.tamper_entries:,} entries, in a fresh database)",
+        tampered,
     )
     files: list[Path] = []
 

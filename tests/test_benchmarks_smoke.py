@@ -46,6 +46,8 @@ FEW = Options(
     deliverers=2,
     delivery_messages=40,
     delivery_actions=6,
+    tamper_entries=1200,
+    tamper_mutations=24,
 )
 
 
