@@ -46,8 +46,13 @@ def claim(
     }
     dialect = session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(ActionKey).values(values).on_conflict_do_nothing()
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    stmt = (
+        insert(ActionKey)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(col(ActionKey.agent_id))  # a row back only if it was inserted
+    )
+    return session.execute(stmt).first() is not None
 
 
 def take_over(
