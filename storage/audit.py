@@ -317,6 +317,26 @@ _VERIFIED = (
 )
 
 
+ADOPT = "audit.adopt"
+"""The event of an entry that adopts the log written before entries were sealed."""
+
+
+def adoptions(session: Session) -> Sequence[Row[Any]]:
+    """Every adoption entry (id, entity_id: the last entry it adopts, hash, seal): a seek
+    of `ix_audit_entity`."""
+    query = (
+        select_columns(
+            col(AuditEntry.id),
+            col(AuditEntry.entity_id),
+            col(AuditEntry.hash),
+            col(AuditEntry.seal),
+        )
+        .where(col(AuditEntry.entity) == "audit", col(AuditEntry.action) == ADOPT)
+        .order_by(col(AuditEntry.id))
+    )
+    return session.execute(query).all()
+
+
 def head(session: Session, *, up_to: int | None = None) -> tuple[int, int, str] | None:
     """(count, last id, last hash) of the log, or of its entries up to and including `up_to`.
 
@@ -357,9 +377,9 @@ def _short(digest: str) -> str:
 class SealCheck(Protocol):
     """What `verify_chain` asks of each entry's seal (`workspace.audit_seal`)."""
 
-    def problem(self, action: str, digest: str, seal: str | None) -> str | None:
-        """What is wrong with the seal of an entry recording `action` with hash `digest`, as
-        a plain sentence, or None when it holds (or the entry needs none)."""
+    def problem(self, entry_id: int, action: str, digest: str, seal: str | None) -> str | None:
+        """What is wrong with the seal of entry `entry_id`, recording `action`, with hash
+        `digest`, as a plain sentence, or None when it holds (or the entry needs none)."""
 
 
 def verify_chain(
@@ -407,7 +427,7 @@ def verify_chain(
             ):
                 problem = "its contents were changed: the stored hash does not match"
             elif seals is not None:
-                problem = seals.problem(action, digest, seal)
+                problem = seals.problem(entry_id, action, digest, seal)
             if problem is not None:
                 link = BrokenLink(entry_id, at, actor, action, entity, entity_id, problem)
                 return ChainReport(entries=checked, broken=link)

@@ -17,7 +17,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from storage.audit import ChainReport, entry_hash_at, entry_time, head, verify_chain
+from storage.audit import (
+    ChainReport,
+    adoptions,
+    entry_hash_at,
+    entry_time,
+    head,
+    verify_chain,
+)
 from storage.engine import Database, Reader
 from storage.uow import read_session
 from workspace.audit_cover import CoverReport, describe_uncovered, verify_cover
@@ -71,10 +78,22 @@ def verify_audit(db: Reader) -> AuditReport:
 
 def verify_in(session: Session, key: AuditKey) -> AuditReport:
     """`verify_audit` within a session of the caller's (one that may have changed the log)."""
-    chain = verify_chain(session, seals=Seals(key))
+    chain = verify_chain(session, seals=Seals(key, adopted_through(session, key)))
     if chain.broken is not None:
         return AuditReport(chain, None)
     return AuditReport(chain, verify_cover(session))
+
+
+def adopted_through(session: Session, key: AuditKey) -> int:
+    """The last entry an adoption sealed with `key` vouches for (0: none): entries up to it
+    were written before CareDesk sealed entries, and may have no seal."""
+    through = 0
+    for row in adoptions(session):
+        entry_id, last, digest, seal = tuple(row)
+        last = str(last)
+        if seal and hmac.compare_digest(seal, key.seal(digest)) and last.isdigit():
+            through = max(through, min(int(last), int(entry_id) - 1))
+    return through
 
 
 def describe_audit(report: AuditReport) -> str:

@@ -141,20 +141,24 @@ def _resolve(named: str | None, engine: Engine) -> AuditKey:
 
 
 class Seals:
-    """Checks each entry's seal with one key (`storage.audit.SealCheck`)."""
+    """Checks each entry's seal with one key (`storage.audit.SealCheck`); entries up to
+    `unsealed_through` (those an adoption vouched for, written before CareDesk sealed
+    entries) may have none."""
 
-    def __init__(self, key: AuditKey) -> None:
+    def __init__(self, key: AuditKey, unsealed_through: int = 0) -> None:
         self.key = key
         self._id = key.id
+        self.unsealed_through = unsealed_through
 
-    def problem(self, action: str, digest: str, seal: str | None) -> str | None:
+    def problem(self, entry_id: int, action: str, digest: str, seal: str | None) -> str | None:
         """What is wrong with an entry's seal, or None when it holds or it needs none."""
         if not seal:
-            if action in UNSEALED:
+            if action in UNSEALED or entry_id <= self.unsealed_through:
                 return None
             return (
                 "it is not sealed: every entry CareDesk writes is sealed with the team's "
-                "audit key, so this one was written around CareDesk"
+                "audit key, so this one was written around CareDesk (a log from before "
+                "seals is adopted with caredesk audit adopt)"
             )
         key_id, _, mac = seal.partition(":")
         if key_id != self._id:

@@ -516,6 +516,10 @@ class AuditEvent(StrEnum):
     FOLLOW_UP_DONE = "follow_up.done"
     FOLLOW_UP_HAND_BACK = "follow_up.hand_back"
     """Its owner was deactivated: it is the team's now."""
+    ADOPT = "audit.adopt"
+    """An administrator vouched for the log written before entries were sealed."""
+    ADOPT_ROW = "audit.adopt_row"
+    """What an action or a follow-up stood at when its log was adopted."""
 
 
 class Entity(StrEnum):
@@ -527,6 +531,7 @@ class Entity(StrEnum):
     AGENT = "agent"
     CONFIG = "config"
     FOLLOW_UP = "follow_up"
+    AUDIT = "audit"
 
 
 class HoldEnd(StrEnum):

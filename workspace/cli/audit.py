@@ -70,6 +70,20 @@ exit status:
   0 listed (nothing found is not an error), 2 bad input (a date that is not one, an agent
   or customer that does not exist, a database without CareDesk's schema)."""
 
+AUDIT_ADOPT_DESCRIPTION = """\
+A log written before CareDesk sealed its entries (schema 0021) has entries without a seal,
+and actions and follow-ups whose entries record no state: verify names the first of them.
+Adopting it, once, checks the chain link by link, records what each such action and
+follow-up stands at now, and appends one entry sealed with the audit key that vouches for
+every entry before it. Everything after is sealed and covered as usual."""
+
+AUDIT_ADOPT_EPILOG = """\
+It vouches for nothing it cannot see: a broken chain, or a row that no longer matches
+the state its entries record, is refused and nothing is adopted. Take a checkpoint after.
+
+exit status:
+  0 adopted, 1 refused (broken, or changed), 2 bad input or nothing to adopt."""
+
 AUDIT_VERIFY_DESCRIPTION = """\
 Walk the audit log from its first entry. Intact: one line on standard output, exit 0.
 Broken: the first broken entry (#id, when, who, what) and what is wrong on standard
@@ -115,6 +129,15 @@ def add(commands: Subparsers) -> None:
     )
     add_db(checkpoint)
     add_output(checkpoint)
+    adopt = what.add_parser(
+        "adopt",
+        help="vouch for a log written before CareDesk sealed its entries (once, after upgrading)",
+        description=AUDIT_ADOPT_DESCRIPTION,
+        epilog=AUDIT_ADOPT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_db(adopt)
+    adopt.add_argument("--agent", metavar="NAME", help="who adopts it (SQLite; default: you)")
     _add_log(what)
     audit.set_defaults(run=run)
 
@@ -170,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
             raise CareDeskError(f"{db.safe_url} has no CareDesk schema: no audit log to verify")
         if args.what == "checkpoint":
             return _audit_checkpoint(db, args.output)
+        if args.what == "adopt":
+            return _audit_adopt(db, args.agent)
         return _audit_verify(db, saved)
     finally:
         db.dispose()
@@ -190,6 +215,27 @@ def _audit_verify(db: Database, saved: Checkpoint | None) -> int:
     if problem is not None:
         echo(problem, err=True)
     return 1
+
+
+def _audit_adopt(db: Database, typed: str | None) -> int:
+    from workspace.agents import installer
+    from workspace.audit_adopt import NothingToAdopt, adopt
+    from workspace.errors import CareDeskError
+
+    try:
+        done = adopt(db, installer(db, typed))
+    except NothingToAdopt:
+        raise
+    except CareDeskError as error:
+        echo(f"caredesk audit adopt: {error}", err=True)
+        return 1
+    echo(
+        f"audit log adopted: {done.entries:,} {'entry' if done.entries == 1 else 'entries'} "
+        f"vouched for by entry #{done.entry_id}, sealed; {done.rows:,} "
+        f"{'action or follow-up' if done.rows == 1 else 'actions and follow-ups'} recorded as "
+        "they stand"
+    )
+    return 0
 
 
 def _audit_checkpoint(db: Database, output: Path | None) -> int:
