@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,14 +96,24 @@ def pg_db() -> Iterator[Database]:
         yield db
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
-    """A fresh, migrated database of each kind CareDesk supports."""
-    if request.param == "sqlite":
-        database = copied_sqlite(migrated_sqlite, tmp_path)
-        yield database
-        database.dispose()
+@contextmanager
+def fresh_database(kind: str, template: Path, directory: Path) -> Iterator[Database]:
+    """A fresh, migrated database of `kind` (`sqlite`: a copy of `template` in `directory`;
+    `postgresql`: a schema of its own), disposed of afterwards."""
+    if kind == "sqlite":
+        database = copied_sqlite(template, directory)
+        try:
+            yield database
+        finally:
+            database.dispose()
     else:
         require_postgres()
         with fresh_postgres_schema(PG_URL) as database:
             yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated database of each kind CareDesk supports."""
+    with fresh_database(request.param, migrated_sqlite, tmp_path) as database:
+        yield database

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from storage import action_queries, customer_queries
 from storage.engine import Database
 from tests.factories import NOW
-from tests.storage.test_query_plans import Case, check_plans
+from tests.storage.test_query_plans import Case, Seed, _seed, check_plans
 from workspace.timeline import ACTION, DECISION, INTERACTION, ORDER_EVENT, TimelineKey
 
 #: A key of each source at one moment: a lower source's, the same source's and a higher one's.
@@ -67,6 +67,15 @@ def _pg_sorts(conn: Connection, statement: str, parameters: Any) -> list[str]:
     return found
 
 
+@pytest.fixture(scope="module")
+def seeded(module_db: Database) -> tuple[Database, Seed]:
+    """`test_query_plans`'s data, once in the module's database of each kind: every case
+    only reads, in a session that rolls back."""
+    return module_db, _seed(module_db)
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_the_timeline_reads_a_page_down_an_index(db: Database, case: Case) -> None:
-    check_plans(db, case, also=_pg_sorts)
+def test_the_timeline_reads_a_page_down_an_index(seeded: tuple[Database, Seed], case: Case) -> None:
+    db, seed = seeded
+    assert not case.write
+    check_plans(db, case, seed=seed, also=_pg_sorts)
