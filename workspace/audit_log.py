@@ -17,6 +17,7 @@ from typing import Any
 
 from storage import agent_queries, customer_queries
 from storage.audit import LogKey, LogScope, actors, log_page
+from storage.audit_cover import STATE
 from storage.engine import Reader
 from storage.uow import read_session
 from workspace.audit_trail import FOR
@@ -224,5 +225,7 @@ def line(entry: LogEntry, names: Mapping[str, str]) -> str:
     event = one_line(words(entry.event.replace(".", " ")))
     about = f"{one_line(words(entry.entity))} {one_line(entry.entity_id)}"
     parts = [when, f"#{entry.id}", actor_text(entry.actor, names), event, about]
-    summary = changes(entry.before, entry.after)
+    # The row's recorded state is for `audit verify` (and --json), not for reading.
+    after = None if entry.after is None else {k: v for k, v in entry.after.items() if k != STATE}
+    summary = changes(entry.before, after)
     return "  ".join([*parts, summary] if summary else parts)

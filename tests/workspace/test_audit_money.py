@@ -187,3 +187,15 @@ def test_the_issue_probe_all_changes_pass_no_more(sqlite_db: Database, capsys) -
             s.rollback()
     with Session(sqlite_db.write) as s:
         assert verify_in(s, key).ok  # each probe was undone: the log holds again
+
+
+def test_the_plain_log_leaves_the_recorded_state_to_json(sqlite_db: Database, capsys) -> None:
+    bench = _shop(sqlite_db)
+    bench.actions.take(_discount("20"))
+    assert main(["audit", "log", "--db", sqlite_db.url]) == 0
+    plain = capsys.readouterr().out
+    assert "action execute" in plain and "status: approved → executed" in plain
+    assert "state:" not in plain
+    assert main(["audit", "log", "--db", sqlite_db.url, "--json"]) == 0
+    last = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last["after"]["state"]["action"]["amount"] == "20.00" and last["seal"]
