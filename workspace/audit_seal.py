@@ -6,9 +6,10 @@ entry is also sealed: `<key id>:<HMAC-SHA256 of its hash>`, made with a key the 
 never sees. An entry forged in SQL has no seal that verifies, and a row changed to match it
 is found (see `workspace.audit_cover`).
 
-One kind of entry is not sealed: the claim of the next contact, which on PostgreSQL is
-chained by the claim's own statement, in the database (`UNSEALED`). It moves no money and
-promises nothing.
+One kind of entry is not sealed: a claim of a contact, which on PostgreSQL is chained in
+the database, by the claim's own statement (the next contact) or in one round trip
+(`UNSEALED`): claims are the team's busiest writes. A claim moves no money and promises
+nothing, and who holds a contact is in the contact itself.
 
 The key is, in order: `CAREDESK_AUDIT_KEY` (or `audit_key` in the config file); else, for
 a SQLite database, a file beside it (`caredesk.db.key`), made on first use; else
