@@ -102,7 +102,7 @@ def test_policy_check_of_a_broken_file_lists_every_problem(tmp_path: Path, capsy
     code, out, err = _run(capsys, "policy", "check", str(path))
     assert code == 2 and out == ""
     assert err.startswith(f"caredesk: {path}: refused")
-    assert "policy.yaml: actions.discount.limit.amount:" in err and "'lots'" in err
+    assert "policy.yaml:5: actions.discount.limit.amount:" in err and "'lots'" in err
     assert "currency" in err and "usd" in err
 
 
