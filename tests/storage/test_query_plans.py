@@ -547,22 +547,34 @@ def check_plans(
         assert not missing, f"{where} does not use {missing}: it went through {sorted(indexes)}"
 
 
+#: The seed of each database that `_shared` filled once, by its URL.
+_SEEDS: dict[str, Seed] = {}
+
+
 @pytest.fixture(scope="module")
-def seeded(module_db: Database) -> tuple[Database, Seed]:
-    """`_seed`'s data, once in the module's database of each kind: the cases that only read
-    run in sessions that roll back, so none sees what another did."""
-    return module_db, _seed(module_db)
+def _shared(module_db: Database) -> Iterator[Database]:
+    """The module's database of each kind, seeded once: the cases that only read run in
+    sessions that roll back, so none sees what another did."""
+    _SEEDS[module_db.url] = _seed(module_db)
+    yield module_db
+    del _SEEDS[module_db.url]
+
+
+@pytest.fixture
+def db(
+    request: pytest.FixtureRequest, _shared: Database, migrated_sqlite: Path, tmp_path: Path
+) -> Iterator[Database]:
+    """The shared, seeded database; a fresh one of the same kind for a case that writes,
+    since what it writes is committed."""
+    case: Case = request.node.callspec.params["case"]
+    if not case.write:
+        yield _shared
+        return
+    kind = "sqlite" if _shared.is_sqlite else "postgresql"
+    with fresh_database(kind, migrated_sqlite, tmp_path) as own:
+        yield own
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_big_tables_are_read_through_an_index(
-    seeded: tuple[Database, Seed], case: Case, migrated_sqlite: Path, tmp_path: Path
-) -> None:
-    db, seed = seeded
-    if not case.write:
-        check_plans(db, case, seed=seed)
-        return
-    # A case that writes commits what it wrote: it runs on a database of its own.
-    kind = "sqlite" if db.is_sqlite else "postgresql"
-    with fresh_database(kind, migrated_sqlite, tmp_path) as own:
-        check_plans(own, case)
+def test_big_tables_are_read_through_an_index(db: Database, case: Case) -> None:
+    check_plans(db, case, seed=_SEEDS.get(db.url))
