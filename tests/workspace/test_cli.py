@@ -84,6 +84,7 @@ OFFERS = {
     ("audit",): set(),
     ("audit", "verify"): {"--db"},
     ("audit", "checkpoint"): {"--db"},
+    ("audit", "adopt"): {"--db", "--agent"},
     ("audit", "log"): {"--db", "--agent"},
     ("report",): {"--db", "--policy"},
     ("replay",): {"--db"},  # to refuse it with a reason: a replay never opens the team's
@@ -118,6 +119,7 @@ RUNS = [
     (["monitor"], monitor),
     (["audit", "verify"], audit),
     (["audit", "checkpoint"], audit),
+    (["audit", "adopt"], audit),
     (["audit", "log"], audit),
     (["report"], report),
     (["completion", "bash"], completion),
@@ -164,7 +166,7 @@ def test_the_commands_are_exactly_these() -> None:
         "completion",
     ]
     assert set(_commands(_parser("policy"))) == {"check", "show", "install"}
-    assert set(_commands(_parser("audit"))) == {"verify", "checkpoint", "log"}
+    assert set(_commands(_parser("audit"))) == {"verify", "checkpoint", "adopt", "log"}
     assert set(_commands(_parser("agent"))) == {"add", "list", "set"}
     assert {words for words in OFFERS if words} == {
         (*above, name) for above in OFFERS for name in _commands(_parser(*above))
