@@ -27,9 +27,11 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import select as select_columns
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col
 
+from storage.engine import IMMEDIATE
 from storage.models import Action, AuditEntry, Ticket
 from storage.security import FUNCTION_TAG, quote
 from storage.types import UTCDateTime
@@ -78,10 +80,21 @@ def _hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _hashes_to(digest: str, prev: Any, at: datetime, *fields: Any) -> bool:
+    """Whether an entry's fields, as stored, hash to `digest`; a field that is not text
+    where text belongs (SQLite keeps whatever was written) does not."""
+    try:
+        return _hash(prev, at.isoformat(), *fields) == digest
+    except TypeError:
+        return False
+
+
 def _moment(raw: Any) -> datetime:
     """An entry's time as the driver gives it (SQLite: text; PostgreSQL: a naive datetime),
     as aware UTC; raises ValueError for text that is not a time."""
-    at: datetime = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    at = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    if not isinstance(at, datetime):  # SQLite keeps whatever was written: a number, say
+        raise TypeError(f"not a time: {type(raw).__name__}")
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
@@ -317,6 +330,52 @@ _VERIFIED = (
 )
 
 
+def sealing_key_id(engine: Any) -> str | None:
+    """The key id of the first sealed entry of the log behind `engine`, or None when no entry
+    is sealed (or there is no log yet)."""
+    try:
+        # A reader: called while a unit of work holds SQLite's write lock, a BEGIN IMMEDIATE
+        # here would wait on that very lock.
+        with engine.execution_options(**{IMMEDIATE: False}).connect() as connection:
+            seal = connection.execute(
+                select_columns(col(AuditEntry.seal))
+                .where(col(AuditEntry.seal).is_not(None))
+                .order_by(col(AuditEntry.id))
+                .limit(1)
+            ).scalar()
+    except DBAPIError:
+        return None  # no schema yet: nothing is sealed
+    return None if seal is None else str(seal).partition(":")[0][:8]
+
+
+def unsealed_after(session: Session, entry_id: int, allowed: tuple[str, str]) -> int | None:
+    """The first entry after `entry_id` with no seal, but those recording `allowed` (an
+    event and an entity), or None."""
+    event, entity = allowed
+    found = session.execute(
+        select_columns(col(AuditEntry.id))
+        .where(
+            col(AuditEntry.id) > entry_id,
+            col(AuditEntry.seal).is_(None),
+            ~((col(AuditEntry.action) == event) & (col(AuditEntry.entity) == entity)),
+        )
+        .order_by(col(AuditEntry.id))
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def first_sealed(session: Session) -> int | None:
+    """The id of the first sealed entry, or None."""
+    found = session.execute(
+        select_columns(col(AuditEntry.id))
+        .where(col(AuditEntry.seal).is_not(None))
+        .order_by(col(AuditEntry.id))
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
 ADOPT = "audit.adopt"
 """The event of an entry that adopts the log written before entries were sealed."""
 
@@ -377,26 +436,33 @@ def _short(digest: str) -> str:
 class SealCheck(Protocol):
     """What `verify_chain` asks of each entry's seal (`workspace.audit_seal`)."""
 
-    def problem(self, entry_id: int, action: str, digest: str, seal: str | None) -> str | None:
-        """What is wrong with the seal of entry `entry_id`, recording `action`, with hash
-        `digest`, as a plain sentence, or None when it holds (or the entry needs none)."""
+    def problem(
+        self, entry_id: int, action: str, entity: str, digest: str, seal: str | None
+    ) -> str | None:
+        """What is wrong with the seal of entry `entry_id`, recording `action` on `entity`,
+        with hash `digest`, as a plain sentence, or None when it holds (or it needs none)."""
 
 
 def verify_chain(
-    session: Session, *, batch: int = 1000, seals: SealCheck | None = None
+    session: Session,
+    *,
+    batch: int = 1000,
+    seals: SealCheck | None = None,
+    after: tuple[int, str] | None = None,
 ) -> ChainReport:
     """Recompute every entry's hash in id order and stop at the first broken link (with
     `seals`, the first whose seal does not hold too).
 
     Pages by id (`WHERE id > :last ORDER BY id LIMIT batch`), so a log of millions of rows
-    is never held in memory. It cannot see entries deleted from the end of the log: compare
-    the head with a checkpoint kept outside the database for that.
+    is never held in memory. With `after` (an entry's id and hash, checked before), only
+    the entries since are walked, chained to it. It cannot see entries deleted from the end
+    of the log: compare the head with a checkpoint kept outside the database for that.
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
     checked = 0
-    last_id: int | None = None
-    expected = GENESIS
+    last_id: int | None = None if after is None else after[0]
+    expected = GENESIS if after is None else after[1]
     while True:
         query = select_columns(*_VERIFIED).order_by(col(AuditEntry.id)).limit(batch)
         if last_id is not None:
@@ -410,9 +476,7 @@ def verify_chain(
             except (TypeError, ValueError):  # text that is not a time: changed by hand
                 at = datetime.min.replace(tzinfo=UTC)
                 problem = f"its time was changed: {str(raw)[:40]!r} is not a time"
-            if problem is not None:
-                pass
-            elif prev != expected:
+            if problem is None and prev != expected:
                 before_it = (
                     "it is the first entry"
                     if last_id is None
@@ -422,12 +486,12 @@ def verify_chain(
                     "the entry before it is missing or was changed: "
                     f"it points to {_short(prev)}, but {before_it}"
                 )
-            elif _hash(prev, at.isoformat(), actor, action, entity, entity_id, before, after) != (
-                digest
+            elif problem is None and not _hashes_to(
+                digest, prev, at, actor, action, entity, entity_id, before, after
             ):
                 problem = "its contents were changed: the stored hash does not match"
-            elif seals is not None:
-                problem = seals.problem(entry_id, action, digest, seal)
+            elif problem is None and seals is not None:
+                problem = seals.problem(entry_id, action, entity, digest, seal)
             if problem is not None:
                 link = BrokenLink(entry_id, at, actor, action, entity, entity_id, problem)
                 return ChainReport(entries=checked, broken=link)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlmodel import Session, col
 
-from storage.models import Action, AuditEntry, Delivery, FollowUp, Shipment
+from storage.models import Action, AuditEntry, Delivery, FollowUp, Order, Shipment
 
 #: What is recorded of each part: its covered columns, in order.
 ACTION_COLUMNS = (
@@ -249,3 +249,29 @@ def missing_rows(session: Session, entity: str, limit: int = 1000) -> list[tuple
         found.extend((str(r[0]), int(r[1])) for r in page if str(r[0]) not in there)
         last = ids[-1]
     return found[:limit]
+
+
+def refund_mismatch(session: Session, *, kind: str, status: str) -> Row[Any] | None:
+    """The first order (id, refunded, given) whose `refunded` is not what its actions of
+    `kind` in `status` (executed refunds) gave back, or None. Its refunds are covered rows,
+    so the sum is what the log says; `refunded` is kept as they execute."""
+    given = (
+        select(col(Action.order_id).label("order_id"), func.sum(col(Action.amount)).label("given"))
+        .where(
+            col(Action.kind) == kind,
+            col(Action.status) == status,
+            col(Action.order_id).is_not(None),
+        )
+        .group_by(col(Action.order_id))
+        .subquery()
+    )
+    total = func.coalesce(given.c.given, 0)
+    query = (
+        select(col(Order.id), col(Order.refunded), total.label("given"))
+        .outerjoin(given, given.c.order_id == col(Order.id))
+        .where(col(Order.refunded) != total)
+        .order_by(col(Order.id))
+        .limit(1)
+    )
+    found: Row[Any] | None = session.connection().execute(query).first()
+    return found

@@ -18,17 +18,19 @@ from typing import Any
 from sqlmodel import Session
 
 from storage.audit import (
+    BrokenLink,
     ChainReport,
     adoptions,
     entry_hash_at,
     entry_time,
+    first_sealed,
     head,
     verify_chain,
 )
 from storage.engine import Database, Reader
 from storage.uow import read_session
-from workspace.audit_cover import CoverReport, describe_uncovered, verify_cover
-from workspace.audit_seal import AuditKey, Seals, key_for
+from workspace.audit_cover import CoverReport, Uncovered, describe_uncovered, verify_cover
+from workspace.audit_seal import SEAL_SHAPE, AuditKey, Seals, key_for
 from workspace.errors import CareDeskError
 from workspace.text import one_line
 
@@ -56,7 +58,7 @@ class AuditReport:
         return self.chain.broken is None and self.cover is not None and not self.cover.uncovered
 
     @property
-    def broken(self) -> object | None:
+    def broken(self) -> BrokenLink | Uncovered | None:
         """The first thing wrong (a broken link or an uncovered row), or None."""
         if self.chain.broken is not None:
             return self.chain.broken
@@ -73,12 +75,22 @@ def verify_audit(db: Reader) -> AuditReport:
     every row it covers with its entries; report the first problem, if any."""
     key = audit_key(db)
     with read_session(db) as session:
+        one_snapshot(session)
         return verify_in(session, key)
+
+
+def one_snapshot(session: Session) -> None:
+    """Read the whole log and its rows as of one moment: on PostgreSQL a REPEATABLE READ
+    transaction (at READ COMMITTED a deliverer's commit between reading a page of rows and
+    their entries would look like a row changed by hand); SQLite's reader keeps one anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def verify_in(session: Session, key: AuditKey) -> AuditReport:
     """`verify_audit` within a session of the caller's (one that may have changed the log)."""
-    chain = verify_chain(session, seals=Seals(key, adopted_through(session, key)))
+    seals = Seals(key, adopted_through(session, key), first_sealed(session))
+    chain = verify_chain(session, seals=seals)
     if chain.broken is not None:
         return AuditReport(chain, None)
     return AuditReport(chain, verify_cover(session))
@@ -91,7 +103,9 @@ def adopted_through(session: Session, key: AuditKey) -> int:
     for row in adoptions(session):
         entry_id, last, digest, seal = tuple(row)
         last = str(last)
-        if seal and hmac.compare_digest(seal, key.seal(digest)) and last.isdigit():
+        if not (isinstance(seal, str) and SEAL_SHAPE.fullmatch(seal) and last.isdigit()):
+            continue  # not one CareDesk wrote: the walk names it
+        if isinstance(digest, str) and hmac.compare_digest(seal, key.seal(digest)):
             through = max(through, min(int(last), int(entry_id) - 1))
     return through
 
@@ -179,6 +193,7 @@ def checkpoint(db: Database) -> Checkpoint:
     """
     key = audit_key(db)
     with read_session(db) as session:
+        one_snapshot(session)
         found = head(session)
         if found is None:
             raise CareDeskError("the audit log is empty: there is no head to checkpoint yet")

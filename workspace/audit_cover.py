@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
 from storage import audit_cover
 from storage.audit_cover import PARTS, STATE
+from workspace.vocabulary import ActionKind, ActionStatus
 
 PAGE = 1000
 """Rows compared per round trip."""
@@ -28,7 +30,7 @@ class Uncovered:
     """The first row whose entries do not say what it says."""
 
     entity: str
-    """`action`, `delivery`, `shipment` or `follow_up`."""
+    """`action`, `delivery`, `shipment`, `follow_up`, or `order` (its refunded amount)."""
     entity_id: str
     """The row's id (a delivery's and a shipment's: their action's)."""
     entry_id: int | None
@@ -47,7 +49,7 @@ class CoverReport:
     """The first row that is not, or None."""
 
 
-def _newest(entries: Any) -> dict[str, dict[str, tuple[int, dict[str, Any]]]]:
+def newest_states(entries: Any) -> dict[str, dict[str, tuple[int, dict[str, Any]]]]:
     """For each entity id, the newest recorded state of each part, with its entry's id."""
     found: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
     for entry_id, entity_id, after in entries:
@@ -55,7 +57,7 @@ def _newest(entries: Any) -> dict[str, dict[str, tuple[int, dict[str, Any]]]]:
             continue
         try:
             state = json.loads(after).get(STATE)
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             continue  # not what CareDesk writes: the chain or its seal names it
         if not isinstance(state, dict):
             continue
@@ -122,7 +124,7 @@ def verify_cover(session: Session) -> CoverReport:
     for entity in PARTS:
         for rows in _pages(session, entity):
             ids = [str(row_id) for row_id, _ in rows]
-            recorded = _newest(audit_cover.entries_about(session, entity, ids))
+            recorded = newest_states(audit_cover.entries_about(session, entity, ids))
             for row_id, parts in rows:
                 found = _compare(entity, str(row_id), parts, recorded.get(str(row_id), {}))
                 if found is not None:
@@ -134,12 +136,31 @@ def verify_cover(session: Session) -> CoverReport:
                 entity_id, first = gone[0]
                 problem = f"it is gone, but entry #{first} and those after it record it"
                 return CoverReport(compared, Uncovered(entity, entity_id, first, problem))
+    wrong = audit_cover.refund_mismatch(
+        session, kind=ActionKind.REFUND.value, status=ActionStatus.EXECUTED.value
+    )
+    if wrong is not None:
+        order, refunded, given = tuple(wrong)
+        problem = (
+            f"its refunded is {_money(refunded)}, but its executed refunds, which the log "
+            f"covers, gave back {_money(given)}"
+        )
+        return CoverReport(compared, Uncovered("order", str(order), None, problem))
     return CoverReport(compared, None)
+
+
+def _money(value: Any) -> str:
+    """An amount as the database gives it (cents, as a sum of cents may come) shown."""
+    if isinstance(value, Decimal):
+        return f'"{value:.2f}"'
+    return f'"{Decimal(int(value or 0)) / 100:.2f}"'
 
 
 def describe_uncovered(found: Uncovered) -> str:
     """The one-line message for a row the log does not cover."""
     what = found.entity.replace("_", "-")
+    if found.entity == "order":
+        return f"audit log does not cover order {found.entity_id}: {found.problem}"
     if found.entity in ("delivery", "shipment"):
         return f"audit log does not cover the {what} of action #{found.entity_id}: {found.problem}"
     return f"audit log does not cover {what} #{found.entity_id}: {found.problem}"

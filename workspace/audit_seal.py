@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from storage.audit import sealing_key_id
 from storage.audit_cover import PARTS
 from workspace.errors import CareDeskError
 from workspace.paths import default_data_dir
 
 COVERED = frozenset(PARTS)
 """The entities whose entries record the state of their rows."""
-UNSEALED = frozenset({"claim"})
-"""The events whose entries may have no seal."""
+UNSEALED = frozenset({("claim", "ticket")})
+"""The (event, entity) of the entries that may have no seal: claims of contacts."""
+SEAL_SHAPE = re.compile(r"[0-9a-f]{8}:[0-9a-f]{64}")
 
 ENV = "CAREDESK_AUDIT_KEY"
 SHORTEST = 16
@@ -81,25 +85,42 @@ def _from_text(text: str, source: str) -> AuditKey:
     return AuditKey(text.encode("utf-8"), source)
 
 
-def _from_file(path: Path) -> AuditKey:
+def _from_file(path: Path, sealed_by: str | None) -> AuditKey:
     """The key in `path`, made (32 random bytes, hex, readable by its owner only) when the
-    file does not exist yet."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as error:
-        raise CareDeskError(
-            f"{path}: cannot make the audit key ({error.strerror}); set {ENV} instead"
-        ) from None
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as file:
-            file.write(secrets.token_hex(32) + "\n")
+    file does not exist yet and the log holds no sealed entry (`sealed_by`: the id of the
+    key that sealed one): a key made then could only seal entries the team cannot verify."""
+    if not path.exists():
+        if sealed_by is not None:
+            raise CareDeskError(
+                f"this database's audit log is sealed with key {sealed_by}, and no audit key "
+                f"is set here ({path} does not exist): set {ENV} (or audit_key in the config "
+                "file) to the key that sealed it"
+            )
+        _make_key_file(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CareDeskError(f"{path}: cannot read the audit key ({error})") from None
     return _from_text(text, str(path))
+
+
+def _make_key_file(path: Path) -> None:
+    """Write a new key beside `path` and link it into place whole, so a process starting at
+    the same moment reads either no file or the whole key (the one that linked first)."""
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            os.unlink(temporary)
+    except OSError as error:
+        raise CareDeskError(
+            f"{path}: cannot make the audit key ({error.strerror}); set {ENV} instead"
+        ) from None
 
 
 _KEYS: dict[tuple[str, ...], AuditKey] = {}
@@ -131,14 +152,15 @@ def _resolve(named: str | None, engine: Engine) -> AuditKey:
     if configured is not None:
         return _from_text(configured.get_secret_value(), f"{config_file()}: audit_key")
     url = engine.url
+    sealed_by = sealing_key_id(engine)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         database = str(url.database)
         if not database.startswith("file:"):
-            return _from_file(Path(f"{database}.key"))
+            return _from_file(Path(f"{database}.key"), sealed_by)
     named_dir = os.environ.get("CAREDESK_DATA_DIR")
     data_dir = Path(named_dir) if named_dir else default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
-    return _from_file(data_dir / "audit.key")
+    return _from_file(data_dir / "audit.key", sealed_by)
 
 
 class Seals:
@@ -146,25 +168,37 @@ class Seals:
     `unsealed_through` (those an adoption vouched for, written before CareDesk sealed
     entries) may have none."""
 
-    def __init__(self, key: AuditKey, unsealed_through: int = 0) -> None:
+    def __init__(
+        self, key: AuditKey, unsealed_through: int = 0, sealed_from: int | None = None
+    ) -> None:
         self.key = key
         self._id = key.id
         self.unsealed_through = unsealed_through
+        self.sealed_from = sealed_from
+        """The first sealed entry: an unsealed one after it is no old entry, but a forgery."""
 
-    def problem(self, entry_id: int, action: str, digest: str, seal: str | None) -> str | None:
+    def problem(
+        self, entry_id: int, action: str, entity: str, digest: str, seal: str | None
+    ) -> str | None:
         """What is wrong with an entry's seal, or None when it holds or it needs none."""
         if not seal:
-            if action in UNSEALED or entry_id <= self.unsealed_through:
+            if (action, entity) in UNSEALED or entry_id <= self.unsealed_through:
                 return None
+            advice = (
+                " (a log from before seals is adopted with caredesk audit adopt)"
+                if self.sealed_from is None or entry_id < self.sealed_from
+                else ""
+            )
             return (
                 "it is not sealed: every entry CareDesk writes is sealed with the team's "
-                "audit key, so this one was written around CareDesk (a log from before "
-                "seals is adopted with caredesk audit adopt)"
+                f"audit key, so this one was written around CareDesk{advice}"
             )
+        if SEAL_SHAPE.fullmatch(seal) is None:
+            return f"its seal is not one: {seal[:24]!r}"
         key_id, _, mac = seal.partition(":")
         if key_id != self._id:
             return (
-                f"it was sealed with audit key {key_id[:8]!r}, not with this one "
+                f"it was sealed with audit key {key_id!r}, not with this one "
                 f"({self._id}): verify with the key that wrote it ({ENV}; a SQLite "
                 "database's own key is in the file beside it, <name>.db.key)"
             )

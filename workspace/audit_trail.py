@@ -11,6 +11,7 @@ from storage.audit import Draft, append_audit
 from storage.audit_cover import STATE, state_of
 from storage.engine import Database
 from storage.logins import acting, acting_on
+from storage.uow import lock_for_audit
 from workspace.audit_seal import COVERED, UNSEALED, key_for
 from workspace.vocabulary import AuditEvent, Entity
 
@@ -60,16 +61,18 @@ class AuditTrail:
         `workspace.agents.sign_in`), the entry names both: `postgres for hana`.
 
         Every entry but a claim is sealed with the team's audit key (`workspace.audit_seal`),
-        its hash made here. One about
-        an action or a follow-up also records what the row (and the action's delivery and
-        shipment) stands at now, under `state`: record it after the change it records.
+        its hash made here, not in the database. One about an action or a follow-up also
+        records what the row (and the action's delivery and shipment) stands at now, under
+        `state`: record it after the change it records.
         """
         if entity.value in COVERED:
+            lock_for_audit(session)  # the state read is the one the chain's order records
             state = state_of(session, entity.value, entity_id)
             if state is not None:
                 after = {**(after or {}), STATE: state}
         # A claim is not sealed (see `UNSEALED`): on PostgreSQL it stays one round trip.
-        seal = None if event.value in UNSEALED else key_for(session.get_bind()).seal  # type: ignore[arg-type]
+        unsealed = (event.value, entity.value) in UNSEALED
+        seal = None if unsealed else key_for(session.get_bind()).seal  # type: ignore[arg-type]
         return append_audit(
             session,
             at=at,

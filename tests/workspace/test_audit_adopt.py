@@ -62,7 +62,7 @@ def test_a_legacy_log_fails_until_it_is_adopted_then_holds(sqlite_db: Database, 
 
     assert main(["audit", "adopt", "--db", sqlite_db.url, "--agent", "jordan"]) == 0
     out = capsys.readouterr().out
-    assert "audit log adopted: 6 entries vouched for by entry #7, sealed; 2 actions" in out
+    assert "audit log adopted: 4 entries vouched for by entry #7, sealed; 2 actions" in out
     assert verify_audit(sqlite_db).ok
 
     # From now on it is verified as any log: a change is named, and adopting again refuses.
@@ -99,3 +99,44 @@ def test_a_broken_chain_is_not_adopted(sqlite_db: Database, capsys) -> None:
     assert main(["audit", "adopt", "--db", sqlite_db.url]) == 1
     err = capsys.readouterr().err
     assert "audit log broken at entry #2" in err and "nothing was adopted" in err
+
+
+def test_a_forgery_made_before_adopting_is_not_vouched_for(sqlite_db: Database) -> None:
+    # After the upgrade the log is sealed; an unsealed entry forged then (with the money
+    # changed to match) must not be adopted as if it were old.
+    ids = _legacy(sqlite_db)
+    adopt(sqlite_db, "jordan")
+    with unit_of_work(sqlite_db) as s:
+        s.execute(text("UPDATE action SET amount = amount * 100 WHERE id = :id"), {"id": ids[1]})
+        forged = append_audit(
+            s,
+            at=NOW,
+            actor="alex",
+            action="action.execute",
+            entity="action",
+            entity_id=str(ids[1]),
+            after={"status": "executed"},
+        )
+    report = describe_audit(verify_audit(sqlite_db))
+    assert f"broken at entry #{forged}" in report and "caredesk audit adopt" not in report
+    with pytest.raises(CareDeskError, match=f"entry #{forged} is not sealed but comes after"):
+        adopt(sqlite_db, "jordan")
+
+
+def test_a_row_no_entry_records_is_not_adopted(sqlite_db: Database) -> None:
+    ids = _legacy(sqlite_db)
+    with unit_of_work(sqlite_db) as s:
+        s.execute(
+            text(
+                "INSERT INTO action (id, ref, kind, customer_id, order_id, ticket_id, agent_id, "
+                "amount, currency, items, reason, verdict, rule, verdict_reason, outside_budget, "
+                "policy_hash, status, requested_at, decided_at, decided_by, decision_reason, "
+                "executed_at) SELECT 99, 'A-made-up', kind, customer_id, order_id, ticket_id, "
+                "agent_id, amount * 50, currency, items, reason, verdict, rule, verdict_reason, "
+                "outside_budget, policy_hash, status, requested_at, decided_at, decided_by, "
+                "decision_reason, executed_at FROM action WHERE id = :id"
+            ),
+            {"id": ids[0]},
+        )
+    with pytest.raises(CareDeskError, match="action #99 has no audit entry at all"):
+        adopt(sqlite_db, "jordan")
