@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from storage import action_keys
+from storage import action_keys, action_queries
 from storage.engine import Database
 from storage.uow import unit_of_work
 from workspace.action_view import ActionRequest, parse_amount
@@ -31,6 +31,8 @@ from workspace.errors import ActionInputError, CareDeskError
 
 WINDOW = timedelta(hours=24)
 """How long a key's first action is replayed for."""
+MAX_KEY = 64
+"""The longest key, in characters (its column's width)."""
 LEASE = timedelta(seconds=60)
 """How long a submit holds a key it has not settled yet, before another may take it over."""
 
@@ -125,6 +127,8 @@ def claim(
 ) -> Claim | int:
     """Claim `key` for `request`: the `Claim` to settle, or the id of the action the key
     already took (to replay). Raises `KeyReused` or `KeyInProgress`."""
+    if not 0 < len(key) <= MAX_KEY:
+        raise ActionInputError("key", f"a key is 1 to {MAX_KEY} characters, got {len(key)}")
     wanted = asked(request)
     holder = uuid.uuid4().hex
     until = now + LEASE
@@ -132,6 +136,12 @@ def claim(
         if action_keys.claim(
             s, agent_id, key, request=_encoded(wanted), now=now, holder=holder, lease_until=until
         ):
+            # Before schema 0021 a key was the action's ref, `A-<key>`: the same agent's
+            # old key still names its action (the first request is not known: replayed).
+            old = action_queries.by_ref(s, f"A-{key}")
+            if old is not None and old.agent_id == agent_id:
+                action_keys.settle(s, agent_id, key, holder=holder, action_id=int(old.id))
+                return int(old.id)
             return Claim(agent_id, key, holder)
         row = action_keys.get(s, agent_id, key)
         if row is None:  # freed between the two statements: a refused submit's

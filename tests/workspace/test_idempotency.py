@@ -7,11 +7,11 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage.engine import Database
 from storage.models import Action, ActionKey
-from storage.uow import read_session
+from storage.uow import read_session, unit_of_work
 from tests.factories import NOW, add_agents, add_customer, add_order
 from workspace.action_view import ActionOutcome, ActionRequest
 from workspace.cli import main
@@ -203,3 +203,24 @@ def test_act_refuses_a_reused_key_naming_the_option(sqlite_db: Database, capsys)
     assert '--amount: key line-7 was first used for amount "20.00", not "2000.00"' in err
     assert len(err.strip().splitlines()) == 1
     assert _actions(sqlite_db) == 1
+
+
+def test_a_key_used_before_keys_were_each_agents_still_replays(sqlite_db: Database) -> None:
+    # Before schema 0021 a key was stored as the action's ref, A-<key>.
+    _shop(sqlite_db)
+    alex = _desk(sqlite_db, "alex", Clock())
+    first = alex.actions.take(_request())
+    with unit_of_work(sqlite_db) as s:
+        s.execute(
+            text("UPDATE action SET ref = 'A-line-7' WHERE id = :id"), {"id": first.record.id}
+        )
+    again = alex.actions.take(_request(), key="line-7")
+    assert again.repeated and again.record.id == first.record.id
+    assert _actions(sqlite_db) == 1
+
+
+def test_a_key_longer_than_its_column_is_refused(sqlite_db: Database) -> None:
+    _shop(sqlite_db)
+    alex = _desk(sqlite_db, "alex", Clock())
+    with pytest.raises(ActionInputError, match="a key is 1 to 64 characters, got 65"):
+        alex.actions.take(_request(), key="k" * 65)
