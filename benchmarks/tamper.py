@@ -558,6 +558,61 @@ class Tamperer:
             apply,
         )
 
+    def forge_claim(self) -> Mutation:
+        """A forged entry dressed as a claim (the one kind that may go unsealed), recording a
+        changed amount for an action."""
+        action = self.rng.choice(self.actions_with_money)
+
+        def apply(s: Session) -> Expect:
+            s.execute(
+                text("UPDATE action SET amount = amount + 100 WHERE id = :id"), {"id": action}
+            )
+            fields = {
+                "at": utcnow(),
+                "actor": "alex",
+                "action": "claim",
+                "entity": "action",
+                "entity_id": str(action),
+                "before": None,
+                "after": json.dumps({"holder": "alex"}),
+            }
+            return Expect(entry=self._append(s, fields, None))
+
+        return Mutation("forge-claim", f"an unsealed claim entry about action #{action}", apply)
+
+    def retype_time(self) -> Mutation:
+        """An entry's time overwritten with a number (SQLite keeps what it is given; on
+        PostgreSQL, whose column is a time, a time moved instead)."""
+        entry = self.rng.choice(self.ids)
+
+        def apply(s: Session) -> Expect:
+            if self.db.is_sqlite:
+                s.execute(text("UPDATE audit_entry SET at = 12345 WHERE id = :id"), {"id": entry})
+            else:
+                s.execute(
+                    text("UPDATE audit_entry SET at = at + interval '1 second' WHERE id = :id"),
+                    {"id": entry},
+                )
+            return Expect(entry=entry)
+
+        return Mutation("retype-time", f"entry #{entry}'s time overwritten", apply)
+
+    def change_refunded(self) -> Mutation:
+        """What an order says was refunded, changed: refund headroom given back."""
+
+        def apply(s: Session) -> Expect:
+            order = s.execute(
+                text("SELECT id FROM orders WHERE refunded <> 0 ORDER BY id LIMIT 1")
+            ).scalar()
+            if order is None:  # no refund executed: a refund that never happened
+                order = s.execute(text("SELECT id FROM orders ORDER BY id LIMIT 1")).scalar_one()
+                s.execute(text("UPDATE orders SET refunded = 500 WHERE id = :o"), {"o": order})
+            else:
+                s.execute(text("UPDATE orders SET refunded = 0 WHERE id = :o"), {"o": order})
+            return Expect(row=("order", str(order)))
+
+        return Mutation("change-refunded", "an order's refunded amount changed", apply)
+
     def empty_log(self) -> Mutation:
         first = self.rows["action"][0]
 
@@ -677,6 +732,9 @@ class Tamperer:
             (self.delete_row, 5),
             (self.insert_row, 4),
             (self.swap_rows, 4),
+            (self.forge_claim, 3),
+            (self.retype_time, 2),
+            (self.change_refunded, 2),
         ]
         found = [self.empty_log(), self.delete_head()]
         found += [make() for make, _ in makers]

@@ -75,6 +75,9 @@ def test_the_mix_has_every_kind_of_mutation(world: tuple[Database, World]) -> No
         "insert-row",
         "swap-rows",
         "empty-log",
+        "forge-claim",
+        "retype-time",
+        "change-refunded",
     }
 
 
