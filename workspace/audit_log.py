@@ -55,9 +55,9 @@ class LogEntry:
     hash: str
     """Its hash, over its fields and `prev_hash`."""
     prev_hash: str
-    seal: str | None
-    """Its seal with the team's audit key (None: the claim of the next contact)."""
     """The hash of the entry before it in the chain."""
+    seal: str | None
+    """Its seal with the team's audit key (None: a claim, which goes unsealed)."""
 
     def to_json(self) -> str:
         """One line of JSON Lines with every field; ASCII, so no byte of it can act on a

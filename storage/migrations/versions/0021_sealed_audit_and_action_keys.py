@@ -4,9 +4,9 @@ Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07
 
-- `audit_entry.seal`: for an entry about an action (with its delivery and shipment) or a
-  follow-up, an HMAC of its hash made with the team's audit key, which the database never
-  sees: a correctly chained entry forged in SQL has no seal that verifies.
+- `audit_entry.seal`: for every entry but a claim, an HMAC of its hash made with the team's
+  audit key, which the database never sees: a correctly chained entry forged in SQL has no
+  seal that verifies.
 - `action_key`: an agent's idempotency key, the request it first named, and the action it
   took. Claimed before the action is decided, so a second submit in flight is told so.
 """
