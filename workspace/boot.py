@@ -178,6 +178,11 @@ def _open(
         except DemoDatabaseNotEmpty:
             demo = None  # another workspace filled it first: use what it made
     identity = sign_in(db, agent_name)
+    # Every audit entry is sealed: a workspace without the team's key is told before it
+    # works, not at its first reply (`workspace.audit_seal`).
+    from workspace.audit_seal import key_for
+
+    key_for(db.write)
     policy = effective_policy(db, policy)  # the team's installed policy, where there is one
     bench = Workbench.open(db, identity.agent, policy, clock, lapse_after)
     return BootResult(

@@ -236,6 +236,9 @@ class Deliverer:
                 "delivery needs a signing secret: set CAREDESK_DELIVERY_SECRET (whsec_...), "
                 "or delivery_secret in the config file"
             )
+        from workspace.audit_seal import key_for
+
+        key_for(db.write)  # it audits each message settled: without the team's key, say so now
         self.db = db
         self.endpoints = endpoints
         self.clock = clock

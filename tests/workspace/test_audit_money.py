@@ -199,3 +199,26 @@ def test_the_plain_log_leaves_the_recorded_state_to_json(sqlite_db: Database, ca
     assert main(["audit", "log", "--db", sqlite_db.url, "--json"]) == 0
     last = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert last["after"]["state"]["action"]["amount"] == "20.00" and last["seal"]
+
+
+def test_no_key_is_made_for_a_log_sealed_with_another(sqlite_db: Database, tmp_path: Path) -> None:
+    # A copy of a sealed database without its key file: a key made now could only seal
+    # entries nobody can verify, so the workspace and the deliverer are told what to set.
+    import sqlite3
+
+    from storage.engine import make_database
+
+    _shop(sqlite_db).actions.take(_discount("20"))
+    wrote = audit_key(sqlite_db).id
+    source = Path(str(sqlite_db.write.url.database))
+    copy = tmp_path / "moved" / "caredesk.db"
+    copy.parent.mkdir()
+    with sqlite3.connect(source) as here, sqlite3.connect(copy) as there:
+        here.backup(there)  # the entries may still be in the write-ahead log
+    moved = make_database(f"sqlite:///{copy}")
+    try:
+        with pytest.raises(CareDeskError, match=f"sealed with key {wrote}, and no audit key"):
+            key_for(moved.write)
+        assert not Path(f"{copy}.key").exists()
+    finally:
+        moved.dispose()
