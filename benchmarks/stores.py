@@ -95,7 +95,8 @@ class SqliteStore:
 
     @contextmanager
     def copy(self) -> Iterator[str]:
-        """A copy of the set beside it (SQLite's online backup), removed afterwards."""
+        """A copy of the set beside it (SQLite's online backup, and its audit key), removed
+        afterwards."""
         directory = Path(tempfile.mkdtemp(prefix="copy-", dir=self.path.parent))
         try:
             target = directory / self.path.name
@@ -106,6 +107,9 @@ class SqliteStore:
             finally:
                 copied.close()
                 source.close()
+            key = self.path.with_name(self.path.name + ".key")
+            if key.exists():  # the set's audit key goes with it: its entries are sealed
+                shutil.copy2(key, target.with_name(target.name + ".key"))
             yield f"sqlite:///{target}"
         finally:
             shutil.rmtree(directory, ignore_errors=True)
