@@ -707,8 +707,11 @@ class Tamperer:
                     text("SELECT id, amount FROM action WHERE id IN (:a, :b)"), {"a": a, "b": b}
                 ).all()
             )
-            if amounts[a] == amounts[b]:
-                s.execute(text("UPDATE action SET amount = amount + 1 WHERE id = :a"), {"a": a})
+            if amounts[a] == amounts[b]:  # nothing to swap: change the first of them instead
+                first = min(a, b)
+                s.execute(
+                    text("UPDATE action SET amount = amount + 1 WHERE id = :a"), {"a": first}
+                )
             else:
                 for x, y in ((a, b), (b, a)):
                     s.execute(
