@@ -709,9 +709,7 @@ class Tamperer:
             )
             if amounts[a] == amounts[b]:  # nothing to swap: change the first of them instead
                 first = min(a, b)
-                s.execute(
-                    text("UPDATE action SET amount = amount + 1 WHERE id = :a"), {"a": first}
-                )
+                s.execute(text("UPDATE action SET amount = amount + 1 WHERE id = :a"), {"a": first})
             else:
                 for x, y in ((a, b), (b, a)):
                     s.execute(
