@@ -18,6 +18,13 @@ from storage.testing import copied_sqlite, fresh_postgres_schema, sqlite_templat
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+# The team's audit key, as a team sets it on every workspace: a database built for several
+# tests (each with its own data directory) is sealed and verified with one key, and no test
+# makes a key file in the user's own data directory. The tests of where a key comes from
+# unset it.
+TEST_AUDIT_KEY = "the-test-suite-audit-key"
+os.environ["CAREDESK_AUDIT_KEY"] = TEST_AUDIT_KEY
+
 
 @pytest.fixture(autouse=True)
 def _own_data_dir(

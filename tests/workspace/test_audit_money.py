@@ -139,7 +139,10 @@ def test_a_checkpoint_is_signed_and_a_changed_one_refused(
     assert code == 1 and "is not signed: anyone could have written it" in said
 
 
-def test_the_default_key_is_made_beside_the_database_for_its_owner(sqlite_db: Database) -> None:
+def test_the_default_key_is_made_beside_the_database_for_its_owner(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAREDESK_AUDIT_KEY")
     key = key_for(sqlite_db.write)
     file = Path(f"{sqlite_db.write.url.database}.key")
     assert file.exists() and stat.S_IMODE(file.stat().st_mode) == 0o600
@@ -148,6 +151,7 @@ def test_the_default_key_is_made_beside_the_database_for_its_owner(sqlite_db: Da
 
 
 def test_the_key_comes_from_the_config_file(sqlite_db: Database, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("CAREDESK_AUDIT_KEY")
     config = tmp_path / "config.toml"
     config.write_text('audit_key = "a-key-from-the-config-file"\n', encoding="utf-8")
     monkeypatch.setenv("CAREDESK_CONFIG", str(config))
@@ -201,7 +205,10 @@ def test_the_plain_log_leaves_the_recorded_state_to_json(sqlite_db: Database, ca
     assert last["after"]["state"]["action"]["amount"] == "20.00" and last["seal"]
 
 
-def test_no_key_is_made_for_a_log_sealed_with_another(sqlite_db: Database, tmp_path: Path) -> None:
+def test_no_key_is_made_for_a_log_sealed_with_another(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAREDESK_AUDIT_KEY")
     # A copy of a sealed database without its key file: a key made now could only seal
     # entries nobody can verify, so the workspace and the deliverer are told what to set.
     import sqlite3
