@@ -337,12 +337,7 @@ def sealing_key_id(engine: Any) -> str | None:
         # A reader: called while a unit of work holds SQLite's write lock, a BEGIN IMMEDIATE
         # here would wait on that very lock.
         with engine.execution_options(**{IMMEDIATE: False}).connect() as connection:
-            seal = connection.execute(
-                select_columns(col(AuditEntry.seal))
-                .where(col(AuditEntry.seal).is_not(None))
-                .order_by(col(AuditEntry.id))
-                .limit(1)
-            ).scalar()
+            seal = connection.execute(_first_sealed(col(AuditEntry.seal))).scalar()
     except DBAPIError:
         return None  # no schema yet: nothing is sealed
     return None if seal is None else str(seal).partition(":")[0][:8]
@@ -365,14 +360,19 @@ def unsealed_after(session: Session, entry_id: int, allowed: tuple[str, str]) ->
     return None if found is None else int(found)
 
 
-def first_sealed(session: Session) -> int | None:
-    """The id of the first sealed entry, or None."""
-    found = session.execute(
-        select_columns(col(AuditEntry.id))
+def _first_sealed(column: Any) -> Any:
+    """`column` of the first sealed entry."""
+    return (
+        select_columns(column)
         .where(col(AuditEntry.seal).is_not(None))
         .order_by(col(AuditEntry.id))
         .limit(1)
-    ).scalar()
+    )
+
+
+def first_sealed(session: Session) -> int | None:
+    """The id of the first sealed entry, or None."""
+    found = session.execute(_first_sealed(col(AuditEntry.id))).scalar()
     return None if found is None else int(found)
 
 
