@@ -80,13 +80,21 @@ def _hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _hashes_to(digest: str, prev: Any, at: datetime, *fields: Any) -> bool:
+def _hashes_to(digest: str, prev: Any, at: str, *fields: Any) -> bool:
     """Whether an entry's fields, as stored, hash to `digest`; a field that is not text
     where text belongs (SQLite keeps whatever was written) does not."""
     try:
-        return _hash(prev, at.isoformat(), *fields) == digest
+        return _hash(prev, at, *fields) == digest
     except TypeError:
         return False
+
+
+def _iso(raw: Any, at: datetime) -> str:
+    """`at.isoformat()` (aware UTC), from the naive UTC time PostgreSQL's driver gives
+    without making an aware copy of it (verification does this for every entry)."""
+    if isinstance(raw, datetime) and raw.tzinfo is None:
+        return raw.isoformat() + "+00:00"
+    return at.isoformat()
 
 
 def _moment(raw: Any) -> datetime:
@@ -446,7 +454,7 @@ class SealCheck(Protocol):
 def verify_chain(
     session: Session,
     *,
-    batch: int = 1000,
+    batch: int = 5000,
     seals: SealCheck | None = None,
     after: tuple[int, str] | None = None,
 ) -> ChainReport:
@@ -487,7 +495,7 @@ def verify_chain(
                     f"it points to {_short(prev)}, but {before_it}"
                 )
             elif problem is None and not _hashes_to(
-                digest, prev, at, actor, action, entity, entity_id, before, after
+                digest, prev, _iso(raw, at), actor, action, entity, entity_id, before, after
             ):
                 problem = "its contents were changed: the stored hash does not match"
             elif problem is None and seals is not None:

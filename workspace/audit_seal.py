@@ -193,7 +193,9 @@ class Seals:
                 "it is not sealed: every entry CareDesk writes is sealed with the team's "
                 f"audit key, so this one was written around CareDesk{advice}"
             )
-        if SEAL_SHAPE.fullmatch(seal) is None:
+        if seal == self.key.seal(digest):  # the usual case first: one HMAC, one compare
+            return None
+        if not seal.isascii() or SEAL_SHAPE.fullmatch(seal) is None:
             return f"its seal is not one: {seal[:24]!r}"
         key_id, _, mac = seal.partition(":")
         if key_id != self._id:
