@@ -484,6 +484,26 @@ class Tamperer:
         )
         return int(new_id)
 
+    def _forge(
+        self,
+        s: Session,
+        action_id: int,
+        event: str,
+        after: dict[str, Any],
+        seal: str | None = None,
+    ) -> int:
+        """Append a forged entry about action `action_id`, chained as CareDesk chains."""
+        fields = {
+            "at": utcnow(),
+            "actor": "jordan",
+            "action": event,
+            "entity": "action",
+            "entity_id": str(action_id),
+            "before": None,
+            "after": json.dumps(after, sort_keys=True),
+        }
+        return self._append(s, fields, seal)
+
     def duplicate_entry(self) -> Mutation:
         entry = self.rng.choice(self.sealed)
 
@@ -505,17 +525,10 @@ class Tamperer:
         action = self.rng.choice(self.actions_with_money)
 
         def apply(s: Session) -> Expect:
-            fields = {
-                "at": utcnow(),
-                "actor": "jordan",
-                "action": "action.approve",
-                "entity": "action",
-                "entity_id": str(action),
-                "before": None,
-                "after": json.dumps({"status": "approved"}),
-            }
             seal = f"{'0' * 8}:{'ab' * 32}" if fake else None
-            return Expect(entry=self._append(s, fields, seal))
+            return Expect(
+                entry=self._forge(s, action, "action.approve", {"status": "approved"}, seal)
+            )
 
         made = "with a made-up seal" if fake else "unsealed"
         return Mutation("forge-entry", f"a chained entry appended, {made}", apply)
@@ -541,16 +554,7 @@ class Tamperer:
                 text("SELECT amount FROM action WHERE id = :id"), {"id": action}
             ).scalar_one()
             recorded["state"]["action"]["amount"] = f"{Decimal(int(amount)) / 100:.2f}"
-            fields = {
-                "at": utcnow(),
-                "actor": "jordan",
-                "action": "action.approve",
-                "entity": "action",
-                "entity_id": str(action),
-                "before": None,
-                "after": json.dumps(recorded, sort_keys=True),
-            }
-            return Expect(entry=self._append(s, fields, None))
+            return Expect(entry=self._forge(s, action, "action.approve", recorded))
 
         return Mutation(
             "forge-after-checkpoint",
@@ -567,16 +571,7 @@ class Tamperer:
             s.execute(
                 text("UPDATE action SET amount = amount + 100 WHERE id = :id"), {"id": action}
             )
-            fields = {
-                "at": utcnow(),
-                "actor": "alex",
-                "action": "claim",
-                "entity": "action",
-                "entity_id": str(action),
-                "before": None,
-                "after": json.dumps({"holder": "alex"}),
-            }
-            return Expect(entry=self._append(s, fields, None))
+            return Expect(entry=self._forge(s, action, "claim", {"holder": "alex"}))
 
         return Mutation("forge-claim", f"an unsealed claim entry about action #{action}", apply)
 

@@ -47,6 +47,18 @@ def read_session(db: Reader) -> Iterator[Session]:
             session.rollback()
 
 
+@contextmanager
+def snapshot_session(db: Reader) -> Iterator[Session]:
+    """A read-only session that sees the database as of one moment, for a reading that
+    must agree with itself across many queries (verifying the audit log): on PostgreSQL a
+    REPEATABLE READ transaction, where READ COMMITTED gives each query its own; SQLite's
+    reader keeps one snapshot from its first read anyway."""
+    with read_session(db) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
+
+
 AUDIT_LOCK_KEY = 7317001
 """The PostgreSQL advisory lock that serialises appends to the audit chain."""
 _AUDIT_LOCK = text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")

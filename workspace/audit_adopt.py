@@ -29,8 +29,8 @@ from storage import audit_cover
 from storage.audit import first_sealed, head, unsealed_after, verify_chain
 from storage.audit_cover import PARTS
 from storage.engine import Database
-from storage.uow import lock_for_audit, read_session, unit_of_work
-from workspace.audit_check import adopted_through, audit_key, describe, one_snapshot
+from storage.uow import lock_for_audit, snapshot_session, unit_of_work
+from workspace.audit_check import adopted_through, audit_key, describe
 from workspace.audit_cover import PAGE, newest_states
 from workspace.audit_seal import UNSEALED
 from workspace.audit_trail import AuditTrail
@@ -104,8 +104,7 @@ def _unrecorded(session: Session, entity: str, through: int) -> list[int]:
 def adopt(db: Database, by: str, clock: Callable[[], datetime] = utcnow) -> Adoption:
     """Adopt the log of `db` as the module's docstring says; raises `CareDeskError` when
     it cannot vouch for it, `NothingToAdopt` when every entry is sealed already."""
-    with read_session(db) as s:  # the long walk, while the team goes on working
-        one_snapshot(s)
+    with snapshot_session(db) as s:  # the long walk, while the team goes on working
         chain = verify_chain(s)
         walked = head(s)
     if chain.broken is not None:

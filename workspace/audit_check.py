@@ -28,7 +28,7 @@ from storage.audit import (
     verify_chain,
 )
 from storage.engine import Database, Reader
-from storage.uow import read_session
+from storage.uow import read_session, snapshot_session
 from workspace.audit_cover import CoverReport, Uncovered, describe_uncovered, verify_cover
 from workspace.audit_seal import SEAL_SHAPE, AuditKey, Seals, key_for
 from workspace.errors import CareDeskError
@@ -74,17 +74,10 @@ def verify_audit(db: Reader) -> AuditReport:
     """Walk the whole audit log of `db`, checking each entry's link and seal, then compare
     every row it covers with its entries; report the first problem, if any."""
     key = audit_key(db)
-    with read_session(db) as session:
-        one_snapshot(session)
+    # One snapshot: a deliverer's commit between a page of rows and their entries would
+    # otherwise look like a row changed by hand.
+    with snapshot_session(db) as session:
         return verify_in(session, key)
-
-
-def one_snapshot(session: Session) -> None:
-    """Read the whole log and its rows as of one moment: on PostgreSQL a REPEATABLE READ
-    transaction (at READ COMMITTED a deliverer's commit between reading a page of rows and
-    their entries would look like a row changed by hand); SQLite's reader keeps one anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def verify_in(session: Session, key: AuditKey) -> AuditReport:
@@ -192,8 +185,9 @@ def checkpoint(db: Database) -> Checkpoint:
     walked too and the checkpointed head is always one that was verified.
     """
     key = audit_key(db)
-    with read_session(db) as session:
-        one_snapshot(session)
+    # One snapshot: a deliverer's commit between a page of rows and their entries would
+    # otherwise look like a row changed by hand.
+    with snapshot_session(db) as session:
         found = head(session)
         if found is None:
             raise CareDeskError("the audit log is empty: there is no head to checkpoint yet")

@@ -18,7 +18,6 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
@@ -71,7 +70,7 @@ def asked(request: ActionRequest) -> dict[str, Any]:
         "customer": request.customer_id,
         "order": request.order_id or None,
         "contact": request.ticket_id or None,
-        "amount": amount if not isinstance(amount, Decimal) else format(amount, "f"),
+        "amount": amount,
         "items": list(request.items),
         "reason": request.reason.strip(),
     }
